@@ -1,0 +1,156 @@
+"""BetaSystem: the derived flow in a finite set of couplings.
+
+This is the contract between derivation, code emission and the solvers.  It
+holds the couplings, the free parameters (d, N, ... when left symbolic), the
+beta functions in dimensionless form, the anomalous dimension and the symbolic
+stability matrix B_ij = d beta_i / d g_j.  It serialises to JSON and back.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import symengine as se
+import sympy as sp
+
+from rgsym.action import Coupling
+
+
+@dataclass(frozen=True)
+class BetaSystem:
+    """Beta functions of a polynomial truncation.
+
+    Attributes
+    ----------
+    name
+        Human-readable description of the truncation.
+    spec_digest, spec_source
+        Which spec produced it.
+    couplings
+        The running couplings, in a fixed order.
+    parameters
+        Free symbols other than couplings (e.g. d, N).
+    fast_betas
+        beta_i = d g_i / dt, t = ln k, in the same order as ``couplings``, as
+        symengine expressions; ``betas`` gives them as sympy expressions.
+    eta
+        Anomalous dimension (0 in the LPA).
+    fast_stability
+        d beta_i / d g_j (symengine); ``stability_matrix`` gives the sympy matrix.
+    masses
+        Dimensionless masses w_i of the propagating modes at the expansion point;
+        the flow is singular where 1 + w_i = 0 (for the Litim regulator).
+    scales
+        Natural magnitude of each coupling: with c the loop prefactor T_1(0),
+        u and rho scale as c, so d^a u scales as c^(1 - |a|) and kappa as c.
+        The solvers work with g_i / scale_i, which are of order one.
+    """
+
+    name: str
+    spec_digest: str
+    spec_source: str
+    couplings: tuple[Coupling, ...]
+    parameters: tuple[sp.Symbol, ...]
+    fast_betas: tuple[se.Basic, ...] = field(repr=False)
+    eta: sp.Expr
+    fast_stability: tuple[tuple[se.Basic, ...], ...] = field(repr=False)
+    masses: tuple[sp.Expr, ...] = ()
+    scales: tuple[sp.Expr, ...] = ()
+
+    @cached_property
+    def betas(self) -> tuple[sp.Expr, ...]:
+        """The beta functions as sympy expressions (converted on first use)."""
+        return tuple(to_sympy(b) for b in self.fast_betas)
+
+    @cached_property
+    def stability_matrix(self) -> sp.ImmutableMatrix:
+        """d beta_i / d g_j as a sympy matrix (converted on first use)."""
+        return sp.ImmutableMatrix([[to_sympy(e) for e in row] for row in self.fast_stability])
+
+    @property
+    def symbols(self) -> tuple[sp.Symbol, ...]:
+        return tuple(c.symbol for c in self.couplings)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.couplings)
+
+    def __repr__(self) -> str:
+        return (f"BetaSystem({self.name}: couplings=[{', '.join(self.names)}], "
+                f"parameters={list(self.parameters)})")
+
+    def __len__(self) -> int:
+        return len(self.couplings)
+
+    def subs(self, values: dict[sp.Symbol, Any]) -> BetaSystem:
+        """Substitute values for parameters (e.g. {d: 3}) in betas and stability matrix."""
+        fast = {se.Symbol(k.name): se.sympify(v) for k, v in values.items()}
+        betas = tuple(b.subs(fast) for b in self.fast_betas)
+        jac = tuple(tuple(e.subs(fast) for e in row) for row in self.fast_stability)
+        params = tuple(p for p in self.parameters if p not in values)
+        return BetaSystem(self.name, self.spec_digest, self.spec_source, self.couplings, params,
+                          betas, sp.sympify(self.eta).subs(values), jac,
+                          tuple(sp.sympify(m).subs(values) for m in self.masses),
+                          tuple(sp.sympify(m).subs(values) for m in self.scales))
+
+    def beta(self, name: str) -> sp.Expr:
+        """The beta function of the coupling called ``name``."""
+        return self.betas[self.names.index(name)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary; expressions are stored as sympy ``srepr`` text."""
+        return {
+            "format": "rgsym.BetaSystem/1",
+            "name": self.name,
+            "spec_digest": self.spec_digest,
+            "spec_source": self.spec_source,
+            "couplings": [
+                {"name": c.name, "latex": c.latex, "index": list(c.index), "is_minimum": c.is_minimum}
+                for c in self.couplings
+            ],
+            "parameters": [sp.srepr(p) for p in self.parameters],
+            "betas": [sp.srepr(b) for b in self.betas],
+            "eta": sp.srepr(self.eta),
+            "masses": [sp.srepr(m) for m in self.masses],
+            "scales": [sp.srepr(m) for m in self.scales],
+            "readable": {c.name: str(b) for c, b in zip(self.couplings, self.betas, strict=True)},
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BetaSystem:
+        """Rebuild a system written by :meth:`to_dict`; the stability matrix is recomputed."""
+        couplings = tuple(
+            Coupling(c["name"], c["latex"], tuple(c["index"]), c["is_minimum"]) for c in data["couplings"]
+        )
+        betas = tuple(se.sympify(_from_srepr(b)) for b in data["betas"])
+        syms = [se.Symbol(c.name) for c in couplings]
+        jac = tuple(tuple(se.diff(b, s) for s in syms) for b in betas)
+        return cls(data["name"], data["spec_digest"], data["spec_source"], couplings,
+                   tuple(_from_srepr(p) for p in data["parameters"]), betas,
+                   _from_srepr(data["eta"]), jac, tuple(_from_srepr(m) for m in data.get("masses", [])),
+                   tuple(_from_srepr(m) for m in data.get("scales", [])))
+
+
+def to_sympy(e: se.Basic) -> sp.Expr:
+    """symengine -> sympy, mapping coupling names back to rgsym's (real) coupling symbols."""
+    from rgsym import symbols
+
+    out = sp.sympify(e)
+    mapping = {s: symbols.coupling(s.name) for s in out.free_symbols
+               if isinstance(s, sp.Symbol) and (s.name == "kappa" or s.name.startswith("lambda_"))}
+    known = {"d": symbols.d, "N": symbols.N, "epsilon": symbols.epsilon, "eta": symbols.eta}
+    mapping.update({s: known[s.name] for s in out.free_symbols
+                    if isinstance(s, sp.Symbol) and s.name in known})
+    return out.xreplace(mapping)
+
+
+def _from_srepr(text: str) -> sp.Expr:
+    namespace: dict[str, Any] = {}
+    exec("from sympy import *", namespace)  # noqa: S102 - srepr text is sympy constructor calls
+    return sp.sympify(eval(text, namespace))  # noqa: S307

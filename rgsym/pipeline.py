@@ -1,0 +1,86 @@
+"""Pipeline: the one orchestrator; it reads like the derivation.
+
+    TheorySpec -> Action -> Vertices -> FlowTrace -> LoopIntegrals -> BetaSystem
+                                                                       -> fixed points, exponents
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from rgsym.action import build_action
+from rgsym.betasystem import BetaSystem
+from rgsym.errors import SolveError, UnsupportedError
+from rgsym.expand import expand_flow_trace
+from rgsym.integrate import integrate_loops
+from rgsym.project import PotentialFlow, project_couplings
+from rgsym.solve.exponents import Exponents, compute_exponents, select_critical
+from rgsym.solve.fixed_points import FixedPoint, find_fixed_points
+from rgsym.solve.numeric import NumericSystem, compile_system
+from rgsym.spec import TheorySpec
+from rgsym.vertices import take_vertices
+
+
+@cache
+def derive(spec: TheorySpec) -> BetaSystem | PotentialFlow:
+    """Derive the flow of a spec from the Wetterich equation.
+
+    Returns a :class:`BetaSystem` for a polynomial truncation and a
+    :class:`PotentialFlow` (the LPA partial differential equation) for a full potential.
+    """
+    action = build_action(spec)
+    vertices = take_vertices(action)
+    trace = expand_flow_trace(vertices)
+    integrals = integrate_loops(trace, spec.regulator)
+    return project_couplings(integrals, spec)
+
+
+def numeric_system(spec: TheorySpec) -> NumericSystem:
+    """Derive and compile a polynomial truncation; d and N must be numbers."""
+    system = derive(spec)
+    if not isinstance(system, BetaSystem):
+        raise UnsupportedError(spec.source, "truncation.potential",
+                               "fixed points of the full potential are not available yet; "
+                               "use 'polynomial'")
+    return _compiled(system)
+
+
+@cache
+def _compiled(system: BetaSystem) -> NumericSystem:
+    return compile_system(system)
+
+
+def fixed_points(spec: TheorySpec) -> list[FixedPoint]:
+    """Every fixed point found at the spec's truncation order (continuation in the order)."""
+    return find_fixed_points(numeric_system(spec))
+
+
+def exponents(spec: TheorySpec) -> list[tuple[FixedPoint, Exponents]]:
+    """Each fixed point with its critical exponents."""
+    numeric = numeric_system(spec)
+    return [(fp, compute_exponents(numeric, fp)) for fp in find_fixed_points(numeric)]
+
+
+def critical_exponents(spec: TheorySpec, index: int | None = None) -> tuple[FixedPoint, Exponents]:
+    """Exponents at one fixed point: ``index`` into :func:`fixed_points`, or by default the
+    most stable non-Gaussian one (Wilson-Fisher for a single O(N) multiplet).
+
+    Raises
+    ------
+    SolveError
+        If no non-Gaussian fixed point was found, or ``index`` is out of range.
+    """
+    points = exponents(spec)
+    if index is not None:
+        if not 0 <= index < len(points):
+            raise SolveError(f"--fixed-point {index}: only {len(points)} fixed points were found "
+                             f"(indices 0 to {len(points) - 1}; see 'rgsym fixed-points')")
+        return points[index]
+    chosen = select_critical(points)
+    if chosen is None:
+        raise SolveError(
+            f"no non-Gaussian fixed point with a relevant direction among {len(points)} found at "
+            f"order {spec.truncation.order}: tried multi-start at order 1 and continuation in the "
+            "order; try truncation.expand_around = 'minimum' or another truncation.order"
+        )
+    return chosen

@@ -1,0 +1,186 @@
+"""Project: from the integrated trace to beta functions of the couplings.
+
+d_t u at fixed dimensionless invariants is the loop part plus the canonical
+scaling part -d u + (d - 2 + eta) sum_b rho_b d u / d rho_b.  The scaling part is
+derived here from u = k^-d U and rho~ = Z k^(2-d) rho; the loop part comes from
+:mod:`rgsym.integrate`.  The polynomial projection reads off Taylor
+coefficients of d_t u at the expansion point; around the running minimum the
+condition u'(kappa) = 0 fixes d_t kappa.
+
+References
+----------
+Litim, Nucl. Phys. B631 (2002) 128, hep-th/0203006, sec. 3 (expansion around the minimum).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+
+import symengine as se
+import sympy as sp
+
+from rgsym import symbols
+from rgsym.action import Action, Coupling
+from rgsym.betasystem import BetaSystem, to_sympy
+from rgsym.expand import ExpansionVariable, derivative_series, shift_series
+from rgsym.integrate import LoopIntegrals
+from rgsym.series import Series
+from rgsym.spec import TheorySpec
+
+
+@dataclass(frozen=True)
+class PotentialFlow:
+    """The flow of the full dimensionless potential: a PDE d_t u = rhs(rho, u', u'', ...)."""
+
+    name: str
+    spec_digest: str
+    spec_source: str
+    invariant: sp.Symbol
+    potential: sp.Expr
+    rhs: sp.Expr
+    parameters: tuple[sp.Symbol, ...]
+
+    def __repr__(self) -> str:
+        return f"PotentialFlow({self.name}: d_t u = {self.rhs})"
+
+
+@cache
+def scaling_coefficients(d: sp.Expr, eta: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """Derive (A, B) in d_t u|_rho~ = k^-d d_t U|_rho + A u + B rho~ u'.
+
+    U(rho, t) = k^d c(t) rho~^n with rho~ = Z k^(2-d) rho, k = e^t, Z = e^(-eta t)
+    (eta constant over an instant).  Solving for dc/dt gives -(d + n (2 - d - eta)) c,
+    linear in n: A is its value at n = 0, B its slope.
+    """
+    t, n, rho = symbols.t, sp.Symbol("n"), sp.Symbol("rho", positive=True)
+    c = sp.Function("c")(t)
+    k, z = sp.exp(t), sp.exp(-eta * t)
+    big_u = k**d * c * (z * k ** (2 - d) * rho) ** n
+    dc = sp.Symbol("dc")
+    # d_t U at fixed rho with no loop term must equal k^d rho~^n (dc + scaling * c)
+    lhs = sp.diff(big_u, t).subs(sp.Derivative(c, t), dc)
+    rate = sp.solve(sp.simplify(lhs / (k**d * (z * k ** (2 - d) * rho) ** n)), dc)[0]
+    per_c = sp.expand(sp.simplify(rate / c))
+    return sp.simplify(per_c.subs(n, 0)), sp.simplify(sp.diff(per_c, n))
+
+
+def project_couplings(integrals: LoopIntegrals, spec: TheorySpec) -> BetaSystem | PotentialFlow:
+    """Project the flow of u onto the couplings of the truncation (or return the PDE)."""
+    trace = integrals.trace
+    action = trace.action
+    a_coeff, b_coeff = scaling_coefficients(action.d, action.eta)
+    name = _describe(spec)
+    if action.potential == "full":
+        return _potential_flow(integrals, a_coeff, b_coeff, spec, name)
+    weights = tuple(v.weight for v in trace.variables)
+    loop = Series({}, weights, trace.max_weight)
+    # threshold integrals enter as placeholders, so that expansion never multiplies out (1 + w)^-n
+    placeholders = {}
+    for counts, value in integrals.thresholds:
+        placeholders[se.Symbol("T_" + "_".join(map(str, counts)))] = se.sympify(value)
+    for (_counts, series), tsym in zip(trace.terms, placeholders, strict=True):
+        loop = loop + series.scale(tsym)
+    flow = _scaling_series(action, trace.variables, weights, trace.max_weight, a_coeff, b_coeff) + loop
+    placeholders.update(dict(trace.insertions))
+    betas_se = [b.xreplace(placeholders) for b in _betas_from_series(action, trace.variables, flow)]
+    syms = [se.Symbol(c.name) for c in action.couplings]
+    jac_se = tuple(tuple(se.diff(b, s) for s in syms) for b in betas_se)
+    params = _parameters(betas_se, action.couplings)
+    masses = tuple(to_sympy(se.sympify(m)) for m in trace.masses)
+    scales = _coupling_scales(integrals, action.couplings)
+    return BetaSystem(name, spec.digest, spec.source, action.couplings, params, tuple(betas_se),
+                      action.eta, jac_se, masses, scales)
+
+
+def _coupling_scales(integrals: LoopIntegrals, couplings: tuple[Coupling, ...]) -> tuple[sp.Expr, ...]:
+    """a! c^(1-|a|) per coupling (c for kappa), with c = T_1(0) the loop prefactor.
+
+    In these units the couplings are Taylor coefficients of the potential in units
+    where the loop prefactor is one, which are of order one.
+    """
+    from rgsym.integrate import threshold_integral
+
+    trace = integrals.trace
+    c = sp.simplify(threshold_integral(integrals.regulator, (1,), (sp.Integer(0),), trace.d,
+                                       trace.eta, trace.kinetic))
+    return tuple(c if cp.is_minimum else
+                 c ** (1 - sum(cp.index)) * sp.prod([sp.factorial(k) for k in cp.index])
+                 for cp in couplings)
+
+
+def _parameters(betas: list[se.Basic], couplings: tuple[Coupling, ...]) -> tuple[sp.Symbol, ...]:
+    names = {c.name for c in couplings}
+    free = set().union(*(b.free_symbols for b in betas)) if betas else set()
+    known = {"d": symbols.d, "N": symbols.N, "epsilon": symbols.epsilon, "eta": symbols.eta}
+    params = {known.get(s.name, sp.Symbol(s.name)) for s in free if s.name not in names}
+    return tuple(sorted(params, key=sp.default_sort_key))
+
+
+def _scaling_series(action: Action, variables: tuple[ExpansionVariable, ...], weights: tuple[int, ...],
+                    max_weight: int, a_coeff: sp.Expr, b_coeff: sp.Expr) -> Series:
+    """A u + B sum_b rho_b d_b u as a series in the expansion variables."""
+    shifts = [shift_series(v, weights, max_weight) for v in variables]
+    nb = len(variables)
+    u = derivative_series(action, (0,) * nb, shifts, weights, max_weight)
+    total = u.scale(se.sympify(a_coeff))
+    for b in range(len(variables)):
+        rho = Series.constant(se.sympify(action.expansion_point[b]), weights, max_weight) + shifts[b]
+        unit = tuple(1 if j == b else 0 for j in range(nb))
+        du = derivative_series(action, unit, shifts, weights, max_weight)
+        total = total + (rho * du).scale(se.sympify(b_coeff))
+    return total
+
+
+def _taylor_coefficient(flow: Series, variables: tuple[ExpansionVariable, ...],
+                        a: tuple[int, ...]) -> se.Basic:
+    """d^a (d_t u) at the expansion point, from the series in x."""
+    exps = []
+    factor = se.Integer(1)
+    for v, k in zip(variables, a, strict=True):
+        if v.kind == "field":  # x^(2k) = (2 rho)^k
+            exps.append(2 * k)
+            factor *= se.Integer(2) ** k
+        else:
+            exps.append(k)
+        factor *= math.factorial(k)
+    return se.expand(factor * flow.coefficient(tuple(exps)))
+
+
+def _betas_from_series(action: Action, variables: tuple[ExpansionVariable, ...],
+                       flow: Series) -> list[se.Basic]:
+    couplings = action.couplings
+    if not couplings[0].is_minimum:
+        return [_taylor_coefficient(flow, variables, c.index) for c in couplings]
+    # single block around the running minimum: u'(kappa) = 0 at all t
+    lam = {c.index[0]: se.Symbol(c.name) for c in couplings[1:]}
+    order = max(lam)
+    f = {n: _taylor_coefficient(flow, variables, (n,)) for n in range(1, order + 1)}
+    beta_kappa = se.expand(-f[1] / lam[2])
+    betas = [beta_kappa]
+    for n in range(2, order + 1):
+        higher = lam.get(n + 1, se.Integer(0))
+        betas.append(f[n] + higher * beta_kappa)
+    return betas
+
+
+def _potential_flow(integrals: LoopIntegrals, a_coeff: sp.Expr, b_coeff: sp.Expr, spec: TheorySpec,
+                    name: str) -> PotentialFlow:
+    action = integrals.trace.action
+    (rho,) = action.invariants
+    u = action.potential_function()
+    loop = sp.Add(*[sp.sympify(s.constant_term()) * t for (c, s), (_, t)
+                    in zip(integrals.trace.terms, integrals.thresholds, strict=True)])
+    rhs = a_coeff * u + b_coeff * rho * sp.diff(u, rho) + loop
+    free = sorted(rhs.free_symbols - {rho}, key=sp.default_sort_key)
+    return PotentialFlow(name, spec.digest, spec.source, rho, u, rhs, tuple(free))
+
+
+def _describe(spec: TheorySpec) -> str:
+    th, tr = spec.theory, spec.truncation
+    fields = ", ".join(f"{b.name}[{b.components}]" for b in th.blocks)
+    pot = (f"polynomial order {tr.order} around {tr.expand_around}" if tr.potential == "polynomial"
+           else "full potential")
+    return (f"{tr.scheme.upper()} {th.symmetry} ({fields}), d={th.d}, {pot}, "
+            f"{spec.regulator.kind} regulator, {spec.flow.equation}")

@@ -1,0 +1,108 @@
+"""Truncated multivariate power series with symbolic (symengine) coefficients.
+
+The trace of the regulated propagator is expanded with this arithmetic instead
+of ``sympy.series``: every product is cut at a maximal weighted degree as it is
+formed, so no term beyond the truncation is ever built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import symengine as se
+
+Exponent = tuple[int, ...]
+
+
+class Series:
+    """A polynomial sum_e c_e x^e truncated at weighted degree ``max_weight``.
+
+    ``weights[j]`` is the weight of variable j; a monomial x^e is kept when
+    sum_j e_j weights[j] <= max_weight.  Instances are treated as immutable.
+    """
+
+    __slots__ = ("terms", "weights", "max_weight")
+
+    def __init__(self, terms: Mapping[Exponent, se.Basic], weights: tuple[int, ...],
+                 max_weight: int) -> None:
+        self.weights = weights
+        self.max_weight = max_weight
+        self.terms = {
+            e: c for e, c in terms.items() if c != 0 and self.weight(e) <= max_weight
+        }
+
+    def weight(self, e: Exponent) -> int:
+        return sum(k * w for k, w in zip(e, self.weights, strict=True))
+
+    @classmethod
+    def constant(cls, value: se.Basic, weights: tuple[int, ...], max_weight: int) -> Series:
+        return cls({(0,) * len(weights): se.sympify(value)}, weights, max_weight)
+
+    @classmethod
+    def variable(cls, j: int, weights: tuple[int, ...], max_weight: int) -> Series:
+        e = tuple(1 if i == j else 0 for i in range(len(weights)))
+        return cls({e: se.Integer(1)}, weights, max_weight)
+
+    def _like(self, terms: Mapping[Exponent, se.Basic]) -> Series:
+        return Series(terms, self.weights, self.max_weight)
+
+    def __add__(self, other: Series) -> Series:
+        out = dict(self.terms)
+        for e, c in other.terms.items():
+            out[e] = se.expand(out[e] + c) if e in out else c
+        return self._like(out)
+
+    def __neg__(self) -> Series:
+        return self._like({e: -c for e, c in self.terms.items()})
+
+    def __sub__(self, other: Series) -> Series:
+        return self + (-other)
+
+    def scale(self, factor: se.Basic) -> Series:
+        return self._like({e: se.expand(factor * c) for e, c in self.terms.items()})
+
+    def __mul__(self, other: Series) -> Series:
+        out: dict[Exponent, se.Basic] = {}
+        for e1, c1 in self.terms.items():
+            w1 = self.weight(e1)
+            for e2, c2 in other.terms.items():
+                if w1 + other.weight(e2) > self.max_weight:
+                    continue
+                e = tuple(a + b for a, b in zip(e1, e2, strict=True))
+                out[e] = out.get(e, se.Integer(0)) + c1 * c2
+        return self._like({e: se.expand(c) for e, c in out.items()})
+
+    def __pow__(self, n: int) -> Series:
+        result = Series.constant(1, self.weights, self.max_weight)
+        for _ in range(n):
+            result = result * self
+        return result
+
+    def constant_term(self) -> se.Basic:
+        return self.terms.get((0,) * len(self.weights), se.Integer(0))
+
+    def without_constant(self) -> Series:
+        zero = (0,) * len(self.weights)
+        return self._like({e: c for e, c in self.terms.items() if e != zero})
+
+    def min_weight(self) -> int:
+        return min((self.weight(e) for e in self.terms), default=self.max_weight + 1)
+
+    def coefficient(self, e: Exponent) -> se.Basic:
+        return self.terms.get(e, se.Integer(0))
+
+    def is_zero(self) -> bool:
+        return not self.terms
+
+    def __repr__(self) -> str:
+        shown = " + ".join(f"({c})*x^{e}" for e, c in sorted(self.terms.items())[:4])
+        more = " + ..." if len(self.terms) > 4 else ""
+        return f"Series({shown}{more}; weight <= {self.max_weight})"
+
+
+def series_sum(items: Iterable[Series], weights: tuple[int, ...], max_weight: int) -> Series:
+    """Sum of several series (zero when there are none)."""
+    total = Series({}, weights, max_weight)
+    for s in items:
+        total = total + s
+    return total

@@ -1,0 +1,74 @@
+"""Exponents: critical exponents from the stability matrix at a fixed point.
+
+theta = -eig(B), B_ij = d beta_i / d g_j at the fixed point, sorted by descending
+real part; nu = 1 / theta_1 for the largest positive theta, and omega = -theta
+for the irrelevant theta closest to zero (REFERENCES.md conventions;
+Litim, hep-th/0203006, sec. 4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rgsym.solve.fixed_points import FixedPoint
+from rgsym.solve.numeric import NumericSystem
+
+#: Imaginary parts below this (relative to |theta|) are rounding, not oscillation.
+REAL_TOLERANCE = 1e-10
+
+
+@dataclass(frozen=True)
+class Exponents:
+    """Critical exponents at one fixed point."""
+
+    fixed_point: FixedPoint
+    theta: tuple[complex, ...]
+    nu: float | None
+    omega: float | None
+    eta: float
+
+    @property
+    def relevant(self) -> int:
+        return sum(1 for t in self.theta if t.real > 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "nu": self.nu,
+            "omega": self.omega,
+            "eta": self.eta,
+            "theta": [_number(t) for t in self.theta],
+            "relevant_directions": self.relevant,
+            "fixed_point": self.fixed_point.as_dict(),
+            "order": self.fixed_point.order,
+        }
+
+
+def _number(t: complex) -> float | dict[str, float]:
+    if abs(t.imag) <= REAL_TOLERANCE * max(1.0, abs(t)):
+        return float(t.real)
+    return {"re": float(t.real), "im": float(t.imag)}
+
+
+def compute_exponents(numeric: NumericSystem, fp: FixedPoint) -> Exponents:
+    """theta, nu and omega at ``fp``."""
+    b = numeric.jacobian(np.array(fp.values))
+    eig = np.linalg.eigvals(b)
+    theta = sorted((complex(-e) for e in eig), key=lambda z: (-z.real, -z.imag))
+    theta = [complex(t.real, 0.0) if abs(t.imag) <= REAL_TOLERANCE * max(1.0, abs(t)) else t
+             for t in theta]
+    positive = [t.real for t in theta if t.real > 0 and t.imag == 0]
+    negative = [t.real for t in theta if t.real < 0]
+    nu = 1.0 / max(positive) if positive else None
+    omega = -max(negative) if negative else None
+    return Exponents(fp, tuple(theta), nu, omega, 0.0)
+
+
+def select_critical(points: list[tuple[FixedPoint, Exponents]]) -> tuple[FixedPoint, Exponents] | None:
+    """The most stable non-Gaussian fixed point: fewest relevant directions, then largest omega."""
+    candidates = [(fp, ex) for fp, ex in points if not fp.is_gaussian and ex.relevant >= 1]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda p: (p[1].relevant, -(p[1].omega or 0.0)))

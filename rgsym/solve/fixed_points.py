@@ -1,0 +1,254 @@
+"""Fixed points: zeros of the beta functions, by continuation in the truncation order.
+
+A polynomial truncation of order m is a sub-system of the one of order M > m:
+its betas are the first k(m) betas of order M with the higher couplings set to
+zero (beta of d^a u involves couplings up to |a| + 1 only).  So one compiled
+system serves every order.  At the lowest order a deterministic multi-start
+search finds every fixed point it can; each is then carried up one order at a
+time by a homotopy, and a multi-start at the target order is the fallback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import root
+
+from rgsym.errors import SolveError
+from rgsym.solve.numeric import NumericSystem
+
+log = logging.getLogger(__name__)
+
+#: A solution counts when max |beta_i / scale_i| is below this: the scaled betas are of
+#: order one, so this is about 1e5 times double-precision rounding.  It is strict on
+#: purpose: near a fixed point with a marginal direction (the Gaussian in d = 3 has
+#: one) a looser test accepts points where beta is merely quadratically small.
+RESIDUAL_TOLERANCE = 1e-11
+#: Two solutions are the same when they differ by less than this (scaled couplings).
+SAME_POINT = 1e-7
+
+
+@dataclass(frozen=True)
+class FixedPoint:
+    """A zero of the beta functions."""
+
+    names: tuple[str, ...]
+    values: tuple[float, ...]
+    residual: float
+    order: int
+    minimum_flags: tuple[bool, ...] = ()
+
+    @property
+    def interactions(self) -> tuple[float, ...]:
+        """Values of the couplings other than the minimum position kappa."""
+        flags = self.minimum_flags or (False,) * len(self.values)
+        return tuple(v for v, m in zip(self.values, flags, strict=True) if not m)
+
+    @property
+    def is_gaussian(self) -> bool:
+        return bool(np.max(np.abs(self.interactions), initial=0.0) < 1e-8)
+
+    def as_dict(self) -> dict[str, float]:
+        return dict(zip(self.names, self.values, strict=True))
+
+    def __repr__(self) -> str:
+        vals = ", ".join(f"{n}={v:.10g}" for n, v in zip(self.names, self.values, strict=True))
+        return f"FixedPoint(order={self.order}, {vals})"
+
+
+class Truncated:
+    """The first ``k`` betas of a system, with every coupling beyond ``k`` set to zero.
+
+    Works in scaled couplings x = g / scale.
+    """
+
+    def __init__(self, numeric: NumericSystem, k: int) -> None:
+        self.numeric = numeric
+        self.k = k
+        self.n = len(numeric.system.couplings)
+
+    def full(self, x: np.ndarray) -> np.ndarray:
+        z = np.zeros(self.n)
+        z[: self.k] = x
+        return z
+
+    def rhs(self, x: np.ndarray) -> np.ndarray:
+        return self.numeric.scaled_rhs(self.full(x))[: self.k]
+
+    def jacobian(self, x: np.ndarray) -> np.ndarray:
+        return self.numeric.scaled_jacobian(self.full(x))[: self.k, : self.k]
+
+    def is_physical(self, x: np.ndarray) -> bool:
+        """A true minimum (kappa >= 0, u''(kappa) > 0) when expanding around one, and no
+        propagator beyond its pole (1 + w > 0)."""
+        g = self.full(x) * self.numeric.scales
+        couplings = self.numeric.system.couplings
+        if couplings[0].is_minimum and (x[0] < -1e-12 or x[1] < 1e-8):
+            return False
+        return bool(np.all(self.numeric.masses(g) > -1.0))
+
+    def residual(self, x: np.ndarray) -> float:
+        """max_i |beta_i| relative to the size of its linear terms, max(1, sum_j |J_ij x_j|).
+
+        High-order betas carry factorially large coefficients, so an absolute test
+        would reject converged solutions at high order.
+        """
+        r = self.rhs(x)
+        if not np.all(np.isfinite(r)):
+            return float("inf")
+        size = np.maximum(1.0, np.abs(self.jacobian(x)) @ np.abs(x))
+        return float(np.max(np.abs(r) / size, initial=0.0))
+
+
+def order_sizes(numeric: NumericSystem) -> dict[int, int]:
+    """Truncation order m -> number of couplings k(m) of the order-m sub-system."""
+    orders = [c.order for c in numeric.system.couplings]
+    if orders != sorted(orders):
+        raise ValueError("couplings must be ordered by truncation order")
+    return {m: sum(1 for o in orders if o <= m) for m in range(1, max(orders) + 1)}
+
+
+def solve_from(system: Truncated, start: np.ndarray) -> np.ndarray | None:
+    """Newton-type solve (MINPACK hybrj); None when it fails or is unphysical."""
+    with np.errstate(all="ignore"):
+        try:
+            sol = root(system.rhs, start, jac=system.jacobian, method="hybr",
+                       options={"xtol": 1e-14, "maxfev": 400})
+        except (ValueError, ZeroDivisionError, FloatingPointError, OverflowError):
+            return None
+        x = sol.x
+        if not np.all(np.isfinite(x)) or system.residual(x) > RESIDUAL_TOLERANCE:
+            return None
+    return x if system.is_physical(x) else None
+
+
+def multistart(system: Truncated, starts: int = 0, seed: int = 20021) -> list[np.ndarray]:
+    """Solve from deterministic log-uniform random starts; return distinct solutions."""
+    n = system.k
+    starts = starts or 60 * n
+    rng = np.random.default_rng(seed)
+    minimum = np.array([c.is_minimum for c in system.numeric.system.couplings[:n]], dtype=bool)
+    found: list[np.ndarray] = []
+    for _ in range(starts):
+        mag = 10.0 ** rng.uniform(-3, 1.5, size=n)
+        sign = np.where(rng.random(n) < 0.5, -1.0, 1.0)
+        sign[minimum] = 1.0
+        x = solve_from(system, mag * sign)
+        if x is not None:
+            _add_distinct(found, x)
+    zero = np.zeros(n)
+    if not minimum.any() and system.residual(zero) < RESIDUAL_TOLERANCE and not _contains(found, zero):
+        found.append(zero)
+    return found
+
+
+def _contains(found: Sequence[np.ndarray], x: np.ndarray) -> bool:
+    return any(np.allclose(f, x, rtol=SAME_POINT, atol=SAME_POINT) for f in found)
+
+
+def _add_distinct(found: list[np.ndarray], x: np.ndarray) -> None:
+    if not _contains(found, x):
+        found.append(x)
+
+
+def continue_point(system: Truncated, start: np.ndarray, known: int) -> np.ndarray | None:
+    """Carry a solution of the order below to this order by homotopy.
+
+    With the first ``known`` couplings inherited, the old betas are evaluated with
+    the new couplings multiplied by s and the new betas in full.  At s = 0 the old
+    equations are the lower-order system, already solved; s is stepped to 1 with
+    step halving when a corrector fails.
+    """
+
+    def h(z: np.ndarray, s: float) -> np.ndarray:
+        zs = z.copy()
+        zs[known:] *= s
+        return np.concatenate([system.rhs(zs)[:known], system.rhs(z)[known:]])
+
+    def jac(z: np.ndarray, s: float) -> np.ndarray:
+        zs = z.copy()
+        zs[known:] *= s
+        low = system.jacobian(zs).copy()
+        low[:, known:] *= s
+        return np.vstack([low[:known], system.jacobian(z)[known:]])
+
+    def correct(g: np.ndarray, s: float) -> np.ndarray | None:
+        try:
+            r = root(h, g, args=(s,), jac=jac, method="hybr", options={"xtol": 1e-14})
+        except (ValueError, FloatingPointError, ZeroDivisionError):
+            return None
+        res = h(r.x, s)
+        ok = np.all(np.isfinite(r.x)) and np.all(np.isfinite(res))
+        if not ok:
+            return None
+        size = np.maximum(1.0, np.abs(jac(r.x, s)) @ np.abs(r.x))
+        return r.x if np.max(np.abs(res) / size) < RESIDUAL_TOLERANCE else None
+
+    s, step = 0.0, 0.25
+    with np.errstate(all="ignore"):
+        g = correct(start, 0.0)
+        if g is None:
+            return solve_from(system, start)
+        while s < 1.0:
+            s_new = min(1.0, s + step)
+            nxt = correct(g, s_new)
+            if nxt is not None:
+                g, s, step = nxt, s_new, min(2 * step, 0.5)
+            elif step > 1 / 256:
+                step /= 2
+            else:
+                return None
+    return solve_from(system, g)
+
+
+def find_fixed_points(numeric: NumericSystem, base: int = 1) -> list[FixedPoint]:
+    """All fixed points found at the truncation order of ``numeric``.
+
+    Parameters
+    ----------
+    numeric
+        The compiled system at the target order.
+    base
+        The order where the multi-start search runs.
+
+    Raises
+    ------
+    SolveError
+        If neither continuation nor a multi-start search at the target order finds one.
+    """
+    sizes = order_sizes(numeric)
+    target = max(sizes)
+    base = min(base, target)
+    current = Truncated(numeric, sizes[base])
+    points = multistart(current)
+    log.info("order %d: %d fixed points from multi-start", base, len(points))
+    pending: list[np.ndarray] = []  # lost at some order: retried at the next ones
+    for order in range(base + 1, target + 1):
+        nxt = Truncated(numeric, sizes[order])
+        carried: list[np.ndarray] = []
+        lost: list[np.ndarray] = []
+        for x in points + pending:
+            start = np.concatenate([x, np.zeros(nxt.k - len(x))])
+            sol = continue_point(nxt, start, len(x))
+            if sol is not None:
+                _add_distinct(carried, sol)
+            else:
+                lost.append(start)
+        points, pending, current = carried, lost, nxt
+        log.info("order %d: %d fixed points carried, %d pending", order, len(points), len(pending))
+    if not points:
+        points = multistart(current, starts=200 * current.k)
+    if not points:
+        raise SolveError(
+            f"no fixed point found at order {target}: tried a multi-start search at order {base}, "
+            f"continuation to order {target}, then a multi-start search at order {target}; "
+            "try another truncation.expand_around or a lower truncation.order"
+        )
+    system = numeric.system
+    flags = tuple(c.is_minimum for c in system.couplings)
+    fps = [FixedPoint(system.names, tuple(float(v) for v in x * numeric.scales),
+                      current.residual(x), target, flags) for x in points]
+    return sorted(fps, key=lambda f: (not f.is_gaussian, float(np.linalg.norm(f.values))))

@@ -1,0 +1,362 @@
+"""Spec: read and validate a TOML theory spec into a frozen :class:`TheorySpec`.
+
+A spec states the theory (dimension, fields, symmetry), the truncation, the
+regulator and the flow equation.  Every problem is reported as a
+:class:`~rgsym.errors.SpecError` whose one-line message names the file, the
+dotted key and what is allowed.  This module and the CLI are the only places
+that read the disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import sympy as sp
+
+from rgsym import symbols
+from rgsym.errors import SpecError, UnsupportedError
+
+#: Largest polynomial order accepted; beyond it expressions grow without purpose.
+MAX_ORDER = 40
+
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "theory": ("d", "N", "field", "fields", "symmetry", "name", "description"),
+    "truncation": ("scheme", "potential", "order", "expand_around"),
+    "regulator": ("kind", "alpha"),
+    "flow": ("equation",),
+}
+SCHEMES = ("lpa",)
+POTENTIALS = ("polynomial", "full")
+EXPANSION_POINTS = ("minimum", "zero")
+EQUATIONS = ("wetterich",)
+
+
+@dataclass(frozen=True)
+class FieldBlock:
+    """A multiplet of real scalar fields transforming under O(n) among themselves.
+
+    ``components`` is a positive integer or the symbol ``N``.  A block with one
+    component is a real scalar with a Z2 symmetry.
+    """
+
+    name: str
+    components: int | sp.Symbol
+
+    @property
+    def symmetry(self) -> str:
+        if self.components == 1:
+            return "Z2"
+        return f"O({self.components})"
+
+
+@dataclass(frozen=True)
+class Theory:
+    """Dimension and field content."""
+
+    d: sp.Expr
+    blocks: tuple[FieldBlock, ...]
+
+    @property
+    def symmetry(self) -> str:
+        return "x".join(b.symmetry for b in self.blocks)
+
+    @property
+    def is_single_multiplet(self) -> bool:
+        return len(self.blocks) == 1
+
+
+@dataclass(frozen=True)
+class Truncation:
+    """Truncation scheme: LPA with a polynomial or a full potential."""
+
+    scheme: str = "lpa"
+    potential: str = "polynomial"
+    order: int = 8
+    expand_around: str = "minimum"
+
+
+@dataclass(frozen=True)
+class RegulatorSpec:
+    """Regulator kind and its parameters (kept as a sorted tuple for hashing)."""
+
+    kind: str = "litim"
+    parameters: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class FlowSpec:
+    """Which exact flow equation to start from."""
+
+    equation: str = "wetterich"
+
+
+@dataclass(frozen=True)
+class TheorySpec:
+    """The validated spec: the first data object of the pipeline."""
+
+    source: str
+    theory: Theory
+    truncation: Truncation
+    regulator: RegulatorSpec
+    flow: FlowSpec
+
+    @property
+    def canonical(self) -> str:
+        """A canonical JSON text of the spec (independent of formatting and key order)."""
+        data = _canonical(self.theory, self.truncation, self.regulator, self.flow)
+        return json.dumps(data, sort_keys=True)
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the canonical spec (independent of formatting and key order)."""
+        return hashlib.sha256(self.canonical.encode()).hexdigest()
+
+    def with_order(self, order: int) -> TheorySpec:
+        """The same spec at another truncation order."""
+        return replace(self, truncation=replace(self.truncation, order=order))
+
+
+def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> TheorySpec:
+    """Read a TOML spec, apply ``dotted.key=value`` overrides and validate it.
+
+    Parameters
+    ----------
+    path
+        The spec file.
+    overrides
+        Strings ``"section.key=value"``; the value is read as a TOML value, or as
+        a plain string when it is not one.
+
+    Raises
+    ------
+    SpecError
+        With a one-line message naming the file and the key.
+    """
+    source = str(path)
+    p = Path(path)
+    if not p.is_file():
+        raise SpecError(source, "", "no such spec file")
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(source, "", f"TOML syntax error: {exc}") from None
+    except UnicodeDecodeError:
+        raise SpecError(source, "", "the file is not UTF-8 text") from None
+    for item in overrides:
+        apply_override(raw, item, source)
+    return parse_spec(raw, source)
+
+
+def apply_override(raw: dict[str, Any], item: str, source: str) -> None:
+    """Apply one ``section.key=value`` override to the raw mapping in place."""
+    if "=" not in item:
+        raise SpecError(source, item, "an override must look like section.key=value")
+    key, _, text = item.partition("=")
+    key = key.strip()
+    parts = key.split(".")
+    if len(parts) != 2 or not all(parts):
+        raise SpecError(source, key, "an override key must be section.key, e.g. truncation.order")
+    try:
+        value = tomllib.loads(f"v = {text.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = text.strip()
+    section = raw.setdefault(parts[0], {})
+    if not isinstance(section, dict):
+        raise SpecError(source, parts[0], "must be a table")
+    section[parts[1]] = value
+
+
+def parse_spec(raw: Mapping[str, Any], source: str = "<spec>") -> TheorySpec:
+    """Validate a raw (already parsed) spec mapping into a :class:`TheorySpec`."""
+    for section, value in raw.items():
+        if section not in SECTIONS:
+            raise SpecError(source, section, f"unknown section; allowed: {', '.join(SECTIONS)}")
+        if not isinstance(value, dict):
+            raise SpecError(source, section, "must be a table, e.g. [" + section + "]")
+        for key in value:
+            if key not in SECTIONS[section]:
+                allowed = ", ".join(SECTIONS[section])
+                raise SpecError(source, f"{section}.{key}", f"unknown key; allowed: {allowed}")
+    if "theory" not in raw:
+        raise SpecError(source, "theory", "the [theory] section is required")
+    theory = _parse_theory(dict(raw["theory"]), source)
+    truncation = _parse_truncation(dict(raw.get("truncation", {})), source, theory)
+    regulator = _parse_regulator(dict(raw.get("regulator", {})), source)
+    flow = _parse_flow(dict(raw.get("flow", {})), source)
+    return TheorySpec(source, theory, truncation, regulator, flow)
+
+
+def _parse_dimension(value: Any, source: str) -> sp.Expr:
+    key = "theory.d"
+    if isinstance(value, bool):
+        raise SpecError(source, key, "must be a positive number, 'd' or an expression such as '4 - epsilon'")
+    if isinstance(value, int | float):
+        if not value > 0 or value != value or value == float("inf"):
+            raise SpecError(source, key, f"must be a positive finite number, got {value!r}")
+        return sp.Integer(value) if float(value).is_integer() else sp.Rational(str(value))
+    if isinstance(value, str):
+        allowed = {"d": symbols.d, "epsilon": symbols.epsilon}
+        try:
+            expr = sp.sympify(value, locals=allowed)
+        except (sp.SympifyError, SyntaxError, TypeError):
+            expr = None
+        if expr is None or not isinstance(expr, sp.Expr) or not expr.free_symbols <= set(allowed.values()):
+            raise SpecError(
+                source, key, f"cannot read {value!r}; use a number, 'd' or an expression in epsilon"
+            )
+        if expr.is_number and not expr.is_positive:
+            raise SpecError(source, key, f"must be positive, got {value!r}")
+        return expr
+    raise SpecError(source, key, f"must be a number or a string, got {type(value).__name__}")
+
+
+def _parse_components(value: Any, source: str, key: str) -> int | sp.Symbol:
+    if isinstance(value, bool):
+        raise SpecError(source, key, "must be a positive integer or the symbol 'N'")
+    if isinstance(value, int):
+        if value <= 0:
+            raise SpecError(source, key, f"must be a positive integer or the symbol 'N', got {value}")
+        return value
+    if value == "N":
+        return symbols.N
+    raise SpecError(source, key, f"must be a positive integer or the symbol 'N', got {value!r}")
+
+
+def _parse_theory(t: dict[str, Any], source: str) -> Theory:
+    if "d" not in t:
+        raise SpecError(source, "theory.d", "the dimension is required (a number or 'd')")
+    dim = _parse_dimension(t["d"], source)
+    if ("N" in t) == ("fields" in t):
+        raise SpecError(
+            source, "theory.N", "give exactly one of theory.N (an O(N) multiplet) or theory.fields"
+        )
+    if "N" in t:
+        name = t.get("field", "phi")
+        if not isinstance(name, str) or not name.isidentifier():
+            raise SpecError(source, "theory.field", "must be an identifier such as 'phi'")
+        blocks: tuple[FieldBlock, ...] = (FieldBlock(name, _parse_components(t["N"], source, "theory.N")),)
+    else:
+        blocks = _parse_fields(t["fields"], source)
+    theory = Theory(dim, blocks)
+    if "symmetry" in t:
+        given = t["symmetry"]
+        if not isinstance(given, str) or given.replace(" ", "") != theory.symmetry:
+            raise SpecError(
+                source, "theory.symmetry",
+                f"the fields given carry the symmetry '{theory.symmetry}' (one Z2 per real scalar,"
+                f" O(n) per multiplet); got {given!r}",
+            )
+    return theory
+
+
+def _parse_fields(value: Any, source: str) -> tuple[FieldBlock, ...]:
+    key = "theory.fields"
+    if not isinstance(value, list) or not value:
+        raise SpecError(source, key, "must be a non-empty list of names or {name, N} tables")
+    blocks = []
+    for i, item in enumerate(value):
+        if isinstance(item, str):
+            name, comps = item, 1
+        elif isinstance(item, dict) and set(item) <= {"name", "N"} and "name" in item:
+            name = item["name"]
+            comps = _parse_components(item.get("N", 1), source, f"{key}[{i}].N")
+        else:
+            raise SpecError(source, f"{key}[{i}]", "must be a name or a table {name = ..., N = ...}")
+        if not isinstance(name, str) or not name.isidentifier():
+            raise SpecError(source, f"{key}[{i}]", f"field names must be identifiers, got {name!r}")
+        blocks.append(FieldBlock(name, comps))
+    names = [b.name for b in blocks]
+    if len(set(names)) != len(names):
+        raise SpecError(source, key, "field names must be distinct")
+    return tuple(blocks)
+
+
+def _choice(t: dict[str, Any], key: str, allowed: tuple[str, ...], default: str, source: str,
+            section: str) -> str:
+    value = t.get(key, default)
+    if value not in allowed:
+        raise SpecError(
+            source, f"{section}.{key}", f"got {value!r}; allowed: {', '.join(map(repr, allowed))}"
+        )
+    return str(value)
+
+
+def _parse_truncation(t: dict[str, Any], source: str, theory: Theory) -> Truncation:
+    scheme = t.get("scheme", "lpa")
+    if scheme in ("lpa'", "vertex"):
+        raise UnsupportedError(
+            source, "truncation.scheme", f"{scheme!r} is not implemented yet; allowed: 'lpa'"
+        )
+    scheme = _choice(t, "scheme", SCHEMES, "lpa", source, "truncation")
+    potential = _choice(t, "potential", POTENTIALS, "polynomial", source, "truncation")
+    around = _choice(t, "expand_around", EXPANSION_POINTS, "minimum", source, "truncation")
+    order = t.get("order", 8)
+    if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
+        raise SpecError(source, "truncation.order",
+                        f"must be an integer from 1 to {MAX_ORDER}, got {order!r}")
+    dim = theory.d
+    if around == "minimum" and potential == "polynomial":
+        if dim.is_number and not bool(dim > 2):
+            raise SpecError(
+                source, "truncation.expand_around",
+                f"'minimum' needs d > 2 (the field has no positive scaling dimension at d = {dim});"
+                " use 'zero'",
+            )
+        if len(theory.blocks) > 1:
+            raise UnsupportedError(
+                source, "truncation.expand_around",
+                "'minimum' is supported for a single O(N) multiplet; several fields need 'zero'",
+            )
+    if potential == "full" and len(theory.blocks) > 1:
+        raise UnsupportedError(
+            source, "truncation.potential",
+            "'full' needs a single O(N) multiplet (a one-invariant PDE); use 'polynomial'",
+        )
+    return Truncation(scheme, potential, order, around)
+
+
+def _parse_regulator(t: dict[str, Any], source: str) -> RegulatorSpec:
+    from rgsym.regulators import REGULATORS
+
+    kind = _choice(t, "kind", tuple(sorted(REGULATORS)), "litim", source, "regulator")
+    params = []
+    for key, value in sorted(t.items()):
+        if key == "kind":
+            continue
+        if key not in REGULATORS[kind].parameters:
+            allowed = ", ".join(REGULATORS[kind].parameters) or "none"
+            raise SpecError(source, f"regulator.{key}", f"not a parameter of {kind!r}; allowed: {allowed}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            raise SpecError(source, f"regulator.{key}", f"must be a positive number, got {value!r}")
+        params.append((key, float(value)))
+    return RegulatorSpec(kind, tuple(params))
+
+
+def _parse_flow(t: dict[str, Any], source: str) -> FlowSpec:
+    equation = t.get("equation", "wetterich")
+    if equation == "polchinski":
+        raise UnsupportedError(source, "flow.equation",
+                               "'polchinski' is not implemented yet; allowed: 'wetterich'")
+    return FlowSpec(_choice(t, "equation", EQUATIONS, "wetterich", source, "flow"))
+
+
+def _canonical(theory: Theory, truncation: Truncation, regulator: RegulatorSpec,
+               flow: FlowSpec) -> dict[str, Any]:
+    blocks = [{"name": b.name, "N": str(b.components)} for b in theory.blocks]  # N may be symbolic
+    return {
+        "theory": {"d": str(theory.d), "fields": blocks},
+        "truncation": {
+            "scheme": truncation.scheme,
+            "potential": truncation.potential,
+            "order": truncation.order,
+            "expand_around": truncation.expand_around,
+        },
+        "regulator": {"kind": regulator.kind, **dict(regulator.parameters)},
+        "flow": {"equation": flow.equation},
+    }

@@ -1,0 +1,72 @@
+"""Symbols: every sympy symbol rgsym uses is created here, with its assumptions.
+
+Keeping symbol creation in one module guarantees that two stages talking about
+``d`` or ``eta`` talk about the same object.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import sympy as sp
+
+#: Space-time dimension when it is left symbolic.
+d = sp.Symbol("d", positive=True)
+#: Number of components of an O(N) multiplet when it is left symbolic.
+N = sp.Symbol("N", positive=True, integer=True)
+#: Small parameter of the epsilon expansion, d = 4 - epsilon.
+epsilon = sp.Symbol("epsilon")
+#: Anomalous dimension eta = -d ln Z_k / dt.
+eta = sp.Symbol("eta", real=True)
+#: Dimensionless squared loop momentum y = q^2 / k^2.
+y = sp.Symbol("y", nonnegative=True)
+#: RG time t = ln(k / Lambda).
+t = sp.Symbol("t", real=True)
+#: Regulator amplitude alpha (for regulators that have one).
+alpha = sp.Symbol("alpha", positive=True)
+
+
+def angular_factor(dim: sp.Expr) -> sp.Expr:
+    """Return v_d = 1 / (2^(d+1) pi^(d/2) Gamma(d/2)).
+
+    References
+    ----------
+    Berges, Tetradis, Wetterich, Phys. Rept. 363 (2002), hep-ph/0005122, eq. (2.14).
+    """
+    return 1 / (2 ** (dim + 1) * sp.pi ** (dim / 2) * sp.gamma(dim / 2))
+
+
+@cache
+def invariant(block: str) -> sp.Symbol:
+    """Dimensionless invariant rho_b = phi_b . phi_b / 2 of a field block."""
+    return sp.Symbol(f"rho_{block}", nonnegative=True)
+
+
+@cache
+def radial_component(block: str) -> sp.Symbol:
+    """Background (radial) component of a field block."""
+    return sp.Symbol(f"sigma_{block}", real=True)
+
+
+@cache
+def background_value(block: str) -> sp.Symbol:
+    """Value of the radial component on the constant background."""
+    return sp.Symbol(f"sigmabar_{block}", real=True)
+
+
+@cache
+def goldstone_component(block: str) -> sp.Symbol:
+    """A representative transverse (Goldstone) component of a field block."""
+    return sp.Symbol(f"pi_{block}", real=True)
+
+
+@cache
+def coupling(name: str) -> sp.Symbol:
+    """The symbol of a running coupling, e.g. ``kappa`` or ``lambda_2``."""
+    return sp.Symbol(name, real=True)
+
+
+@cache
+def small(name: str) -> sp.Symbol:
+    """An expansion variable (field fluctuation or invariant shift)."""
+    return sp.Symbol(f"x_{name}", real=True)

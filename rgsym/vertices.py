@@ -1,0 +1,107 @@
+"""Vertices: the field-space Hessian of the ansatz on a constant background.
+
+Gamma^(2)_{ij}(q) = Z q^2 delta_ij + d^2 U / d phi_i d phi_j.  The potential part
+(the mass matrix) is obtained by differentiating u(rho(phi)) twice with sympy.
+Because a Hessian only depends on the 2-jet of u, u is replaced by its generic
+second-order Taylor polynomial around the background invariants, with symbols
+u_a for the derivatives d^a u.  The background points along the radial
+component of every block; the transverse components vanish there.
+
+Radial/Goldstone structure and the mixing of several blocks are not put in by
+hand: they are whatever the differentiation returns.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import sympy as sp
+
+from rgsym.action import Action, MultiIndex
+from rgsym.errors import UnsupportedError
+
+
+@dataclass(frozen=True)
+class Vertices:
+    """The regularised two-point function on a constant background.
+
+    Attributes
+    ----------
+    action
+        The ansatz the Hessian was taken of.
+    mass_matrix
+        d^2 u / d phi_i d phi_j over the representative components, in terms of
+        the derivative symbols ``u_a`` and the background values ``sigmabar_b``.
+    derivative_symbols
+        Multi-index a -> the symbol standing for d^a u at the background.
+    kinetic
+        The momentum part of Gamma^(2) divided by Z k^2, as a function of y = q^2/k^2.
+    """
+
+    action: Action
+    mass_matrix: sp.ImmutableMatrix
+    derivative_symbols: tuple[tuple[MultiIndex, sp.Symbol], ...]
+    kinetic: sp.Expr
+
+    def __repr__(self) -> str:
+        return f"Vertices(mass_matrix={self.mass_matrix.tolist()}, kinetic={self.kinetic})"
+
+
+def derivative_symbol(a: MultiIndex) -> sp.Symbol:
+    """The symbol u_a = d^a u(rho) / prod d rho_b^a_b at the background."""
+    return sp.Symbol("u_" + "_".join(map(str, a)), real=True)
+
+
+def take_vertices(action: Action) -> Vertices:
+    """Differentiate the ansatz twice and evaluate on the radial background."""
+    from rgsym import symbols
+
+    nb = len(action.blocks)
+    comps = action.components
+    bars = {c.symbol: symbols.background_value(action.blocks[c.block].name) for c in comps if c.radial}
+    background_rho = [bars[c.symbol] ** 2 / 2 for c in comps if c.radial]
+    rho_of_fields = [sp.Integer(0)] * nb
+    for c in comps:
+        rho_of_fields[c.block] += c.symbol**2 / 2
+    jet_indices = [a for a in itertools.product(range(3), repeat=nb) if sum(a) <= 2]
+    u_jet = sp.Add(*[
+        derivative_symbol(a) * sp.Mul(*[
+            (rho_of_fields[b] - background_rho[b]) ** a[b] / math.factorial(a[b]) for b in range(nb)
+        ])
+        for a in jet_indices
+    ])
+    on_background = {c.symbol: 0 for c in comps if not c.radial} | bars
+    hessian = sp.ImmutableMatrix(len(comps), len(comps), lambda i, j: sp.expand(
+        sp.diff(u_jet, comps[i].symbol, comps[j].symbol).subs(on_background)))
+    _check_multiplicities(action, hessian)
+    used = sorted(
+        {a for a in jet_indices if any(e.has(derivative_symbol(a)) for e in hessian)},
+        key=lambda a: (sum(a), a),
+    )
+    kinetic = _kinetic_term(symbols.y)
+    return Vertices(action, hessian, tuple((a, derivative_symbol(a)) for a in used), kinetic)
+
+
+def _kinetic_term(y: sp.Symbol) -> sp.Expr:
+    """Momentum part of Gamma^(2) in units of Z k^2.
+
+    The modes q and -q of (Z/2) sum_q phi(-q) q^2 phi(q) give
+    (Z/2) q^2 [phi(-q) phi(q) + phi(q) phi(-q)]; its derivative with respect to
+    phi(q) and phi(-q) is Z q^2, i.e. y in units of Z k^2.
+    """
+    phi_q, phi_mq = sp.symbols("phi_q phi_mq")
+    density = sp.Rational(1, 2) * y * (phi_mq * phi_q + phi_q * phi_mq)
+    return sp.diff(density, phi_q, phi_mq)
+
+
+def _check_multiplicities(action: Action, hessian: sp.ImmutableMatrix) -> None:
+    """A representative component standing for several may not mix with others."""
+    comps = action.components
+    for i, j in itertools.product(range(len(comps)), repeat=2):
+        if i != j and comps[i].multiplicity != 1 and sp.simplify(hessian[i, j]) != 0:
+            raise UnsupportedError(
+                "", "theory.fields",
+                f"component {comps[i].name} mixes with {comps[j].name} on the background",
+            )
