@@ -1,0 +1,151 @@
+"""Spec validation: every mistake is one line on stderr naming file and key, exit code 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from rgsym import symbols
+from rgsym.errors import SpecError
+from rgsym.spec import load_spec, parse_spec
+from tests.conftest import run_cli
+
+GOOD = """
+[theory]
+d = 3
+N = 1
+[truncation]
+order = 2
+expand_around = "minimum"
+[regulator]
+kind = "litim"
+[flow]
+equation = "wetterich"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "spec.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_good_spec_loads(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path, GOOD))
+    assert spec.theory.d == 3
+    assert spec.theory.blocks[0].components == 1
+    assert spec.truncation.order == 2
+
+
+def test_symbolic_dimension_and_n() -> None:
+    spec = parse_spec({"theory": {"d": "4 - epsilon", "N": "N"}})
+    assert spec.theory.d == 4 - symbols.epsilon
+    assert spec.theory.blocks[0].components == symbols.N
+
+
+def test_override_changes_value(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path, GOOD), ["truncation.order=5", "theory.N=3"])
+    assert spec.truncation.order == 5
+    assert spec.theory.blocks[0].components == 3
+
+
+def test_digest_ignores_formatting(tmp_path: Path) -> None:
+    a = load_spec(write(tmp_path, GOOD))
+    b = parse_spec({"theory": {"N": 1, "d": 3}, "truncation": {"order": 2}})
+    assert a.digest == b.digest
+    assert a.digest != b.with_order(3).digest
+
+
+@pytest.mark.parametrize(
+    ("edit", "key", "allowed"),
+    [
+        ({"order": "0"}, "truncation.order", "from 1 to"),
+        ({"order": "100"}, "truncation.order", "from 1 to"),
+        ({"order": '"eight"'}, "truncation.order", "integer"),
+        ({"N": "0"}, "theory.N", "positive integer"),
+        ({"N": "-2"}, "theory.N", "positive integer"),
+        ({"N": '"M"'}, "theory.N", "'N'"),
+        ({"d": '"x + 1"'}, "theory.d", "epsilon"),
+        ({"d": "-1"}, "theory.d", "positive"),
+        ({"kind": '"sharp-ish"'}, "regulator.kind", "'litim'"),
+        ({"expand_around": '"maximum"'}, "truncation.expand_around", "'minimum'"),
+        ({"equation": '"schwinger"'}, "flow.equation", "'wetterich'"),
+    ],
+)
+def test_bad_values_name_key_and_allowed(tmp_path: Path, edit: dict[str, str], key: str,
+                                         allowed: str) -> None:
+    (name, value), = edit.items()
+    lines = [f"{name} = {value}" if line.startswith(f"{name} =") else line for line in GOOD.splitlines()]
+    path = write(tmp_path, "\n".join(lines))
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    message = str(info.value)
+    assert key in message and allowed in message and str(path) in message
+    assert "\n" not in message
+
+
+def test_unknown_key_lists_allowed(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD + "\n[regulator2]\nkind = 1\n")
+    with pytest.raises(SpecError, match="unknown section; allowed: theory"):
+        load_spec(path)
+    path = write(tmp_path, GOOD.replace("order = 2", "order = 2\nordr = 3"))
+    with pytest.raises(SpecError, match=r"'truncation.ordr': unknown key; allowed: scheme"):
+        load_spec(path)
+
+
+def test_minimum_needs_dimension_above_two() -> None:
+    with pytest.raises(SpecError, match="d > 2"):
+        parse_spec({"theory": {"d": 2, "N": 1}, "truncation": {"expand_around": "minimum"}})
+
+
+def test_symmetry_is_checked() -> None:
+    spec = parse_spec({"theory": {"d": 3, "fields": ["phi", "chi"], "symmetry": "Z2xZ2"},
+                       "truncation": {"expand_around": "zero"}})
+    assert [b.name for b in spec.theory.blocks] == ["phi", "chi"]
+    with pytest.raises(SpecError, match="theory.symmetry"):
+        parse_spec({"theory": {"d": 3, "fields": ["phi", "chi"], "symmetry": "O(2)"},
+                    "truncation": {"expand_around": "zero"}})
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("[theory\nd = 3", "TOML syntax error"),
+        ("[theory]\nd = 3\nN = 1\n[truncation]\norder = 0\n", "truncation.order"),
+        ("[theory]\nd = 3\nN = 1\n[regulator]\nkind = 'exotic'\n", "regulator.kind"),
+        ("[theory]\nd = 3\nN = 1.5\n", "theory.N"),
+    ],
+)
+def test_cli_bad_input_is_one_line_exit_2(tmp_path: Path, text: str, needle: str) -> None:
+    path = write(tmp_path, text)
+    result = run_cli("exponents", str(path))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    err = result.stderr.strip()
+    assert "\n" not in err and "Traceback" not in err
+    assert needle in err and str(path) in err
+
+
+def test_cli_missing_file(tmp_path: Path) -> None:
+    result = run_cli("derive", str(tmp_path / "nope.toml"))
+    assert result.returncode == 2
+    assert "no such spec file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_bad_override(derivations: Path) -> None:
+    result = run_cli("derive", str(derivations / "on_lpa.toml"), "--set", "truncation=3")
+    assert result.returncode == 2
+    assert "section.key" in result.stderr
+
+
+def test_symbolic_d_cannot_be_solved_numerically(derivations: Path) -> None:
+    result = run_cli("exponents", str(derivations / "on_lpa.toml"), "--set", 'theory.d="d"')
+    assert result.returncode == 2
+    assert "theory.d" in result.stderr and "must be a number" in result.stderr
+
+
+def test_dimension_is_exact_rational() -> None:
+    spec = parse_spec({"theory": {"d": 2.5, "N": 1}})
+    assert spec.theory.d == sp.Rational(5, 2)
