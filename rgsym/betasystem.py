@@ -17,6 +17,7 @@ import symengine as se
 import sympy as sp
 
 from rgsym.action import Coupling
+from rgsym.symbols import to_sympy
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class BetaSystem:
     masses
         Dimensionless masses w_i of the propagating modes at the expansion point;
         the flow is singular where 1 + w_i = 0 (for the Litim regulator).
+    thresholds
+        Placeholder name -> :class:`~rgsym.threshold.ThresholdIntegral` for loop integrals
+        without a closed form; ``fast_betas`` contain the placeholders, ``betas`` the integrals.
     scales
         Natural magnitude of each coupling: with c the loop prefactor T_1(0),
         u and rho scale as c, so d^a u scales as c^(1 - |a|) and kappa as c.
@@ -59,16 +63,22 @@ class BetaSystem:
     fast_stability: tuple[tuple[se.Basic, ...], ...] = field(repr=False)
     masses: tuple[sp.Expr, ...] = ()
     scales: tuple[sp.Expr, ...] = ()
+    thresholds: tuple[tuple[str, sp.Expr], ...] = ()
+
+    @cached_property
+    def _threshold_map(self) -> dict[sp.Symbol, sp.Expr]:
+        return {sp.Symbol(name): value for name, value in self.thresholds}
 
     @cached_property
     def betas(self) -> tuple[sp.Expr, ...]:
         """The beta functions as sympy expressions (converted on first use)."""
-        return tuple(to_sympy(b) for b in self.fast_betas)
+        return tuple(to_sympy(b).xreplace(self._threshold_map) for b in self.fast_betas)
 
     @cached_property
     def stability_matrix(self) -> sp.ImmutableMatrix:
         """d beta_i / d g_j as a sympy matrix (converted on first use)."""
-        return sp.ImmutableMatrix([[to_sympy(e) for e in row] for row in self.fast_stability])
+        return sp.ImmutableMatrix([[to_sympy(e).xreplace(self._threshold_map) for e in row]
+                                   for row in self.fast_stability])
 
     @property
     def symbols(self) -> tuple[sp.Symbol, ...]:
@@ -94,7 +104,8 @@ class BetaSystem:
         return BetaSystem(self.name, self.spec_digest, self.spec_source, self.couplings, params,
                           betas, sp.sympify(self.eta).subs(values), jac,
                           tuple(sp.sympify(m).subs(values) for m in self.masses),
-                          tuple(sp.sympify(m).subs(values) for m in self.scales))
+                          tuple(sp.sympify(m).subs(values) for m in self.scales),
+                          tuple((n, t.subs(values)) for n, t in self.thresholds))
 
     def beta(self, name: str) -> sp.Expr:
         """The beta function of the coupling called ``name``."""
@@ -116,6 +127,7 @@ class BetaSystem:
             "eta": sp.srepr(self.eta),
             "masses": [sp.srepr(m) for m in self.masses],
             "scales": [sp.srepr(m) for m in self.scales],
+            "thresholds": [[n, sp.srepr(t)] for n, t in self.thresholds],
             "readable": {c.name: str(b) for c, b in zip(self.couplings, self.betas, strict=True)},
         }
 
@@ -134,20 +146,8 @@ class BetaSystem:
         return cls(data["name"], data["spec_digest"], data["spec_source"], couplings,
                    tuple(_from_srepr(p) for p in data["parameters"]), betas,
                    _from_srepr(data["eta"]), jac, tuple(_from_srepr(m) for m in data.get("masses", [])),
-                   tuple(_from_srepr(m) for m in data.get("scales", [])))
-
-
-def to_sympy(e: se.Basic) -> sp.Expr:
-    """symengine -> sympy, mapping coupling names back to rgsym's (real) coupling symbols."""
-    from rgsym import symbols
-
-    out = sp.sympify(e)
-    mapping = {s: symbols.coupling(s.name) for s in out.free_symbols
-               if isinstance(s, sp.Symbol) and (s.name == "kappa" or s.name.startswith("lambda_"))}
-    known = {"d": symbols.d, "N": symbols.N, "epsilon": symbols.epsilon, "eta": symbols.eta}
-    mapping.update({s: known[s.name] for s in out.free_symbols
-                    if isinstance(s, sp.Symbol) and s.name in known})
-    return out.xreplace(mapping)
+                   tuple(_from_srepr(m) for m in data.get("scales", [])),
+                   tuple((n, _from_srepr(t)) for n, t in data.get("thresholds", [])))
 
 
 def _from_srepr(text: str) -> sp.Expr:

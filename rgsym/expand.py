@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import symengine as se
 import sympy as sp
 
+from rgsym import symbols
 from rgsym.action import Action, MultiIndex
 from rgsym.errors import UnsupportedError
 from rgsym.series import Series
@@ -118,7 +119,7 @@ def expand_flow_trace(vertices: Vertices) -> FlowTrace:
         if i != j and matrix[i][j].constant_term() != 0:
             raise UnsupportedError("", "truncation.expand_around",
                                    "the mass matrix is not diagonal at the expansion point")
-    masses = tuple(sp.sympify(matrix[i][i].constant_term()) for i in range(n))
+    masses = tuple(symbols.to_sympy(matrix[i][i].constant_term()) for i in range(n))
     fluct, insertions = _insertion_placeholders(matrix)
     mult = tuple(c.multiplicity for c in action.components)
     terms = _resolvent_terms(fluct, mult, weights, max_weight)

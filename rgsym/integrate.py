@@ -11,7 +11,8 @@ with w_i = m_i / (Z k^2).  In the notation of Berges, Tetradis and Wetterich
 
 The integral is done with sympy on each piece of the regulator.  Where the
 propagator denominators do not depend on y on a piece (the optimised regulator)
-the result is exact and closed; elsewhere a later issue supplies quadrature.
+the result is exact and closed.  Elsewhere the result is a
+:class:`~rgsym.threshold.ThresholdIntegral`, evaluated by quadrature.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from functools import cache
 
 import sympy as sp
 
-from rgsym.errors import UnsupportedError
 from rgsym.expand import FlowTrace
-from rgsym.regulators import REGULATORS, Piece, Regulator
+from rgsym.regulators import REGULATORS, Piece, Regulator, custom_regulator, parse_shape
 from rgsym.spec import RegulatorSpec
 from rgsym.symbols import angular_factor, y
+from rgsym.threshold import ThresholdIntegral
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,21 @@ class LoopIntegrals:
 
 def integrate_loops(trace: FlowTrace, regulator: RegulatorSpec) -> LoopIntegrals:
     """Replace every propagator-count pattern of the trace by its threshold integral."""
-    reg = REGULATORS[regulator.kind]
+    reg = regulator_of(regulator)
     d, eta = trace.d, trace.eta
     thresholds = tuple(
         (counts, threshold_integral(reg, counts, trace.masses, d, eta)) for counts in trace.patterns
     )
     return LoopIntegrals(trace, reg, thresholds)
+
+
+def regulator_of(spec: RegulatorSpec) -> Regulator:
+    """The registry entry (or the user's shape) with the spec's alpha (default 1) put in."""
+    if spec.kind == "custom":
+        reg = custom_regulator(parse_shape(spec.shape or "", ValueError))
+    else:
+        reg = REGULATORS[spec.kind]
+    return reg.with_alpha(sp.nsimplify(dict(spec.parameters).get("alpha", 1)))
 
 
 def threshold_integral(reg: Regulator, counts: tuple[int, ...], masses: tuple[sp.Expr, ...],
@@ -70,9 +80,14 @@ def threshold_integral(reg: Regulator, counts: tuple[int, ...], masses: tuple[sp
     >>> import sympy as sp
     >>> from rgsym.regulators import LITIM
     >>> w = sp.Symbol("w")
-    >>> sp.simplify(threshold_integral(LITIM, (1,), (w,), sp.Integer(4), sp.Integer(0)))
+    >>> litim = LITIM.with_alpha(sp.Integer(1))
+    >>> sp.simplify(threshold_integral(litim, (1,), (w,), sp.Integer(4), sp.Integer(0)))
     1/(32*pi**2*(w + 1))
     """
+    needs_quadrature = any(
+        _regulator_insertion(p, eta) != 0 and sp.expand(kinetic + p.shape).has(y) for p in reg.pieces)
+    if needs_quadrature:
+        return ThresholdIntegral(sp.Lambda(y, reg.shape()), d, eta, sp.Tuple(*counts), *masses)
     total = sp.Integer(0)
     for k, piece in enumerate(reg.pieces):
         measure = _piece_measure(reg, k, d, eta)
@@ -81,13 +96,6 @@ def threshold_integral(reg: Regulator, counts: tuple[int, ...], masses: tuple[sp
         den = sp.expand(kinetic + piece.shape)
         product = sp.Integer(1)
         for c, w in zip(counts, masses, strict=True):
-            if c == 0:
-                continue
-            if den.has(y):
-                raise UnsupportedError(
-                    "", "regulator.kind",
-                    f"{reg.name!r} needs numerical threshold integrals, not available yet",
-                )
             product *= (den + w) ** (-c)
         total += measure * product
     return angular_factor(d) * total
@@ -97,9 +105,24 @@ def threshold_integral(reg: Regulator, counts: tuple[int, ...], masses: tuple[sp
 def _piece_measure(reg: Regulator, k: int, d: sp.Expr, eta: sp.Expr) -> sp.Expr:
     """int over piece k of y^(d/2-1) [(2 - eta) r - 2 y r'] dy (denominators excluded)."""
     piece: Piece = reg.pieces[k]
-    regulator_insertion = (2 - eta) * piece.shape - 2 * y * sp.diff(piece.shape, y)
-    if sp.expand(regulator_insertion) == 0:
+    regulator_insertion = _regulator_insertion(piece, eta)
+    if regulator_insertion == 0:
         return sp.Integer(0)
     dd = sp.Dummy("dd", positive=True)
     result = sp.integrate(y ** (dd / 2 - 1) * regulator_insertion, (y, piece.lower, piece.upper))
     return sp.simplify(result.subs(dd, d))
+
+
+@cache
+def _regulator_insertion(piece: Piece, eta: sp.Expr) -> sp.Expr:
+    """d_t R_k / (Z k^2) on a piece, derived from R_k(q^2) = Z_k k^2 r(q^2 / k^2).
+
+    t = ln k, and d_t Z_k = -eta Z_k defines the anomalous dimension.  For the Litim
+    piece r = 1 - y this gives 2 - eta (1 - y).
+    """
+    t, q2 = sp.symbols("t q2", positive=True)
+    z = sp.Function("Z")(t)
+    k = sp.exp(t)
+    regulator = z * k**2 * piece.shape.subs(y, q2 / k**2)
+    rate = sp.diff(regulator, t).subs(sp.Derivative(z, t), -eta * z)
+    return sp.expand(sp.simplify((rate / (z * k**2)).subs(q2, y * k**2)))

@@ -28,6 +28,7 @@ from rgsym.expand import ExpansionVariable, derivative_series, shift_series
 from rgsym.integrate import LoopIntegrals
 from rgsym.series import Series
 from rgsym.spec import TheorySpec
+from rgsym.threshold import ThresholdIntegral
 
 
 @dataclass(frozen=True)
@@ -76,22 +77,59 @@ def project_couplings(integrals: LoopIntegrals, spec: TheorySpec) -> BetaSystem 
         return _potential_flow(integrals, a_coeff, b_coeff, spec, name)
     weights = tuple(v.weight for v in trace.variables)
     loop = Series({}, weights, trace.max_weight)
-    # threshold integrals enter as placeholders, so that expansion never multiplies out (1 + w)^-n
-    placeholders = {}
-    for counts, value in integrals.thresholds:
-        placeholders[se.Symbol("T_" + "_".join(map(str, counts)))] = se.sympify(value)
-    for (_counts, series), tsym in zip(trace.terms, placeholders, strict=True):
+    # threshold integrals enter as placeholders, so that expansion never multiplies out (1 + w)^-n;
+    # closed forms are put in afterwards, quadrature-only ones stay symbols for the numerics
+    closed: dict[se.Basic, se.Basic] = {}
+    numeric: dict[se.Symbol, ThresholdIntegral] = {}
+    for (counts, series), (_, value) in zip(trace.terms, integrals.thresholds, strict=True):
+        tsym = threshold_symbol(counts)
+        if isinstance(value, ThresholdIntegral):
+            numeric[tsym] = value
+        else:
+            closed[tsym] = se.sympify(value)
         loop = loop + series.scale(tsym)
     flow = _scaling_series(action, trace.variables, weights, trace.max_weight, a_coeff, b_coeff) + loop
-    placeholders.update(dict(trace.insertions))
-    betas_se = [b.xreplace(placeholders) for b in _betas_from_series(action, trace.variables, flow)]
+    closed.update(dict(trace.insertions))
+    betas_se = [b.xreplace(closed) for b in _betas_from_series(action, trace.variables, flow)]
     syms = [se.Symbol(c.name) for c in action.couplings]
-    jac_se = tuple(tuple(se.diff(b, s) for s in syms) for b in betas_se)
-    params = _parameters(betas_se, action.couplings)
+    jac_se = _stability_matrix(betas_se, syms, numeric)
+    params = _parameters(betas_se, action.couplings, set(numeric))
     masses = tuple(to_sympy(se.sympify(m)) for m in trace.masses)
     scales = _coupling_scales(integrals, action.couplings)
+    thresholds = tuple((str(k), v) for k, v in numeric.items())
     return BetaSystem(name, spec.digest, spec.source, action.couplings, params, tuple(betas_se),
-                      action.eta, jac_se, masses, scales)
+                      action.eta, jac_se, masses, scales, thresholds)
+
+
+def threshold_symbol(counts: tuple[int, ...]) -> se.Symbol:
+    """Placeholder for the threshold integral with propagator counts c."""
+    return se.Symbol("T_" + "_".join(map(str, counts)))
+
+
+def _stability_matrix(betas: list[se.Basic], syms: list[se.Symbol],
+                      numeric: dict[se.Symbol, ThresholdIntegral]
+                      ) -> tuple[tuple[se.Basic, ...], ...]:
+    """d beta_i / d g_j; quadrature thresholds by the chain rule d T_c / d w_k = -c_k T_{c+e_k}.
+
+    Thresholds needed for the derivative are added to ``numeric``.
+    """
+    rows = []
+    for b in betas:
+        row = [se.diff(b, s) for s in syms]
+        for tsym, tval in list(numeric.items()):
+            if not b.has(tsym):
+                continue
+            db = se.diff(b, tsym)
+            for k, (c, w) in enumerate(zip(tval.counts, tval.masses, strict=True)):
+                if c == 0:
+                    continue
+                up = tval.fdiff(5 + k) / (-c)
+                usym = threshold_symbol(up.counts)
+                numeric.setdefault(usym, up)
+                w_se = se.sympify(w)
+                row = [r + db * (-c) * usym * se.diff(w_se, s) for r, s in zip(row, syms, strict=True)]
+        rows.append(tuple(row))
+    return tuple(rows)
 
 
 def _coupling_scales(integrals: LoopIntegrals, couplings: tuple[Coupling, ...]) -> tuple[sp.Expr, ...]:
@@ -110,8 +148,9 @@ def _coupling_scales(integrals: LoopIntegrals, couplings: tuple[Coupling, ...]) 
                  for cp in couplings)
 
 
-def _parameters(betas: list[se.Basic], couplings: tuple[Coupling, ...]) -> tuple[sp.Symbol, ...]:
-    names = {c.name for c in couplings}
+def _parameters(betas: list[se.Basic], couplings: tuple[Coupling, ...],
+                placeholders: set[se.Symbol]) -> tuple[sp.Symbol, ...]:
+    names = {c.name for c in couplings} | {str(p) for p in placeholders}
     free = set().union(*(b.free_symbols for b in betas)) if betas else set()
     known = {"d": symbols.d, "N": symbols.N, "epsilon": symbols.epsilon, "eta": symbols.eta}
     params = {known.get(s.name, sp.Symbol(s.name)) for s in free if s.name not in names}

@@ -1,18 +1,21 @@
 """Regulators: the registry of regulator shape functions.
 
 A regulator is R_k(q^2) = Z k^2 r(y) with y = q^2 / k^2.  Each entry states its
-shape r(y) piecewise on intervals of y, so that the loop integration in
-:mod:`rgsym.integrate` can be done symbolically piece by piece.  New regulators
-are added by adding an entry to :data:`REGULATORS`; nothing else changes.
+shape r(y) (with the amplitude alpha where it has one) piecewise on intervals of
+y, so that the loop integration in :mod:`rgsym.integrate` can be attempted
+symbolically piece by piece and falls back to quadrature where no closed form
+exists.  A user-defined shape is an expression in ``y`` and ``alpha`` given in
+the spec.  New regulators are added by adding an entry to :data:`REGULATORS`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sympy as sp
 
-from rgsym.symbols import y
+from rgsym.symbols import alpha, y
 
 
 @dataclass(frozen=True)
@@ -33,11 +36,11 @@ class Regulator:
     name
         Registry key (``regulator.kind`` in a spec).
     pieces
-        r(y) on consecutive intervals of y covering [0, oo).
+        r(y) on consecutive intervals of y covering [0, oo); may contain ``alpha``.
     parameters
-        Names of the spec keys the shape depends on.
+        Spec keys the regulator accepts besides ``kind``.
     reference
-        Where the regulator was introduced.
+        Where the regulator was introduced or studied.
     """
 
     name: str
@@ -46,17 +49,55 @@ class Regulator:
     reference: str
 
     def shape(self) -> sp.Expr:
-        """r(y) as one sympy Piecewise expression."""
+        """r(y) as one sympy expression (Piecewise when there are several pieces)."""
+        if len(self.pieces) == 1:
+            return self.pieces[0].shape
         return sp.Piecewise(*[(p.shape, y < p.upper) for p in self.pieces[:-1]],
                             (self.pieces[-1].shape, True))
+
+    def with_alpha(self, value: sp.Expr) -> Regulator:
+        """The same regulator with the amplitude alpha fixed to ``value``."""
+        pieces = tuple(Piece(p.lower, p.upper, p.shape.subs(alpha, value)) for p in self.pieces)
+        return Regulator(self.name, pieces, self.parameters, self.reference)
+
+
+def smooth(name: str, shape: sp.Expr, reference: str) -> Regulator:
+    """A regulator with one analytic shape on all of [0, oo)."""
+    return Regulator(name, (Piece(sp.Integer(0), sp.oo, shape),), ("alpha",), reference)
 
 
 LITIM = Regulator(
     name="litim",
-    pieces=(Piece(sp.Integer(0), sp.Integer(1), 1 - y), Piece(sp.Integer(1), sp.oo, sp.Integer(0))),
-    parameters=(),
+    pieces=(Piece(sp.Integer(0), sp.Integer(1), alpha * (1 - y)),
+            Piece(sp.Integer(1), sp.oo, sp.Integer(0))),
+    parameters=("alpha",),
     reference="Litim, Phys. Lett. B486 (2000) 92, hep-th/0005245; Phys. Rev. D64 (2001) 105007",
 )
+EXPONENTIAL = smooth("exponential", alpha * y / (sp.exp(y) - 1),
+                     "Wetterich, Phys. Lett. B301 (1993) 90; Berges, Tetradis, Wetterich, hep-ph/0005122")
+EXP_MASS = smooth("exp-mass", alpha * sp.exp(-y),
+                  "Canet, Delamotte, Mouhanna, Vidal, Phys. Rev. D67 (2003) 065004, hep-th/0211055")
+POWER_LAW = smooth("power-law", alpha / y,
+                   "Morris, Int. J. Mod. Phys. A9 (1994) 2411, hep-ph/9308265")
 
-#: Registry: ``regulator.kind`` -> regulator.
-REGULATORS: dict[str, Regulator] = {r.name: r for r in (LITIM,)}
+#: Registry: ``regulator.kind`` -> regulator ("custom" takes its shape from the spec).
+REGULATORS: dict[str, Regulator] = {r.name: r for r in (LITIM, EXPONENTIAL, EXP_MASS, POWER_LAW)}
+
+#: Spec keys of the user-defined regulator.
+CUSTOM_PARAMETERS = ("alpha", "shape")
+
+
+def custom_regulator(shape: sp.Expr) -> Regulator:
+    """A user-defined shape r(y) (an expression in ``y`` and ``alpha``)."""
+    return smooth("custom", shape, "user-defined shape")
+
+
+def parse_shape(text: str, complain: Callable[[str], Exception]) -> sp.Expr:
+    """Read a user-defined shape r(y): a real expression in y (and alpha) only."""
+    try:
+        expr = sp.sympify(text, locals={"y": y, "alpha": alpha, "exp": sp.exp})
+    except (sp.SympifyError, SyntaxError, TypeError, ValueError):
+        raise complain(f"cannot read {text!r} as an expression in y") from None
+    if not isinstance(expr, sp.Expr) or not expr.free_symbols <= {y, alpha} or not expr.has(y):
+        raise complain(f"{text!r} must be an expression in y (and alpha), e.g. 'exp(-y**2)'")
+    return expr

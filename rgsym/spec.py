@@ -28,7 +28,7 @@ MAX_ORDER = 40
 SECTIONS: dict[str, tuple[str, ...]] = {
     "theory": ("d", "N", "field", "fields", "symmetry", "name", "description"),
     "truncation": ("scheme", "potential", "order", "expand_around"),
-    "regulator": ("kind", "alpha"),
+    "regulator": ("kind", "alpha", "shape"),
     "flow": ("equation",),
 }
 SCHEMES = ("lpa",)
@@ -83,10 +83,12 @@ class Truncation:
 
 @dataclass(frozen=True)
 class RegulatorSpec:
-    """Regulator kind and its parameters (kept as a sorted tuple for hashing)."""
+    """Regulator kind, its numeric parameters (a sorted tuple, for hashing) and, for
+    ``kind = "custom"``, the shape r(y) as text."""
 
     kind: str = "litim"
     parameters: tuple[tuple[str, float], ...] = ()
+    shape: str | None = None
 
 
 @dataclass(frozen=True)
@@ -322,20 +324,32 @@ def _parse_truncation(t: dict[str, Any], source: str, theory: Theory) -> Truncat
 
 
 def _parse_regulator(t: dict[str, Any], source: str) -> RegulatorSpec:
-    from rgsym.regulators import REGULATORS
+    from rgsym.regulators import CUSTOM_PARAMETERS, REGULATORS, parse_shape
 
-    kind = _choice(t, "kind", tuple(sorted(REGULATORS)), "litim", source, "regulator")
+    kinds = (*sorted(REGULATORS), "custom")
+    kind = _choice(t, "kind", kinds, "litim", source, "regulator")
+    allowed = CUSTOM_PARAMETERS if kind == "custom" else REGULATORS[kind].parameters
     params = []
+    shape = None
     for key, value in sorted(t.items()):
         if key == "kind":
             continue
-        if key not in REGULATORS[kind].parameters:
-            allowed = ", ".join(REGULATORS[kind].parameters) or "none"
-            raise SpecError(source, f"regulator.{key}", f"not a parameter of {kind!r}; allowed: {allowed}")
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        if key not in allowed:
+            raise SpecError(source, f"regulator.{key}",
+                            f"not a parameter of {kind!r}; allowed: {', '.join(allowed) or 'none'}")
+        if key == "shape":
+            if not isinstance(value, str):
+                raise SpecError(source, "regulator.shape", "must be a string such as 'exp(-y)'")
+            parse_shape(value, lambda m: SpecError(source, "regulator.shape", m))
+            shape = value
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0 \
+                or value == float("inf"):
             raise SpecError(source, f"regulator.{key}", f"must be a positive number, got {value!r}")
         params.append((key, float(value)))
-    return RegulatorSpec(kind, tuple(params))
+    if kind == "custom" and shape is None:
+        raise SpecError(source, "regulator.shape", "kind = 'custom' needs shape = '<r(y)>', e.g. 'exp(-y)'")
+    return RegulatorSpec(kind, tuple(params), shape)
 
 
 def _parse_flow(t: dict[str, Any], source: str) -> FlowSpec:
@@ -357,6 +371,7 @@ def _canonical(theory: Theory, truncation: Truncation, regulator: RegulatorSpec,
             "order": truncation.order,
             "expand_around": truncation.expand_around,
         },
-        "regulator": {"kind": regulator.kind, **dict(regulator.parameters)},
+        "regulator": {"kind": regulator.kind, **dict(regulator.parameters),
+                      **({"shape": regulator.shape} if regulator.shape else {})},
         "flow": {"equation": flow.equation},
     }

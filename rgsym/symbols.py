@@ -7,6 +7,7 @@ Keeping symbol creation in one module guarantees that two stages talking about
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import sympy as sp
 
@@ -70,3 +71,18 @@ def coupling(name: str) -> sp.Symbol:
 def small(name: str) -> sp.Symbol:
     """An expansion variable (field fluctuation or invariant shift)."""
     return sp.Symbol(f"x_{name}", real=True)
+
+
+def to_sympy(e: Any) -> sp.Expr:
+    """symengine -> sympy, mapping names back to rgsym's symbols (couplings are real)."""
+    out = sp.sympify(e)
+    known = {"d": d, "N": N, "epsilon": epsilon, "eta": eta}
+    mapping: dict[sp.Basic, sp.Basic] = {}
+    for s in out.free_symbols:
+        if not isinstance(s, sp.Symbol):
+            continue
+        if s.name == "kappa" or s.name.startswith("lambda_"):
+            mapping[s] = coupling(s.name)
+        elif s.name in known:
+            mapping[s] = known[s.name]
+    return out.xreplace(mapping)

@@ -22,6 +22,7 @@ import sympy as sp
 
 from rgsym.betasystem import BetaSystem
 from rgsym.errors import SpecError
+from rgsym.threshold import Quadrature, quadrature
 
 _PARAMETER_KEYS = {"d": "theory.d", "N": "theory.N", "epsilon": "theory.d"}
 
@@ -44,10 +45,10 @@ class NumericSystem:
 
     @cached_property
     def _jacobian_function(self) -> Any:
-        syms = [se.Symbol(c.name) for c in self.system.couplings]
-        subs = {se.Symbol(k.name): se.sympify(v) for k, v in self.values}
+        values = dict(self.values)
+        subs = {se.Symbol(k.name): se.sympify(v) for k, v in values.items()}
         flat = [e.subs(subs) for row in self.system.fast_stability for e in row]
-        return se.Lambdify(syms, flat, backend=_backend(), cse=True, **_fast_compile())
+        return _compile(self.system, flat, values, _fast_compile())
 
     def jacobian(self, g: np.ndarray) -> np.ndarray:
         """d beta_i / d g_j from the exact symbolic stability matrix (compiled on first use)."""
@@ -100,11 +101,54 @@ def compile_system(system: BetaSystem, values: Mapping[sp.Symbol, float] | None 
     betas = [b.subs(subs) for b in system.fast_betas]
     masses = [se.sympify(sp.sympify(m).subs(values)).xreplace(_plain_symbols(m)) for m in system.masses]
     backend = _backend()
-    rhs_f = se.Lambdify(syms, betas, backend=backend, cse=True)
+    rhs_f = _compile(system, betas, values, {})
     mass_f = se.Lambdify(syms, masses, backend=backend, cse=True) if masses else None
     scales = np.array([float(sp.sympify(s).subs(values)) for s in system.scales]
                       if system.scales else [1.0] * len(syms))
     return NumericSystem(system, rhs_f, mass_f, scales, tuple(values.items()))
+
+
+def _compile(system: BetaSystem, exprs: list[Any], values: dict[sp.Symbol, float],
+             options: dict[str, int]) -> Any:
+    """Lambdify over the couplings; with quadrature thresholds, over couplings and T's."""
+    syms = [se.Symbol(c.name) for c in system.couplings]
+    if not system.thresholds:
+        return se.Lambdify(syms, exprs, backend=_backend(), cse=True, **options)
+    tsyms = [se.Symbol(name) for name, _ in system.thresholds]
+    inner = se.Lambdify(syms + tsyms, exprs, backend=_backend(), cse=True, **options)
+    return WithThresholds.build(system, inner, values)
+
+
+@dataclass(frozen=True)
+class WithThresholds:
+    """A compiled function of (g, T) called as a function of g: the thresholds T by quadrature."""
+
+    inner: Any
+    masses: Any
+    quadrature: Quadrature
+    counts: np.ndarray
+
+    @classmethod
+    def build(cls, system: BetaSystem, inner: Any, values: dict[sp.Symbol, float]) -> WithThresholds:
+        first = system.thresholds[0][1]
+        shape, d, eta = first.args[:3]
+        masses = first.masses
+        for _, t in system.thresholds:
+            if t.args[:3] != (shape, d, eta) or t.masses != masses:
+                raise ValueError("thresholds of one system must share shape, d, eta and masses")
+        syms = [se.Symbol(c.name) for c in system.couplings]
+        mass_exprs = [se.sympify(sp.sympify(m).subs(values)).xreplace(_plain_symbols(m)) for m in masses]
+        mass_f = se.Lambdify(syms, mass_exprs, backend=_backend(), cse=True)
+        quad = quadrature(shape, float(sp.sympify(d).subs(values)), float(sp.sympify(eta).subs(values)))
+        counts = np.array([t.counts for _, t in system.thresholds], dtype=float)
+        return cls(inner, mass_f, quad, counts)
+
+    def __call__(self, g: np.ndarray) -> np.ndarray:
+        g2 = np.atleast_2d(np.asarray(g, dtype=float))
+        w = np.asarray(self.masses(g2), dtype=float).reshape(g2.shape[0], -1)
+        t = self.quadrature.evaluate_many(self.counts, w)
+        out = np.asarray(self.inner(np.hstack([g2, t])), dtype=float).reshape(g2.shape[0], -1)
+        return out if np.ndim(g) > 1 else out[0]
 
 
 def _plain_symbols(expr: Any) -> dict[Any, Any]:

@@ -1,0 +1,163 @@
+"""Threshold: loop integrals of a regulator that have no closed form.
+
+    T_c(w) = v_d int_0^oo dy y^(d/2-1) [(2 - eta) r(y) - 2 y r'(y)] prod_i (y + r(y) + w_i)^(-c_i)
+
+:class:`ThresholdIntegral` is the symbolic object (a sympy Function of the masses
+w_i, carrying the shape r as a Lambda, d, eta and the propagator counts c); its
+derivative in w_i is -c_i T_{c + e_i}.  :class:`Quadrature` evaluates it
+numerically on precomputed nodes, vectorised over masses, with no scipy call per
+evaluation.  The nodes: y = s^2 removes the y^(d/2-1) endpoint behaviour, the
+intervals between the shape's breakpoints are mapped to (0, 1) (the last one by
+s = t / (1 - t)) and each gets Gauss-Legendre points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import sympy as sp
+from sympy.core.function import ArgumentIndexError
+
+from rgsym.symbols import angular_factor, y
+
+#: Gauss-Legendre points per interval; 1e-12 relative accuracy is checked in the tests.
+NODES_PER_INTERVAL = 240
+
+
+class ThresholdIntegral(sp.Function):
+    """T_c(w_1, ..., w_n) for a regulator shape r(y).
+
+    Arguments: ``(Lambda(y, r(y)), d, eta, Tuple(c_1, ..., c_n), w_1, ..., w_n)``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from rgsym.symbols import y
+    >>> w = sp.Symbol("w")
+    >>> t = ThresholdIntegral(sp.Lambda(y, sp.exp(-y)), 3, 0, sp.Tuple(1), w)
+    >>> t.diff(w)
+    -ThresholdIntegral(Lambda(y, exp(-y)), 3, 0, (2,), w)
+    """
+
+    @classmethod
+    def eval(cls, *args: sp.Basic) -> None:
+        return None
+
+    @property
+    def shape(self) -> sp.Lambda:
+        return self.args[0]
+
+    @property
+    def counts(self) -> tuple[int, ...]:
+        return tuple(int(c) for c in self.args[3])
+
+    @property
+    def masses(self) -> tuple[sp.Expr, ...]:
+        return tuple(self.args[4:])
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        i = argindex - 5
+        if i < 0:
+            raise ArgumentIndexError(self, argindex)
+        counts = list(self.counts)
+        c = counts[i]
+        counts[i] += 1
+        shape, d, eta = self.args[:3]
+        return -c * ThresholdIntegral(shape, d, eta, sp.Tuple(*counts), *self.masses)
+
+    def _eval_derivative(self, s: sp.Symbol) -> sp.Expr:
+        """Chain rule through the masses only (shape, d, eta and counts are constants)."""
+        return sp.Add(*[m.diff(s) * self.fdiff(5 + k) for k, m in enumerate(self.masses)
+                        if m.has(s)])
+
+    def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
+        counts = ",".join(str(c) for c in self.counts)
+        masses = ", ".join(printer._print(m) for m in self.masses)
+        return rf"T^{{({counts})}}\!\left({masses}\right)"
+
+    def _eval_evalf(self, prec: int) -> sp.Expr | None:
+        values = [m.evalf(prec) for m in self.masses]
+        numbers = [self.args[1], self.args[2], *values]
+        if not all(v.is_number for v in numbers):
+            return None
+        q = quadrature(self.shape, float(self.args[1]), float(self.args[2]))
+        out = q.evaluate(self.counts, np.array([[float(v) for v in values]]))
+        return sp.Float(float(out[0]), prec)
+
+
+@dataclass(frozen=True)
+class Quadrature:
+    """Nodes and weights for the threshold integrals of one shape, d and eta."""
+
+    d: float
+    eta: float
+    y: np.ndarray
+    r: np.ndarray
+    weight: np.ndarray  # v_d * dy * y^(d/2-1) * [(2 - eta) r - 2 y r']
+
+    def evaluate(self, counts: tuple[int, ...], masses: np.ndarray) -> np.ndarray:
+        """T_c at masses of shape (batch, n); returns shape (batch,)."""
+        return self.evaluate_many(np.array([counts], dtype=float), masses)[:, 0]
+
+    def evaluate_many(self, counts: np.ndarray, masses: np.ndarray) -> np.ndarray:
+        """T_c for every row c of ``counts`` (k, n) at masses (batch, n); returns (batch, k).
+
+        Where y + r(y) + w vanishes or changes sign on the nodes the integral does not
+        exist (the propagator has a pole): the result is nan there.
+        """
+        masses = np.atleast_2d(masses)
+        den = self.y[None, :, None] + self.r[None, :, None] + masses[:, None, :]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            log_inv = -np.log(den)  # (batch, nodes, n)
+            power = np.exp(log_inv @ counts.T)  # (batch, nodes, k)
+        return np.einsum("bnk,n->bk", power, self.weight)
+
+
+@cache
+def quadrature(shape: sp.Lambda, d: float, eta: float) -> Quadrature:
+    """Precompute the nodes for a shape (cached: shapes, d and eta are hashable)."""
+    (var,) = shape.variables
+    r_expr = shape.expr.subs(var, y)
+    insertion = (2 - eta) * r_expr - 2 * y * sp.diff(r_expr, y)
+    breaks = sorted(_breakpoints(r_expr))
+    s_nodes, s_weights = _nodes([float(np.sqrt(b)) for b in breaks])
+    yy = s_nodes**2
+    r_f = sp.lambdify(y, r_expr, "numpy")
+    ins_f = sp.lambdify(y, insertion, "numpy")
+    with np.errstate(all="ignore"):
+        r_val = np.broadcast_to(np.asarray(r_f(yy), dtype=float), yy.shape).copy()
+        ins_val = np.broadcast_to(np.asarray(ins_f(yy), dtype=float), yy.shape).copy()
+    v_d = float(angular_factor(sp.Float(d)))
+    # dy y^(d/2-1) = 2 s^(d-1) ds
+    weight = v_d * s_weights * 2 * s_nodes ** (d - 1) * ins_val
+    weight[~np.isfinite(weight)] = 0.0
+    return Quadrature(d, eta, yy, r_val, weight)
+
+
+def _breakpoints(r_expr: sp.Expr) -> set[float]:
+    """y values where a Piecewise shape changes branch."""
+    points: set[float] = set()
+    for pw in r_expr.atoms(sp.Piecewise):
+        for _, cond in pw.args:
+            for rel in cond.atoms(sp.core.relational.Relational):
+                for side in (rel.lhs, rel.rhs):
+                    if side.is_number and side > 0:
+                        points.add(float(side))
+    return points
+
+
+def _nodes(breaks: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes in s on [0, b1], [b1, b2], ..., [b_last, oo)."""
+    x, w = np.polynomial.legendre.leggauss(NODES_PER_INTERVAL)
+    t, wt = (x + 1) / 2, w / 2
+    edges = [0.0, *breaks]
+    nodes, weights = [], []
+    for a, b in zip(edges[:-1], edges[1:], strict=True):
+        nodes.append(a + (b - a) * t)
+        weights.append((b - a) * wt)
+    start = edges[-1]
+    nodes.append(start + t / (1 - t))  # [start, oo)
+    weights.append(wt / (1 - t) ** 2)
+    return np.concatenate(nodes), np.concatenate(weights)
