@@ -31,7 +31,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        spec = load_spec(args.spec, args.set or ())
+        overrides = list(args.set or ())
+        if getattr(args, "split_overrides", None):
+            overrides = args.split_overrides(args, overrides)
+        spec = load_spec(args.spec, overrides)
         text = args.handler(spec, args)
     except RGSymError as exc:
         print(f"rgsym: error: {exc}", file=sys.stderr)
@@ -73,7 +76,67 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--fixed-point", type=int, default=None, metavar="INDEX",
                            help="index from 'rgsym fixed-points' (default: most stable non-Gaussian)")
         p.set_defaults(handler=handler)
+    scan = sub.add_parser("scan", help="exponents along a range of one value, with the PMS point",
+                          description="Scan one spec value (e.g. --set regulator.alpha=0.5:8:30) and "
+                                      "locate the point of minimal sensitivity of nu and omega.")
+    scan.add_argument("spec", help="a TOML spec file")
+    scan.add_argument("--set", action="append", metavar="KEY=VALUE",
+                      help="overrides; exactly one of them is a range start:stop:count or a list a,b,c")
+    scan.add_argument("--json", action="store_true", help="machine-readable JSON output")
+    scan.add_argument("--plot", metavar="FILE.png", help="plot the exponents against the scanned value")
+    scan.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
+    scan.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    scan.set_defaults(handler=_scan, split_overrides=_split_scan)
     return parser
+
+
+def _split_scan(args: argparse.Namespace, overrides: list[str]) -> list[str]:
+    """Keep the scanned key aside; validate the spec with its first value."""
+    from rgsym.solve.scan import split_scan_override
+
+    plain, key, values = split_scan_override(args.spec, overrides)
+    args.scan = (plain, key, values)
+    return [*plain, f"{key}={values[0]!r}"]
+
+
+def _scan(spec: TheorySpec, args: argparse.Namespace) -> str:
+    from rgsym.solve.scan import plot_scan, run_scan, terminal_progress
+
+    plain, key, values = args.scan
+    result = run_scan(args.spec, plain, key, values, args.workers, terminal_progress)
+    if args.plot:
+        _write_atomically(args.plot, lambda tmp: plot_scan(result, tmp))
+    if args.json:
+        return _dump({"spec": spec.source, **result.as_dict()})
+    lines = [f"# scan of {key} in {spec.source} ({len(values)} points, order {spec.truncation.order})",
+             f"{key:>16} {'nu':>16} {'omega':>16}"]
+    for p in result.points:
+        lines.append(f"{p.value:16.8g} {_fmt(p.nu):>16} {_fmt(p.omega):>16}"
+                     + (f"  ({p.error})" if p.error else ""))
+    for s in result.stationary:
+        lines.append(f"PMS of {s.exponent}: {key} = {s.value:.6g}, {s.exponent} = {s.estimate:.10g}")
+    if not result.stationary:
+        lines.append("no stationary point of nu or omega inside the range")
+    return "\n".join(lines) + "\n"
+
+
+def _write_atomically(path: str, write: Callable[[str], None]) -> None:
+    """Write through a temporary file in the same folder, then rename: never a partial file."""
+    import tempfile
+
+    from rgsym.errors import SpecError
+
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise SpecError("", "--plot", f"folder {folder!r} does not exist")
+    fd, tmp = tempfile.mkstemp(suffix=os.path.splitext(path)[1] or ".png", dir=folder)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def _derive(spec: TheorySpec, args: argparse.Namespace) -> str:

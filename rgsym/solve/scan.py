@@ -1,0 +1,180 @@
+"""Scan: exponents along a range of one spec value, and the point of minimal sensitivity.
+
+The standard check of a truncation's scheme dependence is to vary a regulator
+parameter and look for the stationary point of an exponent (principle of minimal
+sensitivity, Stevenson, Phys. Rev. D23 (1981) 2916; for the FRG: Litim,
+Phys. Rev. D64 (2001) 105007, hep-th/0103195; Canet et al., Phys. Rev. D67
+(2003) 065004, hep-th/0211055).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rgsym.errors import RGSymError, SpecError
+
+
+@dataclass(frozen=True)
+class ScanPoint:
+    """Exponents at one value of the scanned key (``error`` when the solve failed there)."""
+
+    value: float
+    nu: float | None
+    omega: float | None
+    theta: tuple[complex, ...]
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Stationary:
+    """A stationary point of an exponent as a function of the scanned value."""
+
+    exponent: str
+    value: float
+    estimate: float
+
+
+@dataclass(frozen=True)
+class Scan:
+    """All points of a scan and the stationary points found."""
+
+    key: str
+    points: tuple[ScanPoint, ...]
+    stationary: tuple[Stationary, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "points": [{"value": p.value, "nu": p.nu, "omega": p.omega,
+                        "theta": [t.real if t.imag == 0 else {"re": t.real, "im": t.imag}
+                                  for t in p.theta],
+                        **({"error": p.error} if p.error else {})} for p in self.points],
+            "pms": [{"exponent": s.exponent, "value": s.value, "estimate": s.estimate}
+                    for s in self.stationary],
+        }
+
+
+def parse_range(source: str, key: str, text: str) -> tuple[float, ...]:
+    """``a:b:n`` (n points from a to b) or ``v1,v2,...`` (optionally in brackets)."""
+    body = text.strip().strip("[]")
+    try:
+        if ":" in body:
+            a, b, n = body.split(":")
+            count = int(n)
+            if count < 2:
+                raise ValueError
+            return tuple(float(v) for v in np.linspace(float(a), float(b), count))
+        values = tuple(float(v) for v in body.split(",") if v.strip())
+        if len(values) < 2:
+            raise ValueError
+        return values
+    except ValueError:
+        raise SpecError(source, key, f"a scan needs 'start:stop:count' (count >= 2) or a list "
+                                     f"'v1,v2,...' of numbers, got {text!r}") from None
+
+
+def split_scan_override(source: str, overrides: Sequence[str]) -> tuple[list[str], str, tuple[float, ...]]:
+    """Separate the one ``key=range`` override from the plain ones."""
+    plain: list[tuple[str, str, str]] = []
+    ranged: list[tuple[str, str, str]] = []
+    for item in overrides:
+        key, _, value = item.partition("=")
+        (ranged if (":" in value or "," in value) else plain).append((key.strip(), value, item))
+    if len(ranged) != 1:
+        raise SpecError(source, "--set", "give exactly one --set key=start:stop:count (or key=v1,v2,...) "
+                                         f"to scan; got {len(ranged)}")
+    key, value, _ = ranged[0]
+    return [item for _, _, item in plain], key, parse_range(source, key, value)
+
+
+def _point(task: tuple[str, list[str], str, float]) -> ScanPoint:
+    from rgsym.pipeline import critical_exponents
+    from rgsym.spec import load_spec
+
+    path, overrides, key, value = task
+    spec = load_spec(path, [*overrides, f"{key}={value!r}"])
+    try:
+        _, ex = critical_exponents(spec)
+    except RGSymError as exc:
+        if isinstance(exc, SpecError):
+            raise
+        return ScanPoint(value, None, None, (), str(exc))
+    return ScanPoint(value, ex.nu, ex.omega, ex.theta)
+
+
+def run_scan(path: str | Path, overrides: Sequence[str], key: str, values: Sequence[float],
+             workers: int | None = None, progress: Callable[[int, int], None] | None = None) -> Scan:
+    """Exponents at every value, in parallel over local processes; then the PMS points."""
+    tasks = [(str(path), list(overrides), key, v) for v in values]
+    workers = workers or min(len(tasks), os.cpu_count() or 1)
+    points: list[ScanPoint] = []
+    if workers <= 1:
+        for i, task in enumerate(tasks):
+            points.append(_point(task))
+            if progress:
+                progress(i + 1, len(tasks))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for i, point in enumerate(pool.map(_point, tasks)):
+                points.append(point)
+                if progress:
+                    progress(i + 1, len(tasks))
+    return Scan(key, tuple(points), locate_stationary(points))
+
+
+def locate_stationary(points: Sequence[ScanPoint]) -> tuple[Stationary, ...]:
+    """Where d(exponent)/d(value) changes sign: a parabola through the three points around it."""
+    found = []
+    for name in ("nu", "omega"):
+        xs = np.array([p.value for p in points if getattr(p, name) is not None])
+        ys = np.array([getattr(p, name) for p in points if getattr(p, name) is not None])
+        for i in range(1, len(xs) - 1):
+            left, right = ys[i] - ys[i - 1], ys[i + 1] - ys[i]
+            if left * right < 0:
+                c2, c1, c0 = np.polyfit(xs[i - 1:i + 2], ys[i - 1:i + 2], 2)
+                x0 = -c1 / (2 * c2)
+                found.append(Stationary(name, float(x0), float(c0 + c1 * x0 + c2 * x0**2)))
+    return tuple(found)
+
+
+def plot_scan(scan: Scan, path: str) -> None:
+    """Exponents against the scanned value, with the PMS points marked, as PNG (matplotlib)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 1, figsize=(6, 6), sharex=True)
+    for ax, name, label in zip(axes, ("nu", "omega"), (r"$\nu$", r"$\omega$"), strict=True):
+        pts = [(p.value, getattr(p, name)) for p in scan.points if getattr(p, name) is not None]
+        if pts:
+            ax.plot(*zip(*pts, strict=True), "o-", ms=3)
+        for s in scan.stationary:
+            if s.exponent == name:
+                ax.plot([s.value], [s.estimate], "r*", ms=12, label=f"PMS {scan.key} = {s.value:.4g}")
+                ax.legend()
+        ax.set_ylabel(label)
+    axes[-1].set_xlabel(scan.key)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def terminal_progress(done: int, total: int) -> None:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return
+    width = 30
+    filled = width * done // total
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
