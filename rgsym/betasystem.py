@@ -18,6 +18,7 @@ import sympy as sp
 
 from rgsym.action import Coupling
 from rgsym.symbols import to_sympy
+from rgsym.threshold import ThresholdIntegral
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ class BetaSystem:
                 for c in self.couplings
             ],
             "parameters": [sp.srepr(p) for p in self.parameters],
-            "betas": [sp.srepr(b) for b in self.betas],
+            "betas": [sp.srepr(to_sympy(b)) for b in self.fast_betas],
             "eta": sp.srepr(self.eta),
             "masses": [sp.srepr(m) for m in self.masses],
             "scales": [sp.srepr(m) for m in self.scales],
@@ -142,15 +143,48 @@ class BetaSystem:
         )
         betas = tuple(se.sympify(_from_srepr(b)) for b in data["betas"])
         syms = [se.Symbol(c.name) for c in couplings]
-        jac = tuple(tuple(se.diff(b, s) for s in syms) for b in betas)
+        thresholds = {se.Symbol(n): _from_srepr(t) for n, t in data.get("thresholds", [])}
+        jac = stability_matrix_of(list(betas), syms, thresholds)
         return cls(data["name"], data["spec_digest"], data["spec_source"], couplings,
                    tuple(_from_srepr(p) for p in data["parameters"]), betas,
                    _from_srepr(data["eta"]), jac, tuple(_from_srepr(m) for m in data.get("masses", [])),
                    tuple(_from_srepr(m) for m in data.get("scales", [])),
-                   tuple((n, _from_srepr(t)) for n, t in data.get("thresholds", [])))
+                   tuple((str(k), v) for k, v in thresholds.items()))
+
+
+def threshold_symbol(counts: tuple[int, ...]) -> se.Symbol:
+    """Placeholder for the threshold integral with propagator counts c."""
+    return se.Symbol("T_" + "_".join(map(str, counts)))
+
+
+def stability_matrix_of(betas: list[se.Basic], syms: list[se.Symbol],
+                      numeric: dict[se.Symbol, ThresholdIntegral]
+                      ) -> tuple[tuple[se.Basic, ...], ...]:
+    """d beta_i / d g_j; quadrature thresholds by the chain rule d T_c / d w_k = -c_k T_{c+e_k}.
+
+    Thresholds needed for the derivative are added to ``numeric``.
+    """
+    rows = []
+    for b in betas:
+        row = [se.diff(b, s) for s in syms]
+        for tsym, tval in list(numeric.items()):
+            if not b.has(tsym):
+                continue
+            db = se.diff(b, tsym)
+            for k, (c, w) in enumerate(zip(tval.counts, tval.masses, strict=True)):
+                if c == 0:
+                    continue
+                up = tval.fdiff(5 + k) / (-c)
+                usym = threshold_symbol(up.counts)
+                numeric.setdefault(usym, up)
+                w_se = se.sympify(w)
+                row = [r + db * (-c) * usym * se.diff(w_se, s) for r, s in zip(row, syms, strict=True)]
+        rows.append(tuple(row))
+    return tuple(rows)
 
 
 def _from_srepr(text: str) -> sp.Expr:
     namespace: dict[str, Any] = {}
     exec("from sympy import *", namespace)  # noqa: S102 - srepr text is sympy constructor calls
+    namespace["ThresholdIntegral"] = ThresholdIntegral
     return sp.sympify(eval(text, namespace))  # noqa: S307

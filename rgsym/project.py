@@ -23,7 +23,7 @@ import sympy as sp
 
 from rgsym import symbols
 from rgsym.action import Action, Coupling
-from rgsym.betasystem import BetaSystem, to_sympy
+from rgsym.betasystem import BetaSystem, stability_matrix_of, threshold_symbol, to_sympy
 from rgsym.expand import ExpansionVariable, derivative_series, shift_series
 from rgsym.integrate import LoopIntegrals
 from rgsym.series import Series
@@ -92,44 +92,13 @@ def project_couplings(integrals: LoopIntegrals, spec: TheorySpec) -> BetaSystem 
     closed.update(dict(trace.insertions))
     betas_se = [b.xreplace(closed) for b in _betas_from_series(action, trace.variables, flow)]
     syms = [se.Symbol(c.name) for c in action.couplings]
-    jac_se = _stability_matrix(betas_se, syms, numeric)
+    jac_se = stability_matrix_of(betas_se, syms, numeric)
     params = _parameters(betas_se, action.couplings, set(numeric))
     masses = tuple(to_sympy(se.sympify(m)) for m in trace.masses)
     scales = _coupling_scales(integrals, action.couplings)
     thresholds = tuple((str(k), v) for k, v in numeric.items())
     return BetaSystem(name, spec.digest, spec.source, action.couplings, params, tuple(betas_se),
                       action.eta, jac_se, masses, scales, thresholds)
-
-
-def threshold_symbol(counts: tuple[int, ...]) -> se.Symbol:
-    """Placeholder for the threshold integral with propagator counts c."""
-    return se.Symbol("T_" + "_".join(map(str, counts)))
-
-
-def _stability_matrix(betas: list[se.Basic], syms: list[se.Symbol],
-                      numeric: dict[se.Symbol, ThresholdIntegral]
-                      ) -> tuple[tuple[se.Basic, ...], ...]:
-    """d beta_i / d g_j; quadrature thresholds by the chain rule d T_c / d w_k = -c_k T_{c+e_k}.
-
-    Thresholds needed for the derivative are added to ``numeric``.
-    """
-    rows = []
-    for b in betas:
-        row = [se.diff(b, s) for s in syms]
-        for tsym, tval in list(numeric.items()):
-            if not b.has(tsym):
-                continue
-            db = se.diff(b, tsym)
-            for k, (c, w) in enumerate(zip(tval.counts, tval.masses, strict=True)):
-                if c == 0:
-                    continue
-                up = tval.fdiff(5 + k) / (-c)
-                usym = threshold_symbol(up.counts)
-                numeric.setdefault(usym, up)
-                w_se = se.sympify(w)
-                row = [r + db * (-c) * usym * se.diff(w_se, s) for r, s in zip(row, syms, strict=True)]
-        rows.append(tuple(row))
-    return tuple(rows)
 
 
 def _coupling_scales(integrals: LoopIntegrals, couplings: tuple[Coupling, ...]) -> tuple[sp.Expr, ...]:

@@ -108,3 +108,19 @@ def test_litim_family_is_stationary_at_alpha_one() -> None:
                            "regulator": {"kind": "litim", "alpha": alpha}})
         nus[alpha] = critical_exponents(spec)[1].nu
     assert nus[1.0] < nus[0.9] and nus[1.0] < nus[1.1]
+
+
+def test_json_round_trip_with_quadrature_thresholds() -> None:
+    """Betas with ThresholdIntegral survive JSON, stability matrix (chain rule) included."""
+    import json
+
+    from rgsym.betasystem import BetaSystem
+
+    spec = parse_spec({"theory": {"d": 3, "N": 1}, "truncation": {"order": 2},
+                       "regulator": {"kind": "exp-mass"}})
+    system = derive(spec)
+    again = BetaSystem.from_dict(json.loads(system.to_json()))
+    assert again.betas == system.betas
+    assert again.thresholds == system.thresholds
+    difference = (again.stability_matrix - system.stability_matrix).applyfunc(sp.simplify)
+    assert difference == sp.zeros(*difference.shape)
