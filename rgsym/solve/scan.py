@@ -147,7 +147,10 @@ def locate_stationary(points: Sequence[ScanPoint]) -> tuple[Stationary, ...]:
 
 def plot_scan(scan: Scan, path: str) -> None:
     """Exponents against the scanned value, with the PMS points marked, as PNG (matplotlib)."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise SpecError("", "--plot", "needs matplotlib: pip install 'rgsym[plot]'") from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
