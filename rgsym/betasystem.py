@@ -8,9 +8,12 @@ stability matrix B_ij = d beta_i / d g_j.  It serialises to JSON and back.
 
 from __future__ import annotations
 
+import ast
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
+from types import MappingProxyType
 from typing import Any
 
 import symengine as se
@@ -96,12 +99,21 @@ class BetaSystem:
     def __len__(self) -> int:
         return len(self.couplings)
 
+    def _repr_latex_(self) -> str:
+        """The betas as aligned LaTeX equations, for Jupyter; couplings in their own notation."""
+        names = {c.symbol: c.latex for c in self.couplings}
+        rows = [rf"\beta_{{{c.latex}}} &= {sp.latex(b, symbol_names=names)}"
+                for c, b in zip(self.couplings, self.betas, strict=True)]
+        return "$$\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}$$"
+
     def subs(self, values: dict[sp.Symbol, Any]) -> BetaSystem:
         """Substitute values for parameters (e.g. {d: 3}) in betas and stability matrix."""
         fast = {se.Symbol(k.name): se.sympify(v) for k, v in values.items()}
         betas = tuple(b.subs(fast) for b in self.fast_betas)
         jac = tuple(tuple(e.subs(fast) for e in row) for row in self.fast_stability)
-        params = tuple(p for p in self.parameters if p not in values)
+        free = set().union(*(sp.sympify(v).free_symbols for v in values.values()))
+        params = tuple(sorted({p for p in self.parameters if p not in values} | free,
+                              key=sp.default_sort_key))
         return BetaSystem(self.name, self.spec_digest, self.spec_source, self.couplings, params,
                           betas, sp.sympify(self.eta).subs(values), jac,
                           tuple(sp.sympify(m).subs(values) for m in self.masses),
@@ -183,8 +195,51 @@ def stability_matrix_of(betas: list[se.Basic], syms: list[se.Symbol],
     return tuple(rows)
 
 
+class ExpressionFormatError(ValueError):
+    """A stored expression is not the ``srepr`` text of a sympy expression."""
+
+
 def _from_srepr(text: str) -> sp.Expr:
-    namespace: dict[str, Any] = {}
-    exec("from sympy import *", namespace)  # noqa: S102 - srepr text is sympy constructor calls
-    namespace["ThresholdIntegral"] = ThresholdIntegral
-    return sp.sympify(eval(text, namespace))  # noqa: S307
+    """Rebuild an expression from its ``srepr`` text, without running anything else.
+
+    The text may only call sympy's expression classes (and rgsym's
+    :class:`~rgsym.threshold.ThresholdIntegral`) on literals: it is checked node
+    by node before it is evaluated, so a JSON file cannot execute code.
+
+    Raises
+    ------
+    ExpressionFormatError
+        If the text is anything else.
+    """
+    namespace = _srepr_namespace()
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionFormatError(f"not an expression: {text[:80]!r}") from exc
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id not in namespace:
+            raise ExpressionFormatError(f"{node.id!r} is not a sympy expression class")
+        if isinstance(node, ast.Call) and not isinstance(node.func, ast.Name):
+            raise ExpressionFormatError(f"only sympy constructors may be called: {text[:80]!r}")
+        if not isinstance(node, _SREPR_NODES):
+            raise ExpressionFormatError(f"{type(node).__name__} is not allowed in {text[:80]!r}")
+    code = compile(tree, "<srepr>", "eval")
+    return sp.sympify(eval(code, {"__builtins__": {}}, dict(namespace)))  # noqa: S307 - checked above
+
+
+#: Syntax that ``srepr`` text uses: constructor calls on literals.
+_SREPR_NODES = (ast.Expression, ast.Call, ast.Name, ast.Load, ast.Constant, ast.keyword, ast.Tuple,
+                ast.UnaryOp, ast.USub, ast.UAdd)
+
+
+@cache
+def _srepr_namespace() -> Mapping[str, Any]:
+    """sympy's expression classes and singletons (pi, oo, true, ...), and ThresholdIntegral."""
+    names: dict[str, Any] = {}
+    for name in dir(sp):
+        value = getattr(sp, name)
+        is_class = isinstance(value, type) and issubclass(value, sp.Basic)
+        if not name.startswith("_") and (is_class or isinstance(value, sp.Basic)):
+            names[name] = value
+    names["ThresholdIntegral"] = ThresholdIntegral
+    return MappingProxyType(names)

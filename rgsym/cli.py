@@ -17,7 +17,9 @@ from typing import Any
 import sympy as sp
 
 from rgsym import __version__
+from rgsym.cache import NO_CACHE_VARIABLE
 from rgsym.errors import RGSymError
+from rgsym.solve.numeric import BACKENDS
 from rgsym.spec import TheorySpec, load_spec
 
 
@@ -30,12 +32,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    no_cache = os.environ.get(NO_CACHE_VARIABLE)
+    if getattr(args, "no_cache", False):
+        os.environ[NO_CACHE_VARIABLE] = "1"  # read by rgsym.cache, here and in worker processes
     try:
-        overrides = list(args.set or ())
-        if getattr(args, "split_overrides", None):
-            overrides = args.split_overrides(args, overrides)
-        spec = load_spec(args.spec, overrides)
-        text = args.handler(spec, args)
+        if getattr(args, "spec", None) is None:
+            text = args.handler(args)  # commands without a spec: rgsym cache info|clear
+        else:
+            overrides = list(args.set or ())
+            if getattr(args, "split_overrides", None):
+                overrides = args.split_overrides(args, overrides)
+            spec = load_spec(args.spec, overrides)
+            text = args.handler(spec, args)
     except RGSymError as exc:
         print(f"rgsym: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -48,6 +56,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rgsym: internal error: {type(exc).__name__}: {exc} "
               "(set RGSYM_DEBUG=1 for a traceback and please report it)", file=sys.stderr)
         return 70
+    finally:
+        if no_cache is None:
+            os.environ.pop(NO_CACHE_VARIABLE, None)
+        else:
+            os.environ[NO_CACHE_VARIABLE] = no_cache
     sys.stdout.write(text)
     return 0
 
@@ -72,9 +85,21 @@ def _parser() -> argparse.ArgumentParser:
                        help="override a spec key, e.g. --set truncation.order=12 (repeatable)")
         p.add_argument("--json", action="store_true", help="machine-readable JSON output")
         p.add_argument("-v", "--verbose", action="store_true", help="log progress")
+        p.add_argument("--no-cache", action="store_true",
+                       help="neither read nor write the derivation cache (see 'rgsym cache info')")
         if name == "exponents":
             p.add_argument("--fixed-point", type=int, default=None, metavar="INDEX",
                            help="index from 'rgsym fixed-points' (default: most stable non-Gaussian)")
+        if name == "derive":
+            p.add_argument("--emit", metavar="FORMATS",
+                           help="write files instead of printing: a comma-separated list of "
+                                "latex, c, numpy, json (needs -o)")
+            p.add_argument("-o", "--output", metavar="OUTDIR",
+                           help="directory for --emit (created if needed)")
+        if name in ("fixed-points", "exponents"):
+            p.add_argument("--backend", choices=BACKENDS, default="symengine",
+                           help="how the betas are evaluated: symengine's LLVM (default), compiled C, "
+                                "the generated NumPy module, or sympy's lambdify")
         p.set_defaults(handler=handler)
     scan = sub.add_parser("scan", help="exponents along a range of one value, with the PMS point",
                           description="Scan one spec value (e.g. --set regulator.alpha=0.5:8:30) and "
@@ -86,8 +111,100 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--plot", metavar="FILE.png", help="plot the exponents against the scanned value")
     scan.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
     scan.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    scan.add_argument("--no-cache", action="store_true", help="neither read nor write the derivation cache")
     scan.set_defaults(handler=_scan, split_overrides=_split_scan)
+    _add_cache(sub)
+    _add_diagrams(sub)
+    _add_fixed_function(sub)
     return parser
+
+
+def _add_fixed_function(sub: Any) -> None:
+    """Register ``rgsym fixed-function SPEC [--json] [--plot FILE.png]``."""
+    ff = sub.add_parser("fixed-function", help="the LPA fixed-point function u*(rho) and its exponents",
+                        description="Solve d_t u = 0 for the whole potential (truncation.potential = "
+                                    "'full') by Chebyshev collocation; nu and omega from the "
+                                    "discretised stability operator.")
+    ff.add_argument("spec", help="a TOML spec with truncation.potential = 'full', "
+                                 "e.g. derivations/ising_lpa_full.toml")
+    ff.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a spec key (repeatable)")
+    ff.add_argument("--json", action="store_true", help="machine-readable JSON output")
+    ff.add_argument("--plot", metavar="FILE.png", help="plot u* and u*' against rho")
+    ff.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    ff.set_defaults(handler=_fixed_function)
+
+
+def _fixed_function(spec: TheorySpec, args: argparse.Namespace) -> str:
+    from rgsym.errors import SpecError
+    from rgsym.solve.pde import fixed_function, plot_fixed_function
+
+    if spec.truncation.potential != "full":
+        raise SpecError(spec.source, "truncation.potential",
+                        f"got {spec.truncation.potential!r}; fixed-function needs 'full' "
+                        "(use 'rgsym exponents' for a polynomial)")
+    result = fixed_function(spec)
+    if args.plot:
+        _write_atomically(args.plot, lambda tmp: plot_fixed_function(result, tmp))
+    if args.json:
+        return _dump({"spec": spec.source, **result.as_dict()})
+    return (f"# {result.name}\n"
+            f"# Chebyshev collocation, {result.points} points on [0, {result.rho_max:.6g}], "
+            f"max residual {result.residual:.1e}\n"
+            f"kappa* = {result.kappa:.12g}   (u*'(kappa*) = 0)\n"
+            f"u*''(kappa*) = {result.mass:.12g}\n"
+            f"nu    = {result.nu:.12g}\n"
+            f"omega = {result.omega:.12g}\n"
+            f"theta = {_thetas(result.theta, 6)}\n"
+            f"discretisation error (two grids) = {result.discretisation_error:.1e}\n")
+
+
+def _add_cache(sub: Any) -> None:
+    """Register ``rgsym cache info [--json]`` and ``rgsym cache clear``."""
+    cache = sub.add_parser("cache", help="show or empty the on-disk cache of derivations",
+                           description="With RGSYM_CACHE=1, derivations are cached on disk, keyed by "
+                                       "the spec and the rgsym version; RGSYM_CACHE_DIR moves the folder, "
+                                       "RGSYM_NO_CACHE=1 or --no-cache turns it off.")
+    actions = cache.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
+    info = actions.add_parser("info", help="the cache folder, its entries and their size")
+    info.add_argument("--json", action="store_true", help="machine-readable JSON output")
+    clear = actions.add_parser("clear", help="remove every entry")
+    for p in (info, clear):
+        p.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    info.set_defaults(handler=_cache_info)
+    clear.set_defaults(handler=_cache_clear)
+
+
+def _cache_info(args: argparse.Namespace) -> str:
+    from rgsym import cache
+
+    found = cache.info()
+    if args.json:
+        return _dump({"directory": str(found.directory), "enabled": found.enabled,
+                      "total_bytes": found.total_bytes,
+                      "entries": [{"file": e.path.name, "bytes": e.size, "kind": e.kind,
+                                   "description": e.description} for e in found.entries]})
+    state = "" if found.enabled else f" (off: set {cache.CACHE_VARIABLE}=1 to use it)"
+    lines = [f"# cache: {found.directory}{state}",
+             f"# {len(found.entries)} entries, {_size(found.total_bytes)}"]
+    lines += [f"{_size(e.size):>10}  {e.kind:<8} {e.description}" for e in found.entries]
+    return "\n".join(lines) + "\n"
+
+
+def _cache_clear(args: argparse.Namespace) -> str:
+    from rgsym import cache
+
+    removed = cache.clear()
+    return f"removed {removed} entries from {cache.cache_dir()}\n"
+
+
+def _size(count: int) -> str:
+    """A byte count for people: 512 B, 27.4 kB, 3.1 MB."""
+    size = float(count)
+    for unit in ("B", "kB", "MB"):
+        if size < 1000 or unit == "MB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    raise AssertionError("unreachable")
 
 
 def _split_scan(args: argparse.Namespace, overrides: list[str]) -> list[str]:
@@ -103,6 +220,13 @@ def _scan(spec: TheorySpec, args: argparse.Namespace) -> str:
     from rgsym.solve.scan import plot_scan, run_scan, terminal_progress
 
     plain, key, values = args.scan
+    if args.plot:
+        import importlib.util
+
+        if importlib.util.find_spec("matplotlib") is None:
+            from rgsym.errors import SpecError
+
+            raise SpecError("", "--plot", "needs matplotlib: pip install 'rgsym[plot]'")
     result = run_scan(args.spec, plain, key, values, args.workers, terminal_progress)
     if args.plot:
         _write_atomically(args.plot, lambda tmp: plot_scan(result, tmp))
@@ -139,10 +263,55 @@ def _write_atomically(path: str, write: Callable[[str], None]) -> None:
             os.remove(tmp)
 
 
+def _add_diagrams(sub: Any) -> None:
+    """Register ``rgsym diagrams SPEC --n-point N [--format F] [--legs FIELDS] [-o FILE]``."""
+    dg = sub.add_parser("diagrams", help="the flow of an n-point function as one-loop diagrams",
+                        description="n functional derivatives of the Wetterich equation, merged into "
+                                    "diagram classes with exact prefactors and multiplicities.")
+    dg.add_argument("spec", help="a TOML spec file (its fields name the legs; around zero field "
+                                 "the odd vertices vanish)")
+    dg.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a spec key (repeatable)")
+    dg.add_argument("--n-point", metavar="N", help="n of Gamma^(n), from 1 to 12 (required)")
+    dg.add_argument("--format", default="text", metavar="FORMAT",
+                    help="text (default), json, dot, tikz or png (png needs -o)")
+    dg.add_argument("--legs", metavar="FIELDS", help="comma-separated field of each leg (default: the first)")
+    dg.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    dg.add_argument("--json", action="store_true", help="the same as --format json")
+    dg.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    dg.set_defaults(handler=_diagrams)
+
+
+def _diagrams(spec: TheorySpec, args: argparse.Namespace) -> str:
+    from rgsym.diagrams.graphs import DiagramOptionError
+    from rgsym.diagrams.render import check_format, diagrams_for_spec, render
+
+    fmt = check_format("json" if args.json else args.format)
+    if fmt == "png" and not args.output:
+        raise DiagramOptionError("--format png: give -o FILE.png")
+    if args.output and not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
+        raise DiagramOptionError(f"-o: the folder of {args.output!r} does not exist")
+    out = render(diagrams_for_spec(spec, args.n_point, args.legs), fmt, spec.source)
+    if not args.output:
+        return str(out)
+    data = out if isinstance(out, bytes) else out.encode("utf-8")
+
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
+
+    _write_atomically(args.output, write)
+    return ""
+
+
 def _derive(spec: TheorySpec, args: argparse.Namespace) -> str:
     from rgsym.pipeline import derive
     from rgsym.project import PotentialFlow
 
+    if args.emit is not None or args.output is not None:
+        return _emit(spec, args)
     result = derive(spec)
     if isinstance(result, PotentialFlow):
         if args.json:
@@ -159,10 +328,28 @@ def _derive(spec: TheorySpec, args: argparse.Namespace) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _emit(spec: TheorySpec, args: argparse.Namespace) -> str:
+    """``derive --emit FORMATS -o OUTDIR``: write the files, list them."""
+    from rgsym.emit import OutputError, parse_formats
+    from rgsym.emit.output import ensure_writable
+    from rgsym.pipeline import emit
+
+    if args.emit is None:
+        raise OutputError("-o needs --emit FORMATS, e.g. --emit latex,c,numpy,json")
+    if not args.output:
+        raise OutputError("--emit needs -o OUTDIR, the directory to write the files into")
+    formats = parse_formats(args.emit)
+    ensure_writable(args.output)
+    paths = emit(spec, formats, args.output)
+    if args.json:
+        return _dump({"spec": spec.source, "formats": list(formats), "files": [str(p) for p in paths]})
+    return "".join(f"wrote {p}\n" for p in paths)
+
+
 def _fixed_points(spec: TheorySpec, args: argparse.Namespace) -> str:
     from rgsym.pipeline import exponents
 
-    points = exponents(spec)
+    points = exponents(spec, args.backend)
     if args.json:
         return _dump({"spec": spec.source, "order": spec.truncation.order,
                       "fixed_points": [ex.as_dict() for _, ex in points]})
@@ -178,7 +365,7 @@ def _fixed_points(spec: TheorySpec, args: argparse.Namespace) -> str:
 def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
     from rgsym.pipeline import critical_exponents
 
-    fp, ex = critical_exponents(spec, args.fixed_point)
+    fp, ex = critical_exponents(spec, args.fixed_point, args.backend)
     if args.json:
         return _dump({"spec": spec.source, **ex.as_dict()})
     label = "Wilson-Fisher" if len(spec.theory.blocks) == 1 else "critical"

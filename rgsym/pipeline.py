@@ -6,8 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
+from pathlib import Path
 
+from rgsym import cache as disk_cache
 from rgsym.action import build_action
 from rgsym.betasystem import BetaSystem
 from rgsym.errors import SolveError, UnsupportedError
@@ -23,11 +26,24 @@ from rgsym.vertices import take_vertices
 
 @cache
 def derive(spec: TheorySpec) -> BetaSystem | PotentialFlow:
+    """:func:`derive_flow`, kept on disk by :mod:`rgsym.cache` (unless ``RGSYM_NO_CACHE=1``)."""
+    flow = disk_cache.cached("derive", spec.digest, lambda: derive_flow(spec),
+                             accept=lambda v: isinstance(v, BetaSystem | PotentialFlow),
+                             describe=lambda v: f"{v.name} ({spec.source})")
+    return disk_cache.with_source(flow, spec.source)
+
+
+def derive_flow(spec: TheorySpec) -> BetaSystem | PotentialFlow:
     """Derive the flow of a spec from the Wetterich equation.
 
     Returns a :class:`BetaSystem` for a polynomial truncation and a
     :class:`PotentialFlow` (the LPA partial differential equation) for a full potential.
+    The vertex scheme goes through the diagrams of :mod:`rgsym.diagrams` instead.
     """
+    if spec.truncation.scheme == "vertex":
+        from rgsym.diagrams.truncation import derive_vertex_expansion
+
+        return derive_vertex_expansion(spec)
     action = build_action(spec)
     vertices = take_vertices(action)
     trace = expand_flow_trace(vertices)
@@ -35,33 +51,51 @@ def derive(spec: TheorySpec) -> BetaSystem | PotentialFlow:
     return project_couplings(integrals, spec)
 
 
-def numeric_system(spec: TheorySpec) -> NumericSystem:
-    """Derive and compile a polynomial truncation; d and N must be numbers."""
+def emit(spec: TheorySpec, formats: Sequence[str], outdir: str | Path) -> list[Path]:
+    """Derive and write the betas as files: ``formats`` from :data:`rgsym.emit.FORMATS`.
+
+    All files are rendered before any is written, and written all or nothing.
+    """
+    from rgsym.emit import render_files, write_files
+
+    system = derive(spec)
+    if not isinstance(system, BetaSystem):
+        raise UnsupportedError(spec.source, "truncation.potential",
+                               "code emission needs a polynomial truncation; use 'polynomial'")
+    return write_files(render_files(system, spec, formats), outdir)
+
+
+def numeric_system(spec: TheorySpec, backend: str = "symengine") -> NumericSystem:
+    """Derive and compile a polynomial truncation; d and N must be numbers.
+
+    ``backend`` is one of :data:`rgsym.solve.numeric.BACKENDS`.
+    """
     system = derive(spec)
     if not isinstance(system, BetaSystem):
         raise UnsupportedError(spec.source, "truncation.potential",
                                "fixed points of the full potential are not available yet; "
                                "use 'polynomial'")
-    return _compiled(system)
+    return _compiled(system, backend)
 
 
 @cache
-def _compiled(system: BetaSystem) -> NumericSystem:
-    return compile_system(system)
+def _compiled(system: BetaSystem, backend: str = "symengine") -> NumericSystem:
+    return compile_system(system, backend=backend)
 
 
-def fixed_points(spec: TheorySpec) -> list[FixedPoint]:
+def fixed_points(spec: TheorySpec, backend: str = "symengine") -> list[FixedPoint]:
     """Every fixed point found at the spec's truncation order (continuation in the order)."""
-    return find_fixed_points(numeric_system(spec))
+    return find_fixed_points(numeric_system(spec, backend))
 
 
-def exponents(spec: TheorySpec) -> list[tuple[FixedPoint, Exponents]]:
+def exponents(spec: TheorySpec, backend: str = "symengine") -> list[tuple[FixedPoint, Exponents]]:
     """Each fixed point with its critical exponents."""
-    numeric = numeric_system(spec)
+    numeric = numeric_system(spec, backend)
     return [(fp, compute_exponents(numeric, fp)) for fp in find_fixed_points(numeric)]
 
 
-def critical_exponents(spec: TheorySpec, index: int | None = None) -> tuple[FixedPoint, Exponents]:
+def critical_exponents(spec: TheorySpec, index: int | None = None,
+                       backend: str = "symengine") -> tuple[FixedPoint, Exponents]:
     """Exponents at one fixed point: ``index`` into :func:`fixed_points`, or by default the
     most stable non-Gaussian one (Wilson-Fisher for a single O(N) multiplet).
 
@@ -70,7 +104,7 @@ def critical_exponents(spec: TheorySpec, index: int | None = None) -> tuple[Fixe
     SolveError
         If no non-Gaussian fixed point was found, or ``index`` is out of range.
     """
-    points = exponents(spec)
+    points = exponents(spec, backend)
     if index is not None:
         if not 0 <= index < len(points):
             raise SolveError(f"--fixed-point {index}: only {len(points)} fixed points were found "

@@ -46,6 +46,10 @@ class PotentialFlow:
     def __repr__(self) -> str:
         return f"PotentialFlow({self.name}: d_t u = {self.rhs})"
 
+    def _repr_latex_(self) -> str:
+        """The PDE for Jupyter: d_t u = rhs, at fixed dimensionless invariant."""
+        return rf"$$\partial_t {sp.latex(self.potential)} = {sp.latex(self.rhs)}$$"
+
 
 @cache
 def scaling_coefficients(d: sp.Expr, eta: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
@@ -102,16 +106,18 @@ def project_couplings(integrals: LoopIntegrals, spec: TheorySpec) -> BetaSystem 
 
 
 def _coupling_scales(integrals: LoopIntegrals, couplings: tuple[Coupling, ...]) -> tuple[sp.Expr, ...]:
-    """a! c^(1-|a|) per coupling (c for kappa), with c = T_1(0) the loop prefactor.
+    """a! c^(1-|a|) per coupling (c for kappa), with c = T_1(0) times the number of field
+    components: the whole loop term at zero mass.
 
     In these units the couplings are Taylor coefficients of the potential in units
-    where the loop prefactor is one, which are of order one.
+    where the loop term is one, which are of order one, also at large N (kappa* ~ N c).
     """
     from rgsym.integrate import threshold_integral
 
     trace = integrals.trace
-    c = sp.simplify(threshold_integral(integrals.regulator, (1,), (sp.Integer(0),), trace.d,
-                                       trace.eta, trace.kinetic))
+    components = sp.Add(*trace.multiplicities)
+    c = components * sp.simplify(threshold_integral(integrals.regulator, (1,), (sp.Integer(0),),
+                                                    trace.d, trace.eta, trace.kinetic))
     return tuple(c if cp.is_minimum else
                  c ** (1 - sum(cp.index)) * sp.prod([sp.factorial(k) for k in cp.index])
                  for cp in couplings)
@@ -178,7 +184,7 @@ def _potential_flow(integrals: LoopIntegrals, a_coeff: sp.Expr, b_coeff: sp.Expr
     action = integrals.trace.action
     (rho,) = action.invariants
     u = action.potential_function()
-    loop = sp.Add(*[sp.sympify(s.constant_term()) * t for (c, s), (_, t)
+    loop = sp.Add(*[to_sympy(s.constant_term()) * t for (c, s), (_, t)
                     in zip(integrals.trace.terms, integrals.thresholds, strict=True)])
     rhs = a_coeff * u + b_coeff * rho * sp.diff(u, rho) + loop
     free = sorted(rhs.free_symbols - {rho}, key=sp.default_sort_key)

@@ -10,9 +10,11 @@ that read the disk.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import tokenize
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,16 @@ from rgsym.errors import SpecError, UnsupportedError
 
 #: Largest polynomial order accepted; beyond it expressions grow without purpose.
 MAX_ORDER = 40
+#: Largest numeric dimension accepted: far beyond any physical use, and larger values only
+#: make exact Gamma(d/2) and pi^(d/2) factors of unbounded size.
+MAX_DIMENSION = 100
+#: Longest expression text read from a spec, and largest numeric exponent in it: user text
+#: goes through sympy's parser, so it is screened first (tokens, size) -- no ``eval`` of
+#: arbitrary Python, no 10**10**10.
+MAX_EXPRESSION_LENGTH = 200
+MAX_EXPONENT = 64
+#: Functions allowed in a regulator shape, besides the variables y and alpha.
+SHAPE_FUNCTIONS = ("exp", "sqrt", "log", "sin", "cos", "sinh", "cosh", "tanh", "pi", "E")
 
 SECTIONS: dict[str, tuple[str, ...]] = {
     "theory": ("d", "N", "field", "fields", "symmetry", "name", "description"),
@@ -31,7 +43,9 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "regulator": ("kind", "alpha", "shape"),
     "flow": ("equation",),
 }
-SCHEMES = ("lpa",)
+SCHEMES = ("lpa", "vertex")
+#: Highest n-point function of the vertex scheme (its derivation grows like 2^(order/2)).
+MAX_VERTEX_ORDER = 20
 POTENTIALS = ("polynomial", "full")
 EXPANSION_POINTS = ("minimum", "zero")
 EQUATIONS = ("wetterich",)
@@ -158,14 +172,17 @@ def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> TheorySpec:
 def apply_override(raw: dict[str, Any], item: str, source: str) -> None:
     """Apply one ``section.key=value`` override to the raw mapping in place."""
     if "=" not in item:
-        raise SpecError(source, item, "an override must look like section.key=value")
+        raise SpecError(source, _printable(item) or "--set",
+                        "an override must look like section.key=value")
     key, _, text = item.partition("=")
     key = key.strip()
     parts = key.split(".")
     if len(parts) != 2 or not all(parts):
-        raise SpecError(source, key, "an override key must be section.key, e.g. truncation.order")
+        raise SpecError(source, _printable(key) or "--set",
+                        "an override key must be section.key, e.g. truncation.order")
     try:
-        value = tomllib.loads(f"v = {text.strip()}")["v"]
+        parsed = tomllib.loads(f"v = {text.strip()}")
+        value = parsed["v"] if list(parsed) == ["v"] else text.strip()
     except tomllib.TOMLDecodeError:
         value = text.strip()
     section = raw.setdefault(parts[0], {})
@@ -178,13 +195,13 @@ def parse_spec(raw: Mapping[str, Any], source: str = "<spec>") -> TheorySpec:
     """Validate a raw (already parsed) spec mapping into a :class:`TheorySpec`."""
     for section, value in raw.items():
         if section not in SECTIONS:
-            raise SpecError(source, section, f"unknown section; allowed: {', '.join(SECTIONS)}")
+            raise SpecError(source, _printable(section), f"unknown section; allowed: {', '.join(SECTIONS)}")
         if not isinstance(value, dict):
             raise SpecError(source, section, "must be a table, e.g. [" + section + "]")
         for key in value:
             if key not in SECTIONS[section]:
                 allowed = ", ".join(SECTIONS[section])
-                raise SpecError(source, f"{section}.{key}", f"unknown key; allowed: {allowed}")
+                raise SpecError(source, f"{section}.{_printable(key)}", f"unknown key; allowed: {allowed}")
     if "theory" not in raw:
         raise SpecError(source, "theory", "the [theory] section is required")
     theory = _parse_theory(dict(raw["theory"]), source)
@@ -201,21 +218,109 @@ def _parse_dimension(value: Any, source: str) -> sp.Expr:
     if isinstance(value, int | float):
         if not value > 0 or value != value or value == float("inf"):
             raise SpecError(source, key, f"must be a positive finite number, got {value!r}")
+        if value > MAX_DIMENSION:
+            raise SpecError(source, key, f"must be at most {MAX_DIMENSION}, got {value!r}")
         return sp.Integer(value) if float(value).is_integer() else sp.Rational(str(value))
     if isinstance(value, str):
         allowed = {"d": symbols.d, "epsilon": symbols.epsilon}
+        hint = "use a number, 'd' or a polynomial in d and epsilon such as '4 - epsilon'"
+        screen_expression(value, tuple(allowed), lambda m: SpecError(source, key, f"{m}; {hint}"))
         try:
             expr = sp.sympify(value, locals=allowed)
-        except (sp.SympifyError, SyntaxError, TypeError):
+        except (sp.SympifyError, SyntaxError, TypeError, ValueError):
             expr = None
-        if expr is None or not isinstance(expr, sp.Expr) or not expr.free_symbols <= set(allowed.values()):
+        if expr is None or not isinstance(expr, sp.Expr) or not expr.free_symbols <= set(allowed.values()) \
+                or not expr.is_polynomial(*allowed.values()):
             raise SpecError(
                 source, key, f"cannot read {value!r}; use a number, 'd' or an expression in epsilon"
             )
-        if expr.is_number and not expr.is_positive:
-            raise SpecError(source, key, f"must be positive, got {value!r}")
+        if expr.is_number and not (expr.is_positive and expr <= MAX_DIMENSION):
+            raise SpecError(source, key, f"must be positive and at most {MAX_DIMENSION}, got {value!r}")
         return expr
     raise SpecError(source, key, f"must be a number or a string, got {type(value).__name__}")
+
+
+def screen_expression(text: str, names: Sequence[str], complain: Callable[[str], Exception]) -> None:
+    """Check that user text is a small arithmetic expression before sympy parses it.
+
+    sympy's parser evaluates Python, so only numbers, the given ``names``, arithmetic
+    operators and brackets pass, the text is at most :data:`MAX_EXPRESSION_LENGTH`
+    characters, and numeric exponents are at most :data:`MAX_EXPONENT` in size.
+
+    Parameters
+    ----------
+    text
+        The expression as written in the spec.
+    names
+        The identifiers allowed (variables and functions).
+    complain
+        Builds the exception to raise from a one-line message.
+
+    Raises
+    ------
+    Exception
+        The one ``complain`` returns, when the text does not pass.
+
+    Examples
+    --------
+    >>> screen_expression("4 - epsilon", ("d", "epsilon"), ValueError)
+    >>> screen_expression("10**10**10", ("d",), ValueError)
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot read '10**10**10': exponents must be numbers of size at most 64
+    """
+    shown = _brief(text)
+    if len(text) > MAX_EXPRESSION_LENGTH:
+        raise complain(f"cannot read {shown}: longer than {MAX_EXPRESSION_LENGTH} characters")
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
+                  if t.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER)]
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        raise complain(f"cannot read {shown}") from None
+    operators = {"+", "-", "*", "/", "**", "^", "(", ")"}
+    for tok in tokens:
+        ok = (tok.type == tokenize.NUMBER and len(tok.string) <= 20 and "j" not in tok.string.lower()) \
+            or (tok.type == tokenize.NAME and tok.string in names) \
+            or (tok.type == tokenize.OP and tok.string in operators)
+        if not ok:
+            allowed = ", ".join(names)
+            raise complain(f"cannot read {shown}: {_brief(tok.string)} is not a number, an operator "
+                           f"or one of {allowed}")
+    if not tokens:
+        raise complain("cannot read an empty expression")
+    local = {n: getattr(sp, n) if n in SHAPE_FUNCTIONS else sp.Symbol(n) for n in names}
+    try:
+        tree = sp.parse_expr(text.replace("^", "**"), local_dict=local, evaluate=False)
+    except (sp.SympifyError, SyntaxError, TypeError, ValueError, tokenize.TokenError):
+        raise complain(f"cannot read {shown}") from None
+    if not all(_small_power(p) for p in sp.preorder_traversal(tree) if isinstance(p, sp.Pow)):
+        raise complain(f"cannot read {shown}: exponents must be numbers of size at most {MAX_EXPONENT}")
+
+
+def _small_power(power: sp.Pow) -> bool:
+    """A power that sympy can evaluate at once: no towers, numeric exponents of bounded size."""
+    def plain(e: sp.Basic) -> bool:  # a number with divisions only (no nested powers)
+        return all(p.exp == -1 for p in e.atoms(sp.Pow))
+
+    if power.exp.free_symbols:
+        return True
+    if not plain(power.exp) or (not power.base.free_symbols and not plain(power.base)):
+        return False
+    try:
+        return abs(float(power.exp)) <= MAX_EXPONENT
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+def _brief(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` on one line, cut to about ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _printable(key: str) -> str:
+    """A key as it can be shown on one line (escapes for control characters)."""
+    return key if key.isprintable() else repr(key)[1:-1]
 
 
 def _parse_components(value: Any, source: str, key: str) -> int | sp.Symbol:
@@ -234,6 +339,12 @@ def _parse_theory(t: dict[str, Any], source: str) -> Theory:
     if "d" not in t:
         raise SpecError(source, "theory.d", "the dimension is required (a number or 'd')")
     dim = _parse_dimension(t["d"], source)
+    for key in ("name", "description"):
+        if key in t and not isinstance(t[key], str):
+            raise SpecError(source, f"theory.{key}", f"must be a string, got {type(t[key]).__name__}")
+    if "field" in t and "N" not in t:
+        raise SpecError(source, "theory.field", "names the multiplet of theory.N; with theory.fields "
+                        "give each name in the list")
     if ("N" in t) == ("fields" in t):
         raise SpecError(
             source, "theory.N", "give exactly one of theory.N (an O(N) multiplet) or theory.fields"
@@ -291,13 +402,14 @@ def _choice(t: dict[str, Any], key: str, allowed: tuple[str, ...], default: str,
 
 def _parse_truncation(t: dict[str, Any], source: str, theory: Theory) -> Truncation:
     scheme = t.get("scheme", "lpa")
-    if scheme in ("lpa'", "vertex"):
+    if scheme == "lpa'":
         raise UnsupportedError(
-            source, "truncation.scheme", f"{scheme!r} is not implemented yet; allowed: 'lpa'"
+            source, "truncation.scheme", f"{scheme!r} is not implemented yet; allowed: 'lpa', 'vertex'"
         )
     scheme = _choice(t, "scheme", SCHEMES, "lpa", source, "truncation")
     potential = _choice(t, "potential", POTENTIALS, "polynomial", source, "truncation")
-    around = _choice(t, "expand_around", EXPANSION_POINTS, "minimum", source, "truncation")
+    around = _choice(t, "expand_around", EXPANSION_POINTS, "zero" if scheme == "vertex" else "minimum",
+                     source, "truncation")
     order = t.get("order", 8)
     if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
         raise SpecError(source, "truncation.order",
@@ -320,7 +432,23 @@ def _parse_truncation(t: dict[str, Any], source: str, theory: Theory) -> Truncat
             source, "truncation.potential",
             "'full' needs a single O(N) multiplet (a one-invariant PDE); use 'polynomial'",
         )
+    if scheme == "vertex":
+        _check_vertex_scheme(potential, around, order, source)
     return Truncation(scheme, potential, order, around)
+
+
+def _check_vertex_scheme(potential: str, around: str, order: int, source: str) -> None:
+    """The vertex expansion keeps Gamma^(2) .. Gamma^(order) at zero field."""
+    if potential != "polynomial":
+        raise SpecError(source, "truncation.potential",
+                        "the 'vertex' scheme keeps n-point functions, not a full potential; use 'polynomial'")
+    if around != "zero":
+        raise UnsupportedError(source, "truncation.expand_around",
+                               "the 'vertex' scheme is expanded around zero field; use 'zero'")
+    if not 2 <= order <= MAX_VERTEX_ORDER:
+        raise SpecError(source, "truncation.order",
+                        f"for the 'vertex' scheme the highest n-point function kept, from 2 to "
+                        f"{MAX_VERTEX_ORDER}; got {order}")
 
 
 def _parse_regulator(t: dict[str, Any], source: str) -> RegulatorSpec:
@@ -340,6 +468,8 @@ def _parse_regulator(t: dict[str, Any], source: str) -> RegulatorSpec:
         if key == "shape":
             if not isinstance(value, str):
                 raise SpecError(source, "regulator.shape", "must be a string such as 'exp(-y)'")
+            screen_expression(value, ("y", "alpha", *SHAPE_FUNCTIONS),
+                              lambda m: SpecError(source, "regulator.shape", m))
             parse_shape(value, lambda m: SpecError(source, "regulator.shape", m))
             shape = value
             continue

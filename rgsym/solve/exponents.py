@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from rgsym.solve.fixed_points import FixedPoint
+from rgsym.solve.fixed_points import FixedPoint, latex_number, latex_table
 from rgsym.solve.numeric import NumericSystem
 
 #: Imaginary parts below this (relative to |theta|) are rounding, not oscillation.
@@ -33,6 +33,16 @@ class Exponents:
     @property
     def relevant(self) -> int:
         return sum(1 for t in self.theta if t.real > 0)
+
+    def _repr_latex_(self) -> str:
+        """nu, omega, the thetas and the fixed point as a LaTeX table, for Jupyter."""
+        def value(x: float | None) -> str:
+            return r"\text{n/a}" if x is None else latex_number(x)
+
+        rows = [rf"\nu & {value(self.nu)}", rf"\omega & {value(self.omega)}", rf"\eta & {value(self.eta)}"]
+        rows += [rf"\theta_{{{i}}} & {latex_number(t)}" for i, t in enumerate(self.theta, start=1)]
+        rows.append(rf"\hline \text{{fixed point, order {self.fixed_point.order}}} & ")
+        return latex_table(rows + self.fixed_point.latex_rows())
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import sympy as sp
 from scipy.optimize import root
 
 from rgsym.errors import SolveError
@@ -59,6 +60,44 @@ class FixedPoint:
     def __repr__(self) -> str:
         vals = ", ".join(f"{n}={v:.10g}" for n, v in zip(self.names, self.values, strict=True))
         return f"FixedPoint(order={self.order}, {vals})"
+
+    def latex_rows(self) -> list[str]:
+        """One ``name & value`` row of a LaTeX array per coupling."""
+        pairs = zip(self.names, self.values, strict=True)
+        return [f"{coupling_latex(n)} & {latex_number(v)}" for n, v in pairs]
+
+    def _repr_latex_(self) -> str:
+        """The couplings at the fixed point as a LaTeX table, for Jupyter."""
+        kind = "Gaussian" if self.is_gaussian else "non-Gaussian"
+        return latex_table([rf"\text{{{kind} fixed point, order {self.order}}} & ", *self.latex_rows()])
+
+
+def coupling_latex(name: str) -> str:
+    """LaTeX of a coupling name: ``lambda_1_0`` -> ``\\lambda_{1,0}`` (as :class:`Coupling` writes it).
+
+    Examples
+    --------
+    >>> coupling_latex("lambda_1_0")
+    '\\\\lambda_{1,0}'
+    """
+    head, *rest = name.split("_")
+    symbol = sp.latex(sp.Symbol(head))
+    return f"{symbol}_{{{','.join(rest)}}}" if rest else symbol
+
+
+def latex_number(x: complex) -> str:
+    """A float (or complex) with 10 significant digits, exponent in LaTeX form."""
+    if isinstance(x, complex) and x.imag != 0:
+        return f"{latex_number(x.real)} {'+' if x.imag >= 0 else '-'} {latex_number(abs(x.imag))}\\,i"
+    text = f"{float(x.real if isinstance(x, complex) else x):.10g}"
+    mantissa, _, exponent = text.partition("e")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else mantissa
+
+
+def latex_table(rows: Sequence[str]) -> str:
+    """Rows ``left & right`` as a two-column LaTeX array between ``$$``."""
+    body = " \\\\\n".join(rows)
+    return f"$$\\begin{{array}}{{lr}}\n{body}\n\\end{{array}}$$"
 
 
 class Truncated:

@@ -1,0 +1,96 @@
+"""Emit: a BetaSystem as LaTeX, C, NumPy and JSON files.
+
+Generation runs in three steps, each in its own module:
+
+1. :mod:`~rgsym.emit.kernels` turns the betas into straight-line programs (CSE
+   across all betas, the Jacobian by forward-mode differentiation);
+2. printers (:mod:`~rgsym.emit.printers`, subclasses of sympy's) turn
+   expressions into text, collected in small frozen views (:mod:`~rgsym.emit.views`);
+3. jinja2 templates in the top-level ``templates/`` lay the views out
+   (:mod:`~rgsym.emit.templating`).
+
+:func:`render_files` returns the files as text (pure); :func:`write_files` puts
+them on disk, all or nothing.  :mod:`~rgsym.emit.compiler` builds the C into a
+shared library and :mod:`~rgsym.emit.backends` hands it to the solvers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rgsym.betasystem import BetaSystem
+from rgsym.emit.output import OutputError, write_files
+from rgsym.errors import UnsupportedError
+from rgsym.spec import TheorySpec
+
+#: The formats ``rgsym derive --emit`` accepts, and the files each one writes.
+FORMATS: dict[str, tuple[str, ...]] = {
+    "latex": ("betas.tex", "betas_body.tex"),
+    "c": ("betas.h", "betas.c"),
+    "numpy": ("betas.py",),
+    "json": ("betas.json",),
+}
+
+__all__ = ["FORMATS", "OutputError", "parse_formats", "render_files", "write_files"]
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """``"latex,c"`` -> ``("latex", "c")``, in the order of :data:`FORMATS`, without repeats.
+
+    Raises
+    ------
+    OutputError
+        For an empty list or an unknown format.
+    """
+    asked = [part.strip().lower() for part in text.split(",") if part.strip()]
+    unknown = [f for f in asked if f not in FORMATS]
+    if not asked or unknown:
+        what = f"unknown format {unknown[0]!r}" if unknown else "no format given"
+        raise OutputError(f"--emit: {what}; allowed: {', '.join(FORMATS)} (comma-separated)")
+    return tuple(f for f in FORMATS if f in asked)
+
+
+def render_files(system: BetaSystem, spec: TheorySpec, formats: Sequence[str]) -> dict[str, str]:
+    """File name -> text for each requested format (nothing is written).
+
+    Raises
+    ------
+    UnsupportedError
+        For C or NumPy code of a system whose threshold integrals need quadrature.
+    """
+    from rgsym.emit.c import render_c
+    from rgsym.emit.json_form import render_json
+    from rgsym.emit.kernels import build_kernels
+    from rgsym.emit.latex import render_latex
+    from rgsym.emit.numpy_module import render_numpy
+
+    files: dict[str, str] = {}
+    if "c" in formats or "numpy" in formats:
+        check_closed_form(system)
+        kernels = build_kernels(system)
+        if "c" in formats:
+            files.update(render_c(system, kernels))
+        if "numpy" in formats:
+            files.update(render_numpy(system, kernels))
+    if "latex" in formats:
+        files.update(render_latex(system, spec))
+    if "json" in formats:
+        files.update(render_json(system))
+    return files
+
+
+def check_closed_form(system: BetaSystem) -> None:
+    """Raise unless every threshold integral of ``system`` is in closed form (code needs that).
+
+    Raises
+    ------
+    UnsupportedError
+        Naming the regulator key of the spec.
+    """
+    if system.thresholds:
+        raise UnsupportedError(
+            system.spec_source, "regulator.kind",
+            "generated C and NumPy code needs threshold integrals in closed form (the Litim regulator); "
+            "this regulator's need quadrature, which the code generator does not emit yet "
+            "(--emit latex,json work)",
+        )

@@ -1,0 +1,189 @@
+"""Printers: sympy expressions to LaTeX, C99 and NumPy text.
+
+Each printer is a subclass of a sympy printer (a visitor: ``_print_<Class>`` is
+looked up along the expression's class hierarchy).  rgsym's own objects get
+their text here and nowhere else: the couplings' LaTeX names, exact numeric
+constants, integer powers as products.  Threshold functions that need
+quadrature will be sympy ``Function`` subclasses; each printer gets a
+``_print_<ClassName>`` method for them (and the C and NumPy printers record the
+helper they call in :attr:`helpers`, as sympy's C printer records headers).
+
+Generated code must be byte-reproducible, so the code printers print the
+arguments of sums and products in sympy's canonical order (``order="none"``
+keeps the order the expression was built in, which :mod:`rgsym.emit.kernels`
+makes canonical).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sympy as sp
+from sympy.printing.c import C99CodePrinter
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.precedence import PRECEDENCE
+
+#: Integer powers up to this are printed as products (x*x*x); higher ones call a helper.
+INLINE_POWER = 3
+
+
+def float_literal(value: sp.Expr) -> str:
+    """The shortest decimal text that reads back as the double nearest to ``value``.
+
+    Examples
+    --------
+    >>> float_literal(sp.Rational(1, 3))
+    '0.3333333333333333'
+    >>> float_literal(sp.pi**2)
+    '9.869604401089358'
+    """
+    return repr(float(sp.N(value, 30)))
+
+
+def _print_scaled_product(printer: Any, expr: sp.Mul) -> str | None:
+    """c*rest with a non-integer rational c as ``literal*rest``; None to print ``expr`` as sympy does.
+
+    sympy's code printers write 5/2*x as ``5*x/2``, or as ``(2.5)*x`` once
+    rationals are literals; this is the plain form.
+    """
+    coeff, rest = expr.as_coeff_Mul()
+    if not coeff.is_Rational or coeff.is_Integer or rest == 1:
+        return None
+    sign = "-" if coeff < 0 else ""
+    return f"{sign}{float_literal(abs(coeff))}*{printer.parenthesize(rest, PRECEDENCE['Mul'], strict=True)}"
+
+
+class RGLatexPrinter(LatexPrinter):
+    """LaTeX for rgsym expressions: couplings by their physics names (kappa, lambda_n, eta).
+
+    Parameters
+    ----------
+    names
+        Symbol -> LaTeX text, e.g. ``{lambda_2: r"\\lambda_{2}"}``.
+    """
+
+    def __init__(self, names: Mapping[sp.Symbol, str] | None = None, **settings: Any) -> None:
+        super().__init__({"symbol_names": dict(names or {}), **settings})
+
+
+class CodePrinting:
+    """What the kernel writers need of a code printer: the text of one expression.
+
+    ``_print`` skips ``doprint``'s walk over the whole expression (a fifth of the
+    time on large kernels); a function the language lacks still raises sympy's
+    ``PrintMethodNotImplementedError``, as the printers run with ``strict``.
+    """
+
+    def expression(self, expr: sp.Expr) -> str:
+        """The code for ``expr``."""
+        return str(self._print(expr))  # type: ignore[attr-defined]
+
+
+class RGC99CodePrinter(CodePrinting, C99CodePrinter):
+    """C99 for rgsym kernels.
+
+    - Numeric constants (pi, pi**2, rationals) become double literals: strict
+      ``-std=c99`` has no ``M_PI``, and a literal is exact to the last bit.
+    - Integer powers are products (``x*x``) or a call of the static helper
+      ``rgsym_powi``, not ``pow``: faster, and no loss of accuracy.
+    - Integers beyond 32 bits are printed as doubles, never as C ``int`` literals.
+    """
+
+    _default_settings: dict[str, Any] = {**C99CodePrinter._default_settings, "order": "none", "strict": True}
+
+    def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
+        super().__init__(dict(settings or {}))
+        self.helpers: set[str] = set()
+        #: Temporaries kept in the work array: name -> slot (see :mod:`rgsym.emit.c`).
+        self.work: Mapping[str, int] = {}
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        slot = self.work.get(expr.name)
+        return f"w[{slot}]" if slot is not None else str(super()._print_Symbol(expr))
+
+    def _print_Float(self, expr: sp.Float) -> str:
+        return float_literal(expr)
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        return float_literal(expr)
+
+    def _print_Integer(self, expr: sp.Integer) -> str:
+        return str(int(expr)) if abs(int(expr)) < 2**31 else float_literal(expr)
+
+    def _print_NumberSymbol(self, expr: sp.NumberSymbol) -> str:
+        return float_literal(expr)
+
+    _print_Pi = _print_NumberSymbol
+    _print_Exp1 = _print_NumberSymbol
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        return _print_scaled_product(self, expr) or str(super()._print_Mul(expr))
+
+    def _print_Pow(self, expr: sp.Pow) -> str:
+        base, exp = expr.args
+        if expr.is_number:
+            return float_literal(expr)
+        if exp.is_Integer and exp != 0:
+            return self._integer_power(base, int(exp))
+        if exp == sp.Rational(1, 2):
+            return f"sqrt({self._print(base)})"
+        if exp == sp.Rational(-1, 2):
+            return f"(1.0/sqrt({self._print(base)}))"
+        return f"pow({self._print(base)}, {self._print(exp)})"
+
+    def _integer_power(self, base: sp.Expr, n: int) -> str:
+        """x**n as a product in parentheses (so that any context may use it), or a helper call."""
+        factor = self.parenthesize(base, PRECEDENCE["Mul"], strict=True)
+        if abs(n) == 1:
+            text = factor
+        elif abs(n) <= INLINE_POWER:
+            text = "(" + "*".join([factor] * abs(n)) + ")"
+        else:
+            self.helpers.add("powi")
+            text = f"rgsym_powi({self._print(base)}, {abs(n)})"
+        return f"(1.0/{text})" if n < 0 else text
+
+
+class RGNumPyPrinter(CodePrinting, NumPyPrinter):
+    """Python/NumPy for rgsym kernels: exact double literals, integer powers with ``**``.
+
+    The generated module imports ``numpy`` only (and ``math`` for the Gamma
+    function, through the helper ``_gamma``).
+    """
+
+    _default_settings: dict[str, Any] = {**NumPyPrinter._default_settings, "order": "none",
+                                         "strict": True}
+
+    def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
+        super().__init__(dict(settings or {}))
+        self.helpers: set[str] = set()
+
+    def _print_Float(self, expr: sp.Float) -> str:
+        return float_literal(expr)
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        return float_literal(expr)
+
+    def _print_NumberSymbol(self, expr: sp.NumberSymbol) -> str:
+        return float_literal(expr)
+
+    _print_Pi = _print_NumberSymbol
+    _print_Exp1 = _print_NumberSymbol
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        return _print_scaled_product(self, expr) or str(super()._print_Mul(expr))
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        base, exp = expr.args
+        if expr.is_number:
+            return float_literal(expr)
+        if exp.is_Integer:
+            power = str(int(exp)) if exp > 0 else f"({int(exp)})"
+            return f"{self.parenthesize(base, PRECEDENCE['Pow'], strict=True)}**{power}"
+        return str(super()._print_Pow(expr, rational=rational))
+
+    def _print_gamma(self, expr: sp.Function) -> str:
+        self.helpers.add("gamma")
+        return f"_gamma({self._print(expr.args[0])})"

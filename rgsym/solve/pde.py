@@ -1,0 +1,376 @@
+"""PDE: the fixed-point function u*(rho) of the LPA flow by Chebyshev collocation.
+
+The engine derives the full-potential flow d_t u = F(rho, u, u', u'') as a
+:class:`~rgsym.project.PotentialFlow`.  This module solves d_t u = 0 as a
+boundary-value problem without a polynomial truncation and takes the critical
+exponents from the discretised stability operator.
+
+Formulation
+-----------
+The unknown is w = u'.  Differentiating the flow once in rho gives
+d_t w = G(rho, w, w', w''): the term -d u becomes -d u' and u itself drops out,
+so the problem is a second-order ODE for w with no integration constant, and
+the trivial vacuum-energy eigenvalue theta = d of the u-equation is removed (the
+polynomial route around the minimum has no u(kappa) coupling either, so both
+routes share one spectrum).  u* follows algebraically from F = 0, which is
+linear in u.
+
+Boundaries
+----------
+- rho = 0: the coefficient of w'' (from 2 rho u'') vanishes, a regular singular
+  point.  Collocating the ODE at rho = 0 is the regularity condition; nothing
+  else is imposed.
+- rho = rho_max: the ODE is collocated there too.  At large rho the loop term
+  is O(rho^{-2/(d-2)}) smaller than the scaling terms, so the ODE at rho_max is
+  (d-2) rho w' - 2 w = (small loop corrections): the Wilson-Fisher asymptotic
+  w ~ A rho^{2/(d-2)} with its corrections, not a truncated version of it.  The
+  other solution of the linearised ODE grows like exp(c rho^{...}) (the w''
+  coefficient is small there), so the interior is insensitive to rho_max once
+  rho_max is a few times kappa*.  Imposing instead the pure power law
+  w'' = (p-1) w'/rho at rho_max was tried and is less accurate at small rho_max.
+
+The exponents are theta = -eig(J), with J the Jacobian of the collocated G,
+which is the discretised stability operator of d_t w = G.  Every result is
+computed on two grids and the difference is reported as the discretisation error.
+
+References
+----------
+- D. F. Litim, Nucl. Phys. B631 (2002) 128, hep-th/0203006 (LPA with the optimised regulator).
+- C. Bervillier, A. Jüttner, D. F. Litim, Nucl. Phys. B783 (2007) 213, hep-th/0701172
+  (high-precision LPA fixed point and exponents).
+- J. Borchardt, B. Knorr, Phys. Rev. D 91 (2015) 105011, arXiv:1502.07511
+  (pseudo-spectral methods for the functional RG).
+- L. N. Trefethen, *Spectral Methods in MATLAB* (SIAM, 2000), ch. 6 (the differentiation matrix).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from scipy.optimize import brentq, root
+
+from rgsym.errors import SolveError, UnsupportedError
+from rgsym.project import PotentialFlow
+from rgsym.spec import TheorySpec
+
+log = logging.getLogger(__name__)
+
+#: Collocation points (polynomial degree) of the main grid.  At d = 3 the exponents are
+#: converged to rounding (~1e-12) from about 32 points (see tests/solve/test_pde.py).
+POINTS = 40
+#: rho_max in units of the polynomial estimate of kappa*.  Below ~4 the domain is too
+#: short for the loop term to have died away; far beyond ~10 the w'' coefficient is so
+#: small at rho_max that the Chebyshev grid needs more points.
+RHO_MAX_FACTOR = 5.0
+#: The collocated residual max|G| must fall below this; G is of order one on the grid,
+#: so this is ~1e5 times double-precision rounding (the spectral D^2 amplifies rounding).
+RESIDUAL_TOLERANCE = 1e-9
+#: The two grids must agree on nu and omega to this (relative), or the solve is rejected.
+AGREEMENT_TOLERANCE = 1e-6
+#: Imaginary parts below this (relative to |theta|) are rounding.
+REAL_TOLERANCE = 1e-8
+#: Order of the polynomial fixed point (around the minimum) that seeds Newton.
+START_ORDER = 4
+
+
+@dataclass(frozen=True)
+class CollocationEquation:
+    """d_t w = G(rho, w, w', w'') for w = u', compiled, with its partial derivatives.
+
+    ``potential`` gives u from (rho, w, w') at a fixed point (F = 0 solved for u).
+    """
+
+    dimension: float
+    flow: Callable[..., Any]
+    partials: tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]
+    potential: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class ChebyshevGrid:
+    """Chebyshev-Gauss-Lobatto points on [0, rho_max], ascending, with D and D^2."""
+
+    rho: np.ndarray
+    d1: np.ndarray
+    d2: np.ndarray
+
+    @property
+    def points(self) -> int:
+        return int(self.rho.size)
+
+
+@dataclass(frozen=True)
+class FixedFunction:
+    """The fixed-point function of the LPA and its critical exponents.
+
+    ``rho``, ``derivative`` (u*'), ``potential`` (u*) are the values at the collocation
+    points.  ``discretisation_error`` is max(|delta nu|, |delta omega|) between the main
+    grid and a grid with half as many points again.
+    """
+
+    name: str
+    rho: tuple[float, ...]
+    derivative: tuple[float, ...]
+    potential: tuple[float, ...]
+    kappa: float
+    mass: float
+    theta: tuple[complex, ...]
+    nu: float
+    omega: float
+    residual: float
+    discretisation_error: float
+    asymptotic_exponent: float
+    points: int
+    rho_max: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "nu": self.nu, "omega": self.omega,
+            "theta": [_number(t) for t in self.theta[:8]],
+            "kappa": self.kappa, "lambda": self.mass,
+            "residual": self.residual, "discretisation_error": self.discretisation_error,
+            "asymptotic_exponent": self.asymptotic_exponent,
+            "points": self.points, "rho_max": self.rho_max,
+            "rho": list(self.rho), "u": list(self.potential), "u_prime": list(self.derivative),
+        }
+
+
+def _number(t: complex) -> float | dict[str, float]:
+    return float(t.real) if t.imag == 0 else {"re": float(t.real), "im": float(t.imag)}
+
+
+def collocation_equation(flow: PotentialFlow) -> CollocationEquation:
+    """Differentiate the PDE once in rho and compile G(rho, w, w', w'') and dG/d(w, w', w'').
+
+    Parameters
+    ----------
+    flow
+        The full-potential flow from :func:`rgsym.pipeline.derive`, with numeric d and N.
+
+    Raises
+    ------
+    UnsupportedError
+        If the flow still has free parameters (symbolic d or N), or d <= 2.
+    """
+    if flow.parameters:
+        names = ", ".join(map(str, flow.parameters))
+        raise UnsupportedError(flow.spec_source, "theory",
+                               f"the fixed-point function needs numbers for {names}")
+    rho, u = flow.invariant, flow.potential
+    w0, w1, w2 = sp.symbols("w0 w1 w2")
+    # replace the highest derivative first, so that Derivative(u, rho) inside it stays intact
+    g = sp.diff(flow.rhs, rho)
+    for k, symbol in ((3, w2), (2, w1), (1, w0)):
+        g = g.subs(sp.Derivative(u, (rho, k)), symbol)
+    if g.has(u):
+        raise UnsupportedError(flow.spec_source, "truncation.potential",
+                               "the differentiated flow still depends on u itself")
+    us = sp.Symbol("u0")
+    at_fixed_point = flow.rhs.subs(sp.Derivative(u, (rho, 2)), w1).subs(sp.Derivative(u, rho), w0)
+    # F = a u + rest with a = -d (the scaling term); u* = -rest / a, no general solver needed
+    linear = at_fixed_point.subs(u, us)
+    slope = sp.diff(linear, us)
+    if slope.has(us) or slope == 0:
+        raise UnsupportedError(flow.spec_source, "truncation.potential",
+                               "d_t u = 0 is not linear in u; cannot recover u* from u*'")
+    u_expr = -linear.subs(us, 0) / slope
+    args = (rho, w0, w1, w2)
+    partials = tuple(sp.lambdify(args, sp.diff(g, s), "numpy") for s in (w0, w1, w2))
+    dimension = -float(sp.diff(flow.rhs, u))
+    if not dimension > 2:
+        raise UnsupportedError(flow.spec_source, "theory.d",
+                               "the fixed-point function is solved for d > 2 only")
+    return CollocationEquation(dimension, sp.lambdify(args, g, "numpy"),
+                               (partials[0], partials[1], partials[2]),
+                               sp.lambdify((rho, w0, w1), u_expr, "numpy"))
+
+
+def chebyshev_grid(n: int, rho_max: float) -> ChebyshevGrid:
+    """Chebyshev points rho_j = rho_max (1 - cos(pi j/n))/2 and the differentiation matrix.
+
+    Trefethen, *Spectral Methods in MATLAB*, program cheb.m (negative-sum trick for the
+    diagonal).
+
+    >>> g = chebyshev_grid(8, 2.0)
+    >>> bool(np.allclose(g.d1 @ g.rho**3, 3 * g.rho**2))
+    True
+    """
+    x = np.cos(np.pi * np.arange(n + 1) / n)
+    c = np.where((np.arange(n + 1) == 0) | (np.arange(n + 1) == n), 2.0, 1.0) * (-1.0) ** np.arange(n + 1)
+    dx = x[:, None] - x[None, :]
+    d = np.outer(c, 1.0 / c) / (dx + np.eye(n + 1))
+    d -= np.diag(d.sum(axis=1))
+    rho = rho_max * (1.0 + x[::-1]) / 2.0
+    d1 = d[::-1, ::-1] * (2.0 / rho_max)
+    return ChebyshevGrid(rho, d1, d1 @ d1)
+
+
+def residual_and_jacobian(eq: CollocationEquation, grid: ChebyshevGrid,
+                          w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """G at the collocation points and its Jacobian dG_i/dw_j (the stability operator)."""
+    a, b, c = w, grid.d1 @ w, grid.d2 @ w
+    args = (grid.rho, a, b, c)
+    g0, g1, g2 = (np.broadcast_to(p(*args), w.shape) for p in eq.partials)
+    jac = np.diag(g0) + g1[:, None] * grid.d1 + g2[:, None] * grid.d2
+    return np.asarray(eq.flow(*args), dtype=float), jac
+
+
+def solve_collocation(eq: CollocationEquation, grid: ChebyshevGrid, start: np.ndarray) -> np.ndarray:
+    """Newton-type solve (MINPACK hybrj, exact Jacobian) of G = 0 at every point.
+
+    Raises
+    ------
+    SolveError
+        If the residual does not fall below :data:`RESIDUAL_TOLERANCE`.
+    """
+    with np.errstate(all="ignore"):
+        sol = root(lambda w: residual_and_jacobian(eq, grid, w), start, jac=True, method="hybr",
+                   options={"xtol": 1e-14, "maxfev": 200})
+        resid, _ = residual_and_jacobian(eq, grid, sol.x)
+    worst = float(np.max(np.abs(resid))) if np.all(np.isfinite(resid)) else math.inf
+    if worst > RESIDUAL_TOLERANCE:
+        raise SolveError(f"Chebyshev collocation with {grid.points} points on [0, {grid.rho[-1]:.6g}] "
+                         f"did not converge (max residual {worst:.2e}; MINPACK: {sol.message.strip()}); "
+                         "tried Newton from the polynomial fixed point of order "
+                         f"{START_ORDER} around the minimum")
+    return np.asarray(sol.x)
+
+
+def stability_exponents(jacobian: np.ndarray) -> tuple[tuple[complex, ...], float, float]:
+    """theta = -eig(J) by descending real part; nu = 1/theta_max, omega = -theta of the
+    least irrelevant direction (REFERENCES.md conventions; Litim hep-th/0203006, sec. 4)."""
+    raw = sorted((complex(-e) for e in np.linalg.eigvals(jacobian)), key=lambda z: (-z.real, -z.imag))
+    theta = tuple(complex(t.real, 0.0) if abs(t.imag) <= REAL_TOLERANCE * max(1.0, abs(t)) else t
+                  for t in raw)
+    positive = [t.real for t in theta if t.real > 0 and t.imag == 0]
+    negative = [t.real for t in theta if t.real < 0]
+    if not positive or not negative:
+        raise SolveError("the discretised stability operator has no relevant or no irrelevant "
+                         "real direction; this is not a Wilson-Fisher fixed point")
+    return theta, 1.0 / max(positive), -max(negative)
+
+
+def polynomial_start(spec: TheorySpec) -> tuple[float, Callable[[np.ndarray], np.ndarray]]:
+    """kappa* and u*'(rho) from the polynomial fixed point of order :data:`START_ORDER`.
+
+    u*' = sum_n lambda_n (rho - kappa)^(n-1) / (n-1)!, the Taylor polynomial around the
+    minimum (Litim hep-th/0203006, sec. 3).
+    """
+    from dataclasses import replace
+
+    from rgsym.pipeline import critical_exponents
+
+    poly = replace(spec, truncation=replace(spec.truncation, potential="polynomial",
+                                            expand_around="minimum", order=START_ORDER))
+    fp, _ = critical_exponents(poly)
+    values = fp.as_dict()
+    kappa = values["kappa"]
+    coefficients = [(n, values[f"lambda_{n}"]) for n in range(2, START_ORDER + 2)]
+
+    def derivative(rho: np.ndarray) -> np.ndarray:
+        return np.asarray(sum(lam * (rho - kappa) ** (n - 1) / math.factorial(n - 1)
+                              for n, lam in coefficients), dtype=float)
+
+    return kappa, derivative
+
+
+def _interpolant(grid: ChebyshevGrid, values: np.ndarray) -> np.polynomial.Chebyshev:
+    """The degree-n polynomial through the collocation values."""
+    return np.polynomial.Chebyshev.fit(grid.rho, values, grid.points - 1,
+                                       domain=[0.0, float(grid.rho[-1])])
+
+
+def _solve_on(eq: CollocationEquation, grid: ChebyshevGrid, start: Callable[[np.ndarray], np.ndarray]
+              ) -> tuple[np.ndarray, np.ndarray, tuple[complex, ...], float, float]:
+    w = solve_collocation(eq, grid, start(grid.rho))
+    resid, jac = residual_and_jacobian(eq, grid, w)
+    theta, nu, omega = stability_exponents(jac)
+    return w, resid, theta, nu, omega
+
+
+def fixed_function(spec: TheorySpec, points: int = POINTS,
+                   rho_max_factor: float = RHO_MAX_FACTOR) -> FixedFunction:
+    """The Wilson-Fisher fixed-point function u*(rho) of the LPA and its exponents.
+
+    Parameters
+    ----------
+    spec
+        A spec with ``truncation.potential = "full"``, one O(N) multiplet, numeric d > 2 and N.
+    points
+        Chebyshev degree of the main grid; a check grid has ``points + points // 2``.
+    rho_max_factor
+        rho_max in units of kappa* of the order-4 polynomial fixed point.
+
+    Raises
+    ------
+    UnsupportedError
+        If the spec is not a full-potential single-multiplet spec with numeric d > 2.
+    SolveError
+        If Newton does not converge or the two grids disagree.
+    """
+    from rgsym.pipeline import derive
+
+    flow = derive(spec)
+    if not isinstance(flow, PotentialFlow):
+        raise UnsupportedError(spec.source, "truncation.potential",
+                               "the fixed-point function needs 'full'")
+    eq = collocation_equation(flow)
+    kappa0, start = polynomial_start(spec)
+    rho_max = rho_max_factor * kappa0
+    grid = chebyshev_grid(points, rho_max)
+    w, resid, theta, nu, omega = _solve_on(eq, grid, start)
+    main = _interpolant(grid, w)
+    check_grid = chebyshev_grid(points + points // 2, rho_max)
+    _, _, _, nu2, omega2 = _solve_on(eq, check_grid, main)
+    error = max(abs(nu - nu2), abs(omega - omega2))
+    if error > AGREEMENT_TOLERANCE * max(nu, omega):
+        raise SolveError(f"the exponents on {points} and {check_grid.points - 1} Chebyshev points "
+                         f"on [0, {rho_max:.6g}] differ by {error:.2e}; try other points or rho_max")
+    return _assemble(flow.name, eq, grid, w, resid, theta, nu, omega, error, main)
+
+
+def _assemble(name: str, eq: CollocationEquation, grid: ChebyshevGrid, w: np.ndarray, resid: np.ndarray,
+              theta: tuple[complex, ...], nu: float, omega: float, error: float,
+              main: np.polynomial.Chebyshev) -> FixedFunction:
+    rho = grid.rho
+    dw = grid.d1 @ w
+    u = np.asarray(eq.potential(rho, w, dw), dtype=float)
+    kappa = _zero(main, float(rho[-1]))
+    mass = float(main.deriv()(kappa))
+    asymptotic = float(rho[-1] * dw[-1] / w[-1])
+    return FixedFunction(name, tuple(map(float, rho)), tuple(map(float, w)), tuple(map(float, u)),
+                         kappa, mass, theta, nu, omega, float(np.max(np.abs(resid))), error,
+                         asymptotic, grid.points - 1, float(rho[-1]))
+
+
+def _zero(poly: np.polynomial.Chebyshev, rho_max: float) -> float:
+    """The sign change of u*' (the minimum kappa*), or 0 in the symmetric phase."""
+    if poly(0.0) >= 0:
+        return 0.0
+    return float(brentq(poly, 0.0, rho_max, xtol=1e-15, rtol=4 * np.finfo(float).eps))
+
+
+def plot_fixed_function(result: FixedFunction, path: str) -> None:
+    """Plot u*(rho) and u*'(rho) into ``path`` (matplotlib, Agg backend)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(result.rho, result.potential, label="u*(ρ)")
+    ax.plot(result.rho, result.derivative, label="u*'(ρ)")
+    ax.axvline(result.kappa, color="grey", lw=0.8, ls=":", label="κ*")
+    ax.axhline(0.0, color="black", lw=0.5)
+    ax.set_xlabel("ρ")
+    ax.set_title(f"{result.name}\nν = {result.nu:.10f}, ω = {result.omega:.10f}", fontsize=8)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    plt.close(fig)
