@@ -46,7 +46,7 @@ def test_missing_templates_name_both_places(tmp_path: Path, monkeypatch: pytest.
 def test_templates_hold_layout_only() -> None:
     """Tags only loop, branch, include and filter: no imports, macros, assignments or calls."""
     paths = sorted(templates_dir().rglob("*.j2"))
-    assert len(paths) == 6
+    assert len(paths) == 7
     for path in paths:
         for tag in re.findall(r"{[{%](.*?)[}%]}", path.read_text(), flags=re.DOTALL):
             words = tag.split()
