@@ -134,15 +134,17 @@ def test_cli_numerical_failure_is_exit_1(capsys) -> None:
 
 @pytest.mark.slow
 def test_agrees_with_the_polynomial_route_at_order_20(spec: TheorySpec, ising) -> None:
-    # The criterion: agreement with the converged polynomial route to 1e-8.  Around the
-    # minimum, order 20 is converged to ~1e-9 in nu and ~1e-8 in omega (REFERENCES.md table),
-    # so 1e-8 is the test tolerance and differences above it mean one of the routes is wrong.
+    # The criterion: agreement with the converged polynomial result to 1e-8.  Around the
+    # minimum, nu at order 20 is converged to ~1e-9 (0.6495617747 vs 0.649561773881), so nu is
+    # held to 1e-8.  omega converges more slowly: 7.5e-6 off at order 12 and 5.8e-7 at order 16
+    # (a factor ~13 per four orders), so ~5e-8 is expected at order 20 and 2e-7 is the tolerance;
+    # the PDE's omega itself is checked against the converged 0.655745939193 to 1e-10 above.
     poly = replace(spec, truncation=replace(spec.truncation, potential="polynomial",
                                             expand_around="minimum", order=20))
     _, ex = critical_exponents(poly)
     assert ex.nu is not None and ex.omega is not None
     assert abs(ising.nu - ex.nu) < 1e-8
-    assert abs(ising.omega - ex.omega) < 1e-8
+    assert abs(ising.omega - ex.omega) < 2e-7
 
 
 def test_u_is_recovered_from_the_fixed_point_condition(ising) -> None:
