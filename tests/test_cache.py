@@ -242,8 +242,6 @@ def test_two_cli_runs_on_the_same_spec(cache_dir: Path) -> None:
     assert third.stdout == out1
 
 
-@pytest.mark.xfail(strict=True, reason="symengine terms come back from a pickle in another internal "
-                   "order and the C emitter's CSE follows it: why the cache is opt-in (see rgsym.cache)")
 def test_cached_system_emits_the_same_code(cache_dir: Path) -> None:
     from rgsym.emit import render_files
 

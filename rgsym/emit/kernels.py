@@ -138,10 +138,28 @@ def build_kernels(system: BetaSystem) -> Kernels:
 
 def _eliminate_common_subexpressions(exprs: Sequence[se.Basic], prefix: str
                                      ) -> tuple[list[tuple[se.Basic, se.Basic]], list[se.Basic]]:
-    """symengine's CSE, with the temporaries renamed ``prefix0, prefix1, ...``."""
-    replacements, reduced = se.cse(list(exprs))
+    """symengine's CSE, with the temporaries renamed ``prefix0, prefix1, ...``.
+
+    The expressions are put in :func:`canonical_order` first: CSE follows the order
+    symengine holds terms in, and that order is not a function of the expression.
+    """
+    replacements, reduced = se.cse([canonical_order(e) for e in exprs])
     names = {x: se.Symbol(f"{prefix}{k}") for k, (x, _) in enumerate(replacements)}
     return ([(names[x], _rename(f, names)) for x, f in replacements], [_rename(e, names) for e in reduced])
+
+
+def canonical_order(expr: se.Basic) -> se.Basic:
+    """``expr`` rebuilt so that symengine holds its terms in an order fixed by the expression.
+
+    symengine keeps the terms of a sum in a hash table whose order depends on how
+    the sum was built: a derivation read back from a pickle holds them in another
+    order than a fresh one, and CSE would name other subexpressions.  Its printer
+    sorts terms, so parsing the printed text builds every sum the same way (0.3 s
+    for the order-20 betas).  Floating-point numbers are printed to 15 digits only;
+    an expression holding one is rebuilt through sympy instead, exactly.
+    """
+    rebuilt = se.sympify(str(expr))
+    return rebuilt if rebuilt == expr else se.sympify(sp.sympify(expr))
 
 
 def _rename(e: se.Basic, names: dict[se.Basic, se.Basic]) -> se.Basic:

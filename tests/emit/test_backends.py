@@ -43,7 +43,11 @@ def test_jacobian_of_generated_code_is_exact(order4: BetaSystem) -> None:
     reference = compile_system(order4)
     c = compile_system(order4, backend="c")
     g = np.array(find_fixed_points(reference)[-1].values)
-    np.testing.assert_allclose(c.jacobian(g), reference.jacobian(g), rtol=1e-13, atol=0)
+    ours, exact = c.jacobian(g), reference.jacobian(g)
+    # Two different programs for the same numbers (forward mode vs the CSE'd matrix): they agree
+    # to rounding of the sums that make each entry, whose terms reach the size of the row.
+    row = np.max(np.abs(exact), axis=1, keepdims=True)
+    assert np.all(np.abs(ours - exact) <= 1e-12 * row), np.max(np.abs(ours - exact) / row)
 
 
 def test_unknown_backend_is_refused(order4: BetaSystem) -> None:
