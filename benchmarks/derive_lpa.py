@@ -6,14 +6,23 @@ running minimum) it prints, per M:
 - the derivation time: ``derive(spec)``, i.e. the betas and the symbolic stability matrix,
   in a fresh process ("cold") and the best of a few repeats with the caches of the inner
   stages warm ("warm", ``derive.cache_clear()`` between repeats);
-- the compile times: the betas (``compile_system``) and the exact stability matrix, which
-  ``NumericSystem`` compiles on first use;
-- the time for every fixed point plus the exponents at each, once compiled (best of a few);
+- the compile time of the betas (``compile_system``, symengine's LLVM);
+- the time for every fixed point (``find_fixed_points``) and then for the exponents at each
+  (``compute_exponents``, the exact stability matrix evaluated by substitution of 256-bit
+  numbers: nothing to compile), each the best of a few;
 
-and, for M <= 8, a naive baseline measured in the same run: plain sympy, with u a
-polynomial with symbolic coefficients inserted into the LPA equation, ``sympy.series`` of
-the flow of u' around the minimum, the Jacobian, and ``sympy.lambdify``.  The ratio is
-naive / rgsym for the same deliverables (betas and stability matrix, compiled).
+and, measured in the same run as baselines:
+
+- the route the exponents took before: the exact stability matrix compiled with LLVM
+  (opt_level 0, CSE), up to ``--baseline-max-order``, with the ratio before / now for the
+  exponents, and the largest difference of the two matrices relative to a 300-bit
+  evaluation of the same expressions (MPFR), for both;
+- the generated-code route (``--backend c``): forward-mode kernels, C text, gcc, with a
+  fresh compiler cache, up to ``--c-max-order``;
+- for M <= 8, a naive baseline: plain sympy, with u a polynomial with symbolic
+  coefficients inserted into the LPA equation, ``sympy.series`` of the flow of u' around
+  the minimum, the Jacobian, and ``sympy.lambdify``.  The ratio is naive / rgsym for the
+  same deliverables (betas and stability matrix, compiled).
 
 rgsym's on-disk cache of derivations is switched off (``RGSYM_NO_CACHE=1``).  Every
 order runs in its own process with a time limit, so that one slow stage cannot hold
@@ -21,7 +30,7 @@ up the others; a stage that does not finish is reported as such.  Nothing is ass
 the times: the script prints figures.
 
 Run ``python benchmarks/derive_lpa.py`` (options: ``--max-order``, ``--orders``, ``--timeout``,
-``--repeats``).
+``--repeats``, ``--baseline-max-order``, ``--c-max-order``).
 """
 
 from __future__ import annotations
@@ -36,8 +45,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-ORDERS = (4, 8, 12, 16, 20, 30)
+ORDERS = (8, 12, 16, 20, 24, 30)
 NAIVE_MAX_ORDER = 8
+#: The compiled stability matrix (the route before) takes 220 s at order 20: off beyond 16 by default.
+BASELINE_MAX_ORDER = 16
+#: The C route (kernels, C, gcc): a minute at order 20.
+C_MAX_ORDER = 16
 #: Orders up to this one repeat the cheap stages and keep the best time.
 REPEAT_MAX_ORDER = 20
 
@@ -66,8 +79,6 @@ def best_of(repeats: int, action: Callable[[], Any]) -> tuple[float, Any]:
 
 def measure_rgsym(order: int, repeats: int, out: Any) -> None:
     """Child process: time each stage of rgsym at one order and send the figures to ``out``."""
-    import numpy as np
-
     from rgsym.betasystem import BetaSystem
     from rgsym.pipeline import derive
     from rgsym.solve import compile_system, compute_exponents, find_fixed_points
@@ -87,17 +98,76 @@ def measure_rgsym(order: int, repeats: int, out: Any) -> None:
     out.put(("derive_warm", best_of(n_warm, derive_again)[0]))
     compile_time, numeric = best_of(n_warm, lambda: compile_system(system))
     out.put(("compile_betas", compile_time))
+    fp_time, points = best_of(repeats, lambda: find_fixed_points(numeric))
+    out.put(("fixed_points", fp_time))
+    exponents_time, exponents = best_of(repeats, lambda: [compute_exponents(numeric, fp) for fp in points])
+    out.put(("exponents", exponents_time))
+    critical = [ex for fp, ex in zip(points, exponents, strict=True)
+                if not fp.is_gaussian and ex.relevant == 1]
+    if critical:
+        out.put(("nu", critical[0].nu))
+        out.put(("omega", critical[0].omega))
+
+
+def measure_baseline(order: int, repeats: int, out: Any) -> None:
+    """Child process: the exponents' route before, the stability matrix compiled with LLVM.
+
+    Also the accuracy of both routes: their matrices at the Wilson-Fisher point against the
+    same expressions evaluated with 300-bit numbers.
+    """
+    import numpy as np
+    import symengine as se
+
+    from rgsym.betasystem import BetaSystem
+    from rgsym.pipeline import derive
+    from rgsym.solve import compile_system, find_fixed_points
+
+    system = derive(lpa_spec(order))
+    assert isinstance(system, BetaSystem)
+    numeric = compile_system(system)
+    fp = [f for f in find_fixed_points(numeric) if not f.is_gaussian][0]
+    g = np.array(fp.values)
+    syms = [se.Symbol(c.name) for c in system.couplings]
+    flat = [e for row in system.fast_stability for e in row]
     start = time.perf_counter()
-    numeric.jacobian(np.zeros(len(system.couplings)))  # compiles the exact stability matrix
-    out.put(("compile_jacobian", time.perf_counter() - start))
+    compiled = se.Lambdify(syms, flat, backend="llvm", cse=True, opt_level=0)
+    before = np.asarray(compiled(g), dtype=float).reshape(g.size, g.size)
+    out.put(("baseline_jacobian", time.perf_counter() - start))
+    now = numeric.jacobian(g)
+    mpfr = {s: se.RealMPFR(repr(float(v)), 300) for s, v in zip(syms, g, strict=True)}
+    exact = np.array([float(e.xreplace(mpfr)) for e in flat]).reshape(g.size, g.size)
+    scale = np.max(np.abs(exact))
+    out.put(("error_before", float(np.max(np.abs(before - exact)) / scale)))
+    out.put(("error_now", float(np.max(np.abs(now - exact)) / scale)))
 
-    def solve() -> Any:
-        return [(fp, compute_exponents(numeric, fp)) for fp in find_fixed_points(numeric)]
 
-    solve_time, points = best_of(repeats, solve)
-    out.put(("solve", solve_time))
-    critical = [ex for fp, ex in points if not fp.is_gaussian and ex.relevant == 1]
-    out.put(("nu", critical[0].nu if critical else None))
+def measure_c_route(order: int, repeats: int, out: Any) -> None:
+    """Child process: exponents through ``--backend c`` with an empty compiler cache."""
+    import tempfile
+
+    from rgsym.betasystem import BetaSystem
+    from rgsym.emit.c import render_c
+    from rgsym.emit.compiler import build_library
+    from rgsym.emit.kernels import build_kernels
+    from rgsym.pipeline import derive
+    from rgsym.solve import compile_system, compute_exponents, find_fixed_points
+
+    os.environ["RGSYM_CACHE_DIR"] = tempfile.mkdtemp(prefix="rgsym-benchmark-")
+    system = derive(lpa_spec(order))
+    assert isinstance(system, BetaSystem)
+    start = time.perf_counter()
+    kernels = build_kernels(system)
+    out.put(("c_kernels", time.perf_counter() - start))
+    start = time.perf_counter()
+    files = render_c(system, kernels)
+    out.put(("c_render", time.perf_counter() - start))
+    start = time.perf_counter()
+    build_library(files)
+    out.put(("c_gcc", time.perf_counter() - start))
+    numeric = compile_system(system, backend="c")  # the same code again, found in the cache
+    fp_time, points = best_of(repeats, lambda: find_fixed_points(numeric))
+    out.put(("c_fixed_points", fp_time))
+    out.put(("c_exponents", best_of(repeats, lambda: [compute_exponents(numeric, fp) for fp in points])[0]))
 
 
 # --- naive baseline -------------------------------------------------------------------------
@@ -237,20 +307,26 @@ def print_header() -> None:
 
 
 RGSYM_COLUMNS = (f"{'M':>3} {'couplings':>9} {'derive cold':>12} {'derive warm':>12} {'compile betas':>14} "
-                 f"{'compile B_ij':>13} {'fixed pts+exps':>15}  nu")
+                 f"{'fixed points':>13} {'exponents':>10}  {'nu':<12}  omega")
+
+
+def note_of(r: Report, timeout: float) -> str:
+    if r.get("timed_out"):
+        return f"  (stopped after {timeout:.0f} s)"
+    if "exit_code" in r:
+        return f"  (process died, exit code {r['exit_code']})"
+    return ""
+
+
+def number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.10f}"
 
 
 def rgsym_row(order: int, r: Report, timeout: float) -> str:
-    nu = r.get("nu")
-    note = ""
-    if r.get("timed_out"):
-        note = f"  (stopped after {timeout:.0f} s)"
-    elif "exit_code" in r:
-        note = f"  (process died, exit code {r['exit_code']})"
     return (f"{order:>3} {r.get('couplings', '-'):>9} {seconds(r.get('derive_cold')):>12} "
             f"{seconds(r.get('derive_warm')):>12} {seconds(r.get('compile_betas')):>14} "
-            f"{seconds(r.get('compile_jacobian')):>13} {seconds(r.get('solve')):>15}  "
-            f"{'-' if nu is None else f'{nu:.10f}'}{note}")
+            f"{seconds(r.get('fixed_points')):>13} {seconds(r.get('exponents')):>10}  "
+            f"{number(r.get('nu')):<12}  {number(r.get('omega'))}{note_of(r, timeout)}")
 
 
 def print_growth(results: dict[int, Report]) -> None:
@@ -260,8 +336,34 @@ def print_growth(results: dict[int, Report]) -> None:
     print()
     print("growth with M (t ~ M^p between consecutive orders):")
     for key, label in [("derive_warm", "derive (warm)"), ("compile_betas", "compile betas"),
-                       ("compile_jacobian", "compile B_ij"), ("solve", "fixed points + exponents")]:
+                       ("fixed_points", "fixed points"), ("exponents", "exponents")]:
         print(f"  {label:<26} {growth(orders, [results[m].get(key) for m in orders])}")
+
+
+def print_baseline(baseline: dict[int, Report], results: dict[int, Report], timeout: float) -> None:
+    print("the exponents' exact stability matrix: before (compiled with LLVM, doubles) and now "
+          "(substitution, 256 bits)")
+    print(f"{'M':>3} {'before: compile+eval':>21} {'now: exponents':>15} {'ratio':>8}  "
+          "max |B - B_300bit| / max |B_300bit|: before, now")
+    for order, r in baseline.items():
+        before, now = r.get("baseline_jacobian"), results.get(order, {}).get("exponents")
+        ratio = f"{before / now:.0f}x" if before and now else "-"
+        errors = (f"{r['error_before']:.1e}, {r['error_now']:.1e}" if "error_now" in r else "-")
+        print(f"{order:>3} {seconds(before):>21} {seconds(now):>15} {ratio:>8}  {errors}"
+              f"{note_of(r, timeout)}")
+
+
+def print_c_route(routes: dict[int, Report], results: dict[int, Report], timeout: float) -> None:
+    print("--backend c (empty compiler cache): forward-mode kernels, C text, gcc; then the solve")
+    print(f"{'M':>3} {'kernels':>9} {'C text':>9} {'gcc':>9} {'fixed points':>13} {'exponents':>10} "
+          f"{'default: fp':>12} {'ratio':>7}")
+    for order, r in routes.items():
+        fp, default_fp = r.get("c_fixed_points"), results.get(order, {}).get("fixed_points")
+        ratio = f"{default_fp / fp:.1f}x" if fp and default_fp else "-"
+        print(f"{order:>3} {seconds(r.get('c_kernels')):>9} {seconds(r.get('c_render')):>9} "
+              f"{seconds(r.get('c_gcc')):>9} {seconds(fp):>13} {seconds(r.get('c_exponents')):>10} "
+              f"{seconds(default_fp):>12} {ratio:>7}{note_of(r, timeout)}")
+    print("  ratio: fixed points with the default backend (LLVM) / with the compiled C.")
 
 
 def print_naive(naive: dict[int, Report], results: dict[int, Report], timeout: float) -> None:
@@ -270,7 +372,7 @@ def print_naive(naive: dict[int, Report], results: dict[int, Report], timeout: f
           f"{'rgsym total':>12} {'ratio':>8}  check")
     for order, r in naive.items():
         mine = results.get(order, {})
-        parts = [mine.get(k) for k in ("derive_cold", "compile_betas", "compile_jacobian")]
+        parts = [mine.get(k) for k in ("derive_cold", "compile_betas", "exponents")]
         ours = sum(parts) if all(p is not None for p in parts) else None  # type: ignore[arg-type]
         total = r.get("naive_total")
         ratio = f"{total / ours:.0f}x" if total and ours else "-"
@@ -283,7 +385,8 @@ def print_naive(naive: dict[int, Report], results: dict[int, Report], timeout: f
         print(f"{order:>3} {seconds(r.get('naive_series')):>10} {seconds(r.get('naive_jacobian')):>10} "
               f"{seconds(r.get('naive_lambdify')):>10} {seconds(total):>12} {seconds(ours):>12} "
               f"{ratio:>8}  {check}")
-    print("  rgsym total = derive (cold) + compile betas + compile B_ij, the same deliverables.")
+    print("  rgsym total = derive (cold) + compile betas + exponents (the stability matrix at every fixed\n"
+          "  point), the same deliverables.")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -295,6 +398,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3, help="repeats for the best-of timings")
     parser.add_argument("--orders", type=int, nargs="+", default=list(ORDERS),
                         help="truncation orders M to run (default: %(default)s)")
+    parser.add_argument("--baseline-max-order", type=int, default=BASELINE_MAX_ORDER,
+                        help="largest M for the compiled stability matrix (default %(default)s)")
+    parser.add_argument("--c-max-order", type=int, default=C_MAX_ORDER,
+                        help="largest M for the C route (default %(default)s)")
     args = parser.parse_args(argv)
     # Time the derivation itself, never a hit in rgsym's on-disk cache of derivations
     # (the children inherit the environment).
@@ -308,6 +415,14 @@ def main(argv: list[str] | None = None) -> None:
         results[m] = run_child(measure_rgsym, m, args.repeats, args.timeout)
         print(rgsym_row(m, results[m], args.timeout), flush=True)
     print_growth(results)
+    print()
+    baseline = {m: run_child(measure_baseline, m, args.repeats, args.timeout)
+                for m in orders if m <= args.baseline_max_order}
+    print_baseline(baseline, results, args.timeout)
+    print()
+    routes = {m: run_child(measure_c_route, m, args.repeats, args.timeout)
+              for m in orders if m <= args.c_max_order}
+    print_c_route(routes, results, args.timeout)
     naive = {m: run_child(measure_naive_checked, m, args.repeats, args.timeout)
              for m in orders if m <= NAIVE_MAX_ORDER}
     if naive:

@@ -1,4 +1,7 @@
-"""Action: the LPA ansatz Gamma_k = int [ Z/2 (d phi)^2 + U(rho_1, ..., rho_B) ].
+"""Action: the LPA ansatz Gamma_k = int [ Z_k/2 (d phi)^2 + U(rho_1, ..., rho_B) ].
+
+In the LPA Z_k = 1; in LPA' Z_k is field independent but runs, with the
+anomalous dimension eta = -d_t ln Z_k left as a symbol here.
 
 The ansatz is stated in dimensionless variables: one invariant
 rho_b = phi_b . phi_b / 2 per field block and the dimensionless potential
@@ -120,8 +123,9 @@ def build_action(spec: TheorySpec) -> Action:
     if trunc.potential == "full":
         return Action(blocks, comps, invariants, spec.theory.d, sp.Integer(0), "full", (), (), ())
     couplings, taylor, point = _polynomial_ansatz(blocks, trunc.order, trunc.expand_around)
-    return Action(blocks, comps, invariants, spec.theory.d, sp.Integer(0), "polynomial", point,
-                  taylor, couplings)
+    # LPA': Z_k runs, d_t Z_k = -eta Z_k; eta stays a symbol here and is fixed by rgsym.anomalous
+    eta = symbols.eta if trunc.scheme == "lpa'" else sp.Integer(0)
+    return Action(blocks, comps, invariants, spec.theory.d, eta, "polynomial", point, taylor, couplings)
 
 
 def _block_components(index: int, block: FieldBlock) -> list[Component]:

@@ -126,6 +126,7 @@ class BetaSystem:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary; expressions are stored as sympy ``srepr`` text."""
+        plain = [to_sympy(b) for b in self.fast_betas]  # converted once: it is the slow part
         return {
             "format": "rgsym.BetaSystem/1",
             "name": self.name,
@@ -136,12 +137,13 @@ class BetaSystem:
                 for c in self.couplings
             ],
             "parameters": [sp.srepr(p) for p in self.parameters],
-            "betas": [sp.srepr(to_sympy(b)) for b in self.fast_betas],
+            "betas": [sp.srepr(b) for b in plain],
             "eta": sp.srepr(self.eta),
             "masses": [sp.srepr(m) for m in self.masses],
             "scales": [sp.srepr(m) for m in self.scales],
             "thresholds": [[n, sp.srepr(t)] for n, t in self.thresholds],
-            "readable": {c.name: str(b) for c, b in zip(self.couplings, self.betas, strict=True)},
+            "readable": {c.name: str(b.xreplace(self._threshold_map))
+                         for c, b in zip(self.couplings, plain, strict=True)},
         }
 
     def to_json(self) -> str:

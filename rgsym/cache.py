@@ -8,12 +8,13 @@ convention (``$XDG_CACHE_HOME`` or ``~/.cache`` on Linux, ``~/Library/Caches``
 on macOS, ``%LOCALAPPDATA%`` on Windows) and is overridden by the environment
 variable ``RGSYM_CACHE_DIR``.
 
-For now the cache is opt-in (``RGSYM_CACHE=1``; ``RGSYM_NO_CACHE=1`` or
-``--no-cache`` wins over it): a symengine expression read back from a pickle
-holds its terms in another internal order than the freshly derived one, and
-the C and NumPy emitters run symengine's CSE on that order, so a cache hit
-would change the bytes of generated code (values agree).  Once the emitters
-are independent of that order the default can be turned on.
+The cache is on by default.  ``RGSYM_NO_CACHE=1`` (or ``--no-cache`` on the
+command line, or ``RGSYM_CACHE=0``) turns it off.  A value read back from the
+cache gives the same output, byte for byte, as a fresh derivation: the emitters
+do not depend on symengine's internal term order (tests/test_cache.py checks
+LaTeX, C, NumPy and JSON).  Compiled C libraries (:mod:`rgsym.emit.compiler`)
+live in the subfolder ``c/`` of the same folder; ``rgsym cache info`` lists them
+and ``rgsym cache clear`` removes them too.
 
 Each entry is one file holding two pickles: a small header (for ``rgsym
 cache info``) and the value.  Files are written to a temporary name in the
@@ -45,10 +46,12 @@ log = logging.getLogger(__name__)
 
 #: Environment variable naming the cache folder (overrides the platform convention).
 CACHE_DIR_VARIABLE = "RGSYM_CACHE_DIR"
-#: Environment variable that turns the disk cache on when set to anything but "" or "0".
+#: Environment variable that turns the disk cache off when set to "0" (it is on by default).
 CACHE_VARIABLE = "RGSYM_CACHE"
-#: Environment variable that turns the disk cache off (it wins over ``RGSYM_CACHE``).
+#: Environment variable that turns the disk cache off when set to anything but "" or "0".
 NO_CACHE_VARIABLE = "RGSYM_NO_CACHE"
+#: Subfolder of compiled C libraries (written by :mod:`rgsym.emit.compiler`).
+LIBRARY_FOLDER = "c"
 #: File name ending of an entry; temporary files start with a dot and never end so.
 SUFFIX = ".pickle"
 FORMAT = "rgsym-cache/1"
@@ -104,11 +107,19 @@ def cache_dir() -> Path:
 
 
 def is_enabled() -> bool:
-    """True when ``RGSYM_CACHE`` is set and ``RGSYM_NO_CACHE`` is not (each: anything but "" or "0")."""
-    def is_set(name: str) -> bool:
-        return os.environ.get(name, "") not in ("", "0")
+    """True unless ``RGSYM_NO_CACHE`` is set (to anything but "" or "0") or ``RGSYM_CACHE=0``.
 
-    return is_set(CACHE_VARIABLE) and not is_set(NO_CACHE_VARIABLE)
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["RGSYM_NO_CACHE"] = "1"
+    >>> is_enabled()
+    False
+    >>> del os.environ["RGSYM_NO_CACHE"]
+    """
+    if os.environ.get(NO_CACHE_VARIABLE, "") not in ("", "0"):
+        return False
+    return os.environ.get(CACHE_VARIABLE, "").strip() != "0"
 
 
 @cache
@@ -123,13 +134,38 @@ def code_fingerprint() -> str:
 
 
 def entry_path(kind: str, spec_digest: str) -> Path:
-    """Where the entry of ``kind`` (e.g. ``"derive"``) for a spec digest lives."""
+    """Where the entry of ``kind`` (e.g. ``"derive"``) for a spec digest lives.
+
+    Parameters
+    ----------
+    kind
+        What is stored, e.g. ``"derive"``.
+    spec_digest
+        :attr:`rgsym.spec.TheorySpec.digest`.
+
+    Returns
+    -------
+    pathlib.Path
+        ``<cache_dir>/<kind>-<key>.pickle``; the key hashes the format, :func:`code_fingerprint`
+        (rgsym's version and source), the kind and the digest.
+    """
     key = hashlib.sha256(f"{FORMAT}\0{code_fingerprint()}\0{kind}\0{spec_digest}".encode()).hexdigest()
     return cache_dir() / f"{kind}-{key[:40]}{SUFFIX}"
 
 
 def load(kind: str, spec_digest: str) -> Any | None:
-    """The value stored for ``(kind, spec_digest)``, or None when absent, disabled or unreadable."""
+    """The value stored for ``(kind, spec_digest)``, or None when absent, disabled or unreadable.
+
+    Parameters
+    ----------
+    kind, spec_digest
+        The key, as for :func:`entry_path`.
+
+    Returns
+    -------
+    object or None
+        A corrupt or foreign entry is logged and treated as absent.
+    """
     if not is_enabled():
         return None
     path = entry_path(kind, spec_digest)
@@ -150,7 +186,23 @@ def load(kind: str, spec_digest: str) -> Any | None:
 
 
 def store(kind: str, spec_digest: str, value: Any, description: str = "") -> None:
-    """Write an entry atomically: a temporary file in the same folder, then ``os.replace``."""
+    """Write an entry atomically: a temporary file in the same folder, then ``os.replace``.
+
+    Parameters
+    ----------
+    kind, spec_digest
+        The key, as for :func:`entry_path`.
+    value
+        Anything picklable.
+    description
+        One line for ``rgsym cache info``.
+
+    Notes
+    -----
+    Concurrent writers of the same key each rename a complete file into place, so a reader sees
+    one complete entry or none (POSIX ``rename``, Windows ``MoveFileEx``). A failed write is
+    logged, never raised.
+    """
     if not is_enabled():
         return
     path = entry_path(kind, spec_digest)
@@ -201,7 +253,20 @@ def cached(kind: str, spec_digest: str, compute: Callable[[], T], accept: Callab
 
 
 def with_source(value: T, source: str) -> T:
-    """The value with its ``spec_source`` set to ``source`` (the digest ignores the file name)."""
+    """The value with its ``spec_source`` set to ``source`` (the digest ignores the file name).
+
+    Parameters
+    ----------
+    value
+        A cached value, e.g. a :class:`~rgsym.betasystem.BetaSystem`.
+    source
+        The spec path of this run.
+
+    Returns
+    -------
+    object
+        ``value`` itself when it has no ``spec_source`` field or it already matches.
+    """
     if dataclasses.is_dataclass(value) and not isinstance(value, type) \
             and getattr(value, "spec_source", source) != source:
         return dataclasses.replace(value, spec_source=source)  # type: ignore[type-var]
@@ -209,7 +274,15 @@ def with_source(value: T, source: str) -> T:
 
 
 def info() -> CacheInfo:
-    """The cache folder and its entries, read from each entry's header only."""
+    """The cache folder and its entries, read from each entry's header only.
+
+    Compiled C libraries (subfolder ``c/``) are listed too, as kind ``"c"``.
+
+    Returns
+    -------
+    CacheInfo
+        Derivation entries first (by file name), then the libraries.
+    """
     folder = cache_dir()
     entries = []
     paths = sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []
@@ -224,20 +297,40 @@ def info() -> CacheInfo:
         except Exception:  # noqa: BLE001 - a corrupt entry is listed as such
             kind, description = "?", "unreadable (will be rewritten)"
         entries.append(CacheEntry(path, size, kind, description))
+    for path in _libraries(folder):
+        try:
+            entries.append(CacheEntry(path, path.stat().st_size, LIBRARY_FOLDER, "compiled C library"))
+        except FileNotFoundError:
+            continue
     return CacheInfo(folder, is_enabled(), tuple(entries))
 
 
+def _libraries(folder: Path) -> list[Path]:
+    """The compiled libraries under ``folder/c`` (sorted; no build folders)."""
+    libs = folder / LIBRARY_FOLDER
+    if not libs.is_dir():
+        return []
+    return sorted(p for p in libs.iterdir() if p.is_file() and p.suffix in (".so", ".dylib", ".dll"))
+
+
 def clear() -> int:
-    """Remove every entry (and stray temporary files); return how many entries went."""
+    """Remove every entry, every compiled library and stray temporary files.
+
+    Returns
+    -------
+    int
+        How many entries and libraries went.
+    """
     folder = cache_dir()
     if not folder.is_dir():
         return 0
     removed = 0
-    for path in sorted(folder.iterdir()):
-        if path.is_file() and (path.suffix == SUFFIX or path.name.endswith(".tmp")):
-            try:
-                path.unlink()
-            except FileNotFoundError:
-                continue
-            removed += path.suffix == SUFFIX
+    doomed = [p for p in sorted(folder.iterdir())
+              if p.is_file() and (p.suffix == SUFFIX or p.name.endswith(".tmp"))]
+    for path in [*doomed, *_libraries(folder)]:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        removed += path.suffix != ".tmp"
     return removed

@@ -90,6 +90,10 @@ def _parser() -> argparse.ArgumentParser:
         if name == "exponents":
             p.add_argument("--fixed-point", type=int, default=None, metavar="INDEX",
                            help="index from 'rgsym fixed-points' (default: most stable non-Gaussian)")
+            p.add_argument("--orders", metavar="FIRST:LAST",
+                           help="nu and omega at each truncation order, e.g. 2:20, 2:20:2 or 4,8,12")
+            p.add_argument("--plot", metavar="FILE.png",
+                           help="with --orders: plot nu and omega against the order (needs matplotlib)")
         if name == "derive":
             p.add_argument("--emit", metavar="FORMATS",
                            help="write files instead of printing: a comma-separated list of "
@@ -112,10 +116,13 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
     scan.add_argument("-v", "--verbose", action="store_true", help="log progress")
     scan.add_argument("--no-cache", action="store_true", help="neither read nor write the derivation cache")
+    scan.add_argument("--backend", choices=BACKENDS, default="symengine",
+                      help="how the betas are evaluated at each point (as for 'exponents')")
     scan.set_defaults(handler=_scan, split_overrides=_split_scan)
     _add_cache(sub)
     _add_diagrams(sub)
     _add_fixed_function(sub)
+    __import__("rgsym.flow_cli").flow_cli.add_flow_parser(sub)
     return parser
 
 
@@ -161,8 +168,8 @@ def _fixed_function(spec: TheorySpec, args: argparse.Namespace) -> str:
 def _add_cache(sub: Any) -> None:
     """Register ``rgsym cache info [--json]`` and ``rgsym cache clear``."""
     cache = sub.add_parser("cache", help="show or empty the on-disk cache of derivations",
-                           description="With RGSYM_CACHE=1, derivations are cached on disk, keyed by "
-                                       "the spec and the rgsym version; RGSYM_CACHE_DIR moves the folder, "
+                           description="Derivations and compiled C are cached on disk, keyed by the "
+                                       "spec and the rgsym version; RGSYM_CACHE_DIR moves the folder, "
                                        "RGSYM_NO_CACHE=1 or --no-cache turns it off.")
     actions = cache.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
     info = actions.add_parser("info", help="the cache folder, its entries and their size")
@@ -183,7 +190,7 @@ def _cache_info(args: argparse.Namespace) -> str:
                       "total_bytes": found.total_bytes,
                       "entries": [{"file": e.path.name, "bytes": e.size, "kind": e.kind,
                                    "description": e.description} for e in found.entries]})
-    state = "" if found.enabled else f" (off: set {cache.CACHE_VARIABLE}=1 to use it)"
+    state = "" if found.enabled else f" (off: unset {cache.NO_CACHE_VARIABLE} to use it)"
     lines = [f"# cache: {found.directory}{state}",
              f"# {len(found.entries)} entries, {_size(found.total_bytes)}"]
     lines += [f"{_size(e.size):>10}  {e.kind:<8} {e.description}" for e in found.entries]
@@ -227,7 +234,7 @@ def _scan(spec: TheorySpec, args: argparse.Namespace) -> str:
             from rgsym.errors import SpecError
 
             raise SpecError("", "--plot", "needs matplotlib: pip install 'rgsym[plot]'")
-    result = run_scan(args.spec, plain, key, values, args.workers, terminal_progress)
+    result = run_scan(args.spec, plain, key, values, args.workers, terminal_progress, args.backend)
     if args.plot:
         _write_atomically(args.plot, lambda tmp: plot_scan(result, tmp))
     if args.json:
@@ -365,19 +372,71 @@ def _fixed_points(spec: TheorySpec, args: argparse.Namespace) -> str:
 def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
     from rgsym.pipeline import critical_exponents
 
+    if args.orders is not None or args.plot is not None:
+        return _convergence(spec, args)
     fp, ex = critical_exponents(spec, args.fixed_point, args.backend)
     if args.json:
         return _dump({"spec": spec.source, **ex.as_dict()})
     label = "Wilson-Fisher" if len(spec.theory.blocks) == 1 else "critical"
-    lines = [f"# {spec.source}: LPA, {spec.theory.symmetry}, d = {spec.theory.d}, "
-             f"{spec.regulator.kind} regulator, order {spec.truncation.order} "
-             f"around {spec.truncation.expand_around}",
-             f"{label} fixed point:"]
+    lines = [f"# {spec.source}: {_truncation_label(spec)}", f"{label} fixed point:"]
     lines += _coupling_lines(fp.as_dict())
     lines.append("critical exponents:")
     lines.append(f"  nu    = {_fmt(ex.nu)}")
     lines.append(f"  omega = {_fmt(ex.omega)}")
+    if spec.truncation.scheme == "lpa'":
+        lines.append(f"  eta   = {_fmt(ex.eta)}")
     lines.append(f"  theta = {_thetas(ex.theta, len(ex.theta))}")
+    return "\n".join(lines) + "\n"
+
+
+def _truncation_label(spec: TheorySpec) -> str:
+    """E.g. "LPA', Z2, d = 3, litim regulator, order 12 around minimum"."""
+    tr = spec.truncation
+    scheme = {"lpa": "LPA", "lpa'": "LPA'", "vertex": "vertex expansion"}.get(tr.scheme, tr.scheme)
+    if spec.flow.equation == "polchinski":
+        scheme_of_flow = f"Polchinski equation, {spec.flow.cutoff or 'litim'} cutoff"
+    else:
+        scheme_of_flow = f"{spec.regulator.kind} regulator"
+    size = (f"n-point functions up to n = {tr.order} at zero field" if tr.scheme == "vertex"
+            else f"order {tr.order} around {tr.expand_around}")
+    return f"{scheme}, {spec.theory.symmetry}, d = {spec.theory.d}, {scheme_of_flow}, {size}"
+
+
+def _convergence(spec: TheorySpec, args: argparse.Namespace) -> str:
+    """``exponents --orders FIRST:LAST [--plot FILE.png]``: nu and omega against the order."""
+    import importlib.util
+
+    from rgsym.errors import SpecError
+    from rgsym.solve.convergence import parse_orders, plot_convergence, run_convergence
+    from rgsym.solve.scan import terminal_progress
+
+    if args.orders is None:
+        raise SpecError("", "--plot", "needs --orders, e.g. --orders 2:20 --plot conv.png")
+    if args.fixed_point is not None:
+        raise SpecError("", "--fixed-point", "cannot be combined with --orders (the most stable "
+                                             "non-Gaussian point is followed)")
+    orders = parse_orders(args.orders, spec)
+    if args.plot:
+        if importlib.util.find_spec("matplotlib") is None:
+            raise SpecError("", "--plot", "needs matplotlib: pip install 'rgsym[plot]'")
+        if not os.path.isdir(os.path.dirname(os.path.abspath(args.plot))):
+            raise SpecError("", "--plot", f"the folder of {args.plot!r} does not exist")
+    conv = run_convergence(spec, orders, terminal_progress, args.backend)
+    if args.plot:
+        _write_atomically(args.plot, lambda tmp: plot_convergence(conv, tmp))
+    if args.json:
+        return _dump(conv.as_dict())
+    ref = conv.reference
+    lines = [f"# {spec.source}: {conv.description}",
+             f"{'order':>5} {'nu':>16} {'omega':>16}" + (f" {'nu - nu*':>10} {'omega - omega*':>14}"
+                                                         if ref else "")]
+    for r in conv.results:
+        row = f"{r.order:>5} {_fmt(r.nu):>16} {_fmt(r.omega):>16}"
+        if ref and r.nu is not None and r.omega is not None:
+            row += f" {r.nu - ref.nu:>10.1e} {r.omega - ref.omega:>14.1e}"
+        lines.append(row + (f"  ({r.error})" if r.error else ""))
+    if ref:
+        lines.append(f"converged: nu* = {ref.nu!r}, omega* = {ref.omega!r} ({ref.name}; {ref.source})")
     return "\n".join(lines) + "\n"
 
 

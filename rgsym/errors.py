@@ -4,7 +4,13 @@ from __future__ import annotations
 
 
 class RGSymError(Exception):
-    """Base class for every error rgsym reports to a user."""
+    """Base class for every error rgsym reports to a user.
+
+    Attributes
+    ----------
+    exit_code
+        The exit status of the ``rgsym`` command line for this error (1: a numerical failure).
+    """
 
     exit_code = 1
 
@@ -13,6 +19,20 @@ class SpecError(RGSymError):
     """A spec file (or an override) is missing, malformed or inconsistent.
 
     The message always names the file, the dotted key and what is allowed.
+
+    Parameters
+    ----------
+    source
+        The spec file (empty for a command-line option).
+    key
+        The dotted key, e.g. ``truncation.order``, or the option, e.g. ``--orders``.
+    message
+        What is wrong and what is allowed.
+
+    Examples
+    --------
+    >>> str(SpecError("on_lpa.toml", "truncation.order", "must be an integer from 1 to 40, got 0"))
+    "on_lpa.toml: key 'truncation.order': must be an integer from 1 to 40, got 0"
     """
 
     exit_code = 2
@@ -31,6 +51,12 @@ class UnsupportedError(SpecError):
 
 
 class SolveError(RGSymError):
-    """A numerical stage (fixed points, exponents) failed; the message says what was tried."""
+    """A numerical stage (fixed points, exponents) failed; the message says what was tried.
+
+    Examples
+    --------
+    >>> SolveError("no fixed point found at order 8: tried ...; try ...").exit_code
+    1
+    """
 
     exit_code = 1

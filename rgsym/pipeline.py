@@ -12,8 +12,9 @@ from pathlib import Path
 
 from rgsym import cache as disk_cache
 from rgsym.action import build_action
+from rgsym.anomalous import anomalous_dimension
 from rgsym.betasystem import BetaSystem
-from rgsym.errors import SolveError, UnsupportedError
+from rgsym.errors import SolveError, SpecError, UnsupportedError
 from rgsym.expand import expand_flow_trace
 from rgsym.integrate import integrate_loops
 from rgsym.project import PotentialFlow, project_couplings
@@ -40,6 +41,19 @@ def derive_flow(spec: TheorySpec) -> BetaSystem | PotentialFlow:
     :class:`PotentialFlow` (the LPA partial differential equation) for a full potential.
     The vertex scheme goes through the diagrams of :mod:`rgsym.diagrams` instead.
     """
+    try:
+        return _derive_flow(spec)
+    except SpecError as exc:  # stages below the spec know the key, not the file
+        if exc.source:
+            raise
+        raise type(exc)(spec.source, exc.key, exc.detail) from None
+
+
+def _derive_flow(spec: TheorySpec) -> BetaSystem | PotentialFlow:
+    if spec.flow.equation == "polchinski":
+        from rgsym.polchinski.derive import derive_polchinski
+
+        return derive_polchinski(spec)
     if spec.truncation.scheme == "vertex":
         from rgsym.diagrams.truncation import derive_vertex_expansion
 
@@ -48,7 +62,10 @@ def derive_flow(spec: TheorySpec) -> BetaSystem | PotentialFlow:
     vertices = take_vertices(action)
     trace = expand_flow_trace(vertices)
     integrals = integrate_loops(trace, spec.regulator)
-    return project_couplings(integrals, spec)
+    anomalous = None
+    if spec.truncation.scheme == "lpa'":
+        anomalous = anomalous_dimension(action, integrals.regulator, spec.truncation.eta_projection)
+    return project_couplings(integrals, spec, anomalous)
 
 
 def emit(spec: TheorySpec, formats: Sequence[str], outdir: str | Path) -> list[Path]:

@@ -23,7 +23,9 @@ import sympy as sp
 
 from rgsym import symbols
 from rgsym.action import Action, Coupling
+from rgsym.anomalous import AnomalousDimension
 from rgsym.betasystem import BetaSystem, stability_matrix_of, threshold_symbol, to_sympy
+from rgsym.errors import UnsupportedError
 from rgsym.expand import ExpansionVariable, derivative_series, shift_series
 from rgsym.integrate import LoopIntegrals
 from rgsym.series import Series
@@ -71,8 +73,14 @@ def scaling_coefficients(d: sp.Expr, eta: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
     return sp.simplify(per_c.subs(n, 0)), sp.simplify(sp.diff(per_c, n))
 
 
-def project_couplings(integrals: LoopIntegrals, spec: TheorySpec) -> BetaSystem | PotentialFlow:
-    """Project the flow of u onto the couplings of the truncation (or return the PDE)."""
+def project_couplings(integrals: LoopIntegrals, spec: TheorySpec,
+                      anomalous: AnomalousDimension | None = None) -> BetaSystem | PotentialFlow:
+    """Project the flow of u onto the couplings of the truncation (or return the PDE).
+
+    In LPA' ``anomalous`` gives eta as a function of the couplings; it is put into the
+    betas (scaling terms and regulator insertion), so that they and their stability
+    matrix are functions of the couplings alone.
+    """
     trace = integrals.trace
     action = trace.action
     a_coeff, b_coeff = scaling_coefficients(action.d, action.eta)
@@ -95,6 +103,15 @@ def project_couplings(integrals: LoopIntegrals, spec: TheorySpec) -> BetaSystem 
     flow = _scaling_series(action, trace.variables, weights, trace.max_weight, a_coeff, b_coeff) + loop
     closed.update(dict(trace.insertions))
     betas_se = [b.xreplace(closed) for b in _betas_from_series(action, trace.variables, flow)]
+    eta_value: sp.Expr = action.eta
+    if anomalous is not None:
+        if numeric:
+            raise UnsupportedError(spec.source, "regulator.kind",
+                                   "LPA' with quadrature-only threshold integrals is not available "
+                                   "yet; use 'litim' with alpha = 1")
+        eta_value = anomalous.eta
+        eta_se = {se.Symbol(symbols.eta.name): se.sympify(eta_value)}
+        betas_se = [b.xreplace(eta_se) for b in betas_se]
     syms = [se.Symbol(c.name) for c in action.couplings]
     jac_se = stability_matrix_of(betas_se, syms, numeric)
     params = _parameters(betas_se, action.couplings, set(numeric))
@@ -102,12 +119,13 @@ def project_couplings(integrals: LoopIntegrals, spec: TheorySpec) -> BetaSystem 
     scales = _coupling_scales(integrals, action.couplings)
     thresholds = tuple((str(k), v) for k, v in numeric.items())
     return BetaSystem(name, spec.digest, spec.source, action.couplings, params, tuple(betas_se),
-                      action.eta, jac_se, masses, scales, thresholds)
+                      eta_value, jac_se, masses, scales, thresholds)
 
 
 def _coupling_scales(integrals: LoopIntegrals, couplings: tuple[Coupling, ...]) -> tuple[sp.Expr, ...]:
     """a! c^(1-|a|) per coupling (c for kappa), with c = T_1(0) times the number of field
-    components: the whole loop term at zero mass.
+    components: the whole loop term at zero mass (T_2(0) for the sharp cutoff, whose T_1 is
+    only defined up to a constant).
 
     In these units the couplings are Taylor coefficients of the potential in units
     where the loop term is one, which are of order one, also at large N (kappa* ~ N c).
@@ -116,8 +134,12 @@ def _coupling_scales(integrals: LoopIntegrals, couplings: tuple[Coupling, ...]) 
 
     trace = integrals.trace
     components = sp.Add(*trace.multiplicities)
-    c = components * sp.simplify(threshold_integral(integrals.regulator, (1,), (sp.Integer(0),),
-                                                    trace.d, trace.eta, trace.kinetic))
+    loop = sp.simplify(threshold_integral(integrals.regulator, (1,), (sp.Integer(0),),
+                                          trace.d, sp.Integer(0), trace.kinetic))
+    if loop == 0:  # the sharp cutoff: T_1 is -2 v_d ln(1 + w) up to a constant; use -dT_1/dw = T_2
+        loop = sp.simplify(threshold_integral(integrals.regulator, (2,), (sp.Integer(0),),
+                                              trace.d, sp.Integer(0), trace.kinetic))
+    c = components * loop
     return tuple(c if cp.is_minimum else
                  c ** (1 - sum(cp.index)) * sp.prod([sp.factorial(k) for k in cp.index])
                  for cp in couplings)

@@ -41,12 +41,16 @@ class Regulator:
         Spec keys the regulator accepts besides ``kind``.
     reference
         Where the regulator was introduced or studied.
+    sharp
+        The pieces are to be taken in the limit alpha -> oo (the sharp cutoff
+        R_k = lim alpha Z k^2 theta(1 - y)); see :func:`rgsym.integrate.threshold_integral`.
     """
 
     name: str
     pieces: tuple[Piece, ...]
     parameters: tuple[str, ...]
     reference: str
+    sharp: bool = False
 
     def shape(self) -> sp.Expr:
         """r(y) as one sympy expression (Piecewise when there are several pieces)."""
@@ -57,6 +61,8 @@ class Regulator:
 
     def with_alpha(self, value: sp.Expr) -> Regulator:
         """The same regulator with the amplitude alpha fixed to ``value``."""
+        if self.sharp:
+            return self  # alpha -> oo is the definition of the sharp cutoff
         pieces = tuple(Piece(p.lower, p.upper, p.shape.subs(alpha, value)) for p in self.pieces)
         return Regulator(self.name, pieces, self.parameters, self.reference)
 
@@ -79,9 +85,23 @@ EXP_MASS = smooth("exp-mass", alpha * sp.exp(-y),
                   "Canet, Delamotte, Mouhanna, Vidal, Phys. Rev. D67 (2003) 065004, hep-th/0211055")
 POWER_LAW = smooth("power-law", alpha / y,
                    "Morris, Int. J. Mod. Phys. A9 (1994) 2411, hep-ph/9308265")
+#: R_k = alpha Z k^2, momentum independent: its loop integral converges only for d < 2
+#: (spec.py allows it there), and it is the natural regulator of the zero-dimensional model.
+MASS = smooth("mass", alpha, "Keitel, Bartosch, J. Phys. A45 (2012) 105401, arXiv:1109.3013")
+
+#: The sharp cutoff: r = alpha theta(1 - y) with alpha -> oo; no free parameter.
+SHARP = Regulator(
+    name="sharp",
+    pieces=(Piece(sp.Integer(0), sp.Integer(1), alpha), Piece(sp.Integer(1), sp.oo, sp.Integer(0))),
+    parameters=(),
+    reference="Wegner, Houghton, Phys. Rev. A8 (1973) 401; Nicoll, Chang, Stanley, Phys. Rev. Lett. 33 "
+              "(1974) 540; Morris, hep-ph/9308265 (as a limit of smooth cutoffs)",
+    sharp=True,
+)
 
 #: Registry: ``regulator.kind`` -> regulator ("custom" takes its shape from the spec).
-REGULATORS: dict[str, Regulator] = {r.name: r for r in (LITIM, EXPONENTIAL, EXP_MASS, POWER_LAW)}
+REGULATORS: dict[str, Regulator] = {r.name: r for r in (LITIM, EXPONENTIAL, EXP_MASS, POWER_LAW, MASS,
+                                                         SHARP)}
 
 #: Spec keys of the user-defined regulator.
 CUSTOM_PARAMETERS = ("alpha", "shape")

@@ -101,7 +101,19 @@ class Series:
 
 
 def series_sum(items: Iterable[Series], weights: tuple[int, ...], max_weight: int) -> Series:
-    """Sum of several series (zero when there are none)."""
+    """Sum of several series (zero when there are none).
+
+    Parameters
+    ----------
+    items
+        Series with the same ``weights`` and ``max_weight``.
+    weights, max_weight
+        The truncation of the result (used when ``items`` is empty).
+
+    Returns
+    -------
+    Series
+    """
     total = Series({}, weights, max_weight)
     for s in items:
         total = total + s

@@ -36,19 +36,24 @@ MAX_EXPRESSION_LENGTH = 200
 MAX_EXPONENT = 64
 #: Functions allowed in a regulator shape, besides the variables y and alpha.
 SHAPE_FUNCTIONS = ("exp", "sqrt", "log", "sin", "cos", "sinh", "cosh", "tanh", "pi", "E")
+#: Functions allowed in the bare potential of [bare], besides rho and the named constants.
+BARE_FUNCTIONS = ("exp", "sqrt", "log", "cosh", "pi", "E")
 
 SECTIONS: dict[str, tuple[str, ...]] = {
     "theory": ("d", "N", "field", "fields", "symmetry", "name", "description"),
-    "truncation": ("scheme", "potential", "order", "expand_around"),
+    "truncation": ("scheme", "potential", "order", "expand_around", "eta_projection"),
     "regulator": ("kind", "alpha", "shape"),
-    "flow": ("equation",),
+    "flow": ("equation", "cutoff"),
+    "bare": ("potential", "constants", "k_uv", "k_ir", "rho_max", "points"),
 }
-SCHEMES = ("lpa", "vertex")
+SCHEMES = ("lpa", "lpa'", "vertex")
+#: How LPA' reads eta off the two-point function at the minimum (see rgsym.anomalous).
+ETA_PROJECTIONS = ("goldstone", "radial")
 #: Highest n-point function of the vertex scheme (its derivation grows like 2^(order/2)).
 MAX_VERTEX_ORDER = 20
 POTENTIALS = ("polynomial", "full")
 EXPANSION_POINTS = ("minimum", "zero")
-EQUATIONS = ("wetterich",)
+EQUATIONS = ("wetterich", "polchinski")
 
 
 @dataclass(frozen=True)
@@ -87,12 +92,16 @@ class Theory:
 
 @dataclass(frozen=True)
 class Truncation:
-    """Truncation scheme: LPA with a polynomial or a full potential."""
+    """Truncation scheme: LPA (or LPA' with a running Z_k) with a polynomial or a full potential.
+
+    ``eta_projection`` is only used by LPA': which two-point function defines eta.
+    """
 
     scheme: str = "lpa"
     potential: str = "polynomial"
     order: int = 8
     expand_around: str = "minimum"
+    eta_projection: str = "goldstone"
 
 
 @dataclass(frozen=True)
@@ -107,9 +116,42 @@ class RegulatorSpec:
 
 @dataclass(frozen=True)
 class FlowSpec:
-    """Which exact flow equation to start from."""
+    """Which exact flow equation to start from.
+
+    ``cutoff`` names the UV cutoff function K(p^2/Lambda^2) of the Polchinski equation
+    (:data:`rgsym.polchinski.cutoffs.CUTOFFS`); it is None for the Wetterich equation,
+    whose regulator is the [regulator] table.
+    """
 
     equation: str = "wetterich"
+    cutoff: str | None = None
+
+
+@dataclass(frozen=True)
+class BareSpec:
+    """The [bare] table: the dimensionful potential U_Lambda(rho) at k = k_uv, rho = phi.phi/2,
+    where a flow in RG time starts (``rgsym flow``), the scale k_ir where it stops, and the rho grid.
+
+    ``constants`` are the named numbers of ``potential`` (a sorted tuple, for hashing).
+    """
+
+    potential: str
+    constants: tuple[tuple[str, float], ...] = ()
+    k_uv: float = 1e3
+    k_ir: float = 1e-3
+    rho_max: float = 10.0
+    points: int = 48
+
+    def expression(self, rho: sp.Symbol) -> sp.Expr:
+        """U_Lambda as a sympy expression in ``rho`` with the constants put in."""
+        names = {n: sp.Symbol(n) for n, _ in self.constants}
+        local = {**{f: getattr(sp, f) for f in BARE_FUNCTIONS}, **names, "rho": rho}
+        expr = sp.parse_expr(self.potential.replace("^", "**"), local_dict=local)
+        return sp.sympify(expr).subs({names[n]: sp.Float(v) for n, v in self.constants})
+
+    def canonical(self) -> dict[str, Any]:
+        return {"potential": str(self.expression(sp.Symbol("rho"))), "k_uv": self.k_uv, "k_ir": self.k_ir,
+                "rho_max": self.rho_max, "points": self.points}
 
 
 @dataclass(frozen=True)
@@ -121,11 +163,14 @@ class TheorySpec:
     truncation: Truncation
     regulator: RegulatorSpec
     flow: FlowSpec
+    bare: BareSpec | None = None
 
     @property
     def canonical(self) -> str:
         """A canonical JSON text of the spec (independent of formatting and key order)."""
         data = _canonical(self.theory, self.truncation, self.regulator, self.flow)
+        if self.bare is not None:  # absent [bare]: the same text (and digest) as before the table existed
+            data["bare"] = self.bare.canonical()
         return json.dumps(data, sort_keys=True)
 
     @property
@@ -206,9 +251,10 @@ def parse_spec(raw: Mapping[str, Any], source: str = "<spec>") -> TheorySpec:
         raise SpecError(source, "theory", "the [theory] section is required")
     theory = _parse_theory(dict(raw["theory"]), source)
     truncation = _parse_truncation(dict(raw.get("truncation", {})), source, theory)
-    regulator = _parse_regulator(dict(raw.get("regulator", {})), source)
-    flow = _parse_flow(dict(raw.get("flow", {})), source)
-    return TheorySpec(source, theory, truncation, regulator, flow)
+    regulator = _parse_regulator(dict(raw.get("regulator", {})), source, theory.d)
+    flow = _parse_flow(dict(raw.get("flow", {})), source, raw)
+    bare = _parse_bare(dict(raw["bare"]), source) if "bare" in raw else None
+    return TheorySpec(source, theory, truncation, regulator, flow, bare)
 
 
 def _parse_dimension(value: Any, source: str) -> sp.Expr:
@@ -216,8 +262,8 @@ def _parse_dimension(value: Any, source: str) -> sp.Expr:
     if isinstance(value, bool):
         raise SpecError(source, key, "must be a positive number, 'd' or an expression such as '4 - epsilon'")
     if isinstance(value, int | float):
-        if not value > 0 or value != value or value == float("inf"):
-            raise SpecError(source, key, f"must be a positive finite number, got {value!r}")
+        if not value >= 0 or value != value or value == float("inf"):  # d = 0: the exact benchmark
+            raise SpecError(source, key, f"must be a positive finite number or 0, got {value!r}")
         if value > MAX_DIMENSION:
             raise SpecError(source, key, f"must be at most {MAX_DIMENSION}, got {value!r}")
         return sp.Integer(value) if float(value).is_integer() else sp.Rational(str(value))
@@ -234,8 +280,8 @@ def _parse_dimension(value: Any, source: str) -> sp.Expr:
             raise SpecError(
                 source, key, f"cannot read {value!r}; use a number, 'd' or an expression in epsilon"
             )
-        if expr.is_number and not (expr.is_positive and expr <= MAX_DIMENSION):
-            raise SpecError(source, key, f"must be positive and at most {MAX_DIMENSION}, got {value!r}")
+        if expr.is_number and not (expr.is_nonnegative and expr <= MAX_DIMENSION):
+            raise SpecError(source, key, f"must be positive (or 0), at most {MAX_DIMENSION}, got {value!r}")
         return expr
     raise SpecError(source, key, f"must be a number or a string, got {type(value).__name__}")
 
@@ -401,11 +447,6 @@ def _choice(t: dict[str, Any], key: str, allowed: tuple[str, ...], default: str,
 
 
 def _parse_truncation(t: dict[str, Any], source: str, theory: Theory) -> Truncation:
-    scheme = t.get("scheme", "lpa")
-    if scheme == "lpa'":
-        raise UnsupportedError(
-            source, "truncation.scheme", f"{scheme!r} is not implemented yet; allowed: 'lpa', 'vertex'"
-        )
     scheme = _choice(t, "scheme", SCHEMES, "lpa", source, "truncation")
     potential = _choice(t, "potential", POTENTIALS, "polynomial", source, "truncation")
     around = _choice(t, "expand_around", EXPANSION_POINTS, "zero" if scheme == "vertex" else "minimum",
@@ -434,7 +475,24 @@ def _parse_truncation(t: dict[str, Any], source: str, theory: Theory) -> Truncat
         )
     if scheme == "vertex":
         _check_vertex_scheme(potential, around, order, source)
-    return Truncation(scheme, potential, order, around)
+    projection = _choice(t, "eta_projection", ETA_PROJECTIONS, "goldstone", source, "truncation")
+    if "eta_projection" in t and scheme != "lpa'":
+        raise SpecError(source, "truncation.eta_projection",
+                        f"only used by the \"lpa'\" scheme (this spec has {scheme!r}); remove it")
+    if scheme == "lpa'":
+        _check_lpa_prime(potential, around, theory, source)
+    return Truncation(scheme, potential, order, around, projection)
+
+
+def _check_lpa_prime(potential: str, around: str, theory: Theory, source: str) -> None:
+    """LPA' reads eta at the running minimum of a single O(N) multiplet's polynomial potential."""
+    if potential != "polynomial":
+        raise UnsupportedError(source, "truncation.potential",
+                               "the \"lpa'\" scheme needs a polynomial potential; use 'polynomial'")
+    if around != "minimum":
+        raise SpecError(source, "truncation.expand_around",
+                        "the \"lpa'\" scheme reads eta at the running minimum (at zero field the "
+                        "momentum-dependent one-loop graph vanishes); use 'minimum'")
 
 
 def _check_vertex_scheme(potential: str, around: str, order: int, source: str) -> None:
@@ -451,7 +509,7 @@ def _check_vertex_scheme(potential: str, around: str, order: int, source: str) -
                         f"{MAX_VERTEX_ORDER}; got {order}")
 
 
-def _parse_regulator(t: dict[str, Any], source: str) -> RegulatorSpec:
+def _parse_regulator(t: dict[str, Any], source: str, dimension: sp.Expr | None = None) -> RegulatorSpec:
     from rgsym.regulators import CUSTOM_PARAMETERS, REGULATORS, parse_shape
 
     kinds = (*sorted(REGULATORS), "custom")
@@ -477,17 +535,38 @@ def _parse_regulator(t: dict[str, Any], source: str) -> RegulatorSpec:
                 or value == float("inf"):
             raise SpecError(source, f"regulator.{key}", f"must be a positive number, got {value!r}")
         params.append((key, float(value)))
+    if kind == "mass" and dimension is not None and not (dimension.is_number and bool(dimension < 2)):
+        raise SpecError(source, "regulator.kind", f"'mass' (R_k = alpha k^2) needs a numeric theory.d < 2 "
+                        f"(its loop integral diverges otherwise), got d = {dimension}; use 'litim'")
     if kind == "custom" and shape is None:
         raise SpecError(source, "regulator.shape", "kind = 'custom' needs shape = '<r(y)>', e.g. 'exp(-y)'")
     return RegulatorSpec(kind, tuple(params), shape)
 
 
-def _parse_flow(t: dict[str, Any], source: str) -> FlowSpec:
-    equation = t.get("equation", "wetterich")
-    if equation == "polchinski":
-        raise UnsupportedError(source, "flow.equation",
-                               "'polchinski' is not implemented yet; allowed: 'wetterich'")
-    return FlowSpec(_choice(t, "equation", EQUATIONS, "wetterich", source, "flow"))
+def _parse_flow(t: dict[str, Any], source: str, raw: Mapping[str, Any] | None = None) -> FlowSpec:
+    """The flow equation; the Polchinski equation takes ``flow.cutoff``, not a [regulator]."""
+    from rgsym.polchinski.cutoffs import CUTOFFS, DEFAULT_CUTOFF
+
+    equation = _choice(t, "equation", EQUATIONS, "wetterich", source, "flow")
+    tables = dict(raw or {})
+    if equation == "wetterich":
+        if "cutoff" in t:
+            raise SpecError(source, "flow.cutoff", "only with flow.equation = 'polchinski'; the Wetterich "
+                            "equation takes its regulator from [regulator] kind")
+        return FlowSpec(equation)
+    cutoff = _choice(t, "cutoff", tuple(CUTOFFS), DEFAULT_CUTOFF, source, "flow")
+    regulator = tables.get("regulator") or {}
+    if isinstance(regulator, dict) and regulator:
+        key = "regulator.kind" if "kind" in regulator else f"regulator.{_printable(sorted(regulator)[0])}"
+        raise SpecError(source, key, "a Wetterich regulator R_k means nothing for flow.equation = "
+                        "'polchinski'; remove [regulator] and choose the UV cutoff K with flow.cutoff "
+                        f"(allowed: {', '.join(map(repr, CUTOFFS))})")
+    truncation = tables.get("truncation") or {}
+    scheme = truncation.get("scheme", "lpa") if isinstance(truncation, dict) else "lpa"
+    if scheme != "lpa":
+        raise UnsupportedError(source, "truncation.scheme", f"{scheme!r} is not derived from the "
+                               "Polchinski equation yet; with flow.equation = 'polchinski' use 'lpa'")
+    return FlowSpec(equation, cutoff)
 
 
 def _canonical(theory: Theory, truncation: Truncation, regulator: RegulatorSpec,
@@ -500,8 +579,56 @@ def _canonical(theory: Theory, truncation: Truncation, regulator: RegulatorSpec,
             "potential": truncation.potential,
             "order": truncation.order,
             "expand_around": truncation.expand_around,
+            **({"eta_projection": truncation.eta_projection} if truncation.scheme == "lpa'" else {}),
         },
         "regulator": {"kind": regulator.kind, **dict(regulator.parameters),
                       **({"shape": regulator.shape} if regulator.shape else {})},
-        "flow": {"equation": flow.equation},
+        "flow": {"equation": flow.equation, **({"cutoff": flow.cutoff} if flow.cutoff else {})},
     }
+
+
+#: Most grid points of [bare] points: the Chebyshev Jacobian is dense, n^2 per evaluation.
+MAX_BARE_POINTS = 400
+
+
+def _parse_bare(t: dict[str, Any], source: str) -> BareSpec:
+    """The [bare] table: potential (in rho and the names of constants), scales and grid."""
+    if "potential" not in t or not isinstance(t["potential"], str):
+        raise SpecError(source, "bare.potential", "required: U at k = k_uv as a string in rho, "
+                        "e.g. 'm2*rho + lam*rho**2/6' with constants = {m2 = 1, lam = 1}")
+    constants = t.get("constants", {})
+    if not isinstance(constants, dict):
+        raise SpecError(source, "bare.constants", "must be a table of numbers, e.g. {m2 = 1, lam = 1}")
+    values = []
+    for name, value in sorted(constants.items()):
+        if not name.isidentifier() or name in ("rho", *BARE_FUNCTIONS):
+            raise SpecError(source, f"bare.constants.{_printable(name)}",
+                            f"must be an identifier other than rho and {', '.join(BARE_FUNCTIONS)}")
+        values.append((name, _bare_number(value, source, f"bare.constants.{name}", positive=False)))
+    names = ("rho", *(n for n, _ in values), *BARE_FUNCTIONS)
+    screen_expression(t["potential"], names, lambda m: SpecError(source, "bare.potential", m))
+    k_uv = _bare_number(t.get("k_uv", BareSpec.k_uv), source, "bare.k_uv")
+    k_ir = _bare_number(t.get("k_ir", BareSpec.k_ir), source, "bare.k_ir")
+    if not k_ir < k_uv:
+        raise SpecError(source, "bare.k_ir", f"must be below bare.k_uv = {k_uv:g}, got {k_ir:g}")
+    rho_max = _bare_number(t.get("rho_max", BareSpec.rho_max), source, "bare.rho_max")
+    points = t.get("points", BareSpec.points)
+    if isinstance(points, bool) or not isinstance(points, int) or not 8 <= points <= MAX_BARE_POINTS:
+        raise SpecError(source, "bare.points", f"must be an integer from 8 to {MAX_BARE_POINTS}, "
+                        f"got {points!r}")
+    bare = BareSpec(t["potential"], tuple(values), k_uv, k_ir, rho_max, points)
+    expr = bare.expression(sp.Symbol("rho"))
+    samples = [expr.subs(sp.Symbol("rho"), r).evalf() for r in (0, rho_max / 2, rho_max)]
+    if not all(v.is_real and v.is_finite for v in samples):
+        raise SpecError(source, "bare.potential", f"{_brief(t['potential'])} is not finite on [0, rho_max]")
+    return bare
+
+
+def _bare_number(value: Any, source: str, key: str, positive: bool = True) -> float:
+    """A finite (by default positive) number of the [bare] table."""
+    ok = not isinstance(value, bool) and isinstance(value, int | float) and value == value \
+        and abs(value) != float("inf") and (value > 0 or not positive)
+    if not ok:
+        raise SpecError(source, key, f"must be a {'positive ' if positive else ''}finite number, "
+                        f"got {_brief(value)}")
+    return float(value)

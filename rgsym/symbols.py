@@ -39,7 +39,22 @@ def angular_factor(dim: sp.Expr) -> sp.Expr:
 
 @cache
 def invariant(block: str) -> sp.Symbol:
-    """Dimensionless invariant rho_b = phi_b . phi_b / 2 of a field block."""
+    """Dimensionless invariant rho_b = phi_b . phi_b / 2 of a field block.
+
+    Parameters
+    ----------
+    block
+        The field block's name, e.g. ``"phi"``.
+
+    Returns
+    -------
+    sympy.Symbol
+        ``rho_<block>``, non-negative.
+
+    References
+    ----------
+    Berges, Tetradis, Wetterich, Phys. Rept. 363 (2002) 223, hep-ph/0005122, sec. 2.3 (rho = phi^a phi_a / 2).
+    """
     return sp.Symbol(f"rho_{block}", nonnegative=True)
 
 
@@ -63,7 +78,23 @@ def goldstone_component(block: str) -> sp.Symbol:
 
 @cache
 def coupling(name: str) -> sp.Symbol:
-    """The symbol of a running coupling, e.g. ``kappa`` or ``lambda_2``."""
+    """The symbol of a running coupling, e.g. ``kappa`` or ``lambda_2``.
+
+    Parameters
+    ----------
+    name
+        ``kappa`` (the running minimum) or ``lambda_<n>`` / ``lambda_<a>_<b>`` (derivatives of u).
+
+    Returns
+    -------
+    sympy.Symbol
+        A real symbol; the same object for the same name.
+
+    References
+    ----------
+    Litim, Nucl. Phys. B631 (2002) 128, hep-th/0203006, sec. 3 (couplings of the expansion around
+    the minimum).
+    """
     return sp.Symbol(name, real=True)
 
 
@@ -74,7 +105,19 @@ def small(name: str) -> sp.Symbol:
 
 
 def to_sympy(e: Any) -> sp.Expr:
-    """symengine -> sympy, mapping names back to rgsym's symbols (couplings are real)."""
+    """symengine -> sympy, mapping names back to rgsym's symbols (couplings are real).
+
+    Parameters
+    ----------
+    e
+        A symengine (or sympy) expression.
+
+    Returns
+    -------
+    sympy.Expr
+        The expression in sympy, with ``d``, ``N``, ``epsilon``, ``eta`` and the couplings replaced
+        by the symbols of this module (so that their assumptions hold).
+    """
     out = sp.sympify(e)
     known = {"d": d, "N": N, "epsilon": epsilon, "eta": eta}
     mapping: dict[sp.Basic, sp.Basic] = {}

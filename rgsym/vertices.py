@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sympy as sp
 
-from rgsym.action import Action, MultiIndex
+from rgsym.action import Action, Component, MultiIndex
 from rgsym.errors import UnsupportedError
 
 
@@ -58,30 +59,46 @@ def take_vertices(action: Action) -> Vertices:
     """Differentiate the ansatz twice and evaluate on the radial background."""
     from rgsym import symbols
 
-    nb = len(action.blocks)
     comps = action.components
-    bars = {c.symbol: symbols.background_value(action.blocks[c.block].name) for c in comps if c.radial}
-    background_rho = [bars[c.symbol] ** 2 / 2 for c in comps if c.radial]
-    rho_of_fields = [sp.Integer(0)] * nb
-    for c in comps:
-        rho_of_fields[c.block] += c.symbol**2 / 2
-    jet_indices = [a for a in itertools.product(range(3), repeat=nb) if sum(a) <= 2]
-    u_jet = sp.Add(*[
-        derivative_symbol(a) * sp.Mul(*[
-            (rho_of_fields[b] - background_rho[b]) ** a[b] / math.factorial(a[b]) for b in range(nb)
-        ])
-        for a in jet_indices
-    ])
-    on_background = {c.symbol: 0 for c in comps if not c.radial} | bars
-    hessian = sp.ImmutableMatrix(len(comps), len(comps), lambda i, j: sp.expand(
-        sp.diff(u_jet, comps[i].symbol, comps[j].symbol).subs(on_background)))
+    hessian = sp.ImmutableMatrix(len(comps), len(comps), lambda i, j: background_derivative(
+        action, comps, (comps[i], comps[j])))
     _check_multiplicities(action, hessian)
+    jet_indices = [a for a in itertools.product(range(3), repeat=len(action.blocks)) if sum(a) <= 2]
     used = sorted(
         {a for a in jet_indices if any(e.has(derivative_symbol(a)) for e in hessian)},
         key=lambda a: (sum(a), a),
     )
     kinetic = _kinetic_term(symbols.y)
     return Vertices(action, hessian, tuple((a, derivative_symbol(a)) for a in used), kinetic)
+
+
+def background_derivative(action: Action, components: Sequence[Component],
+                          legs: Sequence[Component]) -> sp.Expr:
+    """d^n u / d phi_legs on the radial background: a vertex Gamma^(n) of the potential.
+
+    u(rho(phi)) is replaced by its n-jet around the background invariants, with the
+    symbols u_a for the derivatives d^a u, and differentiated with sympy; ``components``
+    are all the real components that make up rho (the legs are among them).
+    """
+    from rgsym import symbols
+
+    nb = len(action.blocks)
+    n = len(legs)
+    bars = {c.symbol: symbols.background_value(action.blocks[c.block].name)
+            for c in components if c.radial}
+    background_rho = [symbols.background_value(b.name) ** 2 / 2 for b in action.blocks]
+    rho_of_fields = [sp.Integer(0)] * nb
+    for c in components:
+        rho_of_fields[c.block] += c.symbol**2 / 2
+    jet_indices = [a for a in itertools.product(range(n + 1), repeat=nb) if sum(a) <= n]
+    u_jet = sp.Add(*[
+        derivative_symbol(a) * sp.Mul(*[
+            (rho_of_fields[b] - background_rho[b]) ** a[b] / math.factorial(a[b]) for b in range(nb)
+        ])
+        for a in jet_indices
+    ])
+    on_background = {c.symbol: 0 for c in components if not c.radial} | bars
+    return sp.expand(sp.diff(u_jet, *[leg.symbol for leg in legs]).subs(on_background))
 
 
 def _kinetic_term(y: sp.Symbol) -> sp.Expr:

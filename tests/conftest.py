@@ -37,9 +37,13 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Keep the tests' derivation cache (rgsym.cache) out of the user's cache folder."""
+    """Hermetic cache: derivations and compiled C go to a fresh folder for this session.
+
+    The cache is on (its default), so the tests run the code path users run; subprocesses
+    started by the tests inherit the folder through the environment.
+    """
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RGSYM_CACHE_DIR", str(tmp_path_factory.mktemp("rgsym-cache")))
         mp.delenv("RGSYM_NO_CACHE", raising=False)
-        mp.delenv("RGSYM_CACHE", raising=False)  # opt-in; tests/test_cache.py turns it on
+        mp.delenv("RGSYM_CACHE", raising=False)
         yield

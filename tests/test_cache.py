@@ -25,7 +25,7 @@ ORDER2 = ["truncation.order=2"]
 def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "cache"
     monkeypatch.setenv(cache.CACHE_DIR_VARIABLE, str(folder))
-    monkeypatch.setenv(cache.CACHE_VARIABLE, "1")
+    monkeypatch.delenv(cache.CACHE_VARIABLE, raising=False)  # on by default
     monkeypatch.delenv(cache.NO_CACHE_VARIABLE, raising=False)
     return folder
 
@@ -122,6 +122,12 @@ def test_unwritable_cache_does_not_fail(tmp_path: Path, monkeypatch: pytest.Monk
     assert cache.cached("test", "f" * 64, lambda: [3], accept=lambda v: True) == [3]
 
 
+def test_on_by_default(cache_dir: Path) -> None:
+    assert cache.is_enabled() and cache.info().enabled
+    cache.store("test", "9" * 64, [1])
+    assert entries(cache_dir) == [cache.entry_path("test", "9" * 64).name]
+
+
 @pytest.mark.parametrize(("variable", "value"), [("RGSYM_NO_CACHE", "1"), ("RGSYM_CACHE", "0")])
 def test_disabled_by_environment(cache_dir: Path, monkeypatch: pytest.MonkeyPatch, variable: str,
                                  value: str) -> None:
@@ -187,6 +193,23 @@ def test_cache_info_and_clear(cache_dir: Path, capsys: pytest.CaptureFixture[str
     assert "0 entries" in capsys.readouterr().out
 
 
+def test_compiled_libraries_are_listed_and_cleared(cache_dir: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """The C compiler's libraries live in c/ under the same folder (rgsym.emit.compiler)."""
+    libs = cache_dir / cache.LIBRARY_FOLDER
+    libs.mkdir(parents=True)
+    (libs / ("0" * 64 + ".so")).write_bytes(b"\x7fELF" + b"\0" * 2000)
+    (libs / ".build-xyz").mkdir()  # a build folder of a compiler running now: left alone
+    cache.store("test", "3" * 64, [1], "one entry")
+    found = cache.info()
+    assert [e.kind for e in found.entries] == ["test", "c"]
+    assert found.entries[1].size == 2004
+    assert main(["cache", "info"]) == 0
+    assert "compiled C library" in capsys.readouterr().out
+    assert cache.clear() == 2
+    assert entries(cache_dir) == ["c"] and entries(libs) == [".build-xyz"]
+
+
 def test_cache_clear_without_folder(cache_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["cache", "clear"]) == 0
     assert "removed 0 entries" in capsys.readouterr().out
@@ -227,25 +250,59 @@ def test_two_processes_do_not_corrupt_the_cache(cache_dir: Path) -> None:
 
 
 def test_two_cli_runs_on_the_same_spec(cache_dir: Path) -> None:
-    """Two ``rgsym derive`` processes on the same spec, empty cache: same output, one good entry."""
+    """Two ``rgsym derive`` processes on the same spec, empty cache: same output, one good entry.
+
+    Both start together and spend seconds importing, so both miss and both write (the
+    derivation at order 8 takes long enough for the writes to overlap).
+    """
     spec = str(DERIVATIONS / "on_lpa.toml")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    args = [sys.executable, "-m", "rgsym.cli", "derive", spec, "--set", "truncation.order=3", "--json"]
+    args = [sys.executable, "-m", "rgsym.cli", "derive", spec, "--set", "truncation.order=8", "--json"]
     procs = [subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]
     (out1, err1), (out2, err2) = (p.communicate(timeout=300) for p in procs)
     assert procs[0].returncode == procs[1].returncode == 0, err1 + err2
     assert out1 == out2 and not err1 and not err2
     names = entries(cache_dir)
-    assert len(names) == 1 and names[0].endswith(cache.SUFFIX)
-    third = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
-    assert third.stdout == out1
+    assert len(names) == 1 and names[0].endswith(cache.SUFFIX)  # no temporary file left
+    with (cache_dir / names[0]).open("rb") as fh:
+        header, value = pickle.load(fh), pickle.load(fh)
+    assert header["kind"] == "derive"
+    assert isinstance(value, BetaSystem) and value.to_json() + "\n" == out1  # the entry is whole
 
 
-def test_cached_system_emits_the_same_code(cache_dir: Path) -> None:
+@pytest.mark.parametrize(("spec", "overrides"), [
+    ("on_lpa.toml", ["truncation.order=4"]),
+    ("two_scalar_lpa.toml", ["truncation.order=2"]),
+    ("on_lpa.toml", ["theory.d=\"d\"", "theory.N=\"N\"", "truncation.order=3"]),
+])
+def test_cached_and_fresh_give_identical_bytes(cache_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                               spec: str, overrides: list[str]) -> None:
+    """Golden-style determinism: a derivation read back from disk emits exactly the same files."""
     from rgsym.emit import render_files
 
-    spec = load_spec(DERIVATIONS / "on_lpa.toml", ["truncation.order=4"])
-    fresh = pipeline.derive_flow(spec)
-    cached = pickle.loads(pickle.dumps(fresh))
-    assert render_files(fresh, spec, ["c"]) == render_files(cached, spec, ["c"])
+    loaded = load_spec(DERIVATIONS / spec, overrides)
+    derive = pipeline.derive.__wrapped__  # type: ignore[attr-defined]  # bypass the in-process cache
+    monkeypatch.setenv(cache.NO_CACHE_VARIABLE, "1")
+    fresh = derive(loaded)
+    assert entries(cache_dir) == []
+    monkeypatch.delenv(cache.NO_CACHE_VARIABLE)
+    derive(loaded)  # a miss: derives and writes the entry
+    monkeypatch.setattr(pipeline, "derive_flow", lambda spec: pytest.fail("derived instead of read"))
+    hit = derive(loaded)
+    assert hit is not fresh and len(entries(cache_dir)) == 1
+    formats = ["latex", "c", "numpy", "json"]
+    assert render_files(hit, loaded, formats) == render_files(fresh, loaded, formats)
+    assert hit.to_json() == fresh.to_json()
+
+
+def test_cli_output_is_the_same_on_miss_and_hit(cache_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``rgsym derive --json``: uncached, cache miss and cache hit print the same bytes."""
+    args = ["derive", str(DERIVATIONS / "on_lpa.toml"), "--set", "truncation.order=5", "--json"]
+    outputs = []
+    for extra, expected in (["--no-cache"], 0), ([], 1), ([], 1):
+        pipeline.derive.cache_clear()  # type: ignore[attr-defined]  # only the disk may remember
+        assert main([*args, *extra]) == 0
+        outputs.append(capsys.readouterr().out)
+        assert len(entries(cache_dir)) == expected
+    assert outputs[0] == outputs[1] == outputs[2] and outputs[0].startswith("{")

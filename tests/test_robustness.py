@@ -195,7 +195,7 @@ def one_defect(draw: st.DrawFn) -> tuple[Spec, str]:
 def unknown_key(draw: st.DrawFn) -> tuple[Spec, str]:
     """A key (ASCII or unicode, printable or not) that no section allows."""
     spec = base_spec()
-    section = draw(st.sampled_from(sorted(SECTIONS)))
+    section = draw(st.sampled_from(sorted(spec)))  # optional sections ([bare]) have required keys
     key = draw(st.one_of(st.text(min_size=1, max_size=10), unicode_text, symbol_names)
                .filter(lambda k: k not in SECTIONS[section]))
     spec[section][key] = draw(st.one_of(scalars, containers))
@@ -207,7 +207,7 @@ def unknown_key(draw: st.DrawFn) -> tuple[Spec, str]:
 def nested_table(draw: st.DrawFn) -> tuple[Spec, str]:
     """A sub-table, e.g. [truncation.order] or [theory.extra], where a scalar belongs."""
     spec = base_spec()
-    section = draw(st.sampled_from(sorted(SECTIONS)))
+    section = draw(st.sampled_from(sorted(spec)))
     key = draw(st.sampled_from([*SECTIONS[section], "extra"]).filter(lambda k: k != "fields"))
     spec[section][key] = {"inner": draw(st.one_of(scalars, st.dictionaries(st.text(max_size=3), scalars,
                                                                             max_size=2)))}
@@ -322,6 +322,76 @@ def test_binary_file_names_the_file(workdir: Path, capsys: pytest.CaptureFixture
     code = main(["derive", str(path)])
     out, err = capsys.readouterr()
     assert code == 2 and out == "" and str(path) in err and "UTF-8" in err and err.count("\n") == 1
+
+
+# --- commands that write files: a bad spec or option leaves nothing behind ----------------------
+
+#: (command, extra arguments) of every command that writes a file; CASE is the case folder.
+WRITERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("derive", ("--emit", "latex,c,numpy,json", "-o", "CASE/out")),
+    ("exponents", ("--orders", "2:3", "--plot", "CASE/conv.png")),
+    ("exponents", ("--orders", "2:3", "--json")),
+    ("fixed-function", ("--plot", "CASE/u.png")),
+    ("diagrams", ("--n-point", "2", "--format", "png", "-o", "CASE/d.png")),
+)
+
+
+@SETTINGS
+@given(case=st.one_of(one_defect(), unknown_key(), nested_table()), writer=st.sampled_from(WRITERS))
+def test_writers_leave_no_file(workdir: Path, capsys: pytest.CaptureFixture[str], case: tuple[Spec, str],
+                               writer: tuple[str, tuple[str, ...]]) -> None:
+    """Random keys and types, huge orders, symbols, unicode, non-polynomial potentials: exit 2,
+    one line naming the key, and no output file, temporary file or cache entry."""
+    spec, key = case
+    command, extra = writer
+    folder = str(workdir / "case")
+    code, out, err, path = run_spec(workdir, to_toml(spec), command, capsys,
+                                    tuple(a.replace("CASE", folder) for a in extra))
+    assert_one_line_error(code, out, err, path, f"key '{key}'")
+    assert_nothing_written(workdir)
+
+
+@SETTINGS
+@given(text=st.one_of(garbage_text, unicode_text, symbol_names, st.floats().map(str),
+                      st.integers(min_value=MAX_ORDER + 1).map(str), st.integers(max_value=0).map(str),
+                      st.builds(lambda a, b: f"{a}:{b}", st.integers(), st.integers())))
+def test_bad_orders_leave_no_file(workdir: Path, capsys: pytest.CaptureFixture[str], text: str) -> None:
+    """``exponents --orders``: huge, negative, reversed, symbolic or unicode orders."""
+    from hypothesis import assume
+
+    from rgsym.errors import SpecError
+    from rgsym.solve.convergence import parse_orders
+    from rgsym.spec import parse_spec
+
+    try:
+        parse_orders(text, parse_spec(base_spec()))
+    except SpecError:
+        pass
+    else:
+        assume(False)  # a valid range by chance (e.g. Arabic-Indic digits): not this test's business
+    plot = workdir / "case" / "conv.png"
+    code, out, err, path = run_spec(workdir, to_toml(base_spec()), "exponents", capsys,
+                                    (f"--orders={text}", "--plot", str(plot)))  # text may start with -
+    assert code == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err, err
+    assert "key '--orders'" in err
+    assert os.listdir(path.parent) == ["spec.toml"]
+    assert_nothing_written(workdir)
+
+
+@SETTINGS
+@given(d=st.one_of(st.integers(min_value=1, max_value=2), st.floats(min_value=0.5, max_value=2.0)),
+       writer=st.sampled_from(WRITERS[:2]))
+def test_two_dimensions_around_the_minimum_writes_nothing(workdir: Path, capsys: pytest.CaptureFixture[str],
+                                                          d: float, writer: tuple[str, tuple[str, ...]]
+                                                          ) -> None:
+    spec = base_spec()
+    spec["theory"]["d"] = d
+    command, extra = writer
+    folder = str(workdir / "case")
+    code, out, err, path = run_spec(workdir, to_toml(spec), command, capsys,
+                                    tuple(a.replace("CASE", folder) for a in extra))
+    assert_one_line_error(code, out, err, path, "key 'truncation.expand_around'")
+    assert_nothing_written(workdir)
 
 
 # --- numerical failures ----------------------------------------------------------------------

@@ -60,3 +60,27 @@ def test_cli_scan_bad_range_is_one_line(derivations: Path) -> None:
     result = run_cli("scan", str(derivations / "on_lpa.toml"), "--set", "regulator.alpha=1:2")
     assert result.returncode == 2 and "start:stop:count" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_scan_through_the_c_backend_agrees_with_the_default() -> None:
+    """--backend c: the exponential regulator's quadrature compiled into C at each alpha.
+
+    The backends differ by rounding in the betas (1e-14 relative); 1e-9 allows for the
+    eigenvalues' condition numbers.
+    """
+    from rgsym.solve.scan import run_scan
+
+    spec = Path(__file__).resolve().parents[1] / "derivations" / "on_lpa.toml"
+    overrides = ["truncation.order=3", "regulator.kind=exponential"]
+    default = run_scan(spec, overrides, "regulator.alpha", (1.0, 2.0), workers=1)
+    compiled = run_scan(spec, overrides, "regulator.alpha", (1.0, 2.0), workers=1, backend="c")
+    for a, b in zip(default.points, compiled.points, strict=True):
+        assert a.nu is not None and b.nu is not None and a.omega is not None and b.omega is not None
+        assert abs(a.nu - b.nu) < 1e-9 and abs(a.omega - b.omega) < 1e-9
+
+
+def test_cli_scan_accepts_a_backend(derivations: Path) -> None:
+    result = run_cli("scan", str(derivations / "on_lpa.toml"), "--set", "truncation.order=2",
+                     "--set", "regulator.alpha=0.9,1.1", "--backend", "numpy", "--json", "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    assert all(p["nu"] is not None for p in json.loads(result.stdout)["points"])

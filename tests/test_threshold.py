@@ -78,7 +78,7 @@ def test_custom_shape_equals_builtin() -> None:
     assert str(derive(custom).betas[0]) == str(derive(builtin).betas[0])
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", [*KINDS, "sharp"])
 def test_one_loop_coefficient_is_universal(kind: str) -> None:
     """d = 4, N = 1: beta_lambda = 3 lambda^2 / (16 pi^2) for V = lambda phi^4 / 4! and any regulator.
 
@@ -124,3 +124,23 @@ def test_json_round_trip_with_quadrature_thresholds() -> None:
     assert again.thresholds == system.thresholds
     difference = (again.stability_matrix - system.stability_matrix).applyfunc(sp.simplify)
     assert difference == sp.zeros(*difference.shape)
+
+
+def test_sharp_cutoff_thresholds() -> None:
+    """The sharp cutoff (Wegner-Houghton limit): T_1 = -2 v_d ln(1 + w) up to a constant, and
+    T_c = 2 v_d / ((c - 1) (1 + w)^(c-1)) (Morris, hep-ph/9308265; Litim, hep-th/0203006, which
+    quotes the sharp-cutoff LPA for comparison).  Several masses in one loop are refused."""
+    from rgsym.errors import UnsupportedError
+    from rgsym.integrate import threshold_integral
+    from rgsym.regulators import SHARP
+    from rgsym.symbols import angular_factor
+
+    w, v = sp.Symbol("w"), sp.Symbol("v")
+    d = sp.Integer(3)
+    v_d = angular_factor(d)
+    assert sp.simplify(threshold_integral(SHARP, (1,), (w,), d, sp.Integer(0)) + 2 * v_d * sp.log(1 + w)) == 0
+    for c in (2, 3, 6):
+        expected = 2 * v_d / ((c - 1) * (1 + w) ** (c - 1))
+        assert sp.simplify(threshold_integral(SHARP, (c,), (w,), d, sp.Integer(0)) - expected) == 0
+    with pytest.raises(UnsupportedError, match="regulator.kind"):
+        threshold_integral(SHARP, (1, 1), (w, v), d, sp.Integer(0))

@@ -130,6 +130,11 @@ def expand_ring(legs: Sequence[str], grassmann: Sequence[str] = (), even_vertice
         The ring words with exact coefficients, sorted by the number of vertices,
         then by the word.
 
+    References
+    ----------
+    Wetterich, Phys. Lett. B301 (1993) 90, arXiv:1710.05815; Pawlowski, Ann. Phys. 322 (2007)
+    2831, hep-th/0512261, sec. 3.
+
     Examples
     --------
     >>> for word, coefficient in expand_ring(["phi", "phi"]).words:

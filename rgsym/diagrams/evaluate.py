@@ -152,6 +152,11 @@ def evaluate_flow(diagrams: FlowDiagrams, vertices: BackgroundVertices, regulato
     -------
     sympy.Expr
         In the symbols of the background and of u_a (or the values put in).
+
+    References
+    ----------
+    Berges, Tetradis, Wetterich, Phys. Rept. 363 (2002) 223, hep-ph/0005122, sec. 2.3 (threshold
+    functions of the one-loop rings); Pawlowski, Ann. Phys. 322 (2007) 2831, hep-th/0512261, sec. 3.
     """
     masses = vertices.masses()
     d = vertices.action.d

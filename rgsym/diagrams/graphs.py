@@ -149,6 +149,12 @@ class FlowDiagrams:
     def __iter__(self) -> Iterator[DiagramTerm]:
         return iter(self.terms)
 
+    def _repr_svg_(self) -> str:
+        """The diagrams as a picture in Jupyter (:func:`rgsym.diagrams.render.render_svg`)."""
+        from rgsym.diagrams.render import render_svg
+
+        return render_svg(self)
+
     def __len__(self) -> int:
         return len(self.terms)
 
@@ -179,6 +185,16 @@ def derive_flow_diagrams(legs: int | Sequence[str], even_vertices: bool = False,
     ------
     DiagramOptionError
         If n is below 1 or, for ``merge="graph"``, above :data:`MAX_N_POINT`.
+
+    Returns
+    -------
+    FlowDiagrams
+        The classes with exact prefactors (-1)^k / S and multiplicities.
+
+    References
+    ----------
+    Wetterich, Phys. Lett. B301 (1993) 90, arXiv:1710.05815; Pawlowski, Ann. Phys. 322 (2007)
+    2831, hep-th/0512261, sec. 3 (the flows of n-point functions).
 
     Examples
     --------

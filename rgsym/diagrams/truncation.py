@@ -57,6 +57,11 @@ def derive_vertex_expansion(spec: TheorySpec) -> BetaSystem:
     -------
     BetaSystem
         Couplings lambda_a (2|a| <= order), ordered by truncation order.
+
+    References
+    ----------
+    Pawlowski, Ann. Phys. 322 (2007) 2831, hep-th/0512261, sec. 3 (vertex expansion); Berges, Tetradis,
+    Wetterich, Phys. Rept. 363 (2002) 223, hep-ph/0005122, sec. 5.
     """
     action = build_action(polynomial_twin(spec))
     vertices = take_background_vertices(action, {b.name: sp.Integer(0) for b in action.blocks},

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 
 from rgsym.betasystem import BetaSystem
 from rgsym.emit.output import OutputError, write_files
-from rgsym.errors import UnsupportedError
 from rgsym.spec import TheorySpec
 
 #: The formats ``rgsym derive --emit`` accepts, and the files each one writes.
@@ -56,7 +55,8 @@ def render_files(system: BetaSystem, spec: TheorySpec, formats: Sequence[str]) -
     Raises
     ------
     UnsupportedError
-        For C or NumPy code of a system whose threshold integrals need quadrature.
+        For C or NumPy code of a system whose quadrature thresholds have a symbolic d or eta
+        (their nodes are computed once, for numbers).
     """
     from rgsym.emit.c import render_c
     from rgsym.emit.json_form import render_json
@@ -66,7 +66,6 @@ def render_files(system: BetaSystem, spec: TheorySpec, formats: Sequence[str]) -
 
     files: dict[str, str] = {}
     if "c" in formats or "numpy" in formats:
-        check_closed_form(system)
         kernels = build_kernels(system)
         if "c" in formats:
             files.update(render_c(system, kernels))
@@ -77,20 +76,3 @@ def render_files(system: BetaSystem, spec: TheorySpec, formats: Sequence[str]) -
     if "json" in formats:
         files.update(render_json(system))
     return files
-
-
-def check_closed_form(system: BetaSystem) -> None:
-    """Raise unless every threshold integral of ``system`` is in closed form (code needs that).
-
-    Raises
-    ------
-    UnsupportedError
-        Naming the regulator key of the spec.
-    """
-    if system.thresholds:
-        raise UnsupportedError(
-            system.spec_source, "regulator.kind",
-            "generated C and NumPy code needs threshold integrals in closed form (the Litim regulator); "
-            "this regulator's need quadrature, which the code generator does not emit yet "
-            "(--emit latex,json work)",
-        )

@@ -26,11 +26,11 @@ import numpy as np
 import sympy as sp
 
 from rgsym.betasystem import BetaSystem
-from rgsym.emit import check_closed_form
 from rgsym.emit.c import render_c
 from rgsym.emit.compiler import build_library
 from rgsym.emit.kernels import build_kernels
 from rgsym.emit.numpy_module import load_module, render_numpy
+from rgsym.errors import UnsupportedError
 
 #: Backends built from generated code (the default, symengine's LLVM, lives in rgsym.solve.numeric).
 CODE_BACKENDS = ("c", "numpy", "sympy")
@@ -46,11 +46,15 @@ def compile_functions(system: BetaSystem, values: Mapping[sp.Symbol, float], bac
     ValueError
         For an unknown backend.
     UnsupportedError
-        If a threshold integral needs quadrature (generated code has closed forms only).
+        For quadrature thresholds with a symbolic d or eta, or through the sympy backend
+        (sympy's printers know no threshold integral).
     """
     if backend not in CODE_BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; allowed: {', '.join(CODE_BACKENDS)}")
-    check_closed_form(system)
+    if backend == "sympy" and system.thresholds:
+        raise UnsupportedError(system.spec_source, "regulator.kind",
+                               "the sympy backend evaluates closed-form thresholds only; "
+                               "use --backend c or numpy for this regulator")
     params = parameter_values(system, values)
     if backend == "c":
         library = CLibrary.load(system)

@@ -82,4 +82,6 @@ def _print_part(kernel: Kernel, index: int, chunk: Sequence[tuple[sp.Symbol, sp.
                           for x, e in chunk),
         stores=print_stores(output, len(kernel.couplings), printer),
         reads_work=any(s.name in printer.work for s in (*used, *defined) if isinstance(s, sp.Symbol)),
+        thresholds=tuple(Input(printer.expression(s), i) for i, s in enumerate(kernel.thresholds)
+                         if s in used),
     )

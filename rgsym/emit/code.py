@@ -10,13 +10,15 @@ result.
 from __future__ import annotations
 
 import keyword
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+
+import sympy as sp
 
 from rgsym.betasystem import BetaSystem
-from rgsym.emit.kernels import Kernel, Kernels, Output
+from rgsym.emit.kernels import Kernel, Kernels, Output, Thresholds, _prefix
 from rgsym.emit.printers import CodePrinting
 from rgsym.emit.templating import render
-from rgsym.emit.views import Assignment, CodeView, Header, Input, KernelView, Store
+from rgsym.emit.views import Assignment, CodeView, Header, Input, KernelView, QuadratureView, Store
 
 KernelPrinter = Callable[[Kernel, CodePrinting], KernelView]
 
@@ -34,9 +36,61 @@ def code_view(system: BetaSystem, kernels: Kernels, printer: CodePrinting,
     print_one = print_one or print_kernel
     rhs = print_one(kernels.rhs, printer)
     jacobian = print_one(kernels.jacobian, printer)
+    quadrature = None
+    if kernels.thresholds is not None:
+        quadrature = quadrature_view(kernels.thresholds, kernels.rhs, printer)
     return CodeView(Header.of(system), system.name, names, params, rhs, jacobian,
                     tuple(sorted(getattr(printer, "helpers", ()))),
-                    kernels.rhs.operation_count() + kernels.jacobian.operation_count())
+                    kernels.rhs.operation_count() + kernels.jacobian.operation_count(), quadrature)
+
+
+def quadrature_view(thresholds: Thresholds, kernel: Kernel, printer: CodePrinting) -> QuadratureView:
+    """The masses, the propagators at a node and each T_c as a product of them, printed.
+
+    The nodes and weights are the :class:`~rgsym.threshold.Quadrature`'s, written with 17
+    significant digits: each literal reads back as exactly the same double.
+    """
+    taken = [s.name for s in (*kernel.couplings, *kernel.parameters, *thresholds.symbols)]
+    mass_prefix, inverse_prefix = _prefix("mass", taken), _prefix("a", taken)
+    masses = [sp.Symbol(f"{mass_prefix}{k}") for k in range(len(thresholds.masses))]
+    inverses = [sp.Symbol(f"{inverse_prefix}{k}") for k in range(len(thresholds.masses))]
+    used = {s for m in thresholds.masses for s in m.free_symbols}
+    # a_k^c by one multiplication each, from the last power: pow(a, c) costs more than the rest
+    powers = {(k, 1): a for k, a in enumerate(inverses)}
+    steps = []
+    for k, a in enumerate(inverses):
+        for c in range(2, max(counts[k] for counts in thresholds.counts) + 1):
+            powers[k, c] = sp.Symbol(f"{a.name}_{c}")
+            steps.append(Assignment(printer.expression(powers[k, c]),
+                                    printer.expression(sp.Mul(powers[k, c - 1], a, evaluate=False))))
+    products = [sp.Mul(*[powers[k, c] for k, c in enumerate(counts) if c]) for counts in thresholds.counts]
+    stores = tuple(Store(i, 0, 0, printer.expression(e)) for i, e in enumerate(products))
+    nodes, weights = zip(*thresholds.terms(), strict=True)
+    return QuadratureView(
+        couplings=tuple(Input(printer.expression(s), i) for i, s in enumerate(kernel.couplings) if s in used),
+        parameters=tuple(Input(printer.expression(s), i) for i, s in enumerate(kernel.parameters)
+                         if s in used),
+        masses=tuple(Assignment(printer.expression(x), printer.expression(m))
+                     for x, m in zip(masses, thresholds.masses, strict=True)),
+        propagators=tuple((printer.expression(a), printer.expression(m))
+                          for a, m in zip(inverses, masses, strict=True)),
+        powers=tuple(steps),
+        thresholds=stores,
+        names=tuple(s.name for s in thresholds.symbols),
+        nodes=exact_decimals(nodes),
+        weights=exact_decimals(weights),
+    )
+
+
+def exact_decimals(values: Sequence[float]) -> tuple[str, ...]:
+    """Doubles as ``%.17g`` text, which reads back as the same double in C and Python.
+
+    Examples
+    --------
+    >>> exact_decimals([0.1, 3.0])
+    ('0.10000000000000001', '3')
+    """
+    return tuple(format(v, ".17g") for v in values)
 
 
 def print_kernel(kernel: Kernel, printer: CodePrinting) -> KernelView:
@@ -52,6 +106,7 @@ def print_kernel(kernel: Kernel, printer: CodePrinting) -> KernelView:
         stores=stores,
         size=output.size,
         dense=len(stores) == output.size,
+        thresholds=tuple(Input(printer.expression(s), i) for i, s in kernel.used_thresholds()),
     )
 
 
@@ -67,7 +122,8 @@ class InvalidNameError(ValueError):
 
 
 #: Names the generated functions use themselves (arguments, loop variables).
-RESERVED = frozenset({"g", "p", "out", "k", "count", "point", "result", "params", "numpy", "math"})
+RESERVED = frozenset({"g", "p", "out", "k", "count", "point", "result", "params", "numpy", "math",
+                      "T", "w", "n", "i", "weight", "pole"})
 
 
 def check_identifier(name: str) -> None:

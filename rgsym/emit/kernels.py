@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
 import symengine as se
 import sympy as sp
 from sympy.core.add import _addsort
 
-from rgsym.betasystem import BetaSystem
+from rgsym.betasystem import BetaSystem, threshold_symbol
+from rgsym.errors import UnsupportedError
+from rgsym.threshold import Quadrature, ThresholdIntegral, quadrature
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,9 @@ class Kernel:
         ``(symbol, expression)`` pairs in evaluation order.
     outputs
         The output arrays (the Jacobian is flattened row-major).
+    thresholds
+        Threshold integrals computed by quadrature before the program runs
+        (:class:`Thresholds`), read from ``T[i]`` in this order.
     """
 
     name: str
@@ -59,6 +65,7 @@ class Kernel:
     parameters: tuple[sp.Symbol, ...]
     temporaries: tuple[tuple[sp.Symbol, sp.Expr], ...]
     outputs: tuple[Output, ...]
+    thresholds: tuple[sp.Symbol, ...] = ()
 
     @cached_property
     def used_symbols(self) -> frozenset[sp.Symbol]:
@@ -73,6 +80,10 @@ class Kernel:
     def used_parameters(self) -> tuple[tuple[int, sp.Symbol], ...]:
         """(index into p, symbol) of the parameters the program reads."""
         return tuple((i, s) for i, s in enumerate(self.parameters) if s in self.used_symbols)
+
+    def used_thresholds(self) -> tuple[tuple[int, sp.Symbol], ...]:
+        """(index into T, symbol) of the threshold integrals the program reads."""
+        return tuple((i, s) for i, s in enumerate(self.thresholds) if s in self.used_symbols)
 
     def operations(self) -> dict[str, int]:
         """Operations in the program as the code printers write it, by kind.
@@ -101,11 +112,45 @@ class Kernel:
 
 
 @dataclass(frozen=True)
+class Thresholds:
+    """Threshold integrals without a closed form, as generated code computes them.
+
+    T_c(w) = sum_n weight_n prod_i (y_n + r(y_n) + w_i)^(-c_i) on the nodes of a
+    :class:`~rgsym.threshold.Quadrature`; the masses w_i are expressions in the
+    couplings and parameters.
+
+    Attributes
+    ----------
+    masses
+        w_i, one per propagating mode.
+    symbols, counts
+        The placeholders T_c the kernels read, with their propagator counts c, in the
+        order of the array ``T``: the betas' integrals and those of their derivatives,
+        d T_c / d w_i = -c_i T_{c + e_i}.
+    quadrature
+        The nodes and weights.
+    """
+
+    masses: tuple[sp.Expr, ...]
+    symbols: tuple[sp.Symbol, ...]
+    counts: tuple[tuple[int, ...], ...]
+    quadrature: Quadrature = field(repr=False)
+
+    def terms(self) -> tuple[tuple[float, float], ...]:
+        """(y_n + r(y_n), weight_n) of the nodes that contribute (weight non-zero, finite)."""
+        q = self.quadrature
+        offset = q.y + q.r
+        return tuple((float(a), float(b)) for a, b in zip(offset, q.weight, strict=True)
+                     if b != 0 and np.isfinite(a) and np.isfinite(b))
+
+
+@dataclass(frozen=True)
 class Kernels:
-    """The right-hand side and the Jacobian of one BetaSystem."""
+    """The right-hand side and the Jacobian of one BetaSystem (and its quadrature thresholds)."""
 
     rhs: Kernel
     jacobian: Kernel
+    thresholds: Thresholds | None = None
 
     def __iter__(self) -> Iterator[Kernel]:
         return iter((self.rhs, self.jacobian))
@@ -128,12 +173,74 @@ def build_kernels(system: BetaSystem) -> Kernels:
     """
     g = tuple(se.Symbol(c.name) for c in system.couplings)
     p = tuple(se.Symbol(s.name) for s in system.parameters)
-    taken = [str(s) for s in (*g, *p)]
+    thresholds = collect_thresholds(system)
+    t = tuple(se.Symbol(str(s)) for s in thresholds.symbols) if thresholds else ()
+    taken = [str(s) for s in (*g, *p, *t)]
     replacements, reduced = _eliminate_common_subexpressions(system.fast_betas, _prefix("t", taken))
     rhs = _Program(list(replacements), {"out": (len(g), dict(enumerate(reduced)))})
-    jacobian = differentiate(replacements, reduced, g, _prefix("dt", taken))
+    chain = threshold_tangents(thresholds, g) if thresholds else {}
+    jacobian = differentiate(replacements, reduced, g, _prefix("dt", taken), chain)
     convert = _Converter()
-    return Kernels(_finish("rhs", rhs, g, p, convert), _finish("jacobian", jacobian, g, p, convert))
+    return Kernels(_finish("rhs", rhs, g, p, convert, t), _finish("jacobian", jacobian, g, p, convert, t),
+                   thresholds)
+
+
+def collect_thresholds(system: BetaSystem) -> Thresholds | None:
+    """The quadrature thresholds of ``system`` with their nodes (None when all are in closed form).
+
+    Raises
+    ------
+    UnsupportedError
+        If d or eta of an integral is not a number (the nodes depend on them), or the
+        integrals do not share their shape and masses.
+    """
+    if not system.thresholds:
+        return None
+    integrals: dict[tuple[int, ...], ThresholdIntegral] = {t.counts: t for _, t in system.thresholds}
+    first = next(iter(integrals.values()))
+    shape, d, eta = first.args[:3]
+    if any(t.args[:3] != (shape, d, eta) or t.masses != first.masses for t in integrals.values()):
+        raise UnsupportedError(system.spec_source, "regulator.kind",
+                               "generated code needs the threshold integrals to share regulator and masses")
+    if not (sp.sympify(d).is_number and sp.sympify(eta).is_number):
+        raise UnsupportedError(system.spec_source, "theory.d",
+                               "generated code computes threshold integrals by quadrature, whose nodes need "
+                               f"numbers for d and eta (d = {d}, eta = {eta}); use --set theory.d=...")
+    in_betas = {str(s) for b in system.fast_betas for s in b.free_symbols}
+    for name, t in system.thresholds:  # the derivatives' integrals, d T_c / d w_i = -c_i T_{c + e_i}
+        for i, c in enumerate(t.counts if name in in_betas else ()):
+            if c:
+                up = t.fdiff(5 + i) / (-c)
+                integrals.setdefault(up.counts, up)
+    counts = tuple(sorted(integrals, key=lambda c: (sum(c), c)))
+    masses = tuple(_plain(m) for m in first.masses)
+    return Thresholds(masses, tuple(sp.Symbol(str(threshold_symbol(c))) for c in counts), counts,
+                      quadrature(shape, float(d), float(eta)))
+
+
+def _plain(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with plain symbols (no assumptions), as the kernels name their inputs."""
+    expr = sp.sympify(expr)
+    return expr.xreplace({s: sp.Symbol(s.name) for s in expr.free_symbols})
+
+
+def threshold_tangents(thresholds: Thresholds, g: Sequence[se.Basic]) -> Tangents:
+    """d T_c / d g_j = sum_i (-c_i) T_{c + e_i} d w_i / d g_j, for each T_c whose T_{c + e_i} are at hand."""
+    masses = [se.sympify(m) for m in thresholds.masses]
+    index = {c: se.Symbol(str(s)) for c, s in zip(thresholds.counts, thresholds.symbols, strict=True)}
+    tangents: Tangents = {}
+    for c, symbol in index.items():
+        ups = [tuple(n + (k == i) for k, n in enumerate(c)) for i in range(len(c))]
+        if any(n and up not in index for n, up in zip(c, ups, strict=True)):
+            continue  # the highest integrals: needed as values only
+        parts: dict[int, list[se.Basic]] = {}
+        for i, (n, up) in enumerate(zip(c, ups, strict=True)):
+            for j, s in enumerate(g) if n else ():
+                dw = se.diff(masses[i], s)
+                if dw != 0:
+                    parts.setdefault(j, []).append(-n * index[up] * dw)
+        tangents[symbol] = {j: se.Add(*ts) for j, ts in sorted(parts.items())}
+    return tangents
 
 
 def _eliminate_common_subexpressions(exprs: Sequence[se.Basic], prefix: str
@@ -180,13 +287,14 @@ Tangents = dict[se.Basic, dict[int, se.Basic]]
 
 
 def differentiate(replacements: Sequence[tuple[se.Basic, se.Basic]], reduced: Sequence[se.Basic],
-                  g: Sequence[se.Basic], prefix: str = "dt") -> _Program:
+                  g: Sequence[se.Basic], prefix: str = "dt", inputs: Tangents | None = None) -> _Program:
     """The program for J_ij = d beta_i / d g_j (row-major), by forward-mode differentiation.
 
     Each temporary x = f(a, b, ...) of the betas' program is followed by its
     tangents dx/dg_j = sum_a (df/da)(da/dg_j); the partials df/da and the tangents
     become temporaries of their own, and an expression already held by a
-    temporary is not computed again.
+    temporary is not computed again.  ``inputs`` gives the tangents of further
+    inputs (the quadrature thresholds) as expressions.
     """
     program = _Program([], {})
     counter = itertools.count()
@@ -201,6 +309,8 @@ def differentiate(replacements: Sequence[tuple[se.Basic, se.Basic]], reduced: Se
             program.temporaries.append((named[e], e))
         return named[e]
 
+    for s, parts in (inputs or {}).items():
+        tangents[s] = {j: bind(e) for j, e in parts.items()}
     for x, f in replacements:
         program.temporaries.append((x, f))
         named.setdefault(f, x)
@@ -263,14 +373,15 @@ class _Converter:
 
 
 def _finish(name: str, program: _Program, g: Sequence[se.Basic], p: Sequence[se.Basic],
-            convert: Callable[[se.Basic], sp.Expr]) -> Kernel:
+            convert: Callable[[se.Basic], sp.Expr], t: Sequence[se.Basic] = ()) -> Kernel:
     """Drop dead temporaries and convert to sympy."""
     temporaries = tuple((convert(x), convert(f)) for x, f in _live(program))
     outputs = tuple(
         Output(key, size, tuple((i, convert(e)) for i, e in sorted(entries.items()) if e != 0))
         for key, (size, entries) in program.outputs.items()
     )
-    return Kernel(name, tuple(map(convert, g)), tuple(map(convert, p)), temporaries, outputs)
+    return Kernel(name, tuple(map(convert, g)), tuple(map(convert, p)), temporaries, outputs,
+                  tuple(map(convert, t)))
 
 
 def _live(program: _Program) -> list[tuple[se.Basic, se.Basic]]:

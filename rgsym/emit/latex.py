@@ -216,24 +216,41 @@ def spec_summary(system: BetaSystem, spec: TheorySpec, show: Callable[[sp.Expr],
               else r"$\tilde\rho = 0$")
     potential = (f"polynomial of order {trunc.order} in $u'$, expanded around {around}"
                  if trunc.potential == "polynomial" else "full potential")
-    regulator = regulator_of(spec.regulator)
     return (
         Definition("Theory", f"{_symmetry(theory.symmetry)} symmetric scalars: {fields}; "
                              f"$d = {show(theory.d)}$."),
         Definition("Truncation", f"{trunc.scheme.upper()}, {potential}; "
                                  rf"$\eta = {show(sp.sympify(system.eta))}$."),
-        Definition("Regulator", rf"{_text(spec.regulator.kind)}, $R_k = Z_k k^2 r(q^2/k^2)$ with "
-                                rf"$r(y) = {show(regulator.shape())}$ ({_text(regulator.reference)})."),
+        _regulator_definition(spec, show),
         Definition("Flow", FLOW_EQUATIONS.get(spec.flow.equation, _text(spec.flow.equation))
                    + r", $t = \ln k$; $\tilde\rho = Z_k k^{2-d} \phi^2/2$ and $u = U_k / k^d$"
                    + " are dimensionless."),
     )
 
 
+def _regulator_definition(spec: TheorySpec, show: Callable[[sp.Expr], str]) -> Definition:
+    """The Wetterich regulator R_k, or the Polchinski UV cutoff K."""
+    if spec.flow.equation == "polchinski":
+        from rgsym.polchinski.cutoffs import CUTOFFS
+
+        cutoff = CUTOFFS[spec.flow.cutoff or "litim"]
+        return Definition("Cutoff", rf"{_text(cutoff.name)}, $\Delta = K(p^2/\Lambda^2)/p^2$ with "
+                                    rf"$K(y) = {show(cutoff.shape())}$ ({_text(cutoff.reference)}).")
+    regulator = regulator_of(spec.regulator)
+    return Definition("Regulator", rf"{_text(spec.regulator.kind)}, $R_k = Z_k k^2 r(q^2/k^2)$ with "
+                                   rf"$r(y) = {show(regulator.shape())}$ ({_text(regulator.reference)}).")
+
+
 #: How each ``flow.equation`` is stated.
 FLOW_EQUATIONS = {
     "wetterich": r"Wetterich equation, $\partial_t \Gamma_k = \frac{1}{2} \mathrm{Tr}"
                  r"\left[(\Gamma_k^{(2)} + R_k)^{-1} \partial_t R_k\right]$",
+    "polchinski": r"Polchinski equation, $\partial_t S_{\mathrm{int}} = \frac{1}{2} "
+                  r"\frac{\delta S_{\mathrm{int}}}{\delta \phi} \cdot \partial_t \Delta \cdot "
+                  r"\frac{\delta S_{\mathrm{int}}}{\delta \phi} - \frac{1}{2} "
+                  r"\mathrm{Tr}\left[\partial_t \Delta\,"
+                  r"\frac{\delta^2 S_{\mathrm{int}}}{\delta \phi \delta \phi}\right]$ "
+                  r"(here $k \equiv \Lambda$)",
 }
 
 
@@ -262,6 +279,8 @@ def threshold_definitions(system: BetaSystem, spec: TheorySpec, printer: RGLatex
     one (the betas contain it already, written out), or the note that the
     ``T^{(c)}`` in the betas are evaluated by quadrature.
     """
+    if spec.flow.equation == "polchinski":
+        return ()  # no propagators: the momentum integrals are numbers inside the betas
     d, eta = spec.theory.d, sp.sympify(system.eta)
     definition = (r"T_{c}(w) = v_d \int_0^\infty dy\, y^{d/2-1} \left[(2-\eta) r(y) - 2 y r'(y)\right]"
                   r" \prod_i \left(y + r(y) + w_i\right)^{-c_i}")

@@ -74,6 +74,7 @@ class PartView:
     temporaries: tuple[Assignment, ...]
     stores: tuple[Store, ...]
     reads_work: bool
+    thresholds: tuple[Input, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ class KernelView:
         are empty but for ``name``, ``size`` and ``dense``), else empty.
     work_size
         Slots of the work array through which the parts pass temporaries.
+    thresholds
+        The quadrature thresholds the program reads from ``T``.
     """
 
     name: str
@@ -110,6 +113,41 @@ class KernelView:
     dense: bool
     parts: tuple[PartView, ...] = ()
     work_size: int = 0
+    thresholds: tuple[Input, ...] = ()
+
+
+@dataclass(frozen=True)
+class QuadratureView:
+    """Threshold integrals by quadrature: T[i] = sum_n weight_n prod_k a_k^(c_k), a_k = 1/(node_n + w_k).
+
+    Attributes
+    ----------
+    couplings, parameters
+        The inputs the masses read.
+    masses
+        ``mass<k> = w_k`` for each propagating mode k.
+    propagators
+        ``(a_k, mass_k)`` names: a_k = 1 / (node_n + mass_k) at each node.
+    powers
+        ``a_k_c = a_k_(c-1) * a_k``: the powers of the propagators the thresholds need.
+    thresholds
+        ``T[index] += weight_n * code`` with the placeholder's name in ``code`` order: ``Store``
+        with ``row`` unused.
+    names
+        The placeholder names, in the order of ``T``.
+    nodes, weights
+        y_n + r(y_n) and the weights, as exact decimal text (``%.17g`` reads back to the same double).
+    """
+
+    couplings: tuple[Input, ...]
+    parameters: tuple[Input, ...]
+    masses: tuple[Assignment, ...]
+    propagators: tuple[tuple[str, str], ...]
+    powers: tuple[Assignment, ...]
+    thresholds: tuple[Store, ...]
+    names: tuple[str, ...]
+    nodes: tuple[str, ...]
+    weights: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -124,6 +162,7 @@ class CodeView:
     jacobian: KernelView
     helpers: tuple[str, ...]
     operations: int
+    quadrature: QuadratureView | None = None
 
     @property
     def size(self) -> int:

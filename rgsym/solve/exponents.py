@@ -3,7 +3,8 @@
 theta = -eig(B), B_ij = d beta_i / d g_j at the fixed point, sorted by descending
 real part; nu = 1 / theta_1 for the largest positive theta, and omega = -theta
 for the irrelevant theta closest to zero (REFERENCES.md conventions;
-Litim, hep-th/0203006, sec. 4).
+Litim, hep-th/0203006, sec. 4).  eta is the system's anomalous dimension at the
+fixed point (LPA'; zero in the LPA).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
 from rgsym.solve.fixed_points import FixedPoint, latex_number, latex_table
 from rgsym.solve.numeric import NumericSystem
@@ -73,7 +75,17 @@ def compute_exponents(numeric: NumericSystem, fp: FixedPoint) -> Exponents:
     negative = [t.real for t in theta if t.real < 0]
     nu = 1.0 / max(positive) if positive else None
     omega = -max(negative) if negative else None
-    return Exponents(fp, tuple(theta), nu, omega, 0.0)
+    return Exponents(fp, tuple(theta), nu, omega, anomalous_dimension_at(numeric, fp))
+
+
+def anomalous_dimension_at(numeric: NumericSystem, fp: FixedPoint) -> float:
+    """eta at a fixed point: the system's eta(g) (LPA'), 0 in the LPA."""
+    eta = sp.sympify(numeric.system.eta).subs(dict(numeric.values))
+    if eta.is_zero:
+        return 0.0
+    couplings = numeric.system.symbols
+    value = eta.xreplace(dict(zip(couplings, map(sp.Float, fp.values), strict=True)))
+    return float(value)
 
 
 def select_critical(points: list[tuple[FixedPoint, Exponents]]) -> tuple[FixedPoint, Exponents] | None:

@@ -36,7 +36,23 @@ SAME_POINT = 1e-5
 
 @dataclass(frozen=True)
 class FixedPoint:
-    """A zero of the beta functions."""
+    """A zero of the beta functions.
+
+    Attributes
+    ----------
+    names, values
+        The couplings (dimensionless, unscaled) in the order of the ``BetaSystem``.
+    residual
+        max_i |beta_i| relative to the size of its linear terms (see :meth:`Truncated.residual`).
+    order
+        The truncation order it was found at.
+    minimum_flags
+        Which couplings are the position of the running minimum (kappa).
+
+    References
+    ----------
+    Litim, Nucl. Phys. B631 (2002) 128, hep-th/0203006, sec. 4.
+    """
 
     names: tuple[str, ...]
     values: tuple[float, ...]
@@ -95,7 +111,18 @@ def latex_number(x: complex) -> str:
 
 
 def latex_table(rows: Sequence[str]) -> str:
-    """Rows ``left & right`` as a two-column LaTeX array between ``$$``."""
+    """Rows ``left & right`` as a two-column LaTeX array between ``$$``.
+
+    Parameters
+    ----------
+    rows
+        LaTeX rows, each ``left & right``.
+
+    Returns
+    -------
+    str
+        Display math for Jupyter's ``_repr_latex_``.
+    """
     body = " \\\\\n".join(rows)
     return f"$$\\begin{{array}}{{lr}}\n{body}\n\\end{{array}}$$"
 
@@ -145,7 +172,23 @@ class Truncated:
 
 
 def order_sizes(numeric: NumericSystem) -> dict[int, int]:
-    """Truncation order m -> number of couplings k(m) of the order-m sub-system."""
+    """Truncation order m -> number of couplings k(m) of the order-m sub-system.
+
+    Parameters
+    ----------
+    numeric
+        A compiled system whose couplings are sorted by truncation order.
+
+    Returns
+    -------
+    dict
+        Order m -> k(m); the order-m system is the first k(m) betas with the rest set to zero.
+
+    Raises
+    ------
+    ValueError
+        If the couplings are not sorted by order.
+    """
     orders = [c.order for c in numeric.system.couplings]
     if orders != sorted(orders):
         raise ValueError("couplings must be ordered by truncation order")
@@ -153,7 +196,25 @@ def order_sizes(numeric: NumericSystem) -> dict[int, int]:
 
 
 def solve_from(system: Truncated, start: np.ndarray) -> np.ndarray | None:
-    """Newton-type solve (MINPACK hybrj); None when it fails or is unphysical."""
+    """Newton-type solve (MINPACK hybrj); None when it fails or is unphysical.
+
+    Parameters
+    ----------
+    system
+        The truncated system in scaled couplings.
+    start
+        The starting point.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        A solution whose residual is below :data:`RESIDUAL_TOLERANCE` and which is physical
+        (:meth:`Truncated.is_physical`).
+
+    References
+    ----------
+    More, Garbow, Hillstrom, User Guide for MINPACK-1, ANL-80-74 (1980) (hybrj).
+    """
     with np.errstate(all="ignore"):
         try:
             sol = root(system.rhs, start, jac=system.jacobian, method="hybr",
@@ -167,7 +228,22 @@ def solve_from(system: Truncated, start: np.ndarray) -> np.ndarray | None:
 
 
 def multistart(system: Truncated, starts: int = 0, seed: int = 20021) -> list[np.ndarray]:
-    """Solve from deterministic log-uniform random starts; return distinct solutions."""
+    """Solve from deterministic log-uniform random starts; return distinct solutions.
+
+    Parameters
+    ----------
+    system
+        The truncated system in scaled couplings.
+    starts
+        The number of starts (0: a default that grows with the number of couplings).
+    seed
+        The seed of the generator: the same starts in every run.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        The distinct solutions (closer than :data:`SAME_POINT` counts as the same).
+    """
     n = system.k
     starts = starts or 60 * n
     rng = np.random.default_rng(seed)
@@ -202,6 +278,24 @@ def continue_point(system: Truncated, start: np.ndarray, known: int) -> np.ndarr
     the new couplings multiplied by s and the new betas in full.  At s = 0 the old
     equations are the lower-order system, already solved; s is stepped to 1 with
     step halving when a corrector fails.
+
+    Parameters
+    ----------
+    system
+        The system at this order.
+    start
+        The solution of the order below, padded with zeros.
+    known
+        How many couplings the order below has.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        The solution at this order, or None when the homotopy cannot be followed.
+
+    References
+    ----------
+    Allgower, Georg, Introduction to Numerical Continuation Methods, SIAM (2003), ch. 2 and 10.
     """
 
     def h(z: np.ndarray, s: float) -> np.ndarray:
@@ -255,10 +349,21 @@ def find_fixed_points(numeric: NumericSystem, base: int = 1) -> list[FixedPoint]
     base
         The order where the multi-start search runs.
 
+    Returns
+    -------
+    list of FixedPoint
+        Gaussian points first, then by the size of the coupling vector.
+
     Raises
     ------
     SolveError
         If neither continuation nor a multi-start search at the target order finds one.
+
+    References
+    ----------
+    Litim, Nucl. Phys. B631 (2002) 128, hep-th/0203006, sec. 4 (continuation in the order of the
+    expansion around the minimum); Allgower, Georg, Introduction to Numerical Continuation
+    Methods, SIAM (2003), ch. 2 and 10.
     """
     sizes = order_sizes(numeric)
     target = max(sizes)

@@ -3,16 +3,27 @@
 The betas are compiled with symengine's LLVM backend.  Newton iterations are
 steered by central differences of the compiled betas, which is cheap and good
 enough to converge.  The stability matrix at a fixed point, from which the
-exponents come, is the exact symbolic Jacobian of the BetaSystem, compiled on
-first use (LLVM, opt_level 0, with common subexpressions eliminated): the
-eigenvalues of the non-normal stability matrix are sensitive, and
-finite differences that are good to 1e-7 move omega at order 16 by 2e-3.
+exponents come, is the exact symbolic Jacobian of the BetaSystem: the
+eigenvalues of the non-normal stability matrix are sensitive, and finite
+differences that are good to 1e-7 move omega at order 16 by 2e-3.
+
+The exponents need that matrix at a few points only, so by default it is not
+compiled: numbers are substituted into the exact expressions
+(:class:`Substitution`), which symengine folds with 256-bit floating point (MPFR)
+as it rebuilds them.  At order 20 that takes 0.2 s a point, where compiling the
+matrix with LLVM took 220 s.  The precision costs 1.25x over doubles and buys
+the matrix correctly rounded: its expanded entries cancel, and in doubles the
+compiled matrix was off by 1e-8 of its largest entry at order 16, the
+substituted one by 6e-5 at order 24 (benchmarks/derive_lpa.py).  The
+generated-code backends (``"c"``, ``"numpy"``) bring their own compiled
+Jacobian, for callers that need it at many points.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache, cached_property
 from typing import Any
 
@@ -39,7 +50,7 @@ class NumericSystem:
     masses_function: Any
     scales: np.ndarray
     values: tuple[tuple[sp.Symbol, float], ...] = ()
-    jacobian_function: Any = None  # given by the generated-code backends; else compiled on first use
+    jacobian_function: Any = None  # given by the generated-code backends; else by substitution
     backend: str = "symengine"
 
     def rhs(self, g: np.ndarray) -> np.ndarray:
@@ -50,12 +61,16 @@ class NumericSystem:
         if self.jacobian_function is not None:
             return self.jacobian_function
         values = dict(self.values)
-        subs = {se.Symbol(k.name): se.sympify(v) for k, v in values.items()}
-        flat = [e.subs(subs) for row in self.system.fast_stability for e in row]
-        return _compile(self.system, flat, values, _fast_compile())
+        constants = tuple((se.Symbol(k.name), _double(v)) for k, v in values.items())
+        flat = tuple(e for row in self.system.fast_stability for e in row)
+        syms = tuple(se.Symbol(c.name) for c in self.system.couplings)
+        if not self.system.thresholds:
+            return Substitution(syms, flat, constants)
+        tsyms = tuple(se.Symbol(name) for name, _ in self.system.thresholds)
+        return WithThresholds.build(self.system, Substitution(syms + tsyms, flat, constants), values)
 
     def jacobian(self, g: np.ndarray) -> np.ndarray:
-        """d beta_i / d g_j from the exact symbolic stability matrix (compiled on first use)."""
+        """d beta_i / d g_j from the exact symbolic stability matrix (see the module docstring)."""
         g = np.asarray(g, dtype=float)
         return np.asarray(self._jacobian_function(g), dtype=float).reshape(g.size, g.size)
 
@@ -124,7 +139,7 @@ def compile_system(system: BetaSystem, values: Mapping[sp.Symbol, float] | None 
     betas = [b.subs(subs) for b in system.fast_betas]
     masses = [se.sympify(sp.sympify(m).subs(values)).xreplace(_plain_symbols(m)) for m in system.masses]
     if backend == "symengine":
-        rhs_f, jac_f = _compile(system, betas, values, {}), None
+        rhs_f, jac_f = _compile(system, betas, values, _fast_compile()), None
     else:
         from rgsym.emit.backends import compile_functions
 
@@ -133,6 +148,54 @@ def compile_system(system: BetaSystem, values: Mapping[sp.Symbol, float] | None 
     scales = np.array([float(sp.sympify(s).subs(values)) for s in system.scales]
                       if system.scales else [1.0] * len(syms))
     return NumericSystem(system, rhs_f, mass_f, scales, tuple(values.items()), jac_f, backend)
+
+
+@dataclass(frozen=True)
+class Substitution:
+    """Expressions evaluated by substituting numbers into them: nothing is compiled.
+
+    ``f(x)`` takes one point (len(symbols),) or points (m, len(symbols)) and returns the
+    values of ``expressions`` there, (len(expressions),) or (m, len(expressions)).  symengine
+    rebuilds each expression with the numbers (``constants`` for the parameters), exact
+    copies of the doubles given in :data:`SUBSTITUTION_BITS`-bit floating point, folding them
+    as it goes; at a pole a value is infinite, and one that is not a real number (a complex
+    power) is nan.
+    """
+
+    symbols: tuple[se.Symbol, ...]
+    expressions: tuple[se.Basic, ...]
+    constants: tuple[tuple[se.Symbol, se.Basic], ...] = ()
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        points = np.atleast_2d(x)
+        out = np.array([self._at(point) for point in points], dtype=float).reshape(len(points), -1)
+        return out if x.ndim > 1 else out[0]
+
+    def _at(self, point: np.ndarray) -> list[float]:
+        numbers = dict(self.constants)
+        numbers.update(zip(self.symbols, map(_double, point), strict=True))
+        return [_real(e.xreplace(numbers)) for e in self.expressions]
+
+
+#: Precision of :class:`Substitution`.  The order-24 stability matrix loses 11 of the 16
+#: digits of a double to cancellation; 256 bits leave some 60 to spare, at the cost of 64.
+SUBSTITUTION_BITS = 256
+
+
+def _double(value: Any) -> se.Basic:
+    """The double nearest ``value``, exactly, as a :data:`SUBSTITUTION_BITS`-bit number
+    (a double without MPFR in symengine)."""
+    if not se.have_mpfr:
+        return se.RealDouble(float(value))
+    return se.RealMPFR(str(Decimal(float(value))), SUBSTITUTION_BITS)
+
+
+def _real(value: se.Basic) -> float:
+    try:
+        return float(value)
+    except (RuntimeError, TypeError, ValueError):
+        return float("nan")
 
 
 def _compile(system: BetaSystem, exprs: list[Any], values: dict[sp.Symbol, float],
@@ -184,7 +247,9 @@ def _plain_symbols(expr: Any) -> dict[Any, Any]:
 
 
 def _fast_compile() -> dict[str, int]:
-    """LLVM optimisation level 0: large Jacobians compile 3x faster, evaluate 1.6x slower."""
+    """LLVM optimisation level 0: at order 24 the betas compile 3x faster (most of the rest is
+    symengine's CSE), and evaluate 1.4x slower, which the fixed-point search hardly notices (its
+    time goes to Python: with compiled C it is 1.2x faster; benchmarks/derive_lpa.py)."""
     return {"opt_level": 0} if _backend() == "llvm" else {}
 
 

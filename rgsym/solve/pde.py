@@ -140,6 +140,19 @@ class FixedFunction:
             "rho": list(self.rho), "u": list(self.potential), "u_prime": list(self.derivative),
         }
 
+    def _repr_png_(self) -> bytes | None:
+        """u* and u*' against rho, for Jupyter (None without matplotlib)."""
+        import importlib.util
+        import tempfile
+        from pathlib import Path
+
+        if importlib.util.find_spec("matplotlib") is None:
+            return None
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder, "u.png")
+            plot_fixed_function(self, str(path))
+            return path.read_bytes()
+
 
 def _number(t: complex) -> float | dict[str, float]:
     return float(t.real) if t.imag == 0 else {"re": float(t.real), "im": float(t.imag)}
@@ -163,11 +176,8 @@ def collocation_equation(flow: PotentialFlow) -> CollocationEquation:
         raise UnsupportedError(flow.spec_source, "theory",
                                f"the fixed-point function needs numbers for {names}")
     rho, u = flow.invariant, flow.potential
-    w0, w1, w2 = sp.symbols("w0 w1 w2")
-    # replace the highest derivative first, so that Derivative(u, rho) inside it stays intact
-    g = sp.diff(flow.rhs, rho)
-    for k, symbol in ((3, w2), (2, w1), (1, w0)):
-        g = g.subs(sp.Derivative(u, (rho, k)), symbol)
+    w0, w1, w2 = W_SYMBOLS
+    g = differentiated_flow(flow.rhs, rho, u)
     if g.has(u):
         raise UnsupportedError(flow.spec_source, "truncation.potential",
                                "the differentiated flow still depends on u itself")
@@ -191,6 +201,36 @@ def collocation_equation(flow: PotentialFlow) -> CollocationEquation:
                                sp.lambdify((rho, w0, w1), u_expr, "numpy"))
 
 
+#: w = u' and its first two derivatives, the unknowns of the differentiated flow.
+W_SYMBOLS = sp.symbols("w0 w1 w2")
+
+
+def differentiated_flow(rhs: sp.Expr, rho: sp.Symbol, u: sp.Expr) -> sp.Expr:
+    """d/drho of d_t u = rhs(rho, u', u''), written in W_SYMBOLS (w, w', w'') for w = u'.
+
+    Also used by :mod:`rgsym.solve.flow` for the dimensionful flow of U'.
+
+    Parameters
+    ----------
+    rhs
+        The right-hand side of the PDE (:attr:`rgsym.project.PotentialFlow.rhs`).
+    rho
+        The invariant.
+    u
+        The potential function u(rho) as it appears in ``rhs``.
+
+    Returns
+    -------
+    sympy.Expr
+        G(rho, w, w', w''); u itself has dropped out.
+    """
+    g = sp.diff(rhs, rho)
+    # replace the highest derivative first, so that Derivative(u, rho) inside it stays intact
+    for k, symbol in zip((3, 2, 1), reversed(W_SYMBOLS), strict=True):
+        g = g.subs(sp.Derivative(u, (rho, k)), symbol)
+    return g
+
+
 def chebyshev_grid(n: int, rho_max: float) -> ChebyshevGrid:
     """Chebyshev points rho_j = rho_max (1 - cos(pi j/n))/2 and the differentiation matrix.
 
@@ -200,6 +240,22 @@ def chebyshev_grid(n: int, rho_max: float) -> ChebyshevGrid:
     >>> g = chebyshev_grid(8, 2.0)
     >>> bool(np.allclose(g.d1 @ g.rho**3, 3 * g.rho**2))
     True
+
+    Parameters
+    ----------
+    n
+        The polynomial degree (n + 1 points).
+    rho_max
+        The right end of the interval.
+
+    Returns
+    -------
+    ChebyshevGrid
+
+    References
+    ----------
+    Trefethen, Spectral Methods in MATLAB, SIAM (2000), ch. 6 (the differentiation matrix, mapped
+    from [-1, 1] to [0, rho_max]).
     """
     x = np.cos(np.pi * np.arange(n + 1) / n)
     c = np.where((np.arange(n + 1) == 0) | (np.arange(n + 1) == n), 2.0, 1.0) * (-1.0) ** np.arange(n + 1)
@@ -213,7 +269,22 @@ def chebyshev_grid(n: int, rho_max: float) -> ChebyshevGrid:
 
 def residual_and_jacobian(eq: CollocationEquation, grid: ChebyshevGrid,
                           w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """G at the collocation points and its Jacobian dG_i/dw_j (the stability operator)."""
+    """G at the collocation points and its Jacobian dG_i/dw_j (the stability operator).
+
+    Parameters
+    ----------
+    eq
+        The compiled equation.
+    grid
+        The collocation grid.
+    w
+        u' at the grid points.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        G_i and dG_i/dw_j = dG/dw delta_ij + dG/dw' D_ij + dG/dw'' D2_ij.
+    """
     a, b, c = w, grid.d1 @ w, grid.d2 @ w
     args = (grid.rho, a, b, c)
     g0, g1, g2 = (np.broadcast_to(p(*args), w.shape) for p in eq.partials)
@@ -228,6 +299,23 @@ def solve_collocation(eq: CollocationEquation, grid: ChebyshevGrid, start: np.nd
     ------
     SolveError
         If the residual does not fall below :data:`RESIDUAL_TOLERANCE`.
+
+    Parameters
+    ----------
+    eq, grid
+        The equation and the grid.
+    start
+        u' at the grid points to start from.
+
+    Returns
+    -------
+    numpy.ndarray
+        u*' at the grid points.
+
+    References
+    ----------
+    Boyd, Chebyshev and Fourier Spectral Methods, 2nd ed., Dover (2001), ch. 4 (collocation with
+    Newton's method).
     """
     with np.errstate(all="ignore"):
         sol = root(lambda w: residual_and_jacobian(eq, grid, w), start, jac=True, method="hybr",
@@ -261,6 +349,20 @@ def polynomial_start(spec: TheorySpec) -> tuple[float, Callable[[np.ndarray], np
 
     u*' = sum_n lambda_n (rho - kappa)^(n-1) / (n-1)!, the Taylor polynomial around the
     minimum (Litim hep-th/0203006, sec. 3).
+
+    Parameters
+    ----------
+    spec
+        The full-potential spec; its polynomial twin (same theory, regulator) is solved.
+
+    Returns
+    -------
+    tuple
+        (kappa*, a function rho -> u*'(rho) of the polynomial fixed point).
+
+    References
+    ----------
+    Litim, Nucl. Phys. B631 (2002) 128, hep-th/0203006, sec. 3 (the expansion around the minimum).
     """
     from dataclasses import replace
 
@@ -313,9 +415,25 @@ def fixed_function(spec: TheorySpec, points: int = POINTS,
         If the spec is not a full-potential single-multiplet spec with numeric d > 2.
     SolveError
         If Newton does not converge or the two grids disagree.
+
+    Returns
+    -------
+    FixedFunction
+        u*' on the grid, kappa*, nu, omega, the thetas and the discretisation error estimated
+        from the second grid.
+
+    References
+    ----------
+    Bervillier, Juttner, Litim, Nucl. Phys. B783 (2007) 213, hep-th/0701172 (the LPA fixed-point
+    function and its exponents, to 12 digits); Trefethen, Spectral Methods in MATLAB, SIAM (2000),
+    ch. 6.
     """
     from rgsym.pipeline import derive
 
+    if spec.flow.equation == "polchinski":  # its own outer boundary (rgsym.polchinski.fixed_function)
+        from rgsym.polchinski.fixed_function import polchinski_fixed_function
+
+        return polchinski_fixed_function(spec)
     flow = derive(spec)
     if not isinstance(flow, PotentialFlow):
         raise UnsupportedError(spec.source, "truncation.potential",
@@ -357,7 +475,15 @@ def _zero(poly: np.polynomial.Chebyshev, rho_max: float) -> float:
 
 
 def plot_fixed_function(result: FixedFunction, path: str) -> None:
-    """Plot u*(rho) and u*'(rho) into ``path`` (matplotlib, Agg backend)."""
+    """Plot u*(rho) and u*'(rho) into ``path`` (matplotlib, Agg backend).
+
+    Parameters
+    ----------
+    result
+        A solved fixed-point function.
+    path
+        The PNG file to write (the CLI passes a temporary name and renames it).
+    """
     import matplotlib
 
     matplotlib.use("Agg")

@@ -95,14 +95,14 @@ def split_scan_override(source: str, overrides: Sequence[str]) -> tuple[list[str
     return [item for _, _, item in plain], key, parse_range(source, key, value)
 
 
-def _point(task: tuple[str, list[str], str, float]) -> ScanPoint:
+def _point(task: tuple[str, list[str], str, float, str]) -> ScanPoint:
     from rgsym.pipeline import critical_exponents
     from rgsym.spec import load_spec
 
-    path, overrides, key, value = task
+    path, overrides, key, value, backend = task
     spec = load_spec(path, [*overrides, f"{key}={value!r}"])
     try:
-        _, ex = critical_exponents(spec)
+        _, ex = critical_exponents(spec, backend=backend)
     except RGSymError as exc:
         if isinstance(exc, SpecError):
             raise
@@ -111,9 +111,15 @@ def _point(task: tuple[str, list[str], str, float]) -> ScanPoint:
 
 
 def run_scan(path: str | Path, overrides: Sequence[str], key: str, values: Sequence[float],
-             workers: int | None = None, progress: Callable[[int, int], None] | None = None) -> Scan:
-    """Exponents at every value, in parallel over local processes; then the PMS points."""
-    tasks = [(str(path), list(overrides), key, v) for v in values]
+             workers: int | None = None, progress: Callable[[int, int], None] | None = None,
+             backend: str = "symengine") -> Scan:
+    """Exponents at every value, in parallel over local processes; then the PMS points.
+
+    ``backend`` evaluates the betas (:data:`rgsym.solve.numeric.BACKENDS`); with ``"c"`` each
+    value compiles its own library (a regulator's quadrature nodes are constants in the code),
+    kept in the compiler cache for the next scan.
+    """
+    tasks = [(str(path), list(overrides), key, v, backend) for v in values]
     workers = workers or min(len(tasks), os.cpu_count() or 1)
     points: list[ScanPoint] = []
     if workers <= 1:

@@ -145,15 +145,14 @@ def test_compiler_errors_are_one_line(order4: BetaSystem, monkeypatch: pytest.Mo
         build_library(dict(files, **{"betas.c": files["betas.c"] + "\nthis is not C;\n"}))
 
 
-def test_quadrature_thresholds_are_refused_for_code() -> None:
-    """Regulators without closed-form thresholds: LaTeX and JSON work, C and NumPy say why not."""
-    from rgsym.errors import UnsupportedError
+def test_quadrature_thresholds_are_emitted() -> None:
+    """Regulators without closed-form thresholds: every format, the C computing T by quadrature
+    (numerics in tests/emit/test_quadrature.py)."""
     from rgsym.pipeline import derive
 
     spec = spec_at(2, "regulator.kind=exponential")
     system = derive(spec)
     assert isinstance(system, BetaSystem) and system.thresholds
-    with pytest.raises(UnsupportedError, match="regulator.kind"):
-        render_files(system, spec, ["c"])
-    files = render_files(system, spec, ["latex", "json"])
+    files = render_files(system, spec, ["c", "numpy", "latex", "json"])
+    assert "rgsym_thresholds(point, p, T);" in files["betas.c"] and "def thresholds(" in files["betas.py"]
     assert r"T^{(" in files["betas_body.tex"] and "quadrature" in files["betas_body.tex"]

@@ -152,3 +152,10 @@ def test_u_is_recovered_from_the_fixed_point_condition(ising) -> None:
     assert ising.potential[0] == pytest.approx(C3 / (3 * (1 + ising.derivative[0])), rel=1e-13)
 
 
+
+
+def test_notebook_png(ising) -> None:
+    """The fixed-point function shows itself as a PNG picture in Jupyter."""
+    pytest.importorskip("matplotlib")
+    png = ising._repr_png_()
+    assert png is not None and png.startswith(b"\x89PNG\r\n\x1a\n")
