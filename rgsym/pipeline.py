@@ -90,8 +90,8 @@ def numeric_system(spec: TheorySpec, backend: str = "symengine") -> NumericSyste
     system = derive(spec)
     if not isinstance(system, BetaSystem):
         raise UnsupportedError(spec.source, "truncation.potential",
-                               "fixed points of the full potential are not available yet; "
-                               "use 'polynomial'")
+                               "got 'full': the fixed-point function of the whole potential comes from "
+                               "'rgsym fixed-function'; use 'polynomial' here")
     return _compiled(system, backend)
 
 

@@ -118,3 +118,11 @@ def test_eta_projection_needs_lpa_prime(tmp_path: Path, capsys: pytest.CaptureFi
     path.write_text('[theory]\nd = 3\nN = 1\n[truncation]\neta_projection = "radial"\n')
     assert main(["derive", str(path)]) == 2
     assert "truncation.eta_projection" in capsys.readouterr().err
+
+
+def test_notebook_latex_shows_eta() -> None:
+    spec = parse_spec({"theory": {"d": 3, "N": 1}, "truncation": {"scheme": "lpa'", "order": 2}}, "nb")
+    system = derive(spec)
+    assert isinstance(system, BetaSystem)
+    latex = system._repr_latex_()
+    assert latex.index(r"\eta &=") < latex.index(r"\beta_{\kappa}")
