@@ -128,6 +128,9 @@ def measure_baseline(order: int, repeats: int, out: Any) -> None:
     fp = [f for f in find_fixed_points(numeric) if not f.is_gaussian][0]
     g = np.array(fp.values)
     syms = [se.Symbol(c.name) for c in system.couplings]
+    start = time.perf_counter()
+    se.Lambdify(syms, list(system.fast_betas), backend="llvm", cse=True)  # LLVM's default opt_level
+    out.put(("baseline_betas", time.perf_counter() - start))
     flat = [e for row in system.fast_stability for e in row]
     start = time.perf_counter()
     compiled = se.Lambdify(syms, flat, backend="llvm", cse=True, opt_level=0)
@@ -344,13 +347,16 @@ def print_baseline(baseline: dict[int, Report], results: dict[int, Report], time
     print("the exponents' exact stability matrix: before (compiled with LLVM, doubles) and now "
           "(substitution, 256 bits)")
     print(f"{'M':>3} {'before: compile+eval':>21} {'now: exponents':>15} {'ratio':>8}  "
-          "max |B - B_300bit| / max |B_300bit|: before, now")
+          f"{'betas before':>12} {'now':>9}  max |B - B_300bit| / max |B_300bit|: before, now")
     for order, r in baseline.items():
         before, now = r.get("baseline_jacobian"), results.get(order, {}).get("exponents")
         ratio = f"{before / now:.0f}x" if before and now else "-"
         errors = (f"{r['error_before']:.1e}, {r['error_now']:.1e}" if "error_now" in r else "-")
-        print(f"{order:>3} {seconds(before):>21} {seconds(now):>15} {ratio:>8}  {errors}"
+        betas_now = results.get(order, {}).get("compile_betas")
+        print(f"{order:>3} {seconds(before):>21} {seconds(now):>15} {ratio:>8}  "
+              f"{seconds(r.get('baseline_betas')):>12} {seconds(betas_now):>9}  {errors}"
               f"{note_of(r, timeout)}")
+    print("  betas: compiled with LLVM's default optimisation (before) and at opt_level 0 (now).")
 
 
 def print_c_route(routes: dict[int, Report], results: dict[int, Report], timeout: float) -> None:

@@ -56,6 +56,13 @@ class Coupling:
 
     @property
     def symbol(self) -> sp.Symbol:
+        """The real sympy symbol of this coupling (see `rgsym.symbols.coupling`).
+
+        Returns
+        -------
+        sympy.Symbol
+            The same object for the same ``name``.
+        """
         return symbols.coupling(self.name)
 
     @property

@@ -86,10 +86,22 @@ class BetaSystem:
 
     @property
     def symbols(self) -> tuple[sp.Symbol, ...]:
+        """The coupling symbols g_i, in the order of ``couplings`` and ``betas``.
+
+        Returns
+        -------
+        tuple of sympy.Symbol
+        """
         return tuple(c.symbol for c in self.couplings)
 
     @property
     def names(self) -> tuple[str, ...]:
+        """The coupling names (e.g. ``kappa``, ``lambda_2``), in the order of ``couplings``.
+
+        Returns
+        -------
+        tuple of str
+        """
         return tuple(c.name for c in self.couplings)
 
     def __repr__(self) -> str:
@@ -149,6 +161,15 @@ class BetaSystem:
         }
 
     def to_json(self) -> str:
+        """Serialise the system as JSON text (the dictionary of :meth:`to_dict`).
+
+        Keys are sorted, so the output is deterministic; :meth:`from_dict` of
+        ``json.loads`` of the text rebuilds the system.
+
+        Returns
+        -------
+        str
+        """
         return json.dumps(self.to_dict(), indent=1, sort_keys=True)
 
     @classmethod

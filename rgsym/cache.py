@@ -79,6 +79,12 @@ class CacheInfo:
 
     @property
     def total_bytes(self) -> int:
+        """Total size of the listed entries, in bytes.
+
+        Returns
+        -------
+        int
+        """
         return sum(e.size for e in self.entries)
 
 

@@ -47,6 +47,15 @@ class ExpansionVariable:
 
     @property
     def weight(self) -> int:
+        """Weight of the variable in the truncation degree of the series.
+
+        A field variable sigma_b counts 1 and a shift rho_b - kappa_b counts 2, since
+        rho_b = sigma_b^2 / 2 is quadratic in the field.
+
+        Returns
+        -------
+        int
+        """
         return 1 if self.kind == "field" else 2
 
 
@@ -85,18 +94,43 @@ class FlowTrace:
 
     @property
     def d(self) -> sp.Expr:
+        """The spacetime dimension d of the action (a number or a symbol).
+
+        Returns
+        -------
+        sympy.Expr
+        """
         return self.action.d
 
     @property
     def eta(self) -> sp.Expr:
+        """The anomalous dimension eta of the action (0 in the LPA, a symbol in LPA').
+
+        Returns
+        -------
+        sympy.Expr
+        """
         return self.action.eta
 
     @property
     def kinetic(self) -> sp.Expr:
+        """The momentum part of Gamma^(2) in units of Z k^2, as a function of y = q^2 / k^2.
+
+        Returns
+        -------
+        sympy.Expr
+        """
         return self.vertices.kinetic
 
     @property
     def patterns(self) -> tuple[Counts, ...]:
+        """The propagator counts c of the loop terms, in the order of ``terms``.
+
+        Returns
+        -------
+        tuple of Counts
+            One tuple per term: how many propagators of each representative component it has.
+        """
         return tuple(c for c, _ in self.terms)
 
     def __repr__(self) -> str:

@@ -32,14 +32,64 @@ class Series:
         }
 
     def weight(self, e: Exponent) -> int:
+        """Weighted degree sum_j e_j weights[j] of the monomial x^e.
+
+        Parameters
+        ----------
+        e
+            Exponent of each variable.
+
+        Returns
+        -------
+        int
+
+        Raises
+        ------
+        ValueError
+            If ``e`` does not have one entry per variable.
+        """
         return sum(k * w for k, w in zip(e, self.weights, strict=True))
 
     @classmethod
     def constant(cls, value: se.Basic, weights: tuple[int, ...], max_weight: int) -> Series:
+        """The constant series ``value`` (empty if ``value`` is zero).
+
+        Parameters
+        ----------
+        value
+            The constant; sympified with symengine.
+        weights, max_weight
+            The truncation of the series.
+
+        Returns
+        -------
+        Series
+        """
         return cls({(0,) * len(weights): se.sympify(value)}, weights, max_weight)
 
     @classmethod
     def variable(cls, j: int, weights: tuple[int, ...], max_weight: int) -> Series:
+        """The series x_j of the j-th variable (empty if its weight exceeds ``max_weight``).
+
+        Parameters
+        ----------
+        j
+            Index of the variable.
+        weights, max_weight
+            The truncation of the series.
+
+        Returns
+        -------
+        Series
+
+        Examples
+        --------
+        >>> x = Series.variable(0, (1, 2), 2)
+        >>> (x * x).coefficient((2, 0))
+        1
+        >>> (x ** 3).is_zero()  # weight 3 > max_weight 2: cut as it is formed
+        True
+        """
         e = tuple(1 if i == j else 0 for i in range(len(weights)))
         return cls({e: se.Integer(1)}, weights, max_weight)
 
@@ -59,6 +109,17 @@ class Series:
         return self + (-other)
 
     def scale(self, factor: se.Basic) -> Series:
+        """The series multiplied by a coefficient, term by term.
+
+        Parameters
+        ----------
+        factor
+            A symbolic coefficient (not a series).
+
+        Returns
+        -------
+        Series
+        """
         return self._like({e: se.expand(factor * c) for e, c in self.terms.items()})
 
     def __mul__(self, other: Series) -> Series:
@@ -79,19 +140,54 @@ class Series:
         return result
 
     def constant_term(self) -> se.Basic:
+        """The coefficient of x^0 (zero when absent).
+
+        Returns
+        -------
+        symengine.Basic
+        """
         return self.terms.get((0,) * len(self.weights), se.Integer(0))
 
     def without_constant(self) -> Series:
+        """The series with its x^0 term removed.
+
+        Returns
+        -------
+        Series
+        """
         zero = (0,) * len(self.weights)
         return self._like({e: c for e, c in self.terms.items() if e != zero})
 
     def min_weight(self) -> int:
+        """The smallest weighted degree of a kept monomial (``max_weight + 1`` for the zero series).
+
+        Returns
+        -------
+        int
+        """
         return min((self.weight(e) for e in self.terms), default=self.max_weight + 1)
 
     def coefficient(self, e: Exponent) -> se.Basic:
+        """The coefficient of x^e (zero when absent or truncated).
+
+        Parameters
+        ----------
+        e
+            Exponent of each variable.
+
+        Returns
+        -------
+        symengine.Basic
+        """
         return self.terms.get(e, se.Integer(0))
 
     def is_zero(self) -> bool:
+        """Whether no term is left (every coefficient zero or truncated).
+
+        Returns
+        -------
+        bool
+        """
         return not self.terms
 
     def __repr__(self) -> str:

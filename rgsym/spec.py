@@ -69,6 +69,13 @@ class FieldBlock:
 
     @property
     def symmetry(self) -> str:
+        """The symmetry group of the block as text: ``Z2`` for one component, else ``O(n)``.
+
+        Returns
+        -------
+        str
+            E.g. ``Z2``, ``O(4)`` or ``O(N)``.
+        """
         if self.components == 1:
             return "Z2"
         return f"O({self.components})"
@@ -83,10 +90,28 @@ class Theory:
 
     @property
     def symmetry(self) -> str:
+        """The symmetry group of the theory: the blocks' groups joined by ``x``.
+
+        Returns
+        -------
+        str
+            E.g. ``O(N)`` or ``O(2)xZ2``.
+
+        Examples
+        --------
+        >>> Theory(sp.Integer(3), (FieldBlock("phi", 2), FieldBlock("chi", 1))).symmetry
+        'O(2)xZ2'
+        """
         return "x".join(b.symmetry for b in self.blocks)
 
     @property
     def is_single_multiplet(self) -> bool:
+        """Whether the theory has exactly one field block.
+
+        Returns
+        -------
+        bool
+        """
         return len(self.blocks) == 1
 
 
@@ -150,6 +175,16 @@ class BareSpec:
         return sp.sympify(expr).subs({names[n]: sp.Float(v) for n, v in self.constants})
 
     def canonical(self) -> dict[str, Any]:
+        """The table in canonical form, for :attr:`TheorySpec.canonical` and the digest.
+
+        The potential is written with its constants put in, so specs differing only in
+        formatting or in how the numbers are named give the same form.
+
+        Returns
+        -------
+        dict
+            Keys ``potential``, ``k_uv``, ``k_ir``, ``rho_max`` and ``points``.
+        """
         return {"potential": str(self.expression(sp.Symbol("rho"))), "k_uv": self.k_uv, "k_ir": self.k_ir,
                 "rho_max": self.rho_max, "points": self.points}
 

@@ -43,21 +43,68 @@ class ThresholdIntegral(sp.Function):
 
     @classmethod
     def eval(cls, *args: sp.Basic) -> None:
+        """Sympy's automatic evaluation hook: never evaluates, so T_c stays symbolic.
+
+        Numbers come from :meth:`evalf` (through :class:`Quadrature`) instead.
+
+        Parameters
+        ----------
+        *args
+            The arguments of the function (see the class docstring).
+
+        Returns
+        -------
+        None
+        """
         return None
 
     @property
     def shape(self) -> sp.Lambda:
+        """The regulator shape r as ``Lambda(y, r(y))``, y = q^2 / k^2.
+
+        Returns
+        -------
+        sympy.Lambda
+        """
         return self.args[0]
 
     @property
     def counts(self) -> tuple[int, ...]:
+        """The propagator counts c_i, one per mass.
+
+        Returns
+        -------
+        tuple of int
+        """
         return tuple(int(c) for c in self.args[3])
 
     @property
     def masses(self) -> tuple[sp.Expr, ...]:
+        """The dimensionless masses w_i, one per propagator type.
+
+        Returns
+        -------
+        tuple of sympy.Expr
+        """
         return tuple(self.args[4:])
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
+        """Derivative in the ``argindex``-th argument: d T_c / d w_i = -c_i T_{c + e_i}.
+
+        Parameters
+        ----------
+        argindex
+            One-based position in ``args``; the masses start at 5.
+
+        Returns
+        -------
+        sympy.Expr
+
+        Raises
+        ------
+        sympy.core.function.ArgumentIndexError
+            For the shape, d, eta or the counts, which are not differentiated.
+        """
         i = argindex - 5
         if i < 0:
             raise ArgumentIndexError(self, argindex)
@@ -150,7 +197,7 @@ def _breakpoints(r_expr: sp.Expr) -> set[float]:
 
 def _nodes(breaks: list[float]) -> tuple[np.ndarray, np.ndarray]:
     """Gauss-Legendre nodes in s on [0, b1], [b1, b2], ..., [b_last, oo)."""
-    x, w = np.polynomial.legendre.leggauss(NODES_PER_INTERVAL)
+    x, w = _legendre()
     t, wt = (x + 1) / 2, w / 2
     edges = [0.0, *breaks]
     nodes, weights = [], []
@@ -161,3 +208,12 @@ def _nodes(breaks: list[float]) -> tuple[np.ndarray, np.ndarray]:
     nodes.append(start + t / (1 - t))  # [start, oo)
     weights.append(wt / (1 - t) ** 2)
     return np.concatenate(nodes), np.concatenate(weights)
+
+
+@cache
+def _legendre() -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre points and weights on [-1, 1] (computed once: 0.4 s on a loaded machine)."""
+    x, w = np.polynomial.legendre.leggauss(NODES_PER_INTERVAL)
+    x.flags.writeable = False
+    w.flags.writeable = False
+    return x, w

@@ -67,6 +67,12 @@ class RingExpansion:
 
     @property
     def n(self) -> int:
+        """Number of external legs, i.e. the order n of the vertex Gamma^(n) being flowed.
+
+        Returns
+        -------
+        int
+        """
         return len(self.legs)
 
     @property

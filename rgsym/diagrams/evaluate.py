@@ -74,6 +74,16 @@ class BackgroundVertices:
 
     @property
     def signature(self) -> Signature:
+        """The representative components as hashable (symbol name, block, radial) triples.
+
+        This is the cache key under which vertex derivatives are memoised
+        (:func:`potential_derivative`).
+
+        Returns
+        -------
+        Signature
+            One triple per component of ``action``, in the action's order.
+        """
         return tuple((c.symbol.name, c.block, c.radial) for c in self.action.components)
 
     @property

@@ -144,6 +144,12 @@ class FlowDiagrams:
 
     @property
     def n(self) -> int:
+        """Number of external legs, i.e. the order n of the vertex Gamma^(n) being flowed.
+
+        Returns
+        -------
+        int
+        """
         return len(self.legs)
 
     def __iter__(self) -> Iterator[DiagramTerm]:

@@ -148,6 +148,10 @@ class _CCall:
 
 
 def numpy_functions(module: Any, params: np.ndarray) -> Functions:
+    """(rhs, jacobian) from a generated NumPy module, with the parameter values ``params``.
+
+    Both take one point (n,) or points (m, n), like the other backends.
+    """
     def rhs(x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=float)
         return np.asarray(module.rhs(x if x.ndim == 1 else x.T, params)).T
@@ -159,6 +163,10 @@ def numpy_functions(module: Any, params: np.ndarray) -> Functions:
 
 
 def sympy_functions(system: BetaSystem, params: np.ndarray) -> Functions:
+    """(rhs, jacobian) by ``sympy.lambdify(cse=True)`` of the betas and the stability matrix.
+
+    The baseline the generated code is measured against (benchmarks/codegen.py).
+    """
     args = [*system.symbols, *system.parameters]
     rhs_f = sp.lambdify(args, list(system.betas), modules="numpy", cse=True)
     jac_f = sp.lambdify(args, list(system.stability_matrix), modules="numpy", cse=True)

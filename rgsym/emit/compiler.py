@@ -37,12 +37,11 @@ class CompilerError(RGSymError):
 
 
 def cache_dir() -> Path:
-    """Where compiled libraries are kept (created on first use by :func:`build_library`)."""
-    override = os.environ.get("RGSYM_CACHE_DIR")
-    if override:
-        return Path(override)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "rgsym"
+    """Where compiled libraries are kept (created on first use by :func:`build_library`): the
+    root of :mod:`rgsym.cache` (``RGSYM_CACHE_DIR``, else the platform's user cache folder)."""
+    from rgsym.cache import cache_dir as root
+
+    return root()
 
 
 def compiler() -> list[str]:

@@ -24,6 +24,7 @@ class Header:
 
     @classmethod
     def of(cls, system: BetaSystem) -> Header:
+        """The header of the files generated from ``system``: rgsym version, spec and name."""
         return cls(__version__, system.spec_source, system.spec_digest, system.name)
 
     @property
@@ -166,6 +167,7 @@ class CodeView:
 
     @property
     def size(self) -> int:
+        """The number of couplings (the length of ``g`` and of the rhs)."""
         return len(self.coupling_names)
 
 

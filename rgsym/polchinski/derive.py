@@ -112,6 +112,12 @@ class WilsonianTerms:
 
     @property
     def action(self) -> Action:
+        """The LPA ansatz the terms were derived from (that of ``vertices``).
+
+        Returns
+        -------
+        Action
+        """
         return self.vertices.action
 
     def __repr__(self) -> str:

@@ -126,9 +126,41 @@ class ZeroDimensionalModel:
     reference: float = 1.0
 
     def interaction(self, rho: np.ndarray | float) -> np.ndarray | float:
+        """The bare interaction S_int,0(rho) = (m^2 - 1/D_0) rho + (lambda/6) rho^2.
+
+        Parameters
+        ----------
+        rho
+            The invariant rho = phi.phi / 2 (a number or an array).
+
+        Returns
+        -------
+        numpy.ndarray or float
+            Same shape as ``rho``.
+
+        References
+        ----------
+        Keitel & Bartosch, arXiv:1109.3013.
+        """
         return (self.mass2 - 1.0 / self.reference) * rho + self.coupling / 6.0 * rho**2
 
     def action(self, rho: np.ndarray | float) -> np.ndarray | float:
+        """The full action S(rho) = m^2 rho + (lambda/6) rho^2, i.e. S(phi) in terms of rho = phi.phi / 2.
+
+        Parameters
+        ----------
+        rho
+            The invariant rho = phi.phi / 2 (a number or an array).
+
+        Returns
+        -------
+        numpy.ndarray or float
+            Same shape as ``rho``.
+
+        References
+        ----------
+        Keitel & Bartosch, arXiv:1109.3013.
+        """
         return self.mass2 * rho + self.coupling / 6.0 * rho**2
 
     def radial_moment(self, power: int) -> float:
@@ -201,9 +233,35 @@ class FlowedPotential:
     solution: object  # scipy OdeSolution
 
     def values(self, sigma: float) -> np.ndarray:
+        """The flowed potential v(rho, sigma) at the grid points ``rho`` (dense ODE output).
+
+        Parameters
+        ----------
+        sigma
+            Noise time, within the integrated interval [0, sigma_max].
+
+        Returns
+        -------
+        numpy.ndarray
+            One value per grid point.
+        """
         return np.asarray(self.solution(sigma), dtype=float)  # type: ignore[operator]
 
     def interpolant(self, sigma: float) -> np.polynomial.Chebyshev:
+        """The flowed potential at noise time ``sigma`` as a Chebyshev series in rho.
+
+        The series interpolates :meth:`values` at the grid points (degree = points - 1) on the
+        domain [0, rho_max].
+
+        Parameters
+        ----------
+        sigma
+            Noise time, within the integrated interval [0, sigma_max].
+
+        Returns
+        -------
+        numpy.polynomial.Chebyshev
+        """
         return np.polynomial.Chebyshev.fit(self.rho, self.values(sigma), self.rho.size - 1,
                                            domain=[0.0, float(self.rho[-1])])
 

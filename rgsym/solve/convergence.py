@@ -116,6 +116,15 @@ class OrderResult:
     error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        """The result as a JSON-ready dictionary.
+
+        Complex thetas are written as ``{"re": ..., "im": ...}``, real ones as numbers.
+
+        Returns
+        -------
+        dict
+            Keys ``order``, ``nu``, ``omega``, ``theta``, and ``error`` when there is one.
+        """
         data: dict[str, Any] = {"order": self.order, "nu": self.nu, "omega": self.omega,
                                 "theta": [t.real if t.imag == 0 else {"re": t.real, "im": t.imag}
                                           for t in self.theta]}
@@ -138,6 +147,14 @@ class Convergence:
     reference: KnownCase | None
 
     def as_dict(self) -> dict[str, Any]:
+        """The results as a JSON-ready dictionary.
+
+        Returns
+        -------
+        dict
+            Keys ``spec``, ``description``, ``orders`` (one :meth:`OrderResult.as_dict` per
+            order) and ``reference`` (name, nu, omega and source of the known case, or None).
+        """
         ref = self.reference
         return {
             "spec": self.source,

@@ -34,6 +34,14 @@ class Exponents:
 
     @property
     def relevant(self) -> int:
+        """Number of relevant directions: the thetas with positive real part.
+
+        A complex pair counts twice.
+
+        Returns
+        -------
+        int
+        """
         return sum(1 for t in self.theta if t.real > 0)
 
     def _repr_latex_(self) -> str:
@@ -47,6 +55,16 @@ class Exponents:
         return latex_table(rows + self.fixed_point.latex_rows())
 
     def as_dict(self) -> dict[str, Any]:
+        """The exponents and their fixed point as a JSON-ready dictionary.
+
+        Complex thetas are written as ``{"re": ..., "im": ...}``, real ones as numbers.
+
+        Returns
+        -------
+        dict
+            Keys ``nu``, ``omega``, ``eta``, ``theta``, ``relevant_directions``,
+            ``fixed_point`` (coupling name -> value) and ``order``.
+        """
         return {
             "nu": self.nu,
             "omega": self.omega,

@@ -68,9 +68,21 @@ class FixedPoint:
 
     @property
     def is_gaussian(self) -> bool:
+        """Whether every interaction (all couplings but kappa) vanishes, to within 1e-8.
+
+        Returns
+        -------
+        bool
+        """
         return bool(np.max(np.abs(self.interactions), initial=0.0) < 1e-8)
 
     def as_dict(self) -> dict[str, float]:
+        """The fixed point as a JSON-ready mapping coupling name -> value (unscaled).
+
+        Returns
+        -------
+        dict
+        """
         return dict(zip(self.names, self.values, strict=True))
 
     def __repr__(self) -> str:
@@ -139,14 +151,53 @@ class Truncated:
         self.n = len(numeric.system.couplings)
 
     def full(self, x: np.ndarray) -> np.ndarray:
+        """The full coupling vector: ``x`` in the first ``k`` entries, zeros beyond.
+
+        Parameters
+        ----------
+        x
+            The ``k`` scaled couplings of the sub-system.
+
+        Returns
+        -------
+        numpy.ndarray
+            The ``n`` scaled couplings of the whole system.
+        """
         z = np.zeros(self.n)
         z[: self.k] = x
         return z
 
     def rhs(self, x: np.ndarray) -> np.ndarray:
+        """The first ``k`` scaled betas, beta_i / scale_i, at scaled couplings ``x``.
+
+        Parameters
+        ----------
+        x
+            The ``k`` scaled couplings x = g / scale.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``k`` values.
+        """
         return self.numeric.scaled_rhs(self.full(x))[: self.k]
 
     def jacobian(self, x: np.ndarray) -> np.ndarray:
+        """The k x k block of the Jacobian of the scaled betas, by central differences.
+
+        Only meant to steer Newton iterations; exponents use the exact stability matrix
+        (:meth:`rgsym.solve.numeric.NumericSystem.jacobian`).
+
+        Parameters
+        ----------
+        x
+            The ``k`` scaled couplings x = g / scale.
+
+        Returns
+        -------
+        numpy.ndarray
+            d(beta_i / scale_i) / d x_j for i, j < k.
+        """
         return self.numeric.scaled_jacobian(self.full(x))[: self.k, : self.k]
 
     def is_physical(self, x: np.ndarray) -> bool:

@@ -128,6 +128,15 @@ class FlowResult:
     history: tuple[tuple[float, ...], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
+        """The result as a JSON-ready dictionary.
+
+        The observables are merged in at the top level; ``u_prime`` holds U' on ``rho`` at
+        each of ``scales``.  ``potentials`` and ``history`` are not included.
+
+        Returns
+        -------
+        dict
+        """
         return {"name": self.name, "method": self.method, **self.observables, "convex": self.convex,
                 "convexity": self.convexity, "steps": self.steps, "couplings": self.couplings,
                 "scales": list(self.scales), "rho": list(self.rho),

@@ -54,6 +54,7 @@ class NumericSystem:
     backend: str = "symengine"
 
     def rhs(self, g: np.ndarray) -> np.ndarray:
+        """beta(g), d g / dt with t = ln k, at one point of the couplings."""
         return np.asarray(self.rhs_function(np.asarray(g, dtype=float)), dtype=float).reshape(-1)
 
     @cached_property
@@ -220,6 +221,13 @@ class WithThresholds:
 
     @classmethod
     def build(cls, system: BetaSystem, inner: Any, values: dict[sp.Symbol, float]) -> WithThresholds:
+        """Wrap ``inner(g, T)``: compile the masses and precompute the quadrature nodes.
+
+        Raises
+        ------
+        ValueError
+            If the thresholds do not share one shape, d, eta and set of masses.
+        """
         first = system.thresholds[0][1]
         shape, d, eta = first.args[:3]
         masses = first.masses

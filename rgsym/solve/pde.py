@@ -102,6 +102,12 @@ class ChebyshevGrid:
 
     @property
     def points(self) -> int:
+        """Number of grid points, n + 1 for a grid of polynomial degree n.
+
+        Returns
+        -------
+        int
+        """
         return int(self.rho.size)
 
 
@@ -130,6 +136,16 @@ class FixedFunction:
     rho_max: float
 
     def as_dict(self) -> dict[str, Any]:
+        """The result as a JSON-ready dictionary.
+
+        Only the first eight thetas are kept; complex ones are written as ``{"re": ..., "im": ...}``.
+        ``mass`` (u*'' at the minimum kappa) is stored under the key ``lambda``, and the grid values
+        under ``rho``, ``u`` and ``u_prime``.
+
+        Returns
+        -------
+        dict
+        """
         return {
             "name": self.name, "nu": self.nu, "omega": self.omega,
             "theta": [_number(t) for t in self.theta[:8]],

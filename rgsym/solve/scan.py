@@ -51,6 +51,7 @@ class Scan:
     stationary: tuple[Stationary, ...]
 
     def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary: the scanned key, every point and the PMS points."""
         return {
             "key": self.key,
             "points": [{"value": p.value, "nu": p.nu, "omega": p.omega,
