@@ -47,9 +47,12 @@ def latex_view(system: BetaSystem, spec: TheorySpec) -> LatexView:
     printer = RGLatexPrinter(latex_names(system))
     equations = tuple(beta_equation(c, b, printer.doprint, d=spec.theory.d)
                       for c, b in zip(system.couplings, system.betas, strict=True))
+    eta = sp.sympify(system.eta)
+    if eta != 0:  # LPA': eta(g) is already inside the betas; state it first
+        equations = (eta_equation(eta, printer.doprint, d=spec.theory.d), *equations)
     return LatexView(Header.of(system), system.name, spec_summary(system, spec, printer.doprint),
                      coupling_definitions(system, spec), threshold_definitions(system, spec, printer),
-                     equations)
+                     equations, eta != 0)
 
 
 def latex_names(system: BetaSystem) -> dict[sp.Symbol, str]:
@@ -203,6 +206,15 @@ def beta_equation(coupling: Coupling, beta: sp.Expr, show: Callable[[sp.Expr], s
                     pack_lines(signed_terms(terms, show), first, width - indent))
 
 
+def eta_equation(eta: sp.Expr, show: Callable[[sp.Expr], str], width: float = LINE_WIDTH,
+                 d: sp.Expr | None = None) -> Equation:
+    """eta = eta(g) of LPA' as a labelled equation (``eq:eta``), broken like the betas."""
+    expr = eta if d is None else with_angular_factor(eta, d)
+    indent = 4.0
+    terms = split_terms(expr, lambda t: display_width(show(t)) <= width - indent)
+    return Equation("eq:eta", r"\eta", pack_lines(signed_terms(terms, show), width - 3.2, width - indent))
+
+
 # -- the spec in words ---------------------------------------------------------------------------
 
 def spec_summary(system: BetaSystem, spec: TheorySpec, show: Callable[[sp.Expr], str]
@@ -220,7 +232,11 @@ def spec_summary(system: BetaSystem, spec: TheorySpec, show: Callable[[sp.Expr],
         Definition("Theory", f"{_symmetry(theory.symmetry)} symmetric scalars: {fields}; "
                              f"$d = {show(theory.d)}$."),
         Definition("Truncation", f"{trunc.scheme.upper()}, {potential}; "
-                                 rf"$\eta = {show(sp.sympify(system.eta))}$."),
+                                 + (r"a running $Z_k$, with the anomalous dimension $\eta$ of "
+                                    r"eq.~(\ref{eq:eta}), read off $\partial_{p^2}\Gamma^{(2)}$ at the "
+                                    f"minimum ({trunc.eta_projection} projection)."
+                                    if sp.sympify(system.eta) != 0
+                                    else rf"$\eta = {show(sp.sympify(system.eta))}$.")),
         _regulator_definition(spec, show),
         Definition("Flow", FLOW_EQUATIONS.get(spec.flow.equation, _text(spec.flow.equation))
                    + r", $t = \ln k$; $\tilde\rho = Z_k k^{2-d} \phi^2/2$ and $u = U_k / k^d$"
@@ -237,6 +253,9 @@ def _regulator_definition(spec: TheorySpec, show: Callable[[sp.Expr], str]) -> D
         return Definition("Cutoff", rf"{_text(cutoff.name)}, $\Delta = K(p^2/\Lambda^2)/p^2$ with "
                                     rf"$K(y) = {show(cutoff.shape())}$ ({_text(cutoff.reference)}).")
     regulator = regulator_of(spec.regulator)
+    if regulator.sharp:
+        return Definition("Regulator", r"sharp cutoff, $R_k = \lim_{\alpha\to\infty} \alpha Z_k k^2 "
+                                       rf"\theta(1 - q^2/k^2)$ ({_text(regulator.reference)}).")
     return Definition("Regulator", rf"{_text(spec.regulator.kind)}, $R_k = Z_k k^2 r(q^2/k^2)$ with "
                                    rf"$r(y) = {show(regulator.shape())}$ ({_text(regulator.reference)}).")
 
@@ -287,8 +306,14 @@ def threshold_definitions(system: BetaSystem, spec: TheorySpec, printer: RGLatex
     angular = r"v_d = \frac{1}{2^{d+1} \pi^{d/2} \Gamma(d/2)}"
     masses = r", \qquad ".join(f"w_{{{i + 1}}} = {printer.doprint(m)}" for i, m in enumerate(system.masses))
     lines = [definition, angular]
+    regulator = regulator_of(spec.regulator)
     if any(isinstance(t, ThresholdIntegral) for _, t in system.thresholds):
         lines.append(r"T^{(c)}(w) \equiv T_{c}(w) \quad \text{(by quadrature)}")
+    elif regulator.sharp:  # one mode per loop; T_1 up to a field-independent constant
+        w = sp.Symbol("w")
+        for c in (1, 2, 3):
+            value = threshold_integral(regulator, (c,), (w,), d, eta)
+            lines.append(rf"T_{{{c}}}(w) = {printer.doprint(with_angular_factor(value, d))}")
     else:
         counts = sp.symbols(f"c_1:{len(system.masses) + 1}", positive=True)
         ws = sp.symbols(f"w_1:{len(system.masses) + 1}")

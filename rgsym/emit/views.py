@@ -198,3 +198,4 @@ class LatexView:
     couplings: tuple[Definition, ...]
     thresholds: tuple[str, ...]
     equations: tuple[Equation, ...]
+    with_eta: bool = False  # LPA': the first equation defines eta

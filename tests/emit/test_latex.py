@@ -65,7 +65,9 @@ def test_standalone_and_input_documents_compile_cleanly(order4_files: dict[str, 
 
 @needs_pdflatex
 @pytest.mark.parametrize("overrides", [("truncation.order=3", 'theory.N="N"', 'theory.d="d"'),
-                                       ("truncation.order=2", "regulator.kind=exponential")])
+                                       ("truncation.order=2", "regulator.kind=exponential"),
+                                       ("truncation.order=3", "truncation.scheme=lpa'"),
+                                       ("truncation.order=3", "regulator.kind=sharp")])
 def test_symbolic_parameters_and_quadrature_thresholds_compile(overrides: tuple[str, ...],
                                                                tmp_path: Path) -> None:
     order = int(overrides[0].split("=")[1])
