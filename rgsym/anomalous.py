@@ -49,7 +49,7 @@ from rgsym import symbols
 from rgsym.action import Action, Component
 from rgsym.errors import UnsupportedError
 from rgsym.integrate import regulator_insertion
-from rgsym.regulators import Regulator
+from rgsym.regulators import Piece, Regulator
 from rgsym.symbols import angular_factor, y
 from rgsym.vertices import background_derivative, derivative_symbol
 
@@ -218,6 +218,8 @@ def momentum_derivative_integral(regulator: Regulator, d: sp.Expr, eta: sp.Expr,
                                "cutoff does not have; use 'litim'")
     kernel = p2_kernel(d)
     pieces = regulator.pieces
+    if len(pieces) == 1 and sp.expand(y + pieces[0].shape).has(y):
+        return _by_quadrature(regulator, d, eta, w_a, w_b)
     rr = sp.Symbol("R")
     parts = []
     for piece in pieces:
@@ -234,9 +236,10 @@ def momentum_derivative_integral(regulator: Regulator, d: sp.Expr, eta: sp.Expr,
             continue  # d~_t A = d~_t B = 0 on this piece: no regular part
         if sp.expand(y + piece.shape).has(y):
             raise UnsupportedError("", "regulator.kind",
-                                   f"LPA' with the {regulator.name!r} regulator needs the "
-                                   "momentum-derivative threshold by quadrature, which is not "
-                                   "available yet; use 'litim' with alpha = 1")
+                                   f"LPA' with the piecewise {regulator.name!r} regulator needs its "
+                                   "momentum-derivative threshold by quadrature together with the "
+                                   "delta functions at its breakpoints, which is not available; use "
+                                   "'litim' with alpha = 1 or a smooth regulator")
         integrand = sp.expand(kernel * (sp.diff(ta, y) * db + da * sp.diff(tb, y)))
         total += sp.integrate(integrand, (y, piece.lower, piece.upper))
     for left, right in zip(parts[:-1], parts[1:], strict=True):
@@ -253,3 +256,36 @@ def momentum_derivative_integral(regulator: Regulator, d: sp.Expr, eta: sp.Expr,
         mean_db = (left[2].subs(at) + right[2].subs(at)) / 2
         total += kernel.subs(at) * (jump_ta * mean_db + mean_da * jump_tb)
     return sp.simplify(total)
+
+
+def _by_quadrature(regulator: Regulator, d: sp.Expr, eta: sp.Expr, w_a: sp.Expr, w_b: sp.Expr) -> sp.Expr:
+    """J(w_a, w_b) of a smooth regulator as a sum of quadrature integrals.
+
+    The integrand K(y) d~_t[A'(y) B'(y)] is derived for a generic shape r(y): a sum of
+    f(y, r, r', r'') (y + r + w_a)^-a (y + r + w_b)^-b.  Each f is split into its eta^0 and
+    eta^1 parts and becomes the weight of a :class:`~rgsym.threshold.WeightedThreshold`
+    (which includes v_d and the measure y^(d/2-1), divided out here).
+    """
+    from rgsym.threshold import WeightedThreshold
+
+    r_fun = sp.Function("r")(y)
+    generic = Piece(sp.Integer(0), sp.oo, r_fun)
+    insertion = regulator_insertion(generic, eta)
+    wa, wb, ia, ib = sp.symbols("w_a w_b i_a i_b")
+    prop_a, prop_b = 1 / (y + r_fun + wa), 1 / (y + r_fun + wb)
+    ta = -insertion * prop_a**2  # d~_t G = -G d_t R G
+    tb = -insertion * prop_b**2
+    integrand = p2_kernel(d) * (sp.diff(ta, y) * sp.diff(prop_b, y) + sp.diff(prop_a, y) * sp.diff(tb, y))
+    inverse = {y + r_fun + wa: 1 / ia, y + r_fun + wb: 1 / ib}
+    poly = sp.Poly(sp.expand(integrand.xreplace(inverse)), ia, ib)
+    shape = sp.Lambda(y, regulator.pieces[0].shape)
+    concrete = {r_fun: regulator.pieces[0].shape}
+    total = sp.Integer(0)
+    for (a, b), coefficient in sorted(poly.terms()):
+        per_measure = sp.expand(coefficient / y ** (d / 2 - 1))
+        for power, part in enumerate(sp.Poly(per_measure, eta).all_coeffs()[::-1]):
+            if part == 0:
+                continue
+            weight = sp.simplify(part.subs(concrete).doit())
+            total += eta**power * WeightedThreshold(shape, d, sp.Lambda(y, weight), sp.Tuple(a, b), w_a, w_b)
+    return total / angular_factor(d)

@@ -9,6 +9,7 @@ stability matrix B_ij = d beta_i / d g_j.  It serialises to JSON and back.
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ import sympy as sp
 
 from rgsym.action import Coupling
 from rgsym.symbols import to_sympy
-from rgsym.threshold import ThresholdIntegral
+from rgsym.threshold import ThresholdIntegral, WeightedThreshold
 
 
 @dataclass(frozen=True)
@@ -189,9 +190,19 @@ class BetaSystem:
                    tuple((str(k), v) for k, v in thresholds.items()))
 
 
-def threshold_symbol(counts: tuple[int, ...]) -> se.Symbol:
-    """Placeholder for the threshold integral with propagator counts c."""
-    return se.Symbol("T_" + "_".join(map(str, counts)))
+def threshold_symbol(counts: tuple[int, ...], kind: str = "") -> se.Symbol:
+    """Placeholder for the threshold integral with propagator counts c (``T<kind>_c1_c2...``)."""
+    return se.Symbol(f"T{kind}_" + "_".join(map(str, counts)))
+
+
+def placeholder_for(integral: ThresholdIntegral) -> se.Symbol:
+    """The placeholder of a quadrature integral: ``T_c`` for the regulator insertion at eta = 0
+    (the LPA), else ``T<tag>_c`` with a tag fixed by the integrand (eta = 1, or a
+    :class:`~rgsym.threshold.WeightedThreshold`'s weight), the same in every run."""
+    if type(integral) is ThresholdIntegral and integral.args[2] == 0:
+        return threshold_symbol(integral.counts)
+    tag = hashlib.sha256(sp.srepr(sp.Tuple(*integral.args[:3])).encode()).hexdigest()[:8]
+    return threshold_symbol(integral.counts, "x" + tag)
 
 
 def stability_matrix_of(betas: list[se.Basic], syms: list[se.Symbol],
@@ -212,7 +223,7 @@ def stability_matrix_of(betas: list[se.Basic], syms: list[se.Symbol],
                 if c == 0:
                     continue
                 up = tval.fdiff(5 + k) / (-c)
-                usym = threshold_symbol(up.counts)
+                usym = placeholder_for(up)
                 numeric.setdefault(usym, up)
                 w_se = se.sympify(w)
                 row = [r + db * (-c) * usym * se.diff(w_se, s) for r, s in zip(row, syms, strict=True)]
@@ -267,4 +278,5 @@ def _srepr_namespace() -> Mapping[str, Any]:
         if not name.startswith("_") and (is_class or isinstance(value, sp.Basic)):
             names[name] = value
     names["ThresholdIntegral"] = ThresholdIntegral
+    names["WeightedThreshold"] = WeightedThreshold
     return MappingProxyType(names)

@@ -91,7 +91,11 @@ def threshold_integral(reg: Regulator, counts: tuple[int, ...], masses: tuple[sp
     needs_quadrature = any(
         _regulator_insertion(p, eta) != 0 and sp.expand(kinetic + p.shape).has(y) for p in reg.pieces)
     if needs_quadrature:
-        return ThresholdIntegral(sp.Lambda(y, reg.shape()), d, eta, sp.Tuple(*counts), *masses)
+        shape = sp.Lambda(y, reg.shape())
+        if isinstance(eta, sp.Symbol):  # LPA': T is linear in eta, T(eta) = (1 - eta) T(0) + eta T(1)
+            return ((1 - eta) * ThresholdIntegral(shape, d, 0, sp.Tuple(*counts), *masses)
+                    + eta * ThresholdIntegral(shape, d, 1, sp.Tuple(*counts), *masses))
+        return ThresholdIntegral(shape, d, eta, sp.Tuple(*counts), *masses)
     total = sp.Integer(0)
     for k, piece in enumerate(reg.pieces):
         measure = _piece_measure(reg, k, d, eta)
@@ -150,7 +154,7 @@ def _sharp_limit(reg: Regulator, counts: tuple[int, ...], masses: tuple[sp.Expr,
     """
     inner, outer = reg.pieces
     insertion = sp.expand(_regulator_insertion(inner, eta))
-    if insertion != (2 - eta) * alpha or outer.shape != 0 or inner.upper != 1:
+    if sp.expand(insertion - (2 - eta) * alpha) != 0 or outer.shape != 0 or inner.upper != 1:
         raise ValueError(f"{reg.name!r} is not of the form alpha theta(1 - y)")
     used = [(c, w) for c, w in zip(counts, masses, strict=True) if c]
     if len(used) > 1:

@@ -69,17 +69,15 @@ def _derive_flow(spec: TheorySpec) -> BetaSystem | PotentialFlow:
 
 
 def emit(spec: TheorySpec, formats: Sequence[str], outdir: str | Path) -> list[Path]:
-    """Derive and write the betas as files: ``formats`` from :data:`rgsym.emit.FORMATS`.
+    """Derive and write the flow as files: ``formats`` from :data:`rgsym.emit.FORMATS`.
 
-    All files are rendered before any is written, and written all or nothing.
+    A polynomial truncation gives the betas; a full potential (a PotentialFlow) the PDE on
+    a grid (``c`` and ``numpy`` only, :mod:`rgsym.emit.grid`).  All files are rendered before
+    any is written, and written all or nothing.
     """
     from rgsym.emit import render_files, write_files
 
-    system = derive(spec)
-    if not isinstance(system, BetaSystem):
-        raise UnsupportedError(spec.source, "truncation.potential",
-                               "code emission needs a polynomial truncation; use 'polynomial'")
-    return write_files(render_files(system, spec, formats), outdir)
+    return write_files(render_files(derive(spec), spec, formats), outdir)
 
 
 def numeric_system(spec: TheorySpec, backend: str = "symengine") -> NumericSystem:

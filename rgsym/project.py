@@ -24,8 +24,7 @@ import sympy as sp
 from rgsym import symbols
 from rgsym.action import Action, Coupling
 from rgsym.anomalous import AnomalousDimension
-from rgsym.betasystem import BetaSystem, stability_matrix_of, threshold_symbol, to_sympy
-from rgsym.errors import UnsupportedError
+from rgsym.betasystem import BetaSystem, placeholder_for, stability_matrix_of, threshold_symbol, to_sympy
 from rgsym.expand import ExpansionVariable, derivative_series, shift_series
 from rgsym.integrate import LoopIntegrals
 from rgsym.series import Series
@@ -94,23 +93,20 @@ def project_couplings(integrals: LoopIntegrals, spec: TheorySpec,
     closed: dict[se.Basic, se.Basic] = {}
     numeric: dict[se.Symbol, ThresholdIntegral] = {}
     for (counts, series), (_, value) in zip(trace.terms, integrals.thresholds, strict=True):
-        tsym = threshold_symbol(counts)
         if isinstance(value, ThresholdIntegral):
+            tsym = placeholder_for(value)
             numeric[tsym] = value
         else:
-            closed[tsym] = se.sympify(value)
+            tsym = threshold_symbol(counts)
+            closed[tsym] = _with_placeholders(value, numeric)
         loop = loop + series.scale(tsym)
     flow = _scaling_series(action, trace.variables, weights, trace.max_weight, a_coeff, b_coeff) + loop
     closed.update(dict(trace.insertions))
     betas_se = [b.xreplace(closed) for b in _betas_from_series(action, trace.variables, flow)]
     eta_value: sp.Expr = action.eta
     if anomalous is not None:
-        if numeric:
-            raise UnsupportedError(spec.source, "regulator.kind",
-                                   "LPA' with quadrature-only threshold integrals is not available "
-                                   "yet; use 'litim' with alpha = 1")
         eta_value = anomalous.eta
-        eta_se = {se.Symbol(symbols.eta.name): se.sympify(eta_value)}
+        eta_se = {se.Symbol(symbols.eta.name): _with_placeholders(eta_value, numeric)}
         betas_se = [b.xreplace(eta_se) for b in betas_se]
     syms = [se.Symbol(c.name) for c in action.couplings]
     jac_se = stability_matrix_of(betas_se, syms, numeric)
@@ -120,6 +116,18 @@ def project_couplings(integrals: LoopIntegrals, spec: TheorySpec,
     thresholds = tuple((str(k), v) for k, v in numeric.items())
     return BetaSystem(name, spec.digest, spec.source, action.couplings, params, tuple(betas_se),
                       eta_value, jac_se, masses, scales, thresholds)
+
+
+def _with_placeholders(value: sp.Expr, numeric: dict[se.Symbol, ThresholdIntegral]) -> se.Basic:
+    """``value`` for symengine, each quadrature integral in it replaced by its placeholder
+    (recorded in ``numeric``)."""
+    atoms = sp.sympify(value).atoms(ThresholdIntegral)
+    swap = {}
+    for atom in sorted(atoms, key=sp.default_sort_key):
+        tsym = placeholder_for(atom)
+        numeric[tsym] = atom
+        swap[atom] = sp.Symbol(str(tsym))
+    return se.sympify(sp.sympify(value).xreplace(swap))
 
 
 def _coupling_scales(integrals: LoopIntegrals, couplings: tuple[Coupling, ...]) -> tuple[sp.Expr, ...]:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 from rgsym.betasystem import BetaSystem
 from rgsym.emit.output import OutputError, write_files
+from rgsym.project import PotentialFlow
 from rgsym.spec import TheorySpec
 
 #: The formats ``rgsym derive --emit`` accepts, and the files each one writes.
@@ -49,8 +50,12 @@ def parse_formats(text: str) -> tuple[str, ...]:
     return tuple(f for f in FORMATS if f in asked)
 
 
-def render_files(system: BetaSystem, spec: TheorySpec, formats: Sequence[str]) -> dict[str, str]:
+def render_files(system: BetaSystem | PotentialFlow, spec: TheorySpec, formats: Sequence[str]
+                 ) -> dict[str, str]:
     """File name -> text for each requested format (nothing is written).
+
+    A full potential (:class:`~rgsym.project.PotentialFlow`) is written as the PDE on a
+    grid by :mod:`rgsym.emit.grid` (pde.h, pde.c, pde.py).
 
     Raises
     ------
@@ -64,6 +69,10 @@ def render_files(system: BetaSystem, spec: TheorySpec, formats: Sequence[str]) -
     from rgsym.emit.latex import render_latex
     from rgsym.emit.numpy_module import render_numpy
 
+    if isinstance(system, PotentialFlow):
+        from rgsym.emit.grid import render_grid_files
+
+        return render_grid_files(system, spec, formats)
     files: dict[str, str] = {}
     if "c" in formats or "numpy" in formats:
         kernels = build_kernels(system)

@@ -101,7 +101,7 @@ class GridKernels:
     partials
         The program for dG/dw, dG/dw', dG/dw'' (three outputs).
     equation
-        G itself, with the constants in place (for checks and the docstrings).
+        G as derived, before the constants were hoisted (for the files' comments).
     """
 
     invariant: sp.Symbol
@@ -230,6 +230,7 @@ def build_grid_kernels(flow: PotentialFlow) -> GridKernels:
     for name in (x.name, *(p.name for p in parameters)):
         _check_name(name, flow)
     taken = [s.name for s in (*variables, *parameters)]
+    derived = g
     constants, g = hoist_constants(g, frozenset(variables), _prefix("c", taken))
     taken += [c.name for c, _ in constants]
     w = tuple(se.Symbol(s.name) for s in W_SYMBOLS)
@@ -243,7 +244,7 @@ def build_grid_kernels(flow: PotentialFlow) -> GridKernels:
     convert = _Converter()
     return GridKernels(x, (W_SYMBOLS[0], W_SYMBOLS[1], W_SYMBOLS[2]), parameters, tuple(constants),
                        _finish("value", value, inputs, params, convert),
-                       _finish("partials", derivative, inputs, params, convert), g)
+                       _finish("partials", derivative, inputs, params, convert), derived)
 
 
 def _check_name(name: str, flow: PotentialFlow) -> None:
@@ -327,7 +328,8 @@ def grid_view(flow: PotentialFlow, spec: TheorySpec, kernels: GridKernels,
     partials = _point_view(kernels.partials, kernels, params, printer)
     header = Header(__version__, flow.spec_source or spec.source, flow.spec_digest, flow.name)
     operations = kernels.value.operation_count() + kernels.partials.operation_count()
-    return GridView(header, flow.name, f"d_t w = {sp.sstr(kernels.equation)}", kernels.invariant.name,
+    equation = f"d_t w = {sp.sstr(kernels.equation)}  (w0 = w, w1 = w', w2 = w'')"
+    return GridView(header, flow.name, equation, kernels.invariant.name,
                     (kernels.variables[0].name, kernels.variables[1].name, kernels.variables[2].name),
                     tuple(params), STENCIL, STENCIL // 2, STENCIL - 1, STENCIL - 1, first, second,
                     constant_parameters, constants, value, partials,

@@ -27,7 +27,7 @@ import symengine as se
 import sympy as sp
 from sympy.core.add import _addsort
 
-from rgsym.betasystem import BetaSystem, threshold_symbol
+from rgsym.betasystem import BetaSystem, placeholder_for
 from rgsym.errors import UnsupportedError
 from rgsym.threshold import Quadrature, ThresholdIntegral, quadrature
 
@@ -196,12 +196,15 @@ def collect_thresholds(system: BetaSystem) -> Thresholds | None:
     """
     if not system.thresholds:
         return None
-    integrals: dict[tuple[int, ...], ThresholdIntegral] = {t.counts: t for _, t in system.thresholds}
-    first = next(iter(integrals.values()))
+    first = system.thresholds[0][1]
     shape, d, eta = first.args[:3]
-    if any(t.args[:3] != (shape, d, eta) or t.masses != first.masses for t in integrals.values()):
+    if any(type(t) is not type(first) or t.args[:3] != (shape, d, eta) or t.masses != first.masses
+           for _, t in system.thresholds):
         raise UnsupportedError(system.spec_source, "regulator.kind",
-                               "generated code needs the threshold integrals to share regulator and masses")
+                               "generated code evaluates one family of threshold integrals (one integrand, "
+                               "one set of masses); LPA' with a quadrature regulator needs several: use "
+                               "the default backend, or 'litim' with alpha = 1")
+    integrals: dict[tuple[int, ...], ThresholdIntegral] = {t.counts: t for _, t in system.thresholds}
     if not (sp.sympify(d).is_number and sp.sympify(eta).is_number):
         raise UnsupportedError(system.spec_source, "theory.d",
                                "generated code computes threshold integrals by quadrature, whose nodes need "
@@ -214,7 +217,7 @@ def collect_thresholds(system: BetaSystem) -> Thresholds | None:
                 integrals.setdefault(up.counts, up)
     counts = tuple(sorted(integrals, key=lambda c: (sum(c), c)))
     masses = tuple(_plain(m) for m in first.masses)
-    return Thresholds(masses, tuple(sp.Symbol(str(threshold_symbol(c))) for c in counts), counts,
+    return Thresholds(masses, tuple(sp.Symbol(str(placeholder_for(integrals[c]))) for c in counts), counts,
                       quadrature(shape, float(d), float(eta)))
 
 

@@ -33,7 +33,7 @@ import sympy as sp
 
 from rgsym.betasystem import BetaSystem
 from rgsym.errors import SpecError
-from rgsym.threshold import Quadrature, quadrature
+from rgsym.threshold import Quadrature, ThresholdIntegral
 
 _PARAMETER_KEYS = {"d": "theory.d", "N": "theory.N", "epsilon": "theory.d"}
 
@@ -211,13 +211,27 @@ def _compile(system: BetaSystem, exprs: list[Any], values: dict[sp.Symbol, float
 
 
 @dataclass(frozen=True)
-class WithThresholds:
-    """A compiled function of (g, T) called as a function of g: the thresholds T by quadrature."""
+class ThresholdGroup:
+    """Quadrature integrals that share their nodes and masses: evaluated together."""
 
-    inner: Any
     masses: Any
     quadrature: Quadrature
     counts: np.ndarray
+    columns: np.ndarray
+
+
+@dataclass(frozen=True)
+class WithThresholds:
+    """A compiled function of (g, T) called as a function of g: the thresholds T by quadrature.
+
+    The integrals are grouped by their nodes (regulator shape, d and the integrand: eta of a
+    :class:`~rgsym.threshold.ThresholdIntegral`, the weight of a
+    :class:`~rgsym.threshold.WeightedThreshold`) and their masses.
+    """
+
+    inner: Any
+    groups: tuple[ThresholdGroup, ...]
+    size: int
 
     @classmethod
     def build(cls, system: BetaSystem, inner: Any, values: dict[sp.Symbol, float]) -> WithThresholds:
@@ -225,28 +239,42 @@ class WithThresholds:
 
         Raises
         ------
-        ValueError
-            If the thresholds do not share one shape, d, eta and set of masses.
+        SpecError
+            If d (or eta) of an integral is still a symbol: the nodes need numbers.
         """
-        first = system.thresholds[0][1]
-        shape, d, eta = first.args[:3]
-        masses = first.masses
-        for _, t in system.thresholds:
-            if t.args[:3] != (shape, d, eta) or t.masses != masses:
-                raise ValueError("thresholds of one system must share shape, d, eta and masses")
         syms = [se.Symbol(c.name) for c in system.couplings]
-        mass_exprs = [se.sympify(sp.sympify(m).subs(values)).xreplace(_plain_symbols(m)) for m in masses]
-        mass_f = se.Lambdify(syms, mass_exprs, backend=_backend(), cse=True)
-        quad = quadrature(shape, float(sp.sympify(d).subs(values)), float(sp.sympify(eta).subs(values)))
-        counts = np.array([t.counts for _, t in system.thresholds], dtype=float)
-        return cls(inner, mass_f, quad, counts)
+        keyed: dict[tuple[Any, ...], list[int]] = {}
+        for column, (_, t) in enumerate(system.thresholds):
+            keyed.setdefault((type(t), t.args[:3], t.masses), []).append(column)
+        groups = []
+        for columns in keyed.values():
+            first = system.thresholds[columns[0]][1]
+            mass_exprs = [se.sympify(sp.sympify(m).subs(values)).xreplace(_plain_symbols(m))
+                          for m in first.masses]
+            mass_f = se.Lambdify(syms, mass_exprs, backend=_backend(), cse=True)
+            counts = np.array([system.thresholds[c][1].counts for c in columns], dtype=float)
+            groups.append(ThresholdGroup(mass_f, _nodes(system, first, values), counts,
+                                         np.array(columns, dtype=int)))
+        return cls(inner, tuple(groups), len(system.thresholds))
 
     def __call__(self, g: np.ndarray) -> np.ndarray:
         g2 = np.atleast_2d(np.asarray(g, dtype=float))
-        w = np.asarray(self.masses(g2), dtype=float).reshape(g2.shape[0], -1)
-        t = self.quadrature.evaluate_many(self.counts, w)
+        t = np.empty((g2.shape[0], self.size))
+        for group in self.groups:
+            w = np.asarray(group.masses(g2), dtype=float).reshape(g2.shape[0], -1)
+            t[:, group.columns] = group.quadrature.evaluate_many(group.counts, w)
         out = np.asarray(self.inner(np.hstack([g2, t])), dtype=float).reshape(g2.shape[0], -1)
         return out if np.ndim(g) > 1 else out[0]
+
+
+def _nodes(system: BetaSystem, integral: ThresholdIntegral, values: dict[sp.Symbol, float]) -> Quadrature:
+    """The quadrature of ``integral`` with the parameter values put into d (and eta)."""
+    args = [a if isinstance(a, sp.Lambda) else sp.sympify(a).subs(values) for a in integral.args[:3]]
+    concrete = type(integral)(*args, *integral.args[3:])
+    if not concrete.has_numbers():
+        raise SpecError(system.spec_source, "theory.d",
+                        f"must be a number to evaluate threshold integrals by quadrature (d = {args[1]})")
+    return concrete.nodes()
 
 
 def _plain_symbols(expr: Any) -> dict[Any, Any]:

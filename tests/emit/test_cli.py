@@ -81,3 +81,14 @@ def test_exponents_with_the_c_backend(capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["exponents", SPEC, "--set", "truncation.order=3", "--json"]) == 0
     symengine = json.loads(capsys.readouterr().out)
     assert abs(c["nu"] - symengine["nu"]) < 1e-10 and abs(c["omega"] - symengine["omega"]) < 1e-10
+
+
+def test_emit_full_potential_writes_the_grid_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A full potential is emitted as the PDE on a grid (rgsym.emit.grid): C and NumPy only."""
+    full = str(ROOT / "derivations" / "ising_lpa_full.toml")
+    out = tmp_path / "out"
+    assert main(["derive", full, "--emit", "c,numpy", "-o", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["pde.c", "pde.h", "pde.py"]
+    line = _one_line_error(["derive", full, "--emit", "latex", "-o", str(tmp_path / "x")], capsys)
+    assert "--emit c,numpy" in line and "truncation.potential" in line
+    assert not (tmp_path / "x").exists()

@@ -48,7 +48,8 @@ def test_templates_hold_layout_only() -> None:
     paths = sorted(templates_dir().rglob("*.j2"))
     names = {p.relative_to(templates_dir()).as_posix() for p in paths}
     assert {"c/betas.c.j2", "c/betas.h.j2", "latex/betas.tex.j2", "latex/betas_body.tex.j2",
-            "numpy/betas.py.j2", "numpy/score.py.j2"} <= names
+            "numpy/betas.py.j2", "numpy/score.py.j2", "c/pde.c.j2", "c/pde.h.j2", "c/pde_point.c.j2",
+            "numpy/pde.py.j2"} <= names
     for path in paths:
         for tag in re.findall(r"{[{%](.*?)[}%]}", path.read_text(), flags=re.DOTALL):
             words = tag.split()
