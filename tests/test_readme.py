@@ -137,7 +137,10 @@ def test_tutorial(readme_folder: Path) -> None:
 
 
 @pytest.mark.slow
-def test_python_api_block(readme_folder: Path) -> None:
-    (block,) = [b for b in blocks() if b.language == "python"]
-    exec(compile(block.text, "README.md", "exec"), {})  # noqa: S102 - our own README
+def test_python_blocks(readme_folder: Path) -> None:
+    """Every Python block runs: the API tour (which writes out/betas.c) and the diffusion example."""
+    python = [b for b in blocks() if b.language == "python"]
+    assert len(python) >= 2
+    for block in python:
+        exec(compile(block.text, "README.md", "exec"), {})  # noqa: S102 - our own README
     assert (readme_folder / "out" / "betas.c").is_file()
