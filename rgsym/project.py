@@ -83,7 +83,7 @@ def project_couplings(integrals: LoopIntegrals, spec: TheorySpec,
     trace = integrals.trace
     action = trace.action
     a_coeff, b_coeff = scaling_coefficients(action.d, action.eta)
-    name = _describe(spec)
+    name = describe(spec)
     if action.potential == "full":
         return _potential_flow(integrals, a_coeff, b_coeff, spec, name)
     weights = tuple(v.weight for v in trace.variables)
@@ -221,10 +221,13 @@ def _potential_flow(integrals: LoopIntegrals, a_coeff: sp.Expr, b_coeff: sp.Expr
     return PotentialFlow(name, spec.digest, spec.source, rho, u, rhs, tuple(free))
 
 
-def _describe(spec: TheorySpec) -> str:
+def describe(spec: TheorySpec) -> str:
+    """A readable name of the truncation: scheme, fields, d, potential, regulator (or cutoff)
+    and flow equation."""
     th, tr = spec.theory, spec.truncation
     fields = ", ".join(f"{b.name}[{b.components}]" for b in th.blocks)
     pot = (f"polynomial order {tr.order} around {tr.expand_around}" if tr.potential == "polynomial"
            else "full potential")
-    return (f"{tr.scheme.upper()} {th.symmetry} ({fields}), d={th.d}, {pot}, "
-            f"{spec.regulator.kind} regulator, {spec.flow.equation}")
+    scheme = (f"{spec.flow.cutoff} cutoff K" if spec.flow.equation == "polchinski"
+              else f"{spec.regulator.kind} regulator")
+    return f"{tr.scheme.upper()} {th.symmetry} ({fields}), d={th.d}, {pot}, {scheme}, {spec.flow.equation}"

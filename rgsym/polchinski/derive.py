@@ -53,6 +53,7 @@ from rgsym.project import (
     _betas_from_series,
     _parameters,
     _scaling_series,
+    describe,
     scaling_coefficients,
 )
 from rgsym.spec import TheorySpec
@@ -259,16 +260,6 @@ def _potential_flow(terms: WilsonianTerms, spec: TheorySpec) -> PotentialFlow:
            + terms.kernels.tree * tree + terms.kernels.loop * loop)
     free = sorted(rhs.free_symbols - {rho}, key=sp.default_sort_key)
     return PotentialFlow(describe(spec), spec.digest, spec.source, rho, u, rhs, tuple(free))
-
-
-def describe(spec: TheorySpec) -> str:
-    """A readable name, like :func:`rgsym.project._describe` but naming the cutoff K."""
-    th, tr = spec.theory, spec.truncation
-    fields = ", ".join(f"{b.name}[{b.components}]" for b in th.blocks)
-    pot = (f"polynomial order {tr.order} around {tr.expand_around}" if tr.potential == "polynomial"
-           else "full potential")
-    return (f"{tr.scheme.upper()} {th.symmetry} ({fields}), d={th.d}, {pot}, "
-            f"{spec.flow.cutoff} cutoff K, polchinski")
 
 
 def dimensionless_power(d: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
