@@ -19,6 +19,7 @@ import sympy as sp
 from rgsym import __version__
 from rgsym.cache import NO_CACHE_VARIABLE
 from rgsym.errors import RGSymError
+from rgsym.flow_cli import add_flow_parser
 from rgsym.solve.numeric import BACKENDS
 from rgsym.spec import TheorySpec, load_spec
 
@@ -122,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_cache(sub)
     _add_diagrams(sub)
     _add_fixed_function(sub)
-    __import__("rgsym.flow_cli").flow_cli.add_flow_parser(sub)
+    add_flow_parser(sub)
     return parser
 
 
