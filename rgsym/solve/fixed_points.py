@@ -4,22 +4,27 @@ A polynomial truncation of order m is a sub-system of the one of order M > m:
 its betas are the first k(m) betas of order M with the higher couplings set to
 zero (beta of d^a u involves couplings up to |a| + 1 only).  So one compiled
 system serves every order.  At the lowest order a deterministic multi-start
-search finds every fixed point it can; each is then carried up one order at a
-time by a homotopy, and a multi-start at the target order is the fallback.
+search finds every fixed point it can, on that order's betas compiled on their
+own (a few small expressions: a call costs a fraction of one of the whole
+system, and the search makes thousands); each point is then carried up one
+order at a time by a homotopy, and a multi-start at the target order is the
+fallback.  Newton steps are steered by central differences in the sub-system's
+couplings only: 2k evaluations of the betas in one batched call, not 2n.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+import symengine as se
 import sympy as sp
 from scipy.optimize import root
 
 from rgsym.errors import SolveError
-from rgsym.solve.numeric import NumericSystem
+from rgsym.solve.numeric import NumericSystem, compile_system
 
 log = logging.getLogger(__name__)
 
@@ -180,13 +185,23 @@ class Truncated:
         numpy.ndarray
             ``k`` values.
         """
-        return self.numeric.scaled_rhs(self.full(x))[: self.k]
+        scales = self.numeric.scales[: self.k]
+        if self.k == self.n:
+            g = x * scales
+        else:
+            g = np.zeros(self.n)
+            g[: self.k] = x * scales
+        out = np.asarray(self.numeric.rhs_function(g), dtype=float).reshape(-1)
+        return out[: self.k] / scales
 
     def jacobian(self, x: np.ndarray) -> np.ndarray:
         """The k x k block of the Jacobian of the scaled betas, by central differences.
 
-        Only meant to steer Newton iterations; exponents use the exact stability matrix
-        (:meth:`rgsym.solve.numeric.NumericSystem.jacobian`).
+        The differences are taken in the first ``k`` couplings only, all 2k points in one
+        call of the compiled betas: the block equals that of
+        :meth:`~rgsym.solve.numeric.NumericSystem.scaled_jacobian`, at 2k instead of 2n
+        evaluations.  Only meant to steer Newton iterations; exponents use the exact
+        stability matrix (:meth:`rgsym.solve.numeric.NumericSystem.jacobian`).
 
         Parameters
         ----------
@@ -198,7 +213,18 @@ class Truncated:
         numpy.ndarray
             d(beta_i / scale_i) / d x_j for i, j < k.
         """
-        return self.numeric.scaled_jacobian(self.full(x))[: self.k, : self.k]
+        k, scales = self.k, self.numeric.scales
+        g = self.full(x) * scales
+        h = 1e-6 * scales[:k]  # the step of NumericSystem.approximate_jacobian
+        points = np.empty((2, k, self.n))
+        points[:] = g
+        diagonal = np.arange(k)
+        points[0, diagonal, diagonal] += h
+        points[1, diagonal, diagonal] -= h
+        out = np.asarray(self.numeric.rhs_function(points.reshape(2 * k, self.n)),
+                         dtype=float).reshape(2 * k, -1)[:, :k]
+        j = ((out[:k] - out[k:]) / (2 * h[:, None])).T
+        return j * scales[None, :k] / scales[:k, None]
 
     def is_physical(self, x: np.ndarray) -> bool:
         """A true minimum (kappa >= 0, u''(kappa) > 0) when expanding around one, and no
@@ -244,6 +270,42 @@ def order_sizes(numeric: NumericSystem) -> dict[int, int]:
     if orders != sorted(orders):
         raise ValueError("couplings must be ordered by truncation order")
     return {m: sum(1 for o in orders if o <= m) for m in range(1, max(orders) + 1)}
+
+
+def sub_system(numeric: NumericSystem, k: int) -> NumericSystem:
+    """The first ``k`` betas with the couplings beyond ``k`` set to zero, compiled on their own.
+
+    The lowest orders' betas are a few small expressions, and a call of them costs a
+    fraction of a call of the whole system; a multi-start search makes thousands.
+    Only for symengine's LLVM (the default backend): the generated-code backends would
+    generate and build code again, so they get ``numeric`` itself back.
+
+    Parameters
+    ----------
+    numeric
+        The compiled system, couplings sorted by truncation order (:func:`order_sizes`).
+    k
+        How many couplings to keep.
+
+    Returns
+    -------
+    NumericSystem
+        A system in the first ``k`` couplings, with the same parameter values and scales.
+    """
+    system = numeric.system
+    if numeric.backend != "symengine" or k >= len(system.couplings):
+        return numeric
+    dropped = system.couplings[k:]
+    fast_zero = {se.Symbol(c.name): se.Integer(0) for c in dropped}
+    zero = {c.symbol: sp.Integer(0) for c in dropped}
+    part = replace(system, couplings=system.couplings[:k],
+                   fast_betas=tuple(b.xreplace(fast_zero) for b in system.fast_betas[:k]),
+                   fast_stability=tuple(tuple(e.xreplace(fast_zero) for e in row[:k])
+                                        for row in system.fast_stability[:k]),
+                   masses=tuple(sp.sympify(m).xreplace(zero) for m in system.masses),
+                   scales=system.scales[:k],
+                   thresholds=tuple((name, t.xreplace(zero)) for name, t in system.thresholds))
+    return compile_system(part, dict(numeric.values))
 
 
 def solve_from(system: Truncated, start: np.ndarray) -> np.ndarray | None:
@@ -350,11 +412,15 @@ def continue_point(system: Truncated, start: np.ndarray, known: int) -> np.ndarr
     """
 
     def h(z: np.ndarray, s: float) -> np.ndarray:
+        if s == 1.0:
+            return system.rhs(z)
         zs = z.copy()
         zs[known:] *= s
         return np.concatenate([system.rhs(zs)[:known], system.rhs(z)[known:]])
 
     def jac(z: np.ndarray, s: float) -> np.ndarray:
+        if s == 1.0:
+            return system.jacobian(z)
         zs = z.copy()
         zs[known:] *= s
         low = system.jacobian(zs).copy()
@@ -419,9 +485,9 @@ def find_fixed_points(numeric: NumericSystem, base: int = 1) -> list[FixedPoint]
     sizes = order_sizes(numeric)
     target = max(sizes)
     base = min(base, target)
-    current = Truncated(numeric, sizes[base])
-    points = multistart(current)
+    points = multistart(Truncated(sub_system(numeric, sizes[base]), sizes[base]))
     log.info("order %d: %d fixed points from multi-start", base, len(points))
+    current = Truncated(numeric, sizes[base])
     pending: list[np.ndarray] = []  # lost at some order: retried at the next ones
     for order in range(base + 1, target + 1):
         nxt = Truncated(numeric, sizes[order])
