@@ -22,6 +22,7 @@ def add_flow_parser(sub: Any) -> None:
     fl = sub.add_parser("flow", help="integrate the flow from the [bare] potential at k_uv down to k_ir",
                         description="Integrate the derived flow in RG time t = ln(k/k_uv) from the spec's "
                                     "[bare] potential: the whole potential on a Chebyshev grid "
+                                    "(by finite volumes in phi in the broken phase) "
                                     "(truncation.potential = 'full') or the betas of a polynomial "
                                     "truncation around zero.  Reports U'(0), 3 U''(0) and, at d = 0, "
                                     "<phi.phi> at k_ir.")
@@ -88,10 +89,14 @@ def _text(spec: TheorySpec, result: Any, notes: list[str]) -> str:
     rho0 = obs["rho0"]
     where = f" (minimum at rho0 = {rho0:.6g})" if rho0 and rho0 == rho0 else ""
     lines.append(f"phase = {obs['phase']}{where}")
+    curvature = obs.get("curvature")
+    if curvature is not None and curvature == curvature:
+        lines.append(f"curvature at the minimum V''(phi0) = {curvature:.6g}")
     if result.couplings:
         width = max(len(n) for n in result.couplings)
         lines += [f"  {n:<{width}} = {v:.12g}" for n, v in result.couplings.items()]
     if result.rho:
-        lines.append("convexity: convex" if result.convex else "convexity: not convex (see warning)")
+        lines.append(f"convexity: {result.convexity}" if result.convexity
+                     else "convexity: convex" if result.convex else "convexity: not convex (see warning)")
     lines += [f"warning: {n}" for n in notes]
     return "\n".join(lines) + "\n"

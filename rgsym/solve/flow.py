@@ -22,6 +22,12 @@ The propagator denominators R_k + U' and R_k + U' + 2 rho U'' are watched: reach
 zero (the pole 1 + w -> 0) stops the flow with a :class:`~rgsym.errors.SolveError`.
 At k_ir the potential is checked for convexity in phi (U' >= 0 and U' + 2 rho U'' >= 0).
 
+Broken phase: as the inner region flattens a kink forms at the minimum; the global polynomial
+undershoots it and meets the pole (near k ~ 0.3 for the shipped double well), which the exact
+flow never reaches.  :func:`flow_potential` then starts again from k_uv with finite volumes in
+the field phi (:mod:`rgsym.solve.volume`, :func:`flow_potential_in_phi`), which follow the flow
+to k_ir and read off rho_0, the curvature there and the convexity of U_k + R_k.
+
 References
 ----------
 - C. Wetterich, Phys. Lett. B301 (1993) 90 (the exact flow equation).
@@ -230,7 +236,9 @@ def flow_potential(spec: TheorySpec, progress: bool = False) -> FlowResult:
     Raises
     ------
     SolveError
-        When the propagator pole is reached or the integrator fails.
+        When the integrator fails.  When the Chebyshev flow meets the propagator pole
+        (:class:`PoleReached`; the broken phase) the flow is redone by finite volumes in phi
+        (:func:`flow_potential_in_phi`); that result's ``method`` says so.
     """
     from rgsym.pipeline import derive
 
@@ -243,7 +251,11 @@ def flow_potential(spec: TheorySpec, progress: bool = False) -> FlowResult:
     start, boundary = _bare_start(bare, flow.invariant, grid)
     log.info("flow of U' on %d Chebyshev points in [0, %g] from k = %g to %g", grid.points,
              bare.rho_max, bare.k_uv, bare.k_ir)
-    sol = _integrate_grid(eq, grid, bare, start, boundary, _snapshot_times(bare), progress)
+    try:
+        sol = _integrate_grid(eq, grid, bare, start, boundary, _snapshot_times(bare), progress)
+    except PoleReached as pole:
+        log.info("%s; switching to finite volumes in phi", pole)
+        return flow_potential_in_phi(spec, flow, eq)
     log.info("BDF done: %d right-hand-side evaluations, %d Jacobians", sol.nfev, sol.njev)
     derivatives = [sol.y[:, i] for i in range(sol.y.shape[1])]
     scales = tuple(float(bare.k_uv * math.exp(t)) for t in sol.t)
@@ -325,7 +337,7 @@ def _integrate_grid(eq: GridEquation, grid: ChebyshevGrid, bare: BareSpec, start
         k = bare.k_uv * math.exp(float(sol.t_events[0][0]))
         w = sol.y_events[0][0]
         phase = f"broken phase, U'(0) = {w[0]:.3g}" if w[0] < 0 else "symmetric phase"
-        raise SolveError(f"the flow reached the propagator pole 1 + w -> 0 (R_k plus a Hessian "
+        raise PoleReached(f"the flow reached the propagator pole 1 + w -> 0 (R_k plus a Hessian "
                          f"eigenvalue within {POLE_TOLERANCE:g} R_k of zero) at k = {k:.4g} ({phase}) "
                          f"with BDF on {where}: "
                          "the inner region of the potential flattens towards convexity; stop above it "
@@ -335,6 +347,44 @@ def _integrate_grid(eq: GridEquation, grid: ChebyshevGrid, bare: BareSpec, start
         raise SolveError(f"BDF on {where} stopped at k = {k:.4g} ({sol.message}); "
                          "try other bare.points or bare.rho_max, or a larger bare.k_ir")
     return sol
+
+
+class PoleReached(SolveError):
+    """The Chebyshev flow met the propagator pole (:func:`flow_potential` then uses finite volumes)."""
+
+
+def flow_potential_in_phi(spec: TheorySpec, flow: PotentialFlow, eq: GridEquation,
+                          cells: int | None = None) -> FlowResult:
+    """The flow by finite volumes in phi (:mod:`rgsym.solve.volume`): through the broken phase.
+
+    Convexity at k_ir is asked of U_k + R_k (kept convex by the exact flow at every k): the
+    Hessian eigenvalues must stay above -R_k(0) = -offset k_ir^2, the non-convexity U_k keeps
+    until k -> 0; ``observables['convexity_residual']`` is what is left of it.
+    """
+    from rgsym.solve import volume
+
+    bare = _bare(spec)
+    k = sp.Symbol("k", positive=True)
+    rhs, big_u = dimensionful_flow(flow, spec.theory.d, k)
+    times = _snapshot_times(bare)
+    size = volume.CELLS if cells is None else cells
+    grid, sol, curvatures = volume.flow_potential_volume(spec, rhs, big_u, k, eq.pole_offset, times,
+                                                         size)
+    log.info("BDF done: %d right-hand-side evaluations, %d Jacobians", sol.nfev, sol.njev)
+    scales = tuple(float(bare.k_uv * math.exp(t)) for t in sol.t)
+    profiles = [volume.on_rho(grid, m) for m in curvatures]
+    observables = volume.volume_observables(grid, curvatures[-1], scales[-1], eq.pole_offset)
+    bound = observables["regulator_mass"] * (1.0 + 1e-9)
+    convex = observables["lowest_eigenvalue"] >= -bound
+    text = (f"convex up to R_k(0) = {observables['regulator_mass']:.3g} at k_ir (U_k + R_k convex): "
+            f"min(U', U' + 2 rho U'') = {observables['lowest_eigenvalue']:.3g}")
+    if not convex:
+        warnings.warn(f"the IR potential is not convex: {text}", UserWarning, stacklevel=3)
+    return FlowResult(flow.name, f"BDF, finite volumes in phi on {size} cells in [0, "
+                      f"{grid.phi_max:.4g}] (y = ln(R_k + V''))", tuple(map(float, profiles[0][0])),
+                      scales, tuple(tuple(map(float, p[1])) for p in profiles),
+                      tuple(tuple(map(float, p[2])) for p in profiles), observables, convex, text,
+                      int(sol.nfev))
 
 
 class _progress_bar:  # noqa: N801 - used as a function in a with statement
