@@ -92,14 +92,17 @@ class VolumeGrid:
 
     @property
     def h(self) -> float:
+        """The cell width in phi."""
         return self.phi_max / self.cells
 
     @property
     def centres(self) -> np.ndarray:
+        """phi at the cell centres."""
         return (np.arange(self.cells) + 0.5) * self.h
 
     @property
     def nodes(self) -> np.ndarray:
+        """phi at the cell faces, 0 to phi_max."""
         return np.arange(self.cells + 1) * self.h
 
 
@@ -165,6 +168,8 @@ class VolumeFlow:
         return self.offset * k * k
 
     def rhs(self, t: float, y: np.ndarray) -> np.ndarray:
+        """d_t y per cell at RG time t (y = ln(R_k(0) + V'') of each cell): the flux differences
+        of the engine's right-hand side, divided by R_k + V''."""
         k, a = self.k_uv * math.exp(t), self.regulator(t)
         m = np.exp(y) - a
         p = self.flux.value(k, self.grid.centres, _centre_derivative(self.grid, m), m)
@@ -173,6 +178,7 @@ class VolumeFlow:
             return np.asarray(np.exp(-y) * (lap + 2.0 * a))
 
     def jacobian(self, t: float, y: np.ndarray) -> Any:
+        """d(rhs)/dy, exact: tridiagonal (sparse) for one component, dense for N > 1."""
         k, a = self.k_uv * math.exp(t), self.regulator(t)
         e = np.exp(y)
         m = e - a
