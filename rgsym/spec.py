@@ -44,7 +44,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "truncation": ("scheme", "potential", "order", "expand_around", "eta_projection"),
     "regulator": ("kind", "alpha", "shape"),
     "flow": ("equation", "cutoff"),
-    "bare": ("potential", "constants", "k_uv", "k_ir", "rho_max", "points"),
+    "bare": ("potential", "constants", "k_uv", "k_ir", "rho_max", "points", "cells"),
 }
 SCHEMES = ("lpa", "lpa'", "vertex")
 #: How LPA' reads eta off the two-point function at the minimum (see rgsym.anomalous).
@@ -166,6 +166,7 @@ class BareSpec:
     k_ir: float = 1e-3
     rho_max: float = 10.0
     points: int = 48
+    cells: int | None = None  # finite volumes in phi (broken phase); None: rgsym.solve.volume.CELLS
 
     def expression(self, rho: sp.Symbol) -> sp.Expr:
         """U_Lambda as a sympy expression in ``rho`` with the constants put in."""
@@ -186,7 +187,8 @@ class BareSpec:
             Keys ``potential``, ``k_uv``, ``k_ir``, ``rho_max`` and ``points``.
         """
         return {"potential": str(self.expression(sp.Symbol("rho"))), "k_uv": self.k_uv, "k_ir": self.k_ir,
-                "rho_max": self.rho_max, "points": self.points}
+                "rho_max": self.rho_max, "points": self.points,
+                **({"cells": self.cells} if self.cells is not None else {})}
 
 
 @dataclass(frozen=True)
@@ -624,6 +626,8 @@ def _canonical(theory: Theory, truncation: Truncation, regulator: RegulatorSpec,
 
 #: Most grid points of [bare] points: the Chebyshev Jacobian is dense, n^2 per evaluation.
 MAX_BARE_POINTS = 400
+#: Most finite-volume cells in phi for a broken-phase flow (800 take ~13 s).
+MAX_BARE_CELLS = 4000
 
 
 def _parse_bare(t: dict[str, Any], source: str) -> BareSpec:
@@ -651,7 +655,12 @@ def _parse_bare(t: dict[str, Any], source: str) -> BareSpec:
     if isinstance(points, bool) or not isinstance(points, int) or not 8 <= points <= MAX_BARE_POINTS:
         raise SpecError(source, "bare.points", f"must be an integer from 8 to {MAX_BARE_POINTS}, "
                         f"got {points!r}")
-    bare = BareSpec(t["potential"], tuple(values), k_uv, k_ir, rho_max, points)
+    cells = t.get("cells")
+    if cells is not None and (isinstance(cells, bool) or not isinstance(cells, int)
+                              or not 20 <= cells <= MAX_BARE_CELLS):
+        raise SpecError(source, "bare.cells", f"must be an integer from 20 to {MAX_BARE_CELLS}, "
+                        f"got {cells!r}")
+    bare = BareSpec(t["potential"], tuple(values), k_uv, k_ir, rho_max, points, cells)
     expr = bare.expression(sp.Symbol("rho"))
     samples = [expr.subs(sp.Symbol("rho"), r).evalf() for r in (0, rho_max / 2, rho_max)]
     if not all(v.is_real and v.is_finite for v in samples):

@@ -255,7 +255,7 @@ def flow_potential(spec: TheorySpec, progress: bool = False) -> FlowResult:
         sol = _integrate_grid(eq, grid, bare, start, boundary, _snapshot_times(bare), progress)
     except PoleReached as pole:
         log.info("%s; switching to finite volumes in phi", pole)
-        return flow_potential_in_phi(spec, flow, eq)
+        return flow_potential_in_phi(spec, flow, eq, bare.cells)
     log.info("BDF done: %d right-hand-side evaluations, %d Jacobians", sol.nfev, sol.njev)
     derivatives = [sol.y[:, i] for i in range(sol.y.shape[1])]
     scales = tuple(float(bare.k_uv * math.exp(t)) for t in sol.t)
