@@ -42,6 +42,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 import sympy as sp
 
@@ -111,13 +112,14 @@ def anomalous_dimension(action: Action, regulator: Regulator, projection: str) -
     masses = {c.name: background_derivative(action, comps, (c, c)).xreplace(values) for c in comps}
     d, eta = action.d, action.eta
     terms = []
-    for i, k in itertools.product(comps, repeat=2):
-        g_i = background_derivative(action, comps, (external, i, k))
-        g_k = background_derivative(action, comps, (external, k, i))
-        product = sp.expand((g_i * g_k).xreplace(values))
+    # the ring is symmetric under i <-> k (mixed partials commute, J(w_i, w_k) = J(w_k, w_i)):
+    # each unordered pair once, off-diagonal ones counted for both orders
+    for i, k in itertools.combinations_with_replacement(comps, 2):
+        vertex = background_derivative(action, comps, (external, i, k))
+        product = sp.expand((vertex**2).xreplace(values))
         if product == 0:
             continue
-        weight = _pair_weight(i, k)
+        weight = _pair_weight(i, k) * (1 if i == k else 2)
         integral = momentum_derivative_integral(regulator, d, eta, masses[i.name], masses[k.name])
         terms.append(BubbleTerm((i.name, k.name), weight, product, integral))
     # eta = -d/dp^2 d_t Gamma^(2) = -(-1/2) * sum weight * vertices * (2 v_d) * J
@@ -220,18 +222,9 @@ def momentum_derivative_integral(regulator: Regulator, d: sp.Expr, eta: sp.Expr,
     pieces = regulator.pieces
     if len(pieces) == 1 and sp.expand(y + pieces[0].shape).has(y):
         return _by_quadrature(regulator, d, eta, w_a, w_b)
-    rr = sp.Symbol("R")
-    parts = []
-    for piece in pieces:
-        insertion = regulator_insertion(piece, eta)
-        prop_a, prop_b = 1 / (y + rr + w_a), 1 / (y + rr + w_b)
-        on_piece = {rr: piece.shape}
-        a, b = prop_a.subs(on_piece), prop_b.subs(on_piece)
-        ta = (sp.diff(prop_a, rr) * insertion).subs(on_piece)  # d~_t acts on R only
-        tb = (sp.diff(prop_b, rr) * insertion).subs(on_piece)
-        parts.append((piece, sp.diff(a, y), sp.diff(b, y), ta, tb, a, b))
+    parts = [_ring_on_piece(piece, eta, w_a, w_b) for piece in pieces]
     total = sp.Integer(0)
-    for piece, da, db, ta, tb, _, _ in parts:
+    for piece, part in zip(pieces, parts, strict=True):
         if regulator_insertion(piece, eta) == 0:
             continue  # d~_t A = d~_t B = 0 on this piece: no regular part
         if sp.expand(y + piece.shape).has(y):
@@ -240,22 +233,41 @@ def momentum_derivative_integral(regulator: Regulator, d: sp.Expr, eta: sp.Expr,
                                    "momentum-derivative threshold by quadrature together with the "
                                    "delta functions at its breakpoints, which is not available; use "
                                    "'litim' with alpha = 1 or a smooth regulator")
-        integrand = sp.expand(kernel * (sp.diff(ta, y) * db + da * sp.diff(tb, y)))
+        integrand = sp.expand(kernel * (sp.diff(part.ta, y) * part.db + part.da * sp.diff(part.tb, y)))
         total += sp.integrate(integrand, (y, piece.lower, piece.upper))
-    for left, right in zip(parts[:-1], parts[1:], strict=True):
-        point = left[0].upper
-        at = {y: point}
-        if sp.simplify(left[5].subs(at) - right[5].subs(at)) != 0 or \
-                sp.simplify(left[6].subs(at) - right[6].subs(at)) != 0:
+    for piece, left, right in zip(pieces[:-1], parts[:-1], parts[1:], strict=True):
+        at = {y: piece.upper}
+        lv, rv = (_Ring(*(e.subs(at) for e in side)) for side in (left, right))
+        if sp.simplify(rv.a - lv.a) != 0 or sp.simplify(rv.b - lv.b) != 0:
             raise UnsupportedError("", "regulator.kind",
                                    f"the {regulator.name!r} regulator makes the propagator jump at "
-                                   f"y = {point}: d/dp^2 of the ring is ill-defined")
-        jump_ta = right[3].subs(at) - left[3].subs(at)
-        jump_tb = right[4].subs(at) - left[4].subs(at)
-        mean_da = (left[1].subs(at) + right[1].subs(at)) / 2
-        mean_db = (left[2].subs(at) + right[2].subs(at)) / 2
-        total += kernel.subs(at) * (jump_ta * mean_db + mean_da * jump_tb)
+                                   f"y = {piece.upper}: d/dp^2 of the ring is ill-defined")
+        # the jump of d~_t A times the mean of B' (Heaviside(0) = 1/2), and A <-> B
+        total += kernel.subs(at) * ((rv.ta - lv.ta) * (lv.db + rv.db) / 2
+                                    + (lv.da + rv.da) / 2 * (rv.tb - lv.tb))
     return sp.simplify(total)
+
+
+class _Ring(NamedTuple):
+    """The two propagators A, B on one regulator piece, their y-derivatives and d~_t A, d~_t B."""
+
+    a: sp.Expr
+    b: sp.Expr
+    da: sp.Expr
+    db: sp.Expr
+    ta: sp.Expr
+    tb: sp.Expr
+
+
+def _ring_on_piece(piece: Piece, eta: sp.Expr, w_a: sp.Expr, w_b: sp.Expr) -> _Ring:
+    """A = 1/(y + r + w_a), B likewise, with r the piece's shape; d~_t acts on R only."""
+    rr = sp.Symbol("R")
+    insertion = regulator_insertion(piece, eta)
+    prop_a, prop_b = 1 / (y + rr + w_a), 1 / (y + rr + w_b)
+    on_piece = {rr: piece.shape}
+    a, b = prop_a.subs(on_piece), prop_b.subs(on_piece)
+    return _Ring(a, b, sp.diff(a, y), sp.diff(b, y), (sp.diff(prop_a, rr) * insertion).subs(on_piece),
+                 (sp.diff(prop_b, rr) * insertion).subs(on_piece))
 
 
 def _by_quadrature(regulator: Regulator, d: sp.Expr, eta: sp.Expr, w_a: sp.Expr, w_b: sp.Expr) -> sp.Expr:

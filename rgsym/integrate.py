@@ -89,7 +89,7 @@ def threshold_integral(reg: Regulator, counts: tuple[int, ...], masses: tuple[sp
     if reg.sharp:
         return angular_factor(d) * _sharp_limit(reg, counts, masses, eta)
     needs_quadrature = any(
-        _regulator_insertion(p, eta) != 0 and sp.expand(kinetic + p.shape).has(y) for p in reg.pieces)
+        regulator_insertion(p, eta) != 0 and sp.expand(kinetic + p.shape).has(y) for p in reg.pieces)
     if needs_quadrature:
         shape = sp.Lambda(y, reg.shape())
         if isinstance(eta, sp.Symbol):  # LPA': T is linear in eta, T(eta) = (1 - eta) T(0) + eta T(1)
@@ -118,7 +118,7 @@ def _zero_dimensional(reg: Regulator, counts: tuple[int, ...], masses: tuple[sp.
     a point mass 1/2 at y = 0 (Keitel, Bartosch, arXiv:1109.3013, sec. 2).
     """
     piece = reg.pieces[0]  # the piece at y = 0
-    value = sp.limit(_regulator_insertion(piece, eta), y, 0, "+")  # a limit: y/(e^y - 1) at 0
+    value = sp.limit(regulator_insertion(piece, eta), y, 0, "+")  # a limit: y/(e^y - 1) at 0
     den = sp.limit(sp.expand(kinetic + piece.shape), y, 0, "+")
     if not (value.is_finite and den.is_finite):
         from rgsym.errors import UnsupportedError
@@ -153,7 +153,7 @@ def _sharp_limit(reg: Regulator, counts: tuple[int, ...], masses: tuple[sp.Expr,
     it is -2 ln(1 + w) plus the field-independent 2 ln(alpha), which is dropped.
     """
     inner, outer = reg.pieces
-    insertion = sp.expand(_regulator_insertion(inner, eta))
+    insertion = sp.expand(regulator_insertion(inner, eta))
     if sp.expand(insertion - (2 - eta) * alpha) != 0 or outer.shape != 0 or inner.upper != 1:
         raise ValueError(f"{reg.name!r} is not of the form alpha theta(1 - y)")
     used = [(c, w) for c, w in zip(counts, masses, strict=True) if c]
@@ -186,16 +186,16 @@ def _sharp_single_propagator() -> tuple[sp.Expr, sp.Symbol]:
 def _piece_measure(reg: Regulator, k: int, d: sp.Expr, eta: sp.Expr) -> sp.Expr:
     """int over piece k of y^(d/2-1) [(2 - eta) r - 2 y r'] dy (denominators excluded)."""
     piece: Piece = reg.pieces[k]
-    regulator_insertion = _regulator_insertion(piece, eta)
-    if regulator_insertion == 0:
+    insertion = regulator_insertion(piece, eta)
+    if insertion == 0:
         return sp.Integer(0)
     dd = sp.Dummy("dd", positive=True)
-    result = sp.integrate(y ** (dd / 2 - 1) * regulator_insertion, (y, piece.lower, piece.upper))
+    result = sp.integrate(y ** (dd / 2 - 1) * insertion, (y, piece.lower, piece.upper))
     return sp.simplify(result.subs(dd, d))
 
 
 @cache
-def _regulator_insertion(piece: Piece, eta: sp.Expr) -> sp.Expr:
+def regulator_insertion(piece: Piece, eta: sp.Expr) -> sp.Expr:
     """d_t R_k / (Z k^2) on a piece, derived from R_k(q^2) = Z_k k^2 r(q^2 / k^2).
 
     t = ln k, and d_t Z_k = -eta Z_k defines the anomalous dimension.  For the Litim
@@ -207,8 +207,3 @@ def _regulator_insertion(piece: Piece, eta: sp.Expr) -> sp.Expr:
     regulator = z * k**2 * piece.shape.subs(y, q2 / k**2)
     rate = sp.diff(regulator, t).subs(sp.Derivative(z, t), -eta * z)
     return sp.expand(sp.simplify((rate / (z * k**2)).subs(q2, y * k**2)))
-
-
-def regulator_insertion(piece: Piece, eta: sp.Expr) -> sp.Expr:
-    """d_t R_k / (Z k^2) on one piece of a regulator, as a function of y (derived, cached)."""
-    return _regulator_insertion(piece, eta)
