@@ -8,21 +8,19 @@ stability matrix B_ij = d beta_i / d g_j.  It serialises to JSON and back.
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache, cached_property
-from types import MappingProxyType
+from functools import cached_property
 from typing import Any
 
 import symengine as se
 import sympy as sp
 
 from rgsym.action import Coupling
+from rgsym.expression import ExpressionError, read_srepr
 from rgsym.symbols import to_sympy
-from rgsym.threshold import ThresholdIntegral, WeightedThreshold
+from rgsym.threshold import ThresholdIntegral
 
 
 @dataclass(frozen=True)
@@ -175,19 +173,64 @@ class BetaSystem:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BetaSystem:
-        """Rebuild a system written by :meth:`to_dict`; the stability matrix is recomputed."""
-        couplings = tuple(
-            Coupling(c["name"], c["latex"], tuple(c["index"]), c["is_minimum"]) for c in data["couplings"]
-        )
+        """Rebuild a system written by :meth:`to_dict`; the stability matrix is recomputed.
+
+        Reading runs no code and cannot hang: every expression goes through
+        :func:`rgsym.expression.read_srepr`.
+
+        Parameters
+        ----------
+        data
+            The dictionary, e.g. ``json.load`` of a ``betas.json`` file.
+
+        Returns
+        -------
+        BetaSystem
+
+        Raises
+        ------
+        ExpressionFormatError
+            With a one-line message, for anything :meth:`to_dict` does not write.
+        """
+        try:
+            return cls._from_checked_dict(data)
+        except ExpressionError:
+            raise
+        except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
+            raise ExpressionFormatError(f"not a BetaSystem dictionary ({type(exc).__name__}: "
+                                        f"{str(exc)[:80]})") from None
+
+    @classmethod
+    def _from_checked_dict(cls, data: dict[str, Any]) -> BetaSystem:
+        couplings = tuple(Coupling(_text(c["name"]), _text(c["latex"]), tuple(int(i) for i in c["index"]),
+                                   bool(c["is_minimum"])) for c in data["couplings"])
         betas = tuple(se.sympify(_from_srepr(b)) for b in data["betas"])
+        if len(betas) != len(couplings):
+            raise ExpressionFormatError(f"{len(betas)} betas for {len(couplings)} couplings")
         syms = [se.Symbol(c.name) for c in couplings]
-        thresholds = {se.Symbol(n): _from_srepr(t) for n, t in data.get("thresholds", [])}
+        thresholds = {se.Symbol(_text(n)): _threshold(t) for n, t in data.get("thresholds", [])}
         jac = stability_matrix_of(list(betas), syms, thresholds)
-        return cls(data["name"], data["spec_digest"], data["spec_source"], couplings,
+        return cls(_text(data["name"]), _text(data["spec_digest"]), _text(data["spec_source"]), couplings,
                    tuple(_from_srepr(p) for p in data["parameters"]), betas,
                    _from_srepr(data["eta"]), jac, tuple(_from_srepr(m) for m in data.get("masses", [])),
                    tuple(_from_srepr(m) for m in data.get("scales", [])),
                    tuple((str(k), v) for k, v in thresholds.items()))
+
+
+def _text(value: Any) -> str:
+    """A string field of the dictionary (a name, a digest)."""
+    if not isinstance(value, str):
+        raise ExpressionFormatError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _threshold(text: str) -> ThresholdIntegral:
+    """A stored quadrature threshold: srepr text of a ThresholdIntegral."""
+    value = _from_srepr(text)
+    if not isinstance(value, ThresholdIntegral) or not all(isinstance(c, int) and 0 <= c <= 1000
+                                                           for c in value.counts):
+        raise ExpressionFormatError(f"not a threshold integral: {text[:80]!r}")
+    return value
 
 
 def threshold_symbol(counts: tuple[int, ...], kind: str = "") -> se.Symbol:
@@ -231,52 +274,16 @@ def stability_matrix_of(betas: list[se.Basic], syms: list[se.Symbol],
     return tuple(rows)
 
 
-class ExpressionFormatError(ValueError):
-    """A stored expression is not the ``srepr`` text of a sympy expression."""
+#: What :meth:`BetaSystem.from_dict` raises for text that is not srepr of an expression it writes.
+ExpressionFormatError = ExpressionError
 
 
 def _from_srepr(text: str) -> sp.Expr:
     """Rebuild an expression from its ``srepr`` text, without running anything else.
 
-    The text may only call sympy's expression classes (and rgsym's
-    :class:`~rgsym.threshold.ThresholdIntegral`) on literals: it is checked node
-    by node before it is evaluated, so a JSON file cannot execute code.
-
     Raises
     ------
     ExpressionFormatError
-        If the text is anything else.
+        If the text is anything but what :func:`rgsym.expression.read_srepr` reads.
     """
-    namespace = _srepr_namespace()
-    try:
-        tree = ast.parse(text, mode="eval")
-    except SyntaxError as exc:
-        raise ExpressionFormatError(f"not an expression: {text[:80]!r}") from exc
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id not in namespace:
-            raise ExpressionFormatError(f"{node.id!r} is not a sympy expression class")
-        if isinstance(node, ast.Call) and not isinstance(node.func, ast.Name):
-            raise ExpressionFormatError(f"only sympy constructors may be called: {text[:80]!r}")
-        if not isinstance(node, _SREPR_NODES):
-            raise ExpressionFormatError(f"{type(node).__name__} is not allowed in {text[:80]!r}")
-    code = compile(tree, "<srepr>", "eval")
-    return sp.sympify(eval(code, {"__builtins__": {}}, dict(namespace)))  # noqa: S307 - checked above
-
-
-#: Syntax that ``srepr`` text uses: constructor calls on literals.
-_SREPR_NODES = (ast.Expression, ast.Call, ast.Name, ast.Load, ast.Constant, ast.keyword, ast.Tuple,
-                ast.UnaryOp, ast.USub, ast.UAdd)
-
-
-@cache
-def _srepr_namespace() -> Mapping[str, Any]:
-    """sympy's expression classes and singletons (pi, oo, true, ...), and ThresholdIntegral."""
-    names: dict[str, Any] = {}
-    for name in dir(sp):
-        value = getattr(sp, name)
-        is_class = isinstance(value, type) and issubclass(value, sp.Basic)
-        if not name.startswith("_") and (is_class or isinstance(value, sp.Basic)):
-            names[name] = value
-    names["ThresholdIntegral"] = ThresholdIntegral
-    names["WeightedThreshold"] = WeightedThreshold
-    return MappingProxyType(names)
+    return sp.sympify(read_srepr(text))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from rgsym.expression import ExpressionError, brief, expanded_terms, read_expression
 from rgsym.symbols import alpha, y
 
 
@@ -105,6 +106,11 @@ REGULATORS: dict[str, Regulator] = {r.name: r for r in (LITIM, EXPONENTIAL, EXP_
 
 #: Spec keys of the user-defined regulator.
 CUSTOM_PARAMETERS = ("alpha", "shape")
+#: Functions and constants a user-defined shape may use, besides y and alpha.
+SHAPE_NAMES = ("exp", "sqrt", "log", "sin", "cos", "sinh", "cosh", "tanh", "pi", "E")
+#: Most terms a user-defined shape may expand to: (1+y)**64*(2+y)**64*(3+y)**64 (274625 terms)
+#: kept derivations busy for minutes, while every shape of the literature has a handful.
+MAX_SHAPE_TERMS = 1000
 
 
 def custom_regulator(shape: sp.Expr) -> Regulator:
@@ -113,11 +119,37 @@ def custom_regulator(shape: sp.Expr) -> Regulator:
 
 
 def parse_shape(text: str, complain: Callable[[str], Exception]) -> sp.Expr:
-    """Read a user-defined shape r(y): a real expression in y (and alpha) only."""
+    """Read a user-defined shape r(y): a real expression in y (and alpha) only.
+
+    The text goes through :func:`rgsym.expression.read_expression` (no code runs), and
+    its cost is bounded before any derivation starts: it may expand to at most
+    :data:`MAX_SHAPE_TERMS` terms.
+
+    Parameters
+    ----------
+    text
+        The shape as written in the spec, e.g. ``"exp(-y^2)"``.
+    complain
+        Builds the exception to raise from a one-line message.
+
+    Returns
+    -------
+    sympy.Expr
+
+    Raises
+    ------
+    Exception
+        The one ``complain`` returns, when the text cannot be a shape.
+    """
     try:
-        expr = sp.sympify(text, locals={"y": y, "alpha": alpha, "exp": sp.exp})
-    except (sp.SympifyError, SyntaxError, TypeError, ValueError):
-        raise complain(f"cannot read {text!r} as an expression in y") from None
+        expr = read_expression(text, {"y": y, "alpha": alpha}, SHAPE_NAMES)
+    except ExpressionError as exc:
+        raise complain(str(exc)) from None
     if not isinstance(expr, sp.Expr) or not expr.free_symbols <= {y, alpha} or not expr.has(y):
         raise complain(f"{text!r} must be an expression in y (and alpha), e.g. 'exp(-y**2)'")
+    terms = expanded_terms(expr, MAX_SHAPE_TERMS)
+    if terms > MAX_SHAPE_TERMS:
+        raise complain(f"{brief(text)} expands to more than {MAX_SHAPE_TERMS} terms, "
+                       "the limit for a shape: the derivation would not finish; write it with fewer "
+                       "or lower powers")
     return expr

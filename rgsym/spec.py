@@ -10,9 +10,7 @@ that read the disk.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import tokenize
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -21,8 +19,9 @@ from typing import Any
 
 import sympy as sp
 
-from rgsym import symbols
+from rgsym import expression, symbols
 from rgsym.errors import SpecError, UnsupportedError
+from rgsym.regulators import SHAPE_NAMES
 
 #: Largest polynomial order accepted; beyond it expressions grow without purpose.
 MAX_ORDER = 40
@@ -30,12 +29,14 @@ MAX_ORDER = 40
 #: make exact Gamma(d/2) and pi^(d/2) factors of unbounded size.
 MAX_DIMENSION = 100
 #: Longest expression text read from a spec, and largest numeric exponent in it: user text
-#: goes through sympy's parser, so it is screened first (tokens, size) -- no ``eval`` of
-#: arbitrary Python, no 10**10**10.
-MAX_EXPRESSION_LENGTH = 200
-MAX_EXPONENT = 64
+#: goes through :func:`rgsym.expression.read_expression` (an AST whitelist, no ``eval``).
+MAX_EXPRESSION_LENGTH = expression.MAX_EXPRESSION_LENGTH
+MAX_EXPONENT = expression.MAX_EXPONENT
+#: Most terms theory.d and the bare potential may expand to (their cost grows with it).
+MAX_DIMENSION_TERMS = 16
+MAX_POTENTIAL_TERMS = 1000
 #: Functions allowed in a regulator shape, besides the variables y and alpha.
-SHAPE_FUNCTIONS = ("exp", "sqrt", "log", "sin", "cos", "sinh", "cosh", "tanh", "pi", "E")
+SHAPE_FUNCTIONS = SHAPE_NAMES
 #: Functions allowed in the bare potential of [bare], besides rho and the named constants.
 BARE_FUNCTIONS = ("exp", "sqrt", "log", "cosh", "pi", "E")
 
@@ -169,11 +170,21 @@ class BareSpec:
     cells: int | None = None  # finite volumes in phi (broken phase); None: rgsym.solve.volume.CELLS
 
     def expression(self, rho: sp.Symbol) -> sp.Expr:
-        """U_Lambda as a sympy expression in ``rho`` with the constants put in."""
+        """U_Lambda as a sympy expression in ``rho`` with the constants put in.
+
+        Parameters
+        ----------
+        rho
+            The symbol that stands for rho in the result.
+
+        Returns
+        -------
+        sympy.Expr
+            Read by :func:`rgsym.expression.read_expression` (no code runs).
+        """
         names = {n: sp.Symbol(n) for n, _ in self.constants}
-        local = {**{f: getattr(sp, f) for f in BARE_FUNCTIONS}, **names, "rho": rho}
-        expr = sp.parse_expr(self.potential.replace("^", "**"), local_dict=local)
-        return sp.sympify(expr).subs({names[n]: sp.Float(v) for n, v in self.constants})
+        expr = expression.read_expression(self.potential, {**names, "rho": rho}, BARE_FUNCTIONS)
+        return expr.subs({names[n]: sp.Float(v) for n, v in self.constants})
 
     def canonical(self) -> dict[str, Any]:
         """The table in canonical form, for :attr:`TheorySpec.canonical` and the digest.
@@ -307,12 +318,9 @@ def _parse_dimension(value: Any, source: str) -> sp.Expr:
     if isinstance(value, str):
         allowed = {"d": symbols.d, "epsilon": symbols.epsilon}
         hint = "use a number, 'd' or a polynomial in d and epsilon such as '4 - epsilon'"
-        screen_expression(value, tuple(allowed), lambda m: SpecError(source, key, f"{m}; {hint}"))
-        try:
-            expr = sp.sympify(value, locals=allowed)
-        except (sp.SympifyError, SyntaxError, TypeError, ValueError):
-            expr = None
-        if expr is None or not isinstance(expr, sp.Expr) or not expr.free_symbols <= set(allowed.values()) \
+        expr = screen_expression(value, allowed, (), lambda m: SpecError(source, key, f"{m}; {hint}"),
+                                 MAX_DIMENSION_TERMS)
+        if not isinstance(expr, sp.Expr) or not expr.free_symbols <= set(allowed.values()) \
                 or not expr.is_polynomial(*allowed.values()):
             raise SpecError(
                 source, key, f"cannot read {value!r}; use a number, 'd' or an expression in epsilon"
@@ -323,21 +331,33 @@ def _parse_dimension(value: Any, source: str) -> sp.Expr:
     raise SpecError(source, key, f"must be a number or a string, got {type(value).__name__}")
 
 
-def screen_expression(text: str, names: Sequence[str], complain: Callable[[str], Exception]) -> None:
-    """Check that user text is a small arithmetic expression before sympy parses it.
+def screen_expression(text: str, variables: Mapping[str, sp.Expr], functions: Sequence[str],
+                      complain: Callable[[str], Exception], max_terms: int | None = None) -> sp.Expr:
+    """Read user text from a spec as a small arithmetic expression, or complain.
 
-    sympy's parser evaluates Python, so only numbers, the given ``names``, arithmetic
-    operators and brackets pass, the text is at most :data:`MAX_EXPRESSION_LENGTH`
-    characters, and numeric exponents are at most :data:`MAX_EXPONENT` in size.
+    The text goes through :func:`rgsym.expression.read_expression`: only numbers, the
+    given names and functions, arithmetic operators and brackets pass, the text is at
+    most :data:`MAX_EXPRESSION_LENGTH` characters, numeric exponents are at most
+    :data:`MAX_EXPONENT` in size, and nothing is evaluated as Python.
 
     Parameters
     ----------
     text
         The expression as written in the spec.
-    names
-        The identifiers allowed (variables and functions).
+    variables
+        The names allowed and the symbols they stand for.
+    functions
+        The functions and constants allowed (names from :data:`rgsym.expression.FUNCTIONS`
+        and :data:`rgsym.expression.CONSTANTS`).
     complain
         Builds the exception to raise from a one-line message.
+    max_terms
+        When given, the most terms the expression may expand to
+        (:func:`rgsym.expression.expanded_terms`): its cost in the derivation.
+
+    Returns
+    -------
+    sympy.Expr
 
     Raises
     ------
@@ -346,53 +366,24 @@ def screen_expression(text: str, names: Sequence[str], complain: Callable[[str],
 
     Examples
     --------
-    >>> screen_expression("4 - epsilon", ("d", "epsilon"), ValueError)
-    >>> screen_expression("10**10**10", ("d",), ValueError)
+    >>> from rgsym.symbols import d, epsilon
+    >>> screen_expression("4 - epsilon", {"d": d, "epsilon": epsilon}, (), ValueError)
+    4 - epsilon
+    >>> screen_expression("10**10**10", {"d": d}, (), ValueError)
     Traceback (most recent call last):
     ...
     ValueError: cannot read '10**10**10': exponents must be numbers of size at most 64
     """
-    shown = _brief(text)
-    if len(text) > MAX_EXPRESSION_LENGTH:
-        raise complain(f"cannot read {shown}: longer than {MAX_EXPRESSION_LENGTH} characters")
     try:
-        tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
-                  if t.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER)]
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        raise complain(f"cannot read {shown}") from None
-    operators = {"+", "-", "*", "/", "**", "^", "(", ")"}
-    for tok in tokens:
-        ok = (tok.type == tokenize.NUMBER and len(tok.string) <= 20 and "j" not in tok.string.lower()) \
-            or (tok.type == tokenize.NAME and tok.string in names) \
-            or (tok.type == tokenize.OP and tok.string in operators)
-        if not ok:
-            allowed = ", ".join(names)
-            raise complain(f"cannot read {shown}: {_brief(tok.string)} is not a number, an operator "
-                           f"or one of {allowed}")
-    if not tokens:
-        raise complain("cannot read an empty expression")
-    local = {n: getattr(sp, n) if n in SHAPE_FUNCTIONS else sp.Symbol(n) for n in names}
-    try:
-        tree = sp.parse_expr(text.replace("^", "**"), local_dict=local, evaluate=False)
-    except (sp.SympifyError, SyntaxError, TypeError, ValueError, tokenize.TokenError):
-        raise complain(f"cannot read {shown}") from None
-    if not all(_small_power(p) for p in sp.preorder_traversal(tree) if isinstance(p, sp.Pow)):
-        raise complain(f"cannot read {shown}: exponents must be numbers of size at most {MAX_EXPONENT}")
-
-
-def _small_power(power: sp.Pow) -> bool:
-    """A power that sympy can evaluate at once: no towers, numeric exponents of bounded size."""
-    def plain(e: sp.Basic) -> bool:  # a number with divisions only (no nested powers)
-        return all(p.exp == -1 for p in e.atoms(sp.Pow))
-
-    if power.exp.free_symbols:
-        return True
-    if not plain(power.exp) or (not power.base.free_symbols and not plain(power.base)):
-        return False
-    try:
-        return abs(float(power.exp)) <= MAX_EXPONENT
-    except (TypeError, ValueError, OverflowError):
-        return False
+        expr = expression.read_expression(text, variables, functions)
+    except expression.ExpressionError as exc:
+        raise complain(str(exc)) from None
+    if max_terms is not None:
+        terms = expression.expanded_terms(expr, max_terms)
+        if terms > max_terms:
+            raise complain(f"cannot use {_brief(text)}: it expands to more than {max_terms} terms, "
+                           "the limit for this key")
+    return expr
 
 
 def _brief(value: Any, limit: int = 60) -> str:
@@ -563,8 +554,6 @@ def _parse_regulator(t: dict[str, Any], source: str, dimension: sp.Expr | None =
         if key == "shape":
             if not isinstance(value, str):
                 raise SpecError(source, "regulator.shape", "must be a string such as 'exp(-y)'")
-            screen_expression(value, ("y", "alpha", *SHAPE_FUNCTIONS),
-                              lambda m: SpecError(source, "regulator.shape", m))
             parse_shape(value, lambda m: SpecError(source, "regulator.shape", m))
             shape = value
             continue
@@ -640,12 +629,13 @@ def _parse_bare(t: dict[str, Any], source: str) -> BareSpec:
         raise SpecError(source, "bare.constants", "must be a table of numbers, e.g. {m2 = 1, lam = 1}")
     values = []
     for name, value in sorted(constants.items()):
-        if not name.isidentifier() or name in ("rho", *BARE_FUNCTIONS):
-            raise SpecError(source, f"bare.constants.{_printable(name)}",
-                            f"must be an identifier other than rho and {', '.join(BARE_FUNCTIONS)}")
+        why = expression.check_name(name, ("rho", *BARE_FUNCTIONS))
+        if why is not None:
+            raise SpecError(source, f"bare.constants.{_printable(name)}", f"not a constant name: {why}")
         values.append((name, _bare_number(value, source, f"bare.constants.{name}", positive=False)))
-    names = ("rho", *(n for n, _ in values), *BARE_FUNCTIONS)
-    screen_expression(t["potential"], names, lambda m: SpecError(source, "bare.potential", m))
+    variables = {"rho": sp.Symbol("rho"), **{n: sp.Symbol(n) for n, _ in values}}
+    screen_expression(t["potential"], variables, BARE_FUNCTIONS,
+                      lambda m: SpecError(source, "bare.potential", m), MAX_POTENTIAL_TERMS)
     k_uv = _bare_number(t.get("k_uv", BareSpec.k_uv), source, "bare.k_uv")
     k_ir = _bare_number(t.get("k_ir", BareSpec.k_ir), source, "bare.k_ir")
     if not k_ir < k_uv:
