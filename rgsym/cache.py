@@ -16,31 +16,39 @@ LaTeX, C, NumPy and JSON).  Compiled C libraries (:mod:`rgsym.emit.compiler`)
 live in the subfolder ``c/`` of the same folder; ``rgsym cache info`` lists them
 and ``rgsym cache clear`` removes them too.
 
-Each entry is one file holding two pickles: a small header (for ``rgsym
-cache info``) and the value.  Files are written to a temporary name in the
-same folder and renamed into place (``os.replace`` is atomic), so concurrent
-runs on the same spec never see a partial entry; the last writer wins with
-an identical value.  An unreadable entry is ignored and rewritten.  The cache
-is an optimisation: a failure to read or write it is logged and never stops
-a run.  Entries are pickles and are loaded only from the user's own folder.
+Each entry is one JSON file: a first line with a small header (for ``rgsym cache
+info``) and a second line with the value, whose expressions are ``sympy.srepr`` text
+read back through :func:`rgsym.expression.read_srepr` -- nothing in a cache folder can
+run code.  Files are written to a temporary name in the same folder and renamed into
+place (``os.replace`` is atomic), so concurrent runs on the same spec never see a
+partial entry; the last writer wins with an identical value.  Only regular files named
+like an entry, owned by the current user and writable by no one else are read (never a
+FIFO, folder or link, never opened blocking); an unreadable entry is ignored and
+rewritten.  The cache is an optimisation: a failure to read or write it is logged and
+never stops a run.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
 import os
-import pickle
+import re
+import stat
 import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rgsym import __version__
+
+if TYPE_CHECKING:
+    from rgsym.betasystem import BetaSystem
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +61,17 @@ NO_CACHE_VARIABLE = "RGSYM_NO_CACHE"
 #: Subfolder of compiled C libraries (written by :mod:`rgsym.emit.compiler`).
 LIBRARY_FOLDER = "c"
 #: File name ending of an entry; temporary files start with a dot and never end so.
-SUFFIX = ".pickle"
-FORMAT = "rgsym-cache/1"
+SUFFIX = ".json"
+FORMAT = "rgsym-cache/2"
+#: Largest entry read, in bytes (an order-40 derivation is far smaller), and largest header.
+MAX_ENTRY_BYTES = 1 << 30
+MAX_HEADER_BYTES = 4096
+#: What an entry's file name looks like: ``<kind>-<40 hex digits>.json``.
+ENTRY_NAME = re.compile(r"([A-Za-z0-9_]+)-[0-9a-f]{40}\.json\Z")
+#: Entries of earlier versions (pickles): never read, removed by ``rgsym cache clear``.
+LEGACY_NAME = re.compile(r"[A-Za-z0-9_]+-[0-9a-f]{40}\.pickle\Z")
+#: Names of compiled libraries (:mod:`rgsym.emit.compiler`): the key, then the library's SHA-256.
+LIBRARY_NAME = re.compile(r"[0-9a-f]{64}(-[0-9a-f]{64})?\.(so|dylib|dll)\Z")
 
 T = TypeVar("T")
 
@@ -145,16 +162,18 @@ def entry_path(kind: str, spec_digest: str) -> Path:
     Parameters
     ----------
     kind
-        What is stored, e.g. ``"derive"``.
+        What is stored, e.g. ``"derive"``: letters, digits and underscores.
     spec_digest
         :attr:`rgsym.spec.TheorySpec.digest`.
 
     Returns
     -------
     pathlib.Path
-        ``<cache_dir>/<kind>-<key>.pickle``; the key hashes the format, :func:`code_fingerprint`
+        ``<cache_dir>/<kind>-<key>.json``; the key hashes the format, :func:`code_fingerprint`
         (rgsym's version and source), the kind and the digest.
     """
+    if not re.fullmatch(r"[A-Za-z0-9_]+", kind):
+        raise ValueError(f"a cache kind is letters, digits and _, got {kind!r}")
     key = hashlib.sha256(f"{FORMAT}\0{code_fingerprint()}\0{kind}\0{spec_digest}".encode()).hexdigest()
     return cache_dir() / f"{kind}-{key[:40]}{SUFFIX}"
 
@@ -170,25 +189,111 @@ def load(kind: str, spec_digest: str) -> Any | None:
     Returns
     -------
     object or None
-        A corrupt or foreign entry is logged and treated as absent.
+        A corrupt, foreign or untrusted entry (not a regular file, another owner, writable by
+        others) is logged and treated as absent.  Reading runs no code.
     """
     if not is_enabled():
         return None
     path = entry_path(kind, spec_digest)
+    data = read_private_file(path, MAX_ENTRY_BYTES)
+    if data is None:
+        return None
     try:
-        with path.open("rb") as fh:
-            header = pickle.load(fh)
-            value = pickle.load(fh)
+        head, _, body = data.partition(b"\n")
+        header = json.loads(head)
+        if not isinstance(header, dict) or header.get("format") != FORMAT \
+                or header.get("spec_digest") != spec_digest or header.get("kind") != kind:
+            log.warning("ignoring cache entry %s with a foreign header", path)
+            return None
+        return decode(json.loads(body))
+    except Exception as exc:  # noqa: BLE001 - any corrupt entry (truncated, garbage, refused text)
+        log.warning("ignoring unreadable cache entry %s (%s: %s)", path, type(exc).__name__,
+                    str(exc)[:200])
+        return None
+
+
+def read_private_file(path: Path, limit: int) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file of ours that no one else may write.
+
+    The file is examined with ``lstat`` first and opened without following links and
+    without blocking, so a FIFO, device, folder or link named like an entry is skipped
+    (with a warning), never waited on.
+
+    Parameters
+    ----------
+    path
+        The file.
+    limit
+        Files larger than this many bytes are skipped.
+
+    Returns
+    -------
+    bytes or None
+        None when the file is absent or skipped.
+    """
+    why = untrusted(path)
+    if why == "absent":
+        return None
+    if why is not None:
+        log.warning("skipping cache file %s: %s", path, why)
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        log.warning("skipping cache file %s: %s", path, exc.strerror)
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            log.warning("skipping cache file %s: changed while opened, or larger than %d bytes", path, limit)
+            return None
+        return fh.read(limit + 1)[:limit]
+
+
+def untrusted(path: Path, kind: str = "file") -> str | None:
+    """Why ``path`` may not be read from the cache, ``"absent"``, or None when it may.
+
+    It must be a regular file (a folder for ``kind="folder"``) seen by ``lstat`` (links are
+    not followed), owned by the current user and not writable by group or others (where the
+    platform has owners, i.e. not on Windows).
+
+    Parameters
+    ----------
+    path
+        The file or folder.
+    kind
+        ``"file"`` or ``"folder"``.
+
+    Returns
+    -------
+    str or None
+    """
+    try:
+        st = os.lstat(path)
     except FileNotFoundError:
-        return None
-    except Exception as exc:  # noqa: BLE001 - any corrupt entry (truncated, garbage, old classes)
-        log.warning("ignoring unreadable cache entry %s (%s: %s)", path, type(exc).__name__, exc)
-        return None
-    if not isinstance(header, dict) or header.get("format") != FORMAT \
-            or header.get("spec_digest") != spec_digest:
-        log.warning("ignoring cache entry %s with a foreign header", path)
-        return None
-    return value
+        return "absent"
+    except OSError as exc:
+        return f"cannot be examined ({exc.strerror})"
+    wanted = stat.S_ISDIR if kind == "folder" else stat.S_ISREG
+    if not wanted(st.st_mode):
+        return f"not a regular {kind} ({_file_type(st.st_mode)})"
+    if hasattr(os, "getuid"):
+        if st.st_uid != os.getuid():
+            return f"owned by another user (uid {st.st_uid})"
+        if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return "writable by other users"
+    return None
+
+
+def _file_type(mode: int) -> str:
+    """A word for what a non-regular file is."""
+    for test, word in ((stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link"),
+                       (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):
+        if test(mode):
+            return word
+    return "a special file"
 
 
 def store(kind: str, spec_digest: str, value: Any, description: str = "") -> None:
@@ -199,7 +304,7 @@ def store(kind: str, spec_digest: str, value: Any, description: str = "") -> Non
     kind, spec_digest
         The key, as for :func:`entry_path`.
     value
-        Anything picklable.
+        What :func:`encode` takes: a BetaSystem, a PotentialFlow or plain JSON data.
     description
         One line for ``rgsym cache info``.
 
@@ -216,20 +321,99 @@ def store(kind: str, spec_digest: str, value: Any, description: str = "") -> Non
               "description": description}
     tmp = None
     try:
+        body = json.dumps(encode(value), separators=(",", ":"), sort_keys=True, allow_nan=False)
+        text = json.dumps(header, sort_keys=True) + "\n" + body + "\n"
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(header, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
         tmp = None
-    except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
+    except (OSError, TypeError, ValueError, RecursionError) as exc:
         log.warning("could not write cache entry %s (%s: %s)", path, type(exc).__name__, exc)
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.remove(tmp)
+
+
+def encode(value: Any) -> dict[str, Any]:
+    """A value as JSON data: expressions as ``srepr`` text, tagged with the value's type.
+
+    Parameters
+    ----------
+    value
+        A :class:`~rgsym.betasystem.BetaSystem`, a :class:`~rgsym.project.PotentialFlow`, or
+        plain JSON data (dict with string keys, list, str, int, float, bool, None).
+
+    Returns
+    -------
+    dict
+        ``{"type": ..., "data": ...}``.
+
+    Raises
+    ------
+    TypeError
+        For anything else, or data that would not read back equal (tuples, say).
+    """
+    from rgsym.betasystem import BetaSystem
+    from rgsym.project import PotentialFlow
+
+    if isinstance(value, BetaSystem):
+        try:
+            return {"type": "BetaSystem/postfix", "data": _system_data(value)}
+        except TypeError:  # a node the postfix tokens do not cover: the slower srepr form
+            return {"type": "BetaSystem", "data": value.to_dict()}
+    if isinstance(value, PotentialFlow):
+        from sympy import srepr
+
+        return {"type": "PotentialFlow", "data": {
+            "name": value.name, "spec_digest": value.spec_digest, "spec_source": value.spec_source,
+            "invariant": srepr(value.invariant), "potential": srepr(value.potential), "rhs": srepr(value.rhs),
+            "parameters": [srepr(p) for p in value.parameters]}}
+    if json.loads(json.dumps(value)) != value:
+        raise TypeError(f"{type(value).__name__} does not survive JSON unchanged")
+    return {"type": "json", "data": value}
+
+
+def decode(entry: Any) -> Any:
+    """The value :func:`encode` wrote; expressions through :func:`rgsym.expression.read_srepr`.
+
+    Parameters
+    ----------
+    entry
+        ``{"type": ..., "data": ...}`` as read from JSON.
+
+    Returns
+    -------
+    object
+
+    Raises
+    ------
+    ValueError
+        For an unknown type or text that is not an expression rgsym writes.
+    """
+    from rgsym.betasystem import BetaSystem
+    from rgsym.expression import read_srepr
+    from rgsym.project import PotentialFlow
+
+    kind, data = entry["type"], entry["data"]
+    if kind == "BetaSystem/postfix":
+        return _system_from(data)
+    if kind == "BetaSystem":
+        return BetaSystem.from_dict(data)
+    if kind == "PotentialFlow":
+        name, digest, source = (data[k] for k in ("name", "spec_digest", "spec_source"))
+        if not all(isinstance(t, str) for t in (name, digest, source)) \
+                or not isinstance(data["parameters"], list):
+            raise ValueError("a PotentialFlow entry needs its names as strings and a list of parameters")
+        return PotentialFlow(name, digest, source, read_srepr(data["invariant"]),
+                             read_srepr(data["potential"]), read_srepr(data["rhs"]),
+                             tuple(read_srepr(t) for t in data["parameters"]))
+    if kind == "json":
+        return data
+    raise ValueError(f"unknown cache value type {str(kind)[:40]!r}")
 
 
 def cached(kind: str, spec_digest: str, compute: Callable[[], T], accept: Callable[[Any], bool],
@@ -279,10 +463,63 @@ def with_source(value: T, source: str) -> T:
     return value
 
 
-def info() -> CacheInfo:
-    """The cache folder and its entries, read from each entry's header only.
+def _system_data(system: BetaSystem) -> dict[str, Any]:
+    """A BetaSystem as JSON data: betas and stability matrix as postfix tokens, the rest as srepr."""
+    from sympy import srepr
 
-    Compiled C libraries (subfolder ``c/``) are listed too, as kind ``"c"``.
+    from rgsym.expression import write_postfix
+
+    return {
+        "name": system.name, "spec_digest": system.spec_digest, "spec_source": system.spec_source,
+        "couplings": [{"name": c.name, "latex": c.latex, "index": list(c.index), "is_minimum": c.is_minimum}
+                      for c in system.couplings],
+        "parameters": [srepr(p) for p in system.parameters],
+        "betas": [write_postfix(b) for b in system.fast_betas],
+        "eta": srepr(system.eta),
+        "masses": [srepr(m) for m in system.masses],
+        "scales": [srepr(m) for m in system.scales],
+        "thresholds": [[n, srepr(t)] for n, t in system.thresholds],
+    }
+
+
+def _system_from(data: dict[str, Any]) -> BetaSystem:
+    """The BetaSystem of :func:`_system_data`; the stability matrix is derived again (faster than read)."""
+    import symengine as se
+
+    from rgsym.action import Coupling
+    from rgsym.betasystem import BetaSystem, stability_matrix_of
+    from rgsym.expression import read_postfix, read_srepr
+    from rgsym.threshold import ThresholdIntegral
+
+    def text(value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"expected a string, got {type(value).__name__}")
+        return value
+
+    couplings = tuple(Coupling(text(c["name"]), text(c["latex"]), tuple(int(i) for i in c["index"]),
+                               bool(c["is_minimum"])) for c in data["couplings"])
+    betas = tuple(read_postfix(b) for b in data["betas"])
+    if len(betas) != len(couplings):
+        raise ValueError(f"{len(betas)} betas for {len(couplings)} couplings")
+    thresholds = {text(n): read_srepr(t) for n, t in data["thresholds"]}
+    if not all(isinstance(t, ThresholdIntegral) for t in thresholds.values()):
+        raise ValueError("a threshold that is not a ThresholdIntegral")
+    numeric = {se.Symbol(n): t for n, t in thresholds.items()}
+    stability = stability_matrix_of(list(betas), [se.Symbol(c.name) for c in couplings], numeric)
+    return BetaSystem(text(data["name"]), text(data["spec_digest"]), text(data["spec_source"]), couplings,
+                      tuple(read_srepr(p) for p in data["parameters"]), betas, read_srepr(data["eta"]),
+                      stability, tuple(read_srepr(m) for m in data["masses"]),
+                      tuple(read_srepr(m) for m in data["scales"]),
+                      tuple((str(k), v) for k, v in numeric.items()))
+
+
+def info() -> CacheInfo:
+    """The cache folder and its entries, from the folder listing and each entry's header.
+
+    Only files named like an entry (``<kind>-<key>.json``) or a compiled library (subfolder
+    ``c/``, kind ``"c"``) are listed; a folder, FIFO, link or other non-regular file with
+    such a name is skipped with a warning.  No entry is loaded: of each file only the first
+    line (at most :data:`MAX_HEADER_BYTES` bytes of JSON) is read, for its description.
 
     Returns
     -------
@@ -291,36 +528,75 @@ def info() -> CacheInfo:
     """
     folder = cache_dir()
     entries = []
-    paths = sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []
-    for path in paths:
-        try:
-            size = path.stat().st_size
-            with path.open("rb") as fh:
-                header = pickle.load(fh)
-            kind, description = str(header["kind"]), str(header.get("description", ""))
-        except FileNotFoundError:
-            continue  # removed meanwhile
-        except Exception:  # noqa: BLE001 - a corrupt entry is listed as such
-            kind, description = "?", "unreadable (will be rewritten)"
-        entries.append(CacheEntry(path, size, kind, description))
+    for path in _named(folder, ENTRY_NAME):
+        size = _regular_size(path)
+        if size is not None:
+            kind, description = _header(path)
+            entries.append(CacheEntry(path, size, kind, description))
     for path in _libraries(folder):
-        try:
-            entries.append(CacheEntry(path, path.stat().st_size, LIBRARY_FOLDER, "compiled C library"))
-        except FileNotFoundError:
-            continue
+        size = _regular_size(path)
+        if size is not None:
+            entries.append(CacheEntry(path, size, LIBRARY_FOLDER, "compiled C library"))
     return CacheInfo(folder, is_enabled(), tuple(entries))
 
 
-def _libraries(folder: Path) -> list[Path]:
-    """The compiled libraries under ``folder/c`` (sorted; no build folders)."""
-    libs = folder / LIBRARY_FOLDER
-    if not libs.is_dir():
+def _named(folder: Path, pattern: re.Pattern[str]) -> list[Path]:
+    """The paths in ``folder`` whose names match ``pattern`` (sorted; nothing is followed)."""
+    try:
+        names = sorted(e.name for e in os.scandir(folder) if pattern.match(e.name))
+    except (FileNotFoundError, NotADirectoryError):
         return []
-    return sorted(p for p in libs.iterdir() if p.is_file() and p.suffix in (".so", ".dylib", ".dll"))
+    except OSError as exc:
+        log.warning("cannot list the cache folder %s (%s)", folder, exc.strerror)
+        return []
+    return [folder / name for name in names]
+
+
+def _regular_size(path: Path) -> int | None:
+    """The size of a regular file (``lstat``), or None, with a warning for anything else."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None  # removed meanwhile
+    if not stat.S_ISREG(st.st_mode):
+        log.warning("skipping %s in the cache: not a regular file (%s)", path, _file_type(st.st_mode))
+        return None
+    return st.st_size
+
+
+def _header(path: Path) -> tuple[str, str]:
+    """(kind, description) from an entry's first line; never reads past it, never blocks."""
+    unreadable = ("?", "unreadable (will be rewritten)")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return unreadable
+            head = fh.read(MAX_HEADER_BYTES).partition(b"\n")[0]
+        header = json.loads(head)
+        kind, description = str(header["kind"]), str(header.get("description", ""))
+    except Exception:  # noqa: BLE001 - a corrupt entry is listed as such
+        return unreadable
+    return _printable(kind, 20), _printable(description, 200)
+
+
+def _printable(text: str, limit: int) -> str:
+    """Text fit for a terminal: control characters replaced, cut to ``limit`` characters."""
+    clean = "".join(c if c.isprintable() else "?" for c in text)
+    return clean if len(clean) <= limit else clean[: limit - 3] + "..."
+
+
+def _libraries(folder: Path) -> list[Path]:
+    """The files under ``folder/c`` named like compiled libraries (sorted; no build folders)."""
+    return _named(folder / LIBRARY_FOLDER, LIBRARY_NAME)
 
 
 def clear() -> int:
     """Remove every entry, every compiled library and stray temporary files.
+
+    Only regular files with the names rgsym gives them are removed (entries of this and
+    earlier versions, libraries, temporary files); anything else is left alone.
 
     Returns
     -------
@@ -328,15 +604,18 @@ def clear() -> int:
         How many entries and libraries went.
     """
     folder = cache_dir()
-    if not folder.is_dir():
-        return 0
+    temporary = re.compile(r"\.[A-Za-z0-9_]+-[0-9a-f]{40}-.*\.tmp\Z")
+    doomed = [*_named(folder, ENTRY_NAME), *_named(folder, LEGACY_NAME), *_libraries(folder)]
     removed = 0
-    doomed = [p for p in sorted(folder.iterdir())
-              if p.is_file() and (p.suffix == SUFFIX or p.name.endswith(".tmp"))]
-    for path in [*doomed, *_libraries(folder)]:
+    for path in [*doomed, *_named(folder, temporary)]:
+        if _regular_size(path) is None:
+            continue
         try:
             path.unlink()
         except FileNotFoundError:
+            continue
+        except OSError as exc:
+            log.warning("could not remove %s (%s)", path, exc.strerror)
             continue
         removed += path.suffix != ".tmp"
     return removed

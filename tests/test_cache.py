@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 import os
-import pickle
 import shutil
 import subprocess
 import sys
@@ -32,6 +32,12 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def entries(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def read_entry(path: Path) -> tuple[dict[str, object], object]:
+    """An entry's header and encoded value, straight from the file (two JSON lines)."""
+    head, body = path.read_text(encoding="utf-8").split("\n", 1)
+    return json.loads(head), json.loads(body)
 
 
 # --- location --------------------------------------------------------------------------------
@@ -100,7 +106,7 @@ def test_corrupt_entry_is_ignored_and_rewritten(cache_dir: Path, damage: str) ->
     elif damage == "empty":
         path.write_bytes(b"")
     else:
-        path.write_bytes(pickle.dumps({"format": "other"}) + pickle.dumps("wrong"))
+        path.write_bytes(json.dumps({"format": "other"}).encode() + b"\n" + json.dumps("wrong").encode())
     assert cache.load("test", digest) is None
     calls: list[int] = []
     value = cache.cached("test", digest, lambda: calls.append(1) or [7], accept=lambda v: isinstance(v, list))
@@ -174,15 +180,13 @@ def test_no_cache_flag_bypasses_cache(cache_dir: Path, capsys: pytest.CaptureFix
 def test_cache_info_and_clear(cache_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pipeline.derive.__wrapped__(load_spec(DERIVATIONS / "ising_lpa_zero.toml",  # type: ignore[attr-defined]
                                           ["truncation.order=1"]))
-    cache.store("test", "1" * 64, b"x" * 5000, "five kilobytes")
+    cache.store("test", "1" * 64, "x" * 5000, "five kilobytes")
     capsys.readouterr()
     assert main(["cache", "info"]) == 0
     out = capsys.readouterr().out
     assert str(cache_dir) in out and "2 entries" in out
     assert "five kilobytes" in out and "LPA Z2" in out and "ising_lpa_zero.toml" in out
     assert main(["cache", "info", "--json"]) == 0
-    import json
-
     data = json.loads(capsys.readouterr().out)
     assert len(data["entries"]) == 2
     assert data["total_bytes"] == sum(p.stat().st_size for p in cache_dir.iterdir()) > 5000
@@ -244,9 +248,9 @@ def test_two_processes_do_not_corrupt_the_cache(cache_dir: Path) -> None:
         assert out.strip() == "0", f"a reader saw a partial or foreign entry: {out} {err}"
         assert "unreadable" not in err
     (name,) = entries(cache_dir)  # one entry, no temporary files left
-    with (cache_dir / name).open("rb") as fh:  # read directly: the key also hashes rgsym's source,
-        header, value = pickle.load(fh), pickle.load(fh)  # which may differ in this older process
-    assert header["spec_digest"] == digest and value == list(range(200_000))
+    # read directly: the key also hashes rgsym's source, which may differ in this older process
+    header, value = read_entry(cache_dir / name)
+    assert header["spec_digest"] == digest and cache.decode(value) == list(range(200_000))
 
 
 def test_two_cli_runs_on_the_same_spec(cache_dir: Path) -> None:
@@ -265,9 +269,9 @@ def test_two_cli_runs_on_the_same_spec(cache_dir: Path) -> None:
     assert out1 == out2 and not err1 and not err2
     names = entries(cache_dir)
     assert len(names) == 1 and names[0].endswith(cache.SUFFIX)  # no temporary file left
-    with (cache_dir / names[0]).open("rb") as fh:
-        header, value = pickle.load(fh), pickle.load(fh)
+    header, data = read_entry(cache_dir / names[0])
     assert header["kind"] == "derive"
+    value = cache.decode(data)
     assert isinstance(value, BetaSystem) and value.to_json() + "\n" == out1  # the entry is whole
 
 
