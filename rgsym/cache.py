@@ -323,7 +323,7 @@ def store(kind: str, spec_digest: str, value: Any, description: str = "") -> Non
     try:
         body = json.dumps(encode(value), separators=(",", ":"), sort_keys=True, allow_nan=False)
         text = json.dumps(header, sort_keys=True) + "\n" + body + "\n"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

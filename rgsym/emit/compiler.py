@@ -1,19 +1,28 @@
 """Compiler: generated C built into a shared library, cached by content hash.
 
 The library is built with the system C compiler (``$CC``, else ``cc``) and kept
-in the user cache directory: ``$RGSYM_CACHE_DIR`` if set, else
-``$XDG_CACHE_HOME/rgsym`` or ``~/.cache/rgsym``.  Its name is the SHA-256 of the
-sources, the compiler's identity and the flags, so a cached library is reused
-only for exactly the same code and toolchain.  It is built in a temporary
-directory beside its final place and moved there with one atomic rename, so
-that concurrent builds and interrupted ones never leave a broken file.
+in the subfolder ``c/`` of the rgsym cache (:func:`rgsym.cache.cache_dir`).  Its name is
+the SHA-256 of the sources, the compiler's identity and the flags (the key), followed by
+the SHA-256 of the library itself, recorded when it was built: a cached library is
+reused only for exactly the same code and toolchain, only if its bytes still have that
+hash (a truncated or damaged file is rebuilt), and only if it and its folder belong to
+the current user and no one else may write them (a library planted in a shared cache is
+never loaded).  It is built in a temporary directory beside its final place and moved
+there with one atomic rename, so that concurrent builds and interrupted ones never leave
+a broken file.  When the cache is off (``--no-cache``), or its folder cannot be used
+(read-only, a file, someone else's), the library is built in a private temporary folder
+instead: an unusable cache never stops a run.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hashlib
+import logging
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,6 +39,10 @@ from rgsym.errors import RGSymError
 LIBRARY_FLAGS = ("-std=c99", "-O1", "-fPIC", "-shared")
 #: Seconds a compilation may take before it counts as failed.
 COMPILE_TIMEOUT = 900
+#: Largest cached library read to check its hash (an order-20 system's is a few MB).
+MAX_LIBRARY_BYTES = 1 << 30
+
+log = logging.getLogger(__name__)
 
 
 class CompilerError(RGSymError):
@@ -53,7 +66,21 @@ def build_library(files: Mapping[str, str], source: str = "betas.c",
                   flags: Sequence[str] = LIBRARY_FLAGS) -> Path:
     """Compile ``files`` (name -> text; ``source`` is the translation unit) into a shared library.
 
-    Returns the cached library's path; a library with the same key is reused.
+    Parameters
+    ----------
+    files
+        File name -> text; they are written side by side and ``source`` is compiled.
+    source
+        The translation unit among ``files``.
+    flags
+        Compiler flags.
+
+    Returns
+    -------
+    pathlib.Path
+        The cached library when there is a trusted one with the same key (or one was just
+        built into the cache); else a library in a private temporary folder, removed when
+        the process exits.
 
     Raises
     ------
@@ -62,18 +89,68 @@ def build_library(files: Mapping[str, str], source: str = "betas.c",
     """
     command = compiler()
     key = library_key(files, [*command, *flags], _compiler_identity(tuple(command)))
-    target = cache_dir() / "c" / f"{key}{_suffix()}"
-    if target.exists():
-        return target
+    folder = _library_folder()
+    if folder is not None:
+        found = _cached_library(folder, key)
+        if found is not None:
+            return found
+        try:
+            return _build(files, source, [*command, *flags], folder, key)
+        except OSError as exc:  # the folder went away or filled up: build privately
+            log.warning("cannot build into the cache folder %s (%s); building privately", folder, exc)
+    private = Path(tempfile.mkdtemp(prefix="rgsym-c-"))
+    atexit.register(shutil.rmtree, private, True)
+    return _build(files, source, [*command, *flags], private, key)
+
+
+def _library_folder() -> Path | None:
+    """The cache's ``c/`` folder when it may be used (created if need be), else None (logged)."""
+    from rgsym.cache import LIBRARY_FOLDER, is_enabled, untrusted
+
+    if not is_enabled():
+        return None
+    folder = cache_dir() / LIBRARY_FOLDER
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
-        raise CompilerError(f"cannot create the cache directory {target.parent}: {exc.strerror}") from None
-    with tempfile.TemporaryDirectory(prefix=".build-", dir=target.parent) as build:
+        log.warning("cannot use the cache folder %s for compiled C (%s); building privately",
+                    folder, exc.strerror or exc)
+        return None
+    why = untrusted(folder, "folder")
+    if why is not None:
+        log.warning("not using the cache folder %s for compiled C: %s; building privately", folder, why)
+        return None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        log.warning("the cache folder %s is not writable; building privately", folder)
+        return None
+    return folder
+
+
+def _cached_library(folder: Path, key: str) -> Path | None:
+    """A library of this key in ``folder`` that is ours and still has its recorded hash."""
+    from rgsym.cache import read_private_file
+
+    for path in sorted(folder.glob(f"{key}-*{_suffix()}")):
+        recorded = path.name[len(key) + 1: -len(_suffix())]
+        data = read_private_file(path, MAX_LIBRARY_BYTES)
+        if data is not None and hashlib.sha256(data).hexdigest() == recorded:
+            return path
+        log.warning("ignoring the compiled library %s: damaged or not ours (it is rebuilt)", path)
+        with contextlib.suppress(OSError):
+            if data is not None:  # ours, but its bytes changed: remove it
+                path.unlink()
+    return None
+
+
+def _build(files: Mapping[str, str], source: str, command: list[str], folder: Path, key: str) -> Path:
+    """Compile in a temporary folder inside ``folder``; move the library to ``<key>-<sha256>``."""
+    with tempfile.TemporaryDirectory(prefix=".build-", dir=folder) as build:
         for name, text in files.items():
             Path(build, name).write_text(text, encoding="utf-8")
         output = Path(build, "library" + _suffix())
-        _run([*command, *flags, "-o", str(output), source, "-lm"], Path(build))
+        _run([*command, "-o", str(output), source, "-lm"], Path(build))
+        output.chmod(0o755)  # not writable by others, whatever the umask
+        target = folder / f"{key}-{hashlib.sha256(output.read_bytes()).hexdigest()}{_suffix()}"
         os.replace(output, target)
     return target
 
