@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import keyword
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -202,13 +203,14 @@ class BetaSystem:
 
     @classmethod
     def _from_checked_dict(cls, data: dict[str, Any]) -> BetaSystem:
-        couplings = tuple(Coupling(_text(c["name"]), _text(c["latex"]), tuple(int(i) for i in c["index"]),
-                                   bool(c["is_minimum"])) for c in data["couplings"])
+        couplings = tuple(Coupling(_identifier(c["name"]), _text(c["latex"]),
+                                   tuple(int(i) for i in c["index"]), bool(c["is_minimum"]))
+                          for c in data["couplings"])
         betas = tuple(se.sympify(_from_srepr(b)) for b in data["betas"])
         if len(betas) != len(couplings):
             raise ExpressionFormatError(f"{len(betas)} betas for {len(couplings)} couplings")
         syms = [se.Symbol(c.name) for c in couplings]
-        thresholds = {se.Symbol(_text(n)): _threshold(t) for n, t in data.get("thresholds", [])}
+        thresholds = {se.Symbol(_identifier(n)): _threshold(t) for n, t in data.get("thresholds", [])}
         jac = stability_matrix_of(list(betas), syms, thresholds)
         return cls(_text(data["name"]), _text(data["spec_digest"]), _text(data["spec_source"]), couplings,
                    tuple(_from_srepr(p) for p in data["parameters"]), betas,
@@ -218,9 +220,16 @@ class BetaSystem:
 
 
 def _text(value: Any) -> str:
-    """A string field of the dictionary (a name, a digest)."""
-    if not isinstance(value, str):
-        raise ExpressionFormatError(f"expected a string, got {type(value).__name__}")
+    """A string field of the dictionary (a description, a digest): one printable line."""
+    if not isinstance(value, str) or not value.isprintable() or len(value) > 10_000:
+        raise ExpressionFormatError(f"expected one printable line of text, got {str(value)[:40]!r}")
+    return value
+
+
+def _identifier(value: Any) -> str:
+    """A name that reaches generated code (a coupling, a threshold placeholder): an identifier."""
+    if not isinstance(value, str) or not value.isidentifier() or keyword.iskeyword(value):
+        raise ExpressionFormatError(f"expected an identifier, got {str(value)[:40]!r}")
     return value
 
 

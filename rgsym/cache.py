@@ -271,7 +271,7 @@ def untrusted(path: Path, kind: str = "file") -> str | None:
     """
     try:
         st = os.lstat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return "absent"
     except OSError as exc:
         return f"cannot be examined ({exc.strerror})"
@@ -496,12 +496,17 @@ def _system_from(data: dict[str, Any]) -> BetaSystem:
             raise ValueError(f"expected a string, got {type(value).__name__}")
         return value
 
-    couplings = tuple(Coupling(text(c["name"]), text(c["latex"]), tuple(int(i) for i in c["index"]),
+    def name(value: Any) -> str:
+        if not isinstance(value, str) or not value.isidentifier():
+            raise ValueError(f"expected an identifier, got {str(value)[:40]!r}")
+        return value
+
+    couplings = tuple(Coupling(name(c["name"]), text(c["latex"]), tuple(int(i) for i in c["index"]),
                                bool(c["is_minimum"])) for c in data["couplings"])
     betas = tuple(read_postfix(b) for b in data["betas"])
     if len(betas) != len(couplings):
         raise ValueError(f"{len(betas)} betas for {len(couplings)} couplings")
-    thresholds = {text(n): read_srepr(t) for n, t in data["thresholds"]}
+    thresholds = {name(n): read_srepr(t) for n, t in data["thresholds"]}
     if not all(isinstance(t, ThresholdIntegral) for t in thresholds.values()):
         raise ValueError("a threshold that is not a ThresholdIntegral")
     numeric = {se.Symbol(n): t for n, t in thresholds.items()}

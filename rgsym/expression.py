@@ -161,12 +161,13 @@ def check_name(name: str, reserved: Sequence[str] = ()) -> str | None:
     >>> check_name("lam") is None
     True
     >>> check_name("\\uff50\\uff52\\uff49\\uff4e\\uff54")
-    "'print' (as Python reads it) is not plain ASCII; use letters a-z, A-Z, digits and _"
+    "is not plain ASCII (Python reads it as 'print'); use letters a-z, A-Z, digits and _"
     """
     normal = unicodedata.normalize("NFKC", name)
     taken = {*reserved, *FUNCTIONS, *CONSTANTS}
-    if normal != name or not name.isascii():
-        return f"{normal!r} (as Python reads it) is not plain ASCII; use letters a-z, A-Z, digits and _"
+    if not name.isascii():
+        read_as = f" (Python reads it as {normal!r})" if normal != name else ""
+        return f"is not plain ASCII{read_as}; use letters a-z, A-Z, digits and _"
     if not _NAME.match(name):
         return "must start with a letter and hold only letters a-z, A-Z, digits and _"
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
@@ -552,8 +553,8 @@ class _SreprReader:
                 or not isinstance(node.args[0].value, str):
             raise self.fail(f"{name} takes its name as one string")
         label = node.args[0].value
-        if not label or len(label) > MAX_NAME_LENGTH or not label.isprintable():
-            raise self.fail(f"{name} names must be printable and at most {MAX_NAME_LENGTH} characters")
+        if not _is_name(label):
+            raise self.fail(f"{name} names must be identifiers of at most {MAX_NAME_LENGTH} characters")
         options: dict[str, Any] = {}
         for kw in node.keywords:
             if kw.arg is None or kw.arg in options:
@@ -763,7 +764,7 @@ def _apply_postfix(token: str, stack: list[se.Basic]) -> bool:
 
 def _postfix_atom(kind: str, rest: str, constants: Mapping[str, se.Basic], token: str) -> se.Basic:
     """The number, symbol or constant of one token."""
-    if kind == "s" and rest and len(rest) <= MAX_NAME_LENGTH and rest.isprintable():
+    if kind == "s" and _is_name(rest):
         return se.Symbol(rest)
     if kind == "c" and rest in constants:
         return constants[rest]
@@ -802,3 +803,8 @@ def _magnitude(number: se.Basic) -> float:
     except (TypeError, ValueError, OverflowError, RuntimeError):
         return math.inf
     return value if math.isfinite(value) else math.inf
+
+
+def _is_name(label: str) -> bool:
+    """A stored symbol or function name: a Python identifier (it may reach generated code)."""
+    return len(label) <= MAX_NAME_LENGTH and label.isidentifier() and not keyword.iskeyword(label)

@@ -52,6 +52,12 @@ SCHEMES = ("lpa", "lpa'", "vertex")
 ETA_PROJECTIONS = ("goldstone", "radial")
 #: Highest n-point function of the vertex scheme (its derivation grows like 2^(order/2)).
 MAX_VERTEX_ORDER = 20
+#: Most field multiplets (theory.fields), and the highest truncation.order for each count: the
+#: orders whose derivation finished in about 30 s or less (measured on 2 shared cores: 2 fields
+#: at order 8 30 s, 3 at 4 3 s (at 5 over 60 s), 4 at 4 15 s, 5 at 3 20 s, 8 at 2 14 s; 8 fields
+#: at order 4 ran for more than two minutes).
+MAX_FIELDS = 8
+FIELD_ORDER_LIMITS = {2: 8, 3: 4, 4: 4, 5: 3, 6: 2, 7: 2, 8: 2}
 POTENTIALS = ("polynomial", "full")
 EXPANSION_POINTS = ("minimum", "zero")
 EQUATIONS = ("wetterich", "polchinski")
@@ -483,6 +489,7 @@ def _parse_truncation(t: dict[str, Any], source: str, theory: Theory) -> Truncat
     if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
         raise SpecError(source, "truncation.order",
                         f"must be an integer from 1 to {MAX_ORDER}, got {order!r}")
+    _check_field_count(theory, order, source)
     dim = theory.d
     if around == "minimum" and potential == "polynomial":
         if dim.is_number and not bool(dim > 2):
@@ -510,6 +517,20 @@ def _parse_truncation(t: dict[str, Any], source: str, theory: Theory) -> Truncat
     if scheme == "lpa'":
         _check_lpa_prime(potential, around, theory, source)
     return Truncation(scheme, potential, order, around, projection)
+
+
+def _check_field_count(theory: Theory, order: int, source: str) -> None:
+    """Several field multiplets: at most :data:`MAX_FIELDS`, each count up to its measured order."""
+    count = len(theory.blocks)
+    if count == 1:
+        return
+    if count > MAX_FIELDS:
+        raise SpecError(source, "theory.fields", f"at most {MAX_FIELDS} field multiplets can be derived "
+                        f"(the derivation grows too fast beyond), got {count}")
+    limit = FIELD_ORDER_LIMITS[count]
+    if order > limit:
+        raise SpecError(source, "theory.fields", f"with {count} field multiplets truncation.order may be at "
+                        f"most {limit} (higher orders take minutes to derive), got {order}")
 
 
 def _check_lpa_prime(potential: str, around: str, theory: Theory, source: str) -> None:
