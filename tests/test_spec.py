@@ -149,3 +149,37 @@ def test_symbolic_d_cannot_be_solved_numerically(derivations: Path) -> None:
 def test_dimension_is_exact_rational() -> None:
     spec = parse_spec({"theory": {"d": 2.5, "N": 1}})
     assert spec.theory.d == sp.Rational(5, 2)
+
+
+# --- expression text: read by rgsym.expression (an AST whitelist, no eval) --------------------
+
+
+def test_caret_is_a_power_with_the_power_precedence() -> None:
+    """``2*y^2`` is 2 y^2, not (2 y)^2 (Python's ^ binds looser than *)."""
+    from rgsym.integrate import regulator_of
+    from rgsym.symbols import y
+
+    spec = parse_spec({"theory": {"d": 3, "N": 1}, "regulator": {"kind": "custom", "shape": "2*y^2*exp(-y)"}})
+    assert regulator_of(spec.regulator).shape() == 2 * y**2 * sp.exp(-y)
+
+
+def test_bare_potential_reads_numbers_as_written() -> None:
+    spec = parse_spec({"theory": {"d": 3, "N": 1},
+                       "bare": {"potential": "m2*rho + lam*rho^2/6 + 1e-2*rho**3",
+                                "constants": {"m2": -0.5, "lam": 2}}})
+    assert spec.bare is not None
+    rho = sp.Symbol("rho")
+    expected = sp.Float(-0.5) * rho + sp.Float(2.0) * rho**2 / 6 + sp.Float("1e-2") * rho**3
+    assert sp.simplify(spec.bare.expression(rho) - expected) == 0
+
+
+@pytest.mark.parametrize("name", ["if", "ｌａｍ", "_x", "exp"])
+def test_bare_constant_names_are_ascii_identifiers(name: str) -> None:
+    with pytest.raises(SpecError, match="not a constant name"):
+        parse_spec({"theory": {"d": 3, "N": 1}, "bare": {"potential": "rho", "constants": {name: 1}}})
+
+
+def test_fields_beyond_their_measured_order_are_refused() -> None:
+    with pytest.raises(SpecError, match="at most 4"):
+        parse_spec({"theory": {"d": 3, "fields": ["a", "b", "c"]},
+                    "truncation": {"order": 5, "expand_around": "zero"}})
