@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import keyword
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -203,7 +204,7 @@ class BetaSystem:
 
     @classmethod
     def _from_checked_dict(cls, data: dict[str, Any]) -> BetaSystem:
-        couplings = tuple(Coupling(_identifier(c["name"]), _text(c["latex"]),
+        couplings = tuple(Coupling(_identifier(c["name"]), _coupling_latex(c["latex"]),
                                    tuple(int(i) for i in c["index"]), bool(c["is_minimum"]))
                           for c in data["couplings"])
         betas = tuple(se.sympify(_from_srepr(b)) for b in data["betas"])
@@ -212,7 +213,8 @@ class BetaSystem:
         syms = [se.Symbol(c.name) for c in couplings]
         thresholds = {se.Symbol(_identifier(n)): _threshold(t) for n, t in data.get("thresholds", [])}
         jac = stability_matrix_of(list(betas), syms, thresholds)
-        return cls(_text(data["name"]), _text(data["spec_digest"]), _text(data["spec_source"]), couplings,
+        return cls(_description(data["name"]), _text(data["spec_digest"]), _text(data["spec_source"]),
+                   couplings,
                    tuple(_from_srepr(p) for p in data["parameters"]), betas,
                    _from_srepr(data["eta"]), jac, tuple(_from_srepr(m) for m in data.get("masses", [])),
                    tuple(_from_srepr(m) for m in data.get("scales", [])),
@@ -223,6 +225,25 @@ def _text(value: Any) -> str:
     """A string field of the dictionary (a description, a digest): one printable line."""
     if not isinstance(value, str) or not value.isprintable() or len(value) > 10_000:
         raise ExpressionFormatError(f"expected one printable line of text, got {str(value)[:40]!r}")
+    return value
+
+
+def _description(value: Any) -> str:
+    """The system's description, which generated files quote in comments and docstrings: one
+    printable line without quotes or backslashes (rgsym writes none)."""
+    text = _text(value)
+    if any(c in text for c in "\"\\`"):
+        raise ExpressionFormatError(f"a description holds no quotes or backslashes, got {text[:40]!r}")
+    return text
+
+
+_COUPLING_LATEX = re.compile(r"\\kappa|\\lambda_\{[0-9]{1,3}(,[0-9]{1,3}){0,15}\}")
+
+
+def _coupling_latex(value: Any) -> str:
+    """A coupling's LaTeX as rgsym writes it: ``\\kappa`` or ``\\lambda_{i,j,...}``."""
+    if not isinstance(value, str) or not _COUPLING_LATEX.fullmatch(value):
+        raise ExpressionFormatError(f"not the LaTeX of a coupling: {str(value)[:40]!r}")
     return value
 
 

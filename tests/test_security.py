@@ -217,6 +217,33 @@ def test_json_bombs_are_refused(text: str) -> None:
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.parametrize(("field", "value"), [
+    ("name", 'x"""; open({marker!r}, "w"); """'),
+    ("spec_source", "a\nb"),
+    ("latex", "\\input{{/etc/passwd}}"),
+    ("coupling", "x); open({marker!r}, 'w'"),
+    ("threshold", "T_1; import os"),
+])
+def test_json_text_that_reaches_generated_code_is_checked(marker: Path, field: str, value: str) -> None:
+    """Names and descriptions end up in generated C and NumPy (which the numpy backend runs)."""
+    data = order2_dict()
+    text = value.format(marker=str(marker))
+    couplings = data["couplings"]
+    assert isinstance(couplings, list)
+    if field == "latex":
+        couplings[0]["latex"] = text
+    elif field == "coupling":
+        couplings[0]["name"] = text
+    elif field == "threshold":
+        data["thresholds"] = [[text, "ThresholdIntegral(Lambda(Symbol('y'), Symbol('y')), Integer(3), "
+                                     "Integer(0), Tuple(Integer(1)), Symbol('w'))"]]
+    else:
+        data[field] = text
+    with pytest.raises(ExpressionFormatError):
+        BetaSystem.from_dict(data)
+    assert not marker.exists()
+
+
 def test_json_with_a_wrong_shape_is_a_format_error() -> None:
     data = order2_dict()
     del data["couplings"]
