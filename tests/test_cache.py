@@ -310,3 +310,39 @@ def test_cli_output_is_the_same_on_miss_and_hit(cache_dir: Path, capsys: pytest.
         outputs.append(capsys.readouterr().out)
         assert len(entries(cache_dir)) == expected
     assert outputs[0] == outputs[1] == outputs[2] and outputs[0].startswith("{")
+
+
+# --- what is read, and what is not ---------------------------------------------------------------
+
+
+def test_info_lists_only_files_named_like_entries(cache_dir: Path) -> None:
+    cache.store("test", "5" * 64, [1], "ours")
+    for name in ("notes.json", "derive-short.json", f"derive-{'A' * 40}.json", "x.pickle"):
+        (cache_dir / name).write_text("{}\n{}\n")
+    found = cache.info()
+    assert [e.description for e in found.entries] == ["ours"]
+    assert cache.clear() == 1
+    assert entries(cache_dir) == sorted(["notes.json", "derive-short.json", f"derive-{'A' * 40}.json",
+                                         "x.pickle"])
+
+
+def test_info_reads_the_header_line_only(cache_dir: Path) -> None:
+    """The listing never parses a value: a damaged body still shows its description."""
+    cache.store("test", "6" * 64, list(range(100)), "a list")
+    path = cache.entry_path("test", "6" * 64)
+    head = path.read_bytes().split(b"\n", 1)[0]
+    path.write_bytes(head + b"\n" + b"\x80 not json" * 1000)
+    (entry,) = cache.info().entries
+    assert entry.description == "a list" and entry.size == path.stat().st_size
+    assert cache.load("test", "6" * 64) is None  # loading does parse it, and ignores it
+
+
+def test_descriptions_are_printable(cache_dir: Path) -> None:
+    cache.store("test", "7" * 64, [1], "line\x1b[31m red\nsecond")
+    (entry,) = cache.info().entries
+    assert entry.description.isprintable() and "\x1b" not in entry.description
+
+
+def test_values_that_json_would_change_are_not_stored(cache_dir: Path) -> None:
+    cache.store("test", "8" * 64, (1, 2))  # a tuple would read back as a list
+    assert entries(cache_dir) == []
