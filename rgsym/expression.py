@@ -249,10 +249,8 @@ class _SpecReader:
             raise self.fail(message) from None
         if not size <= MAX_EXPONENT:
             raise self.fail(message)
-        if base.is_Rational and base != 0:
-            bits = max(abs(base.p).bit_length(), base.q.bit_length()) * size
-            if bits > MAX_NUMBER_BITS:
-                raise self.fail(f"numeric powers may reach at most 2**{MAX_NUMBER_BITS}")
+        if coefficient_bits(base) * size > MAX_NUMBER_BITS:
+            raise self.fail(f"numeric powers may reach at most 2**{MAX_NUMBER_BITS}")
 
     def call(self, node: ast.Call) -> sp.Expr:
         if not isinstance(node.func, ast.Name) or node.func.id not in self.functions:
@@ -262,6 +260,31 @@ class _SpecReader:
         if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
             raise self.fail(f"{node.func.id} takes exactly one argument (no *, ** or keywords)")
         return self.functions[node.func.id](self.build(node.args[0]))
+
+
+def coefficient_bits(base: sp.Basic) -> int:
+    """Bits of the exact numbers sympy multiplies out when ``base`` is raised to a power.
+
+    A rational base, and the rational factors of a product, are raised exactly (the
+    rest stays symbolic): their bit lengths, times the exponent, bound the result's size.
+
+    Parameters
+    ----------
+    base
+        The base of a power.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> from rgsym.symbols import y
+    >>> coefficient_bits(sp.Integer(10)**20 * sp.sqrt(3) * y)
+    67
+    """
+    factors = base.args if isinstance(base, sp.Mul) else (base,)
+    return sum(max(abs(f.p).bit_length(), f.q.bit_length()) for f in factors if f.is_Rational)
 
 
 def _parse(text: str, shown: str, max_nodes: int) -> ast.Expression:
@@ -575,10 +598,8 @@ class _SreprReader:
             size = abs(float(exponent)) if exponent.is_finite else math.inf
             if not size <= MAX_SREPR_EXPONENT:
                 raise self.fail(f"numeric exponents may be at most {MAX_SREPR_EXPONENT} in size")
-            base = args[0]
-            if getattr(base, "is_Rational", False) and base != 0:
-                if max(abs(base.p).bit_length(), base.q.bit_length()) * size > MAX_SREPR_INT_BITS:
-                    raise self.fail(f"numeric powers may have at most {MAX_SREPR_INT_BITS} bits")
+            if isinstance(args[0], sp.Basic) and coefficient_bits(args[0]) * size > MAX_SREPR_INT_BITS:
+                raise self.fail(f"numeric powers may have at most {MAX_SREPR_INT_BITS} bits")
         if name in _SPECIAL:
             for a in args:
                 if getattr(a, "is_number", False) and not (a.is_finite and abs(a) <= MAX_SPECIAL_ARGUMENT):
@@ -790,10 +811,14 @@ def _check_postfix_power(base: se.Basic, exponent: se.Basic) -> None:
     size = _magnitude(exponent)
     if not size <= MAX_SREPR_EXPONENT:
         raise ExpressionError(f"numeric exponents may be at most {MAX_SREPR_EXPONENT} in size")
-    if isinstance(base, se.Rational | se.Integer) and base != 0:
-        p, q = base.get_num_den()
-        if max(int(p).bit_length(), int(q).bit_length()) * size > MAX_SREPR_INT_BITS:
-            raise ExpressionError(f"numeric powers may have at most {MAX_SREPR_INT_BITS} bits")
+    factors = base.args if isinstance(base, se.Mul) else (base,)
+    bits = 0
+    for factor in factors:
+        if isinstance(factor, se.Rational | se.Integer):
+            p, q = factor.get_num_den()
+            bits += max(int(p).bit_length(), int(q).bit_length())
+    if bits * size > MAX_SREPR_INT_BITS:
+        raise ExpressionError(f"numeric powers may have at most {MAX_SREPR_INT_BITS} bits")
 
 
 def _magnitude(number: se.Basic) -> float:

@@ -119,6 +119,8 @@ def test_constant_names_are_plain_identifiers(tmp_path: Path, name: str) -> None
     ("regulator.shape", "ｅｘｅｃ(ｉｎｐｕｔ())*y"),
     ("regulator.shape", "exp(*[y])"),
     ("regulator.shape", "y.__class__"),
+    ("regulator.shape", "((((sqrt(3)*10**20)**63)**63)**63)**63*y"),  # a number of 10**9 bits
+    ("regulator.shape", "((y*10**60)**64)**64"),
     ("theory.d", "ｅｘｅｃ(ｉｎｐｕｔ())"),
     ("theory.d", "[d][0]"),
 ])
