@@ -380,12 +380,16 @@ def test_truncated_library_is_rebuilt(cache_dir: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler")
-@pytest.mark.parametrize("case", ["read-only folder", "cache is a file", "--no-cache"])
+@pytest.mark.parametrize("case", ["read-only folder", "uncreatable folder", "cache is a file", "--no-cache"])
 def test_backend_c_runs_with_an_unusable_cache(tmp_path: Path, case: str) -> None:
     folder = tmp_path / "cache"
     extra: tuple[str, ...] = ()
-    if case == "read-only folder":
+    if case == "read-only folder":  # root may write it anyway: then the next case is the real test
         folder.mkdir(mode=0o500)
+    elif case == "uncreatable folder":
+        if not Path("/proc/self").is_dir():
+            pytest.skip("needs /proc, where no one may create a folder")
+        folder = Path("/proc/rgsym-cache-test")
     elif case == "cache is a file":
         folder.write_text("not a folder")
     else:
