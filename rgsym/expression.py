@@ -734,15 +734,23 @@ def read_postfix(tokens: Any) -> se.Basic:
         raise ExpressionError(f"a stored expression must be a list of 1 to {MAX_SREPR_NODES} tokens")
     stack: list[se.Basic] = []
     atoms: dict[int | str, se.Basic] = {}  # repeated numbers and symbols are built once
+    add, mul = se.Add, se.Mul
     for token in tokens:
-        atom = atoms.get(token) if isinstance(token, int | str) and not isinstance(token, bool) else None
-        if atom is not None:
-            stack.append(atom)
-        elif isinstance(token, int) and not isinstance(token, bool):
+        kind = type(token)
+        if kind is str and token[:2] in ("+:", "*:"):  # the common case, inline
+            count = int(token[2:]) if token[2:].isdigit() and len(token) <= 11 else 0
+            if not 1 <= count <= len(stack):
+                raise ExpressionError(f"{brief(token)} needs {token[2:]} operands")
+            args = stack[-count:]
+            del stack[-count:]
+            stack.append(add(*args) if token[0] == "+" else mul(*args))
+        elif (kind is int or kind is str) and token in atoms:
+            stack.append(atoms[token])
+        elif kind is int:
             if token.bit_length() > MAX_SREPR_INT_BITS:
                 raise ExpressionError(f"integers may have at most {MAX_SREPR_INT_BITS} bits")
             stack.append(atoms.setdefault(token, se.Integer(token)))
-        elif isinstance(token, str) and len(token) <= 2 * 4300 + 8:
+        elif kind is str and len(token) <= 2 * 4300 + 8:
             if _apply_postfix(token, stack):
                 atoms[token] = stack[-1]
         else:
@@ -756,15 +764,7 @@ def _apply_postfix(token: str, stack: list[se.Basic]) -> bool:
     """Apply one string token of :func:`read_postfix` to the stack; True when it pushed an atom."""
     functions, constants = _postfix_tables()
     kind, _, rest = token.partition(":")
-    if kind in ("+", "*"):
-        count = int(rest) if rest.isdigit() and len(rest) <= 9 else 0
-        if not 1 <= count <= len(stack):
-            raise ExpressionError(f"{brief(token)} needs {rest} operands")
-        args = stack[-count:]
-        del stack[-count:]
-        stack.append(se.Add(*args) if kind == "+" else se.Mul(*args))
-        return False
-    elif token == "^":
+    if token == "^":
         if len(stack) < 2:
             raise ExpressionError("'^' needs two operands")
         exponent = stack.pop()
@@ -772,7 +772,7 @@ def _apply_postfix(token: str, stack: list[se.Basic]) -> bool:
         _check_postfix_power(base, exponent)
         stack.append(se.Pow(base, exponent))
         return False
-    elif kind == "f" and rest in functions and stack:
+    if kind == "f" and rest in functions and stack:
         argument = stack.pop()
         if rest in ("gamma", "loggamma") and argument.is_Number \
                 and not _magnitude(argument) <= MAX_SPECIAL_ARGUMENT:
