@@ -131,9 +131,9 @@ def read_expression(text: str, variables: Mapping[str, sp.Expr],
     if not text.strip():
         raise ExpressionError("cannot read an empty expression")
     known = {**{n: CONSTANTS[n] for n in functions if n in CONSTANTS}, **variables}
-    reader = _SpecReader(text, shown, known, {n: FUNCTIONS[n] for n in functions if n in FUNCTIONS})
-    tree = _parse(text.replace("^", "**"), shown, MAX_NODES)
-    return reader.build(tree.body)
+    source = text.strip().replace("^", "**")  # leading blanks would be an indentation to Python
+    reader = _SpecReader(source, shown, known, {n: FUNCTIONS[n] for n in functions if n in FUNCTIONS})
+    return reader.build(_parse(source, shown, MAX_NODES).body)
 
 
 def check_name(name: str, reserved: Sequence[str] = ()) -> str | None:
@@ -178,7 +178,8 @@ def check_name(name: str, reserved: Sequence[str] = ()) -> str | None:
 
 
 class _SpecReader:
-    """Builds a sympy expression from the syntax tree of spec text, node by node."""
+    """Builds a sympy expression from the syntax tree of spec text (``text``, ``^`` already
+    ``**``), node by node."""
 
     def __init__(self, text: str, shown: str, names: Mapping[str, sp.Expr],
                  functions: Mapping[str, Callable[[sp.Expr], sp.Expr]]) -> None:
@@ -212,7 +213,7 @@ class _SpecReader:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(f"{describe(node)} is not allowed; use numbers, {self.allowed()}, "
                             "+ - * / ** and brackets")
-        literal = ast.get_source_segment(self.text.replace("^", "**"), node) or repr(value)
+        literal = ast.get_source_segment(self.text, node) or repr(value)
         if len(literal) > MAX_NUMBER_LENGTH:
             raise self.fail(f"numbers may have at most {MAX_NUMBER_LENGTH} characters")
         if isinstance(value, int):
