@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from types import MappingProxyType
@@ -21,6 +21,7 @@ import symengine as se
 import sympy as sp
 
 from rgsym.action import Coupling
+from rgsym.stability import LazyStability
 from rgsym.symbols import to_sympy
 from rgsym.threshold import ThresholdIntegral, WeightedThreshold
 
@@ -65,7 +66,7 @@ class BetaSystem:
     parameters: tuple[sp.Symbol, ...]
     fast_betas: tuple[se.Basic, ...] = field(repr=False)
     eta: sp.Expr
-    fast_stability: tuple[tuple[se.Basic, ...], ...] = field(repr=False)
+    fast_stability: Sequence[tuple[se.Basic, ...]] = field(repr=False)
     masses: tuple[sp.Expr, ...] = ()
     scales: tuple[sp.Expr, ...] = ()
     thresholds: tuple[tuple[str, sp.Expr], ...] = ()
@@ -207,11 +208,15 @@ def placeholder_for(integral: ThresholdIntegral) -> se.Symbol:
 
 def stability_matrix_of(betas: list[se.Basic], syms: list[se.Symbol],
                       numeric: dict[se.Symbol, ThresholdIntegral]
-                      ) -> tuple[tuple[se.Basic, ...], ...]:
+                      ) -> Sequence[tuple[se.Basic, ...]]:
     """d beta_i / d g_j; quadrature thresholds by the chain rule d T_c / d w_k = -c_k T_{c+e_k}.
 
-    Thresholds needed for the derivative are added to ``numeric``.
+    Thresholds needed for the derivative are added to ``numeric``.  Without quadrature
+    thresholds the matrix is a :class:`~rgsym.stability.LazyStability`: each row is
+    differentiated when it is first used (a derivation never uses it).
     """
+    if not numeric:
+        return LazyStability(betas, syms)
     rows = []
     for b in betas:
         row = [se.diff(b, s) for s in syms]

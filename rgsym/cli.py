@@ -317,6 +317,7 @@ def _diagrams(spec: TheorySpec, args: argparse.Namespace) -> str:
 
 
 def _derive(spec: TheorySpec, args: argparse.Namespace) -> str:
+    from rgsym.betatext import beta_texts
     from rgsym.pipeline import derive
     from rgsym.project import PotentialFlow
 
@@ -336,7 +337,7 @@ def _derive(spec: TheorySpec, args: argparse.Namespace) -> str:
     if result.parameters:
         lines.append(f"# parameters: {', '.join(map(str, result.parameters))}")
     width = max(len(n) for n in result.names)
-    lines += [f"beta_{n:<{width}} = {b}" for n, b in zip(result.names, result.betas, strict=True)]
+    lines += [f"beta_{n:<{width}} = {b}" for n, b in zip(result.names, beta_texts(result), strict=True)]
     return "\n".join(lines) + "\n"
 
 
