@@ -88,3 +88,35 @@ def test_memo_printer_prints_like_sympy() -> None:
     x, y = sp.symbols("x y")
     expr = (x + y) ** 2 / (1 + x) + 3 * (x + y) ** 2 - sp.pi * y / 2
     assert betatext.memo_printer().doprint(expr) == str(expr)
+
+
+def test_polish_gives_the_same_point_on_every_backend() -> None:
+    import numpy as np
+
+    from rgsym.solve.fixed_points import find_fixed_points
+    from rgsym.solve.numeric import compile_system
+
+    system = _system(8)
+    points = {}
+    for backend in ("symengine", "sympy"):
+        numeric = compile_system(system, backend=backend)
+        fp = next(f for f in find_fixed_points(numeric) if not f.is_gaussian)
+        g = np.array(fp.values)
+        polished = numeric.polish(g)
+        np.testing.assert_allclose(numeric.polish(polished), polished, rtol=1e-13, atol=0)
+        points[backend] = polished
+    np.testing.assert_allclose(points["symengine"], points["sympy"], rtol=1e-13, atol=0)
+
+
+def test_accurate_jacobian_matches_the_exact_one() -> None:
+    import numpy as np
+
+    from rgsym.solve.fixed_points import find_fixed_points
+    from rgsym.solve.numeric import compile_system
+
+    numeric = compile_system(_system(6))
+    g = np.array(next(f for f in find_fixed_points(numeric) if not f.is_gaussian).values)
+    s = numeric.scales
+    exact = numeric.exact_jacobian(g) * s[None, :] / s[:, None]
+    approx = numeric.accurate_scaled_jacobian(g / s)
+    assert np.max(np.abs(approx - exact)) <= 1e-9 * np.max(np.abs(exact))
