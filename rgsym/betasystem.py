@@ -12,6 +12,7 @@ import hashlib
 import json
 import keyword
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -21,6 +22,7 @@ import sympy as sp
 
 from rgsym.action import Coupling
 from rgsym.expression import ExpressionError, read_srepr
+from rgsym.stability import LazyStability
 from rgsym.symbols import to_sympy
 from rgsym.threshold import ThresholdIntegral
 
@@ -65,7 +67,7 @@ class BetaSystem:
     parameters: tuple[sp.Symbol, ...]
     fast_betas: tuple[se.Basic, ...] = field(repr=False)
     eta: sp.Expr
-    fast_stability: tuple[tuple[se.Basic, ...], ...] = field(repr=False)
+    fast_stability: Sequence[tuple[se.Basic, ...]] = field(repr=False)
     masses: tuple[sp.Expr, ...] = ()
     scales: tuple[sp.Expr, ...] = ()
     thresholds: tuple[tuple[str, sp.Expr], ...] = ()
@@ -280,11 +282,15 @@ def placeholder_for(integral: ThresholdIntegral) -> se.Symbol:
 
 def stability_matrix_of(betas: list[se.Basic], syms: list[se.Symbol],
                       numeric: dict[se.Symbol, ThresholdIntegral]
-                      ) -> tuple[tuple[se.Basic, ...], ...]:
+                      ) -> Sequence[tuple[se.Basic, ...]]:
     """d beta_i / d g_j; quadrature thresholds by the chain rule d T_c / d w_k = -c_k T_{c+e_k}.
 
-    Thresholds needed for the derivative are added to ``numeric``.
+    Thresholds needed for the derivative are added to ``numeric``.  Without quadrature
+    thresholds the matrix is a :class:`~rgsym.stability.LazyStability`: each row is
+    differentiated when it is first used (a derivation never uses it).
     """
+    if not numeric:
+        return LazyStability(betas, syms)
     rows = []
     for b in betas:
         row = [se.diff(b, s) for s in syms]

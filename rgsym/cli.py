@@ -12,16 +12,16 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
-
-import sympy as sp
+from typing import TYPE_CHECKING, Any
 
 from rgsym import __version__
+from rgsym.backend_names import BACKENDS
 from rgsym.cache import NO_CACHE_VARIABLE
 from rgsym.errors import RGSymError
 from rgsym.flow_cli import add_flow_parser
-from rgsym.solve.numeric import BACKENDS
-from rgsym.spec import TheorySpec, load_spec
+
+if TYPE_CHECKING:  # the spec module imports sympy: only the commands that run need it
+    from rgsym.spec import TheorySpec
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "spec", None) is None:
             text = args.handler(args)  # commands without a spec: rgsym cache info|clear
         else:
+            from rgsym.spec import load_spec
+
             overrides = list(args.set or ())
             if getattr(args, "split_overrides", None):
                 overrides = args.split_overrides(args, overrides)
@@ -315,6 +317,7 @@ def _diagrams(spec: TheorySpec, args: argparse.Namespace) -> str:
 
 
 def _derive(spec: TheorySpec, args: argparse.Namespace) -> str:
+    from rgsym.betatext import beta_texts
     from rgsym.pipeline import derive
     from rgsym.project import PotentialFlow
 
@@ -323,6 +326,8 @@ def _derive(spec: TheorySpec, args: argparse.Namespace) -> str:
     result = derive(spec)
     if isinstance(result, PotentialFlow):
         if args.json:
+            import sympy as sp
+
             return _dump({"name": result.name, "pde": {"lhs": "d_t u", "rhs": str(result.rhs)},
                           "rhs_srepr": sp.srepr(result.rhs)})
         return f"# {result.name}\nd_t u = {result.rhs}\n"
@@ -332,7 +337,7 @@ def _derive(spec: TheorySpec, args: argparse.Namespace) -> str:
     if result.parameters:
         lines.append(f"# parameters: {', '.join(map(str, result.parameters))}")
     width = max(len(n) for n in result.names)
-    lines += [f"beta_{n:<{width}} = {b}" for n, b in zip(result.names, result.betas, strict=True)]
+    lines += [f"beta_{n:<{width}} = {b}" for n, b in zip(result.names, beta_texts(result), strict=True)]
     return "\n".join(lines) + "\n"
 
 

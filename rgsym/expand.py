@@ -27,7 +27,7 @@ import sympy as sp
 from rgsym import symbols
 from rgsym.action import Action, MultiIndex
 from rgsym.errors import UnsupportedError
-from rgsym.series import Series
+from rgsym.series import Series, series_sum
 from rgsym.vertices import Vertices
 
 Counts = tuple[int, ...]
@@ -200,27 +200,27 @@ def _resolvent_terms(fluct: list[list[Series]], mult: tuple[sp.Expr, ...], weigh
     # A[i][j]: counts -> series, for A = (G0 V)^m G0
     A: list[list[dict[Counts, Series]]] = [
         [{basis[i]: unit} if i == j else {} for j in range(n)] for i in range(n)]
-    totals: dict[Counts, Series] = {}
+    totals: dict[Counts, list[Series]] = {}
     sign = 1
     min_v = min((s.min_weight() for row in fluct for s in row if not s.is_zero()), default=None)
     steps = 0 if min_v is None else max_weight // min_v
     for m in range(steps + 1):
         for i in range(n):
             for counts, s in A[i][i].items():
-                term = s.scale(se.sympify(sign) * se.sympify(mult[i]))
-                totals[counts] = totals[counts] + term if counts in totals else term
+                totals.setdefault(counts, []).append(s.scale(se.sympify(sign) * se.sympify(mult[i])))
         if m == steps:
             break
         A = [[_propagate(fluct, A, i, j, basis[i]) for j in range(n)] for i in range(n)]
         sign = -sign
-    ordered = sorted(totals.items(), key=lambda kv: (sum(kv[0]), kv[0]))
+    summed = {c: series_sum(parts, weights, max_weight) for c, parts in totals.items()}
+    ordered = sorted(summed.items(), key=lambda kv: (sum(kv[0]), kv[0]))
     return tuple((c, s) for c, s in ordered if not s.is_zero())
 
 
 def _propagate(fluct: list[list[Series]], A: list[list[dict[Counts, Series]]], i: int, j: int,
                add: Counts) -> dict[Counts, Series]:
     """(G0 V A)_ij: one more propagator of component i and one insertion V_il."""
-    out: dict[Counts, Series] = {}
+    parts: dict[Counts, list[Series]] = {}
     for l_, v in enumerate(fluct[i]):
         if v.is_zero():
             continue
@@ -229,7 +229,10 @@ def _propagate(fluct: list[list[Series]], A: list[list[dict[Counts, Series]]], i
             prod = v * s
             if prod.is_zero():
                 continue
-            out[new] = out[new] + prod if new in out else prod
+            parts.setdefault(new, []).append(prod)
+    out = {}
+    for new, prods in parts.items():
+        out[new] = prods[0] if len(prods) == 1 else series_sum(prods, prods[0].weights, prods[0].max_weight)
     return out
 
 

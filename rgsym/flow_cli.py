@@ -11,10 +11,12 @@ import json
 import os
 import sys
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rgsym.errors import SpecError
-from rgsym.spec import TheorySpec
+
+if TYPE_CHECKING:  # imports sympy: not needed to register the command
+    from rgsym.spec import TheorySpec
 
 
 def add_flow_parser(sub: Any) -> None:

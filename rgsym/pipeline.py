@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rgsym import cache as disk_cache
 from rgsym.action import build_action
@@ -18,11 +19,13 @@ from rgsym.errors import SolveError, SpecError, UnsupportedError
 from rgsym.expand import expand_flow_trace
 from rgsym.integrate import integrate_loops
 from rgsym.project import PotentialFlow, project_couplings
-from rgsym.solve.exponents import Exponents, compute_exponents, select_critical
-from rgsym.solve.fixed_points import FixedPoint, find_fixed_points
-from rgsym.solve.numeric import NumericSystem, compile_system
 from rgsym.spec import TheorySpec
 from rgsym.vertices import take_vertices
+
+if TYPE_CHECKING:  # the solvers import scipy (0.9 s): 'rgsym derive' does not need them
+    from rgsym.solve.exponents import Exponents
+    from rgsym.solve.fixed_points import FixedPoint
+    from rgsym.solve.numeric import NumericSystem
 
 
 @cache
@@ -95,16 +98,23 @@ def numeric_system(spec: TheorySpec, backend: str = "symengine") -> NumericSyste
 
 @cache
 def _compiled(system: BetaSystem, backend: str = "symengine") -> NumericSystem:
+    from rgsym.solve.numeric import compile_system
+
     return compile_system(system, backend=backend)
 
 
 def fixed_points(spec: TheorySpec, backend: str = "symengine") -> list[FixedPoint]:
     """Every fixed point found at the spec's truncation order (continuation in the order)."""
+    from rgsym.solve.fixed_points import find_fixed_points
+
     return find_fixed_points(numeric_system(spec, backend))
 
 
 def exponents(spec: TheorySpec, backend: str = "symengine") -> list[tuple[FixedPoint, Exponents]]:
     """Each fixed point with its critical exponents."""
+    from rgsym.solve.exponents import compute_exponents
+    from rgsym.solve.fixed_points import find_fixed_points
+
     numeric = numeric_system(spec, backend)
     return [(fp, compute_exponents(numeric, fp)) for fp in find_fixed_points(numeric)]
 
@@ -119,6 +129,8 @@ def critical_exponents(spec: TheorySpec, index: int | None = None,
     SolveError
         If no non-Gaussian fixed point was found, or ``index`` is out of range.
     """
+    from rgsym.solve.exponents import select_critical
+
     points = exponents(spec, backend)
     if index is not None:
         if not 0 <= index < len(points):

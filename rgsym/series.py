@@ -123,15 +123,18 @@ class Series:
         return self._like({e: se.expand(factor * c) for e, c in self.terms.items()})
 
     def __mul__(self, other: Series) -> Series:
-        out: dict[Exponent, se.Basic] = {}
+        # products are collected per monomial and summed once: adding them one by one
+        # would rebuild the growing sum at every step
+        out: dict[Exponent, list[se.Basic]] = {}
+        other_weights = [(e2, self.weight(e2), c2) for e2, c2 in other.terms.items()]
         for e1, c1 in self.terms.items():
-            w1 = self.weight(e1)
-            for e2, c2 in other.terms.items():
-                if w1 + other.weight(e2) > self.max_weight:
+            room = self.max_weight - self.weight(e1)
+            for e2, w2, c2 in other_weights:
+                if w2 > room:
                     continue
                 e = tuple(a + b for a, b in zip(e1, e2, strict=True))
-                out[e] = out.get(e, se.Integer(0)) + c1 * c2
-        return self._like({e: se.expand(c) for e, c in out.items()})
+                out.setdefault(e, []).append(c1 * c2)
+        return self._like({e: se.expand(se.Add(*cs)) for e, cs in out.items()})
 
     def __pow__(self, n: int) -> Series:
         result = Series.constant(1, self.weights, self.max_weight)
@@ -197,7 +200,7 @@ class Series:
 
 
 def series_sum(items: Iterable[Series], weights: tuple[int, ...], max_weight: int) -> Series:
-    """Sum of several series (zero when there are none).
+    """Sum of several series (zero when there are none), each coefficient expanded once.
 
     Parameters
     ----------
@@ -210,7 +213,9 @@ def series_sum(items: Iterable[Series], weights: tuple[int, ...], max_weight: in
     -------
     Series
     """
-    total = Series({}, weights, max_weight)
+    parts: dict[Exponent, list[se.Basic]] = {}
     for s in items:
-        total = total + s
-    return total
+        for e, c in s.terms.items():
+            parts.setdefault(e, []).append(c)
+    terms = {e: cs[0] if len(cs) == 1 else se.expand(se.Add(*cs)) for e, cs in parts.items()}
+    return Series(terms, weights, max_weight)

@@ -1,0 +1,122 @@
+"""The fast paths of issue 15 give the same results as the plain ones (nothing is timed)."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+import symengine as se
+
+from rgsym import betatext
+from rgsym.betasystem import BetaSystem
+from rgsym.pipeline import derive_flow
+from rgsym.project import CollectedSum
+from rgsym.series import Series, series_sum
+from rgsym.spec import parse_spec
+from rgsym.stability import LazyStability
+
+
+def _system(order: int = 4, around: str = "minimum") -> BetaSystem:
+    spec = parse_spec({"theory": {"d": 3, "N": 1},
+                       "truncation": {"order": order, "expand_around": around}}, "test")
+    system = derive_flow(spec)
+    assert isinstance(system, BetaSystem)
+    return system
+
+
+def test_lazy_stability_is_the_jacobian() -> None:
+    system = _system()
+    syms = [se.Symbol(n) for n in system.names]
+    lazy = system.fast_stability
+    assert isinstance(lazy, LazyStability)
+    assert lazy.built == 0
+    for i, beta in enumerate(system.fast_betas):
+        assert lazy[i] == tuple(se.diff(beta, s) for s in syms)
+    assert lazy[-1] == lazy[len(lazy) - 1]
+    assert lazy[:2] == (lazy[0], lazy[1])
+
+
+def test_lazy_stability_hash_and_pickle_do_not_force_rows() -> None:
+    x, y = se.symbols("x y")
+    a, b = LazyStability((x * y, x**2), (x, y)), LazyStability((x * y, x**2), (x, y))
+    assert a == b and hash(a) == hash(b)
+    assert a.built == 0
+    _ = a[0]
+    again = pickle.loads(pickle.dumps(a))
+    assert again.built == 1 and again == a and tuple(again) == ((y, x), (2 * x, 0))
+    assert a == ((y, x), (2 * x, 0))
+
+
+def test_series_sum_and_product_expand_as_before() -> None:
+    w, top = (1, 2), 4
+    x, z = Series.variable(0, w, top), Series.variable(1, w, top)
+    a = se.Symbol("a")
+    p = (x + z.scale(a)) * (x.scale(a) + Series.constant(1, w, top))
+    plain = Series({}, w, top)
+    for s in (p, x, p.scale(a)):
+        plain = plain + s
+    assert series_sum([p, x, p.scale(a)], w, top).terms == plain.terms
+    assert series_sum([], w, top).is_zero()
+
+
+def test_collected_sum_coefficients_expand_to_the_plain_sum() -> None:
+    w, top = (2,), 6
+    x = Series.variable(0, w, top)
+    t1, t2 = se.symbols("T_1 T_2")
+    first = (x + Series.constant(se.Symbol("b"), w, top)) ** 2
+    plain = first + (x * x).scale(t1) + (x + x * x).scale(t2)
+    collected = CollectedSum(first, [(t1, x * x), (t2, x + x * x)])
+    for e in [(0,), (1,), (2,), (3,)]:
+        assert se.expand(collected.coefficient(e)) == plain.coefficient(e)
+
+
+def test_small_systems_print_with_sympy() -> None:
+    system = _system()
+    assert betatext.beta_texts(system) == [str(b) for b in system.betas]
+
+
+def test_large_systems_print_with_symengine(monkeypatch: pytest.MonkeyPatch) -> None:
+    system = _system(3, "zero")
+    monkeypatch.setattr(betatext, "SYMPY_MAX_TERMS", 0)
+    texts = betatext.beta_texts(system)
+    assert texts == [str(b) for b in system.fast_betas]
+
+
+def test_memo_printer_prints_like_sympy() -> None:
+    import sympy as sp
+
+    x, y = sp.symbols("x y")
+    expr = (x + y) ** 2 / (1 + x) + 3 * (x + y) ** 2 - sp.pi * y / 2
+    assert betatext.memo_printer().doprint(expr) == str(expr)
+
+
+def test_polish_gives_the_same_point_on_every_backend() -> None:
+    import numpy as np
+
+    from rgsym.solve.fixed_points import find_fixed_points
+    from rgsym.solve.numeric import compile_system
+
+    system = _system(8)
+    points = {}
+    for backend in ("symengine", "sympy"):
+        numeric = compile_system(system, backend=backend)
+        fp = next(f for f in find_fixed_points(numeric) if not f.is_gaussian)
+        g = np.array(fp.values)
+        polished = numeric.polish(g)
+        np.testing.assert_allclose(numeric.polish(polished), polished, rtol=1e-13, atol=0)
+        points[backend] = polished
+    np.testing.assert_allclose(points["symengine"], points["sympy"], rtol=1e-13, atol=0)
+
+
+def test_accurate_jacobian_matches_the_exact_one() -> None:
+    import numpy as np
+
+    from rgsym.solve.fixed_points import find_fixed_points
+    from rgsym.solve.numeric import compile_system
+
+    numeric = compile_system(_system(6))
+    g = np.array(next(f for f in find_fixed_points(numeric) if not f.is_gaussian).values)
+    s = numeric.scales
+    exact = numeric.exact_jacobian(g) * s[None, :] / s[:, None]
+    approx = numeric.accurate_scaled_jacobian(g / s)
+    assert np.max(np.abs(approx - exact)) <= 1e-9 * np.max(np.abs(exact))
