@@ -112,13 +112,19 @@ def exponents(spec: TheorySpec, backend: str = "symengine") -> list[tuple[FixedP
 def critical_exponents(spec: TheorySpec, index: int | None = None,
                        backend: str = "symengine") -> tuple[FixedPoint, Exponents]:
     """Exponents at one fixed point: ``index`` into :func:`fixed_points`, or by default the
-    most stable non-Gaussian one (Wilson-Fisher for a single O(N) multiplet).
+    Wilson-Fisher point for a single O(N) multiplet (identified at d = 3 and followed in d,
+    :func:`rgsym.solve.continuation.follow_wilson_fisher`), else the most stable non-Gaussian one.
 
     Raises
     ------
     SolveError
         If no non-Gaussian fixed point was found, or ``index`` is out of range.
     """
+    if index is None and spec.theory.is_single_multiplet and spec.theory.d.is_number:
+        from rgsym.solve.continuation import follow_wilson_fisher
+
+        branch = follow_wilson_fisher(spec, backend)
+        return branch.point, branch.exponents
     points = exponents(spec, backend)
     if index is not None:
         if not 0 <= index < len(points):
