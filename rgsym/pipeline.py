@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -27,10 +28,23 @@ from rgsym.vertices import take_vertices
 
 @cache
 def derive(spec: TheorySpec) -> BetaSystem | PotentialFlow:
-    """:func:`derive_flow`, kept on disk by :mod:`rgsym.cache` (unless ``RGSYM_NO_CACHE=1``)."""
-    flow = disk_cache.cached("derive", spec.digest, lambda: derive_flow(spec),
+    """:func:`derive_flow`, kept on disk by :mod:`rgsym.cache` (unless ``RGSYM_NO_CACHE=1``).
+
+    A fresh derivation is handed out as the cache would hand it out (one pickle round trip):
+    unpickled symengine expressions are equal but ordered differently, so their compiled code
+    rounds differently, and the results must not depend on whether the cache was warm.
+    """
+    fresh: list[BetaSystem | PotentialFlow] = []
+
+    def compute() -> BetaSystem | PotentialFlow:
+        fresh.append(derive_flow(spec))
+        return fresh[0]
+
+    flow = disk_cache.cached("derive", spec.digest, compute,
                              accept=lambda v: isinstance(v, BetaSystem | PotentialFlow),
                              describe=lambda v: f"{v.name} ({spec.source})")
+    if fresh and flow is fresh[0]:
+        flow = pickle.loads(pickle.dumps(flow, protocol=pickle.HIGHEST_PROTOCOL))
     return disk_cache.with_source(flow, spec.source)
 
 

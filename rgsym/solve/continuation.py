@@ -284,7 +284,7 @@ def follow_wilson_fisher(spec: TheorySpec, backend: str = "symengine") -> Branch
     while d != target:
         d_new = dimension_steps(d, target, step)
         numeric = numeric_system(spec, backend) if d_new == target else family.compiled(d_new)
-        predicted = scaled if previous is None else scaled + (scaled - previous[1]) * float((d_new - d) / (d - previous[0]))
+        predicted = scaled if previous is None else _secant(previous, (d, scaled), d_new)
         moved = _correct(numeric, predicted, fp)
         if moved is None:
             if step / 2 < MIN_STEP:
@@ -299,6 +299,13 @@ def follow_wilson_fisher(spec: TheorySpec, backend: str = "symengine") -> Branch
         d, scaled = d_new, np.array(fp.values) / numeric.scales
         step = min(MAX_STEP, step * 2)
     return Branch(fp, ex, tuple(path))
+
+
+def _secant(before: tuple[Fraction, np.ndarray], last: tuple[Fraction, np.ndarray],
+            d: Fraction) -> np.ndarray:
+    """Linear extrapolation of the last two points of the branch to ``d``."""
+    slope = float((d - last[0]) / (last[0] - before[0]))
+    return last[1] + (last[1] - before[1]) * slope
 
 
 def _correct(numeric: NumericSystem, predicted: np.ndarray, template: FixedPoint
