@@ -57,6 +57,7 @@ from scipy.optimize import brentq, root
 
 from rgsym.errors import SolveError, UnsupportedError
 from rgsym.project import PotentialFlow
+from rgsym.solve.pde_branch import rho_max_factor_at, wilson_fisher_start
 from rgsym.spec import TheorySpec
 
 log = logging.getLogger(__name__)
@@ -423,7 +424,8 @@ def fixed_function(spec: TheorySpec, points: int = POINTS,
     points
         Chebyshev degree of the main grid; a check grid has ``points + points // 2``.
     rho_max_factor
-        rho_max in units of kappa* of the order-4 polynomial fixed point.
+        rho_max in units of kappa* (estimated from the order-4 polynomial fixed point at d = 3,
+        or the continuation in d elsewhere, then from a first solve).
 
     Raises
     ------
@@ -455,11 +457,19 @@ def fixed_function(spec: TheorySpec, points: int = POINTS,
         raise UnsupportedError(spec.source, "truncation.potential",
                                "the fixed-point function needs 'full'")
     eq = collocation_equation(flow)
-    kappa0, start = polynomial_start(spec)
-    rho_max = rho_max_factor * kappa0
+    begin = wilson_fisher_start(spec, points, rho_max_factor)
+    # a first solve on rho_max_factor times the estimate of kappa*, then the grid [0, factor kappa*]
+    rho_max_factor = rho_max_factor_at(eq.dimension, rho_max_factor)
+    first = chebyshev_grid(points, rho_max_factor * begin.kappa)
+    first_w = solve_collocation(eq, first, begin.derivative(first.rho))
+    rho_max = rho_max_factor * _zero(_interpolant(first, first_w), float(first.rho[-1]))
+    if not rho_max > 0:
+        raise SolveError(f"the solution found at d = {eq.dimension:g} has no minimum (u*'(0) >= 0); "
+                         "it is not the Wilson-Fisher fixed point")
     grid = chebyshev_grid(points, rho_max)
-    w, resid, theta, nu, omega = _solve_on(eq, grid, start)
+    w, resid, theta, nu, omega = _solve_on(eq, grid, _interpolant(first, first_w))
     main = _interpolant(grid, w)
+    _check_wilson_fisher(eq, main, w, theta)
     check_grid = chebyshev_grid(points + points // 2, rho_max)
     _, _, _, nu2, omega2 = _solve_on(eq, check_grid, main)
     error = max(abs(nu - nu2), abs(omega - omega2))
@@ -467,6 +477,19 @@ def fixed_function(spec: TheorySpec, points: int = POINTS,
         raise SolveError(f"the exponents on {points} and {check_grid.points - 1} Chebyshev points "
                          f"on [0, {rho_max:.6g}] differ by {error:.2e}; try other points or rho_max")
     return _assemble(flow.name, eq, grid, w, resid, theta, nu, omega, error, main)
+
+
+def _check_wilson_fisher(eq: CollocationEquation, main: np.polynomial.Chebyshev, w: np.ndarray,
+                         theta: tuple[complex, ...]) -> None:
+    """Raise unless the solution is a minimum-type potential with one node and one relevant direction."""
+    from rgsym.solve.pde_branch import count_nodes, wilson_fisher_problem
+
+    kappa = _zero(main, float(main.domain[1]))
+    relevant = sum(1 for t in theta if t.real > 0)
+    problem = wilson_fisher_problem(kappa, float(main.deriv()(kappa)), count_nodes(w), relevant)
+    if problem is not None:
+        raise SolveError(f"the solution found at d = {eq.dimension:g} is not the Wilson-Fisher fixed "
+                         f"point: {problem}")
 
 
 def _assemble(name: str, eq: CollocationEquation, grid: ChebyshevGrid, w: np.ndarray, resid: np.ndarray,
