@@ -207,7 +207,7 @@ def _rescaled(poly: np.polynomial.Chebyshev | Callable[[np.ndarray], np.ndarray]
         inside = np.asarray(poly(np.minimum(old, edge)), dtype=float)
         if math.isinf(edge):
             return inside
-        tail = float(poly(edge)) * (np.maximum(old, edge) / edge) ** power
+        tail = float(poly(np.array([edge]))[0]) * (np.maximum(old, edge) / edge) ** power
         return np.where(old <= edge, inside, tail)
 
     return guess
