@@ -139,6 +139,8 @@ def _add_fixed_function(sub: Any) -> None:
     ff.add_argument("--json", action="store_true", help="machine-readable JSON output")
     ff.add_argument("--plot", metavar="FILE.png", help="plot u* and u*' against rho")
     ff.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    ff.add_argument("--no-cache", action="store_true",
+                    help="neither read nor write the derivation cache (see 'rgsym cache info')")
     ff.set_defaults(handler=_fixed_function)
 
 

@@ -142,7 +142,11 @@ def anchor_point(numeric: NumericSystem, d: float = float(ANCHOR_DIMENSION)) -> 
     SolveError
         If there is no such point, or more than one.
     """
-    found = [(fp, compute_exponents(numeric, fp)) for fp in find_fixed_points(numeric)]
+    try:
+        points = find_fixed_points(numeric)
+    except SolveError as exc:
+        raise SolveError(f"no Wilson-Fisher fixed point at d = {d:g}: {exc}") from None
+    found = [(fp, compute_exponents(numeric, fp)) for fp in points]
     candidates = [(fp, ex) for fp, ex in found if is_wilson_fisher(ex)]
     if len(candidates) != 1:
         counts = ", ".join(str(ex.relevant) for fp, ex in found if not fp.is_gaussian) or "none"
