@@ -57,7 +57,7 @@ from scipy.optimize import brentq, root
 
 from rgsym.errors import SolveError, UnsupportedError
 from rgsym.project import PotentialFlow
-from rgsym.solve.pde_branch import rho_max_factor_at, wilson_fisher_start
+from rgsym.solve.pde_branch import carry, points_at, rho_max_factor_at, wilson_fisher_start
 from rgsym.spec import TheorySpec
 
 log = logging.getLogger(__name__)
@@ -460,8 +460,9 @@ def fixed_function(spec: TheorySpec, points: int = POINTS,
     begin = wilson_fisher_start(spec, points, rho_max_factor)
     # a first solve on rho_max_factor times the estimate of kappa*, then the grid [0, factor kappa*]
     rho_max_factor = rho_max_factor_at(eq.dimension, rho_max_factor)
+    points = points_at(eq.dimension, points)
     first = chebyshev_grid(points, rho_max_factor * begin.kappa)
-    first_w = solve_collocation(eq, first, begin.derivative(first.rho))
+    first_w = solve_collocation(eq, first, carry(begin.derivative, 1.0, 1.0, eq.dimension)(first.rho))
     rho_max = rho_max_factor * _zero(_interpolant(first, first_w), float(first.rho[-1]))
     if not rho_max > 0:
         raise SolveError(f"the solution found at d = {eq.dimension:g} has no minimum (u*'(0) >= 0); "

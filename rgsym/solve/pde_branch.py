@@ -195,10 +195,25 @@ def exact_dimension(spec: TheorySpec) -> Fraction:
     return Fraction(float(d)).limit_denominator(10**6)
 
 
-def _rescaled(poly: np.polynomial.Chebyshev | Callable[[np.ndarray], np.ndarray], c_old: float,
-              c_new: float, d_new: float) -> Callable[[np.ndarray], np.ndarray]:
+def carry(poly: np.polynomial.Chebyshev | Callable[[np.ndarray], np.ndarray], c_old: float,
+          c_new: float, d_new: float) -> Callable[[np.ndarray], np.ndarray]:
     """u*' carried from one d to the next: rho in units of c_d, and beyond the old grid the
-    large-field power law rho^{2/(d-2)} of the new d (a Chebyshev series extrapolates badly)."""
+    large-field power law rho^{2/(d-2)} of the new d (a Chebyshev series extrapolates badly).
+
+    Parameters
+    ----------
+    poly
+        u*' at the old d: a Chebyshev interpolant (its domain is the old grid) or a function.
+    c_old, c_new
+        The loop prefactors :func:`loop_prefactor` at the old and the new d.
+    d_new
+        The new dimension.
+
+    Returns
+    -------
+    callable
+        rho -> the guess for u*' at the new d.
+    """
     edge = float(poly.domain[1]) if isinstance(poly, np.polynomial.Chebyshev) else math.inf
     power = 2.0 / (d_new - 2.0)
 
@@ -214,26 +229,52 @@ def _rescaled(poly: np.polynomial.Chebyshev | Callable[[np.ndarray], np.ndarray]
 
 
 def rho_max_factor_at(d: float, factor: float) -> float:
-    """rho_max / kappa* at dimension d: ``factor`` up to d = 3, growing to eight times more at 3.5.
+    """rho_max / kappa* at dimension d: ``factor`` at d = 3, longer above, shorter near d = 2.
 
-    Above d = 3 the loop term decays only like rho^{-2/(d-2)} relative to the scaling terms
-    (rho^{-1} at d = 4), and at 5 kappa* the collocated boundary row then produces a spurious
-    pair of eigenvalues with real part ~ +60 (measured at d = 3.5 with 40 points); at 40 kappa*
-    the spectrum is clean with 40 and 80 points up to d = 3.9.  Just above d = 3, 40 kappa* is
-    too long for 40 points (the two grids differ by 3e-6 at d = 3.05), hence the smooth growth.
+    - Above d = 3 the loop term decays only like rho^{-2/(d-2)} relative to the scaling terms
+      (rho^{-1} at d = 4), and at 5 kappa* the collocated boundary row then produces a spurious
+      pair of eigenvalues with real part ~ +60 (measured at d = 3.5 with 40 points); at 40 kappa*
+      the spectrum is clean with 40 and 80 points up to d = 3.9.  Just above d = 3, 40 kappa* is
+      too long for 40 points (the two grids differ by 3e-6 at d = 3.05), hence a smooth growth
+      to eight times ``factor`` at d = 3.5.
+    - Below d = 5/2, u*' grows like rho^{2/(d-2)} (rho^{10} at d = 2.2): the range is cut so that
+      (rho_max/kappa*)^{2/(d-2)} stays at its d = 5/2 value factor^4 = 625; with 5 kappa* at
+      d = 2.3 spurious complex eigenvalues appear, with 3 kappa* (80 points) the spectrum is clean.
 
     Parameters
     ----------
     d
         The dimension.
     factor
-        The factor at d <= 3 (:data:`rgsym.solve.pde.RHO_MAX_FACTOR` by default).
+        The factor at d = 3 (:data:`rgsym.solve.pde.RHO_MAX_FACTOR` by default).
 
     Returns
     -------
     float
     """
+    if d < 2.5:
+        return float(factor ** (2.0 * (d - 2.0)))
     return factor * 8.0 ** min(1.0, max(0.0, 2.0 * (d - 3.0)))
+
+
+def points_at(d: float, points: int) -> int:
+    """Chebyshev degree at dimension d: ``points``, doubled below d = 5/2.
+
+    Below d = 5/2 the potential is steeper (u*' ~ rho^{2/(d-2)}): with 40 points at d = 2.3 the
+    second eigenvalue is resolved to 3e-4 only, with 80 points to 1e-6.
+
+    Parameters
+    ----------
+    d
+        The dimension.
+    points
+        The degree at d >= 5/2.
+
+    Returns
+    -------
+    int
+    """
+    return points if d >= 2.5 else 2 * points
 
 
 def wilson_fisher_start(spec: TheorySpec, points: int, rho_max_factor: float) -> Start:
@@ -272,9 +313,9 @@ def wilson_fisher_start(spec: TheorySpec, points: int, rho_max_factor: float) ->
     while d != target:
         d_new = step_towards(d, target, step)
         scale = loop_prefactor(float(d_new)) / loop_prefactor(float(d))
-        guess = _rescaled(derivative, loop_prefactor(float(d)), loop_prefactor(float(d_new)), float(d_new))
-        found = _step(at_dimension(spec, d_new), guess, kappa * scale, points,
-                      rho_max_factor_at(float(d_new), rho_max_factor))
+        guess = carry(derivative, loop_prefactor(float(d)), loop_prefactor(float(d_new)), float(d_new))
+        found = _step(at_dimension(spec, d_new), guess, kappa * scale,
+                      points_at(float(d_new), points), rho_max_factor_at(float(d_new), rho_max_factor))
         if isinstance(found, str):
             if step / 2 < MIN_STEP:
                 raise SolveError(f"no Wilson-Fisher fixed-point function at d = {float(target):g}: "
