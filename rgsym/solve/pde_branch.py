@@ -105,6 +105,66 @@ def count_nodes(values: np.ndarray) -> int:
     return int(np.count_nonzero(signs[1:] != signs[:-1]))
 
 
+#: Two grids resolve an eigenvalue when they agree on it to this (relative to max(1, |theta|)).
+#: The exponents differ by ~1e-10 between the grids, the spurious boundary modes by O(1) or more.
+SPECTRAL_MATCH = 1e-4
+#: Imaginary parts below this (relative to |theta|) are rounding.
+REAL_TOLERANCE = 1e-8
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    """The eigenvalues theta = -eig(J) that two grids agree on, and nu, omega from them.
+
+    ``error`` is max(|delta nu|, |delta omega|) between the two grids.
+    """
+
+    theta: tuple[complex, ...]
+    nu: float
+    omega: float
+    error: float
+
+
+def converged_spectrum(jacobian: np.ndarray, check: np.ndarray) -> Spectrum:
+    """theta = -eig(J) of the main grid that the check grid reproduces, by descending real part.
+
+    A spectral discretisation has eigenvalues that belong to the grid, not to the operator: they
+    move when the grid changes (Boyd, *Chebyshev and Fourier Spectral Methods*, 2nd ed. (2001),
+    sec. 7.5, "eigenvalue drift").  Near d = 4 the collocated boundary row gives a pair with real
+    part ~ +100 that would pass for a relevant direction.
+
+    Parameters
+    ----------
+    jacobian, check
+        The collocated stability operator on the main and on the check grid.
+
+    Returns
+    -------
+    Spectrum
+
+    Raises
+    ------
+    SolveError
+        If no relevant or no irrelevant real eigenvalue is resolved.
+    """
+    main = sorted((complex(-e) for e in np.linalg.eigvals(jacobian)), key=lambda z: (-z.real, -z.imag))
+    other = np.array([complex(-e) for e in np.linalg.eigvals(check)])
+    theta, drift = [], []
+    for t in main:
+        gap = float(np.min(np.abs(other - t)))
+        if gap <= SPECTRAL_MATCH * max(1.0, abs(t)):
+            theta.append(complex(t.real, 0.0) if abs(t.imag) <= REAL_TOLERANCE * max(1.0, abs(t)) else t)
+            drift.append(gap)
+    positive = [(t.real, g) for t, g in zip(theta, drift, strict=True) if t.real > 0 and t.imag == 0]
+    negative = [(t.real, g) for t, g in zip(theta, drift, strict=True) if t.real < 0]
+    if not positive or not negative:
+        raise SolveError("the discretised stability operator has no resolved relevant or irrelevant "
+                         "real direction; this is not a Wilson-Fisher fixed point")
+    top, top_gap = max(positive)
+    least, least_gap = max(negative)
+    return Spectrum(tuple(theta), 1.0 / top, -least, max(top_gap / top**2, least_gap))
+
+
 def wilson_fisher_problem(kappa: float, mass: float, nodes: int, relevant: int) -> str | None:
     """What is wrong with a solution as the Wilson-Fisher fixed point, or None.
 
@@ -349,8 +409,13 @@ def _step(spec: TheorySpec, guess: Callable[[np.ndarray], np.ndarray], kappa: fl
     except SolveError:
         return "no solution of the collocated equation near the previous one"
     _, jac = pde.residual_and_jacobian(eq, grid, w)
-    relevant = sum(1 for e in np.linalg.eigvals(jac) if -e.real > 0)
     main = pde._interpolant(grid, w)
+    check = pde.chebyshev_grid(points + points // 2, float(grid.rho[-1]))
+    try:
+        _, check_jac = pde.residual_and_jacobian(eq, check, pde.solve_collocation(eq, check, main(check.rho)))
+        relevant = sum(1 for t in converged_spectrum(jac, check_jac).theta if t.real > 0)
+    except SolveError as exc:
+        return str(exc)
     kappa_new = pde._zero(main, float(grid.rho[-1]))
     problem = wilson_fisher_problem(kappa_new, float(main.deriv()(kappa_new)), count_nodes(w), relevant)
     if problem is not None:
