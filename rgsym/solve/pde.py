@@ -411,14 +411,6 @@ def _interpolant(grid: ChebyshevGrid, values: np.ndarray) -> np.polynomial.Cheby
                                        domain=[0.0, float(grid.rho[-1])])
 
 
-def _solve_on(eq: CollocationEquation, grid: ChebyshevGrid, start: Callable[[np.ndarray], np.ndarray]
-              ) -> tuple[np.ndarray, np.ndarray, tuple[complex, ...], float, float]:
-    w = solve_collocation(eq, grid, start(grid.rho))
-    resid, jac = residual_and_jacobian(eq, grid, w)
-    theta, nu, omega = stability_exponents(jac)
-    return w, resid, theta, nu, omega
-
-
 def fixed_function(spec: TheorySpec, points: int = POINTS,
                    rho_max_factor: float = RHO_MAX_FACTOR) -> FixedFunction:
     """The Wilson-Fisher fixed-point function u*(rho) of the LPA and its exponents.
@@ -478,7 +470,8 @@ def fixed_function(spec: TheorySpec, points: int = POINTS,
     resid, jac = residual_and_jacobian(eq, grid, w)
     main = _interpolant(grid, w)
     check_grid = chebyshev_grid(points + points // 2, rho_max)
-    _, check_jac = residual_and_jacobian(eq, check_grid, solve_collocation(eq, check_grid, main(check_grid.rho)))
+    check_w = solve_collocation(eq, check_grid, main(check_grid.rho))
+    _, check_jac = residual_and_jacobian(eq, check_grid, check_w)
     # only eigenvalues that both grids resolve: spurious boundary modes (|theta| ~ 100 near d = 4)
     # move with the grid
     spectrum = converged_spectrum(jac, check_jac)
