@@ -114,6 +114,7 @@ class OrderResult:
     omega: float | None
     theta: tuple[complex, ...] = ()
     error: str | None = None
+    eta: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The result as a JSON-ready dictionary.
@@ -123,11 +124,14 @@ class OrderResult:
         Returns
         -------
         dict
-            Keys ``order``, ``nu``, ``omega``, ``theta``, and ``error`` when there is one.
+            Keys ``order``, ``nu``, ``omega``, ``theta``, ``eta`` for LPA' (when there are
+            exponents), and ``error`` when there is one.
         """
         data: dict[str, Any] = {"order": self.order, "nu": self.nu, "omega": self.omega,
                                 "theta": [t.real if t.imag == 0 else {"re": t.real, "im": t.imag}
                                           for t in self.theta]}
+        if self.eta is not None:
+            data["eta"] = self.eta
         if self.error:
             data["error"] = self.error
         return data
@@ -292,7 +296,8 @@ def run_convergence(spec: TheorySpec, orders: Sequence[int], progress: Progress 
     for done, order in enumerate(orders, start=1):
         try:
             _, ex = critical_exponents(spec.with_order(order), backend=backend)
-            results.append(OrderResult(order, ex.nu, ex.omega, ex.theta))
+            eta = ex.eta if spec.truncation.scheme == "lpa'" else None
+            results.append(OrderResult(order, ex.nu, ex.omega, ex.theta, eta=eta))
         except SolveError as exc:
             results.append(OrderResult(order, None, None, (), str(exc)))
         if progress is not None:

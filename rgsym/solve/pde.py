@@ -533,14 +533,17 @@ def plot_fixed_function(result: FixedFunction, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(result.rho, result.potential, label="u*(ρ)")
-    ax.plot(result.rho, result.derivative, label="u*'(ρ)")
-    ax.axvline(result.kappa, color="grey", lw=0.8, ls=":", label="κ*")
-    ax.axhline(0.0, color="black", lw=0.5)
-    ax.set_xlabel("ρ")
-    ax.set_title(f"{result.name}\nν = {result.nu:.10f}, ω = {result.omega:.10f}", fontsize=8)
-    ax.legend()
+    # two panels: u* is tiny next to u*' at large rho, and one axis would hide it
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(6, 6), sharex=True)
+    top.plot(result.rho, result.potential, label="u*(ρ)")
+    bottom.plot(result.rho, result.derivative, color="C1", label="u*'(ρ)")
+    for ax, label in ((top, "u*"), (bottom, "u*'")):
+        ax.axvline(result.kappa, color="grey", lw=0.8, ls=":", label="κ*")
+        ax.axhline(0.0, color="black", lw=0.5)
+        ax.set_ylabel(label)
+        ax.legend(fontsize=8)
+    bottom.set_xlabel("ρ")
+    top.set_title(f"{result.name}\nν = {result.nu:.10f}, ω = {result.omega:.10f}", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, format="png")
     plt.close(fig)
