@@ -357,18 +357,40 @@ def _emit(spec: TheorySpec, args: argparse.Namespace) -> str:
 
 
 def _fixed_points(spec: TheorySpec, args: argparse.Namespace) -> str:
-    from rgsym.pipeline import exponents
+    from rgsym.pipeline import exponents, fixed_point_names
 
+    if spec.truncation.potential == "full":
+        return _fixed_functions(spec, args)
     points = exponents(spec, args.backend)
+    names = fixed_point_names(spec, points)
     if args.json:
         return _dump({"spec": spec.source, "order": spec.truncation.order,
-                      "fixed_points": [ex.as_dict() for _, ex in points]})
+                      "fixed_points": [{**ex.as_dict(), "name": name}
+                                       for (_, ex), name in zip(points, names, strict=True)]})
     lines = [f"# {len(points)} fixed points at order {spec.truncation.order} ({spec.source})"]
-    for i, (fp, ex) in enumerate(points):
-        kind = "Gaussian" if fp.is_gaussian else f"{ex.relevant} relevant direction(s)"
+    for i, ((fp, ex), name) in enumerate(zip(points, names, strict=True)):
+        kind = name if fp.is_gaussian else f"{name}: {ex.relevant} relevant direction(s)"
         lines.append(f"[{i}] {kind}")
         lines += _coupling_lines(fp.as_dict())
         lines.append(f"    theta = {_thetas(ex.theta, 6)}")
+    return "\n".join(lines) + "\n"
+
+
+def _fixed_functions(spec: TheorySpec, args: argparse.Namespace) -> str:
+    """``fixed-points`` for a full potential: the multicritical family at the spec's d."""
+    from rgsym.solve.multicritical import multicritical_functions
+
+    family = multicritical_functions(spec)
+    if args.json:
+        return _dump({"spec": spec.source, "d": float(spec.theory.d),
+                      "fixed_points": [p.as_dict() for p in family]})
+    lines = [f"# {len(family) + 1} fixed-point functions at d = {spec.theory.d} ({spec.source}; the "
+             "Gaussian one and the multicritical family)", "[0] Gaussian: u*' = 0"]
+    for i, p in enumerate(family, start=1):
+        lines.append(f"[{i}] {p.name}: {p.relevant} relevant direction(s), {p.nodes} node(s) of u*', "
+                     f"u*'(0) = {p.u_prime_at_zero:.6g}")
+        lines.append(f"    nu = {p.nu:.10g}, omega = {p.omega:.10g}")
+        lines.append(f"    theta = {_thetas(p.theta, 6)}")
     return "\n".join(lines) + "\n"
 
 

@@ -123,6 +123,38 @@ def exponents(spec: TheorySpec, backend: str = "symengine") -> list[tuple[FixedP
     return [(fp, compute_exponents(numeric, fp)) for fp in find_fixed_points(numeric)]
 
 
+def fixed_point_names(spec: TheorySpec, points: Sequence[tuple[FixedPoint, Exponents]]) -> list[str]:
+    """A name for each point: Gaussian, Wilson-Fisher (the point the continuation in d reaches),
+    tricritical, ... (by the number of relevant directions, where d < d_c; see
+    :func:`rgsym.solve.multicritical.multicritical_name`), or "unidentified (...)".
+
+    Several multiplets get "Gaussian" or "non-Gaussian" only.
+    """
+    import numpy as np
+
+    from rgsym.solve.multicritical import multicritical_name
+
+    if not (spec.theory.is_single_multiplet and spec.theory.d.is_number):
+        return ["Gaussian" if fp.is_gaussian else "non-Gaussian" for fp, _ in points]
+    try:
+        wilson_fisher: FixedPoint | None = critical_exponents(spec)[0]
+    except SolveError:
+        wilson_fisher = None
+    names = []
+    for fp, ex in points:
+        if fp.is_gaussian:
+            names.append("Gaussian")
+        elif wilson_fisher is not None and np.allclose(fp.values, wilson_fisher.values,
+                                                       rtol=1e-6, atol=1e-12):
+            names.append("Wilson-Fisher")
+        elif ex.relevant == 1:
+            names.append("unidentified (one relevant direction, not on the Wilson-Fisher branch from d = 3)")
+        else:
+            name = multicritical_name(ex.relevant, None, float(spec.theory.d))
+            names.append(name if name.startswith("unidentified") else f"{name} candidate")
+    return names
+
+
 def critical_exponents(spec: TheorySpec, index: int | None = None,
                        backend: str = "symengine") -> tuple[FixedPoint, Exponents]:
     """Exponents at one fixed point: ``index`` into :func:`fixed_points`, or by default the

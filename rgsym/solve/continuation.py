@@ -149,12 +149,15 @@ def anchor_point(numeric: NumericSystem, d: float = float(ANCHOR_DIMENSION)) -> 
     found = [(fp, compute_exponents(numeric, fp)) for fp in points]
     candidates = [(fp, ex) for fp, ex in found if is_wilson_fisher(ex)]
     if len(candidates) != 1:
-        counts = ", ".join(str(ex.relevant) for fp, ex in found if not fp.is_gaussian) or "none"
+        others = [ex.relevant for fp, ex in found if not fp.is_gaussian]
+        detail = ("no non-Gaussian fixed point was found" if not others else
+                  f"{len(candidates)} of the {len(others)} non-Gaussian fixed points found have one relevant "
+                  f"direction (relevant directions: {', '.join(map(str, others))})")
         raise SolveError(
             f"no unique Wilson-Fisher fixed point at d = {d:g}: tried a multi-start search and "
-            f"continuation in the truncation order, found {len(candidates)} non-Gaussian fixed points "
-            f"with one relevant direction (relevant directions of the non-Gaussian points found: "
-            f"{counts})" + ("; it merges with the Gaussian point at d = 4" if d >= 4 else ""))
+            f"continuation in the truncation order; {detail}"
+            + ("; it merges with the Gaussian point at d = 4" if d >= 4 else "")
+            + "; try another truncation.order or truncation.expand_around")
     return candidates[0]
 
 

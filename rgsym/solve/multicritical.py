@@ -31,8 +31,8 @@ from rgsym.errors import SolveError
 from rgsym.spec import TheorySpec
 
 #: Amplitudes (relative to max |guess|) tried for each Laguerre shape: the multicritical u*'
-#: near kappa* is of order 0.1-1 in these units at 2.2 < d < 3 (measured); Newton takes the rest.
-AMPLITUDES = tuple(s * 10.0 ** e for e in np.arange(-1.0, 1.01, 0.25) for s in (1.0, -1.0))
+#: is of order 0.1-1 in these units at 2.2 < d < 3 and shrinks like d_c - d near d_c (measured).
+AMPLITUDES = tuple(s * 10.0 ** e for e in np.arange(-2.0, 1.01, 0.25) for s in (1.0, -1.0))
 #: rho_max in units of the largest node of the Laguerre shape (measured: 3 resolves d = 2.5 with
 #: 40 points, and keeps the spurious boundary modes away from the relevant ones).
 RANGE = 3.0
