@@ -165,7 +165,9 @@ ONSET = 0.1
 STEP = 0.05
 
 
-def follow_multicritical(spec: TheorySpec, relevant: int, points: int = 40) -> MulticriticalPoint | None:
+def follow_multicritical(spec: TheorySpec, relevant: int, points: int = 40,
+                         path: list[tuple[float, MulticriticalPoint]] | None = None
+                         ) -> MulticriticalPoint | None:
     """The phi^{2(k+1)} point (k = ``relevant``) at the spec's d, by continuation from near d_c(k).
 
     Parameters
@@ -176,6 +178,8 @@ def follow_multicritical(spec: TheorySpec, relevant: int, points: int = 40) -> M
         k, at least 2.
     points
         The Chebyshev degree (doubled below d = 5/2).
+    path
+        If given, every accepted step (d, point) is appended to it.
 
     Returns
     -------
@@ -189,6 +193,8 @@ def follow_multicritical(spec: TheorySpec, relevant: int, points: int = 40) -> M
     d = max(target, critical_dimension(relevant) - ONSET)
     here = _from_laguerre(at_dimension(spec, _fraction(d)), relevant, points)
     point = next((p for p in here if p.relevant == relevant), None)
+    if path is not None and point is not None:
+        path.append((d, point))
     step = STEP
     while point is not None and d > target:
         d_new = max(target, d - step)
@@ -199,6 +205,8 @@ def follow_multicritical(spec: TheorySpec, relevant: int, points: int = 40) -> M
             step /= 2
             continue
         point, d, step = nxt, d_new, min(STEP, 2 * step)
+        if path is not None:
+            path.append((d, point))
     return point
 
 
