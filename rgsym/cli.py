@@ -400,8 +400,15 @@ def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
     if args.orders is not None or args.plot is not None:
         return _convergence(spec, args)
     fp, ex = critical_exponents(spec, args.fixed_point, args.backend)
+    check = None
+    if args.fixed_point is None and spec.theory.d.is_number and spec.theory.d != 3:
+        from rgsym.solve.continuation import check_against_full_potential, full_potential_check
+
+        check = full_potential_check(spec)  # away from d = 3 every answer is checked by the other route
+        check_against_full_potential(spec, ex.nu, check)
     if args.json:
-        return _dump({"spec": spec.source, **ex.as_dict()})
+        extra = {} if check is None else {"full_potential": {"nu": check.nu, "omega": check.omega}}
+        return _dump({"spec": spec.source, **ex.as_dict(), **extra})
     label = "Wilson-Fisher" if len(spec.theory.blocks) == 1 else "critical"
     lines = [f"# {spec.source}: {_truncation_label(spec)}", f"{label} fixed point:"]
     lines += _coupling_lines(fp.as_dict())
@@ -411,6 +418,9 @@ def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
     if spec.truncation.scheme == "lpa'":
         lines.append(f"  eta   = {_fmt(ex.eta)}")
     lines.append(f"  theta = {_thetas(ex.theta, len(ex.theta))}")
+    if check is not None and ex.nu is not None:
+        lines.append(f"check: full potential nu = {check.nu:.12g} (nu - nu_full = {ex.nu - check.nu:.1e}), "
+                     f"omega = {check.omega:.12g}")
     return "\n".join(lines) + "\n"
 
 
@@ -452,6 +462,8 @@ def _convergence(spec: TheorySpec, args: argparse.Namespace) -> str:
     if args.json:
         return _dump(conv.as_dict())
     ref = conv.reference
+    if ref is None and conv.full_potential is not None:
+        return _convergence_against_full(spec, conv)
     lines = [f"# {spec.source}: {conv.description}",
              f"{'order':>5} {'nu':>16} {'omega':>16}" + (f" {'nu - nu*':>10} {'omega - omega*':>14}"
                                                          if ref else "")]
@@ -462,6 +474,22 @@ def _convergence(spec: TheorySpec, args: argparse.Namespace) -> str:
         lines.append(row + (f"  ({r.error})" if r.error else ""))
     if ref:
         lines.append(f"converged: nu* = {ref.nu!r}, omega* = {ref.omega!r} ({ref.name}; {ref.source})")
+    return "\n".join(lines) + "\n"
+
+
+def _convergence_against_full(spec: TheorySpec, conv: Any) -> str:
+    """The --orders table with the distance to the full potential of the same LPA."""
+    full = conv.full_potential
+    lines = [f"# {spec.source}: {conv.description}",
+             f"{'order':>5} {'nu':>16} {'omega':>16} {'nu - nu_full':>13}"]
+    for r in conv.results:
+        row = f"{r.order:>5} {_fmt(r.nu):>16} {_fmt(r.omega):>16}"
+        if r.nu is not None:
+            row += f" {r.nu - full.nu:>13.1e}"
+        far = r.nu is not None and not r.converged
+        note = r.error or ("far from the full potential: not converged" if far else None)
+        lines.append(row + (f"  ({note})" if note else ""))
+    lines.append(f"full potential: nu = {full.nu!r}, omega = {full.omega!r}")
     return "\n".join(lines) + "\n"
 
 

@@ -133,3 +133,18 @@ def test_results_do_not_depend_on_the_cache(tmp_path: Path) -> None:
     codes = [code for code, _, _ in empty]
     assert codes == [0, 0, 1, 0]  # order 12 has no Wilson-Fisher point at d = 2.5 (it says so)
     assert json.loads(str(empty[3][1]))["nu"] == pytest.approx(0.8652576, abs=1e-6)
+
+
+def test_answers_away_from_three_dimensions_are_checked_by_the_full_potential(capsys) -> None:
+    # order 8 at d = 2.9: nu - nu_full = -7.4e-5 (measured); the check is printed and in the JSON
+    assert main(["exponents", POLY, "--set", "theory.d=2.9", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["nu"] == pytest.approx(data["full_potential"]["nu"], abs=1e-3)
+
+
+def test_orders_that_do_not_converge_are_flagged(capsys) -> None:
+    # at d = 2.8 order 2 has lost the branch, orders 3-5 are more than 1% from the full potential
+    assert main(["exponents", POLY, "--set", "theory.d=2.8", "--orders", "2:6", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["orders"]
+    assert "error" in rows[0]
+    assert [r.get("converged", True) for r in rows[1:]] == [False, False, False, True]
