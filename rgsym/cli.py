@@ -402,7 +402,7 @@ def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
     fp, ex = critical_exponents(spec, args.fixed_point, args.backend)
     check = None
     if args.fixed_point is None and spec.theory.d.is_number and spec.theory.d != 3:
-        from rgsym.solve.continuation import check_against_full_potential, full_potential_check
+        from rgsym.solve.routes import check_against_full_potential, full_potential_check
 
         check = full_potential_check(spec)  # away from d = 3 every answer is checked by the other route
         check_against_full_potential(spec, ex.nu, check)
