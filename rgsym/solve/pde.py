@@ -449,7 +449,16 @@ def fixed_function(spec: TheorySpec, points: int = POINTS,
     if spec.flow.equation == "polchinski":  # its own outer boundary (rgsym.polchinski.fixed_function)
         from rgsym.polchinski.fixed_function import polchinski_fixed_function
 
-        return polchinski_fixed_function(spec)
+        result = polchinski_fixed_function(spec)
+        from rgsym.solve.pde_branch import count_nodes, wilson_fisher_problem
+
+        relevant = sum(1 for t in result.theta if t.real > 0)
+        problem = wilson_fisher_problem(result.kappa, result.mass, count_nodes(np.array(result.derivative)),
+                                        relevant)
+        if problem is not None:
+            raise SolveError(f"the Polchinski solution found at d = {float(spec.theory.d):g} is not the "
+                             f"Wilson-Fisher fixed point: {problem}")
+        return result
     flow = derive(spec)
     if not isinstance(flow, PotentialFlow):
         raise UnsupportedError(spec.source, "truncation.potential",
