@@ -37,13 +37,13 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
-import sympy as sp
 
 from rgsym import symbols
 from rgsym.errors import RGSymError, SolveError
 from rgsym.solve.exponents import Exponents, compute_exponents
 from rgsym.solve.fixed_points import FixedPoint, Truncated, find_fixed_points, solve_from
 from rgsym.solve.numeric import NumericSystem, compile_system
+from rgsym.solve.pde_branch import at_dimension, exact_dimension
 from rgsym.spec import TheorySpec
 
 log = logging.getLogger(__name__)
@@ -219,7 +219,7 @@ class DimensionFamily:
         return numeric_system(self.at(d), self.backend)
 
     def at(self, d: Fraction) -> TheorySpec:
-        """The spec at dimension ``d``.
+        """The spec at dimension ``d`` (:func:`rgsym.solve.pde_branch.at_dimension`).
 
         Parameters
         ----------
@@ -230,7 +230,7 @@ class DimensionFamily:
         -------
         TheorySpec
         """
-        return replace(self.spec, theory=replace(self.spec.theory, d=sp.Rational(d.numerator, d.denominator)))
+        return at_dimension(self.spec, d)
 
     def compiled(self, d: Fraction) -> NumericSystem:
         """The betas at dimension ``d``, compiled.
@@ -276,9 +276,7 @@ def follow_wilson_fisher(spec: TheorySpec, backend: str = "symengine") -> Branch
     if not 2 < value < 4:  # no continuation: the point must be unambiguous where it is asked for
         fp, ex = anchor_point(numeric_system(spec, backend), value)
         return Branch(fp, ex, (BranchPoint(value, ex.relevant, ex.nu),))
-    d_exact = spec.theory.d
-    target = (Fraction(int(d_exact.p), int(d_exact.q)) if d_exact.is_Rational
-              else Fraction(value).limit_denominator(10**6))
+    target = exact_dimension(spec)
     if target == ANCHOR_DIMENSION:
         fp, ex = anchor_point(numeric_system(spec, backend))
         return Branch(fp, ex, (BranchPoint(value, ex.relevant, ex.nu),))

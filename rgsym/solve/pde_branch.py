@@ -201,25 +201,6 @@ def wilson_fisher_problem(kappa: float, mass: float, nodes: int, relevant: int) 
     return ", ".join(problems) or None
 
 
-def step_towards(start: Fraction, target: Fraction, step: Fraction) -> Fraction:
-    """The next dimension from ``start`` towards ``target``, at most ``step`` away.
-
-    Parameters
-    ----------
-    start, target
-        The current and the requested dimension.
-    step
-        The largest step.
-
-    Returns
-    -------
-    fractions.Fraction
-    """
-    if abs(target - start) <= step:
-        return target
-    return start + step if target > start else start - step
-
-
 def at_dimension(spec: TheorySpec, d: Fraction) -> TheorySpec:
     """The spec at dimension ``d``.
 
@@ -361,6 +342,7 @@ def wilson_fisher_start(spec: TheorySpec, points: int, rho_max_factor: float) ->
         If d is outside (2, 4), or the branch cannot be followed with every check passing.
     """
     from rgsym.solve import pde
+    from rgsym.solve.continuation import dimension_steps
 
     target = exact_dimension(spec)
     if not 2 < target < 4:
@@ -371,7 +353,7 @@ def wilson_fisher_start(spec: TheorySpec, points: int, rho_max_factor: float) ->
         return Start(derivative, kappa)
     d, step = ANCHOR_DIMENSION, MAX_STEP
     while d != target:
-        d_new = step_towards(d, target, step)
+        d_new = dimension_steps(d, target, step)
         scale = loop_prefactor(float(d_new)) / loop_prefactor(float(d))
         guess = carry(derivative, loop_prefactor(float(d)), loop_prefactor(float(d_new)), float(d_new))
         found = _step(at_dimension(spec, d_new), guess, kappa * scale,
