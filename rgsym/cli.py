@@ -141,6 +141,8 @@ def _add_fixed_function(sub: Any) -> None:
     ff.add_argument("--json", action="store_true", help="machine-readable JSON output")
     ff.add_argument("--plot", metavar="FILE.png", help="plot u* and u*' against rho")
     ff.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    ff.add_argument("--no-cache", action="store_true",
+                    help="neither read nor write the derivation cache (see 'rgsym cache info')")
     ff.set_defaults(handler=_fixed_function)
 
 
@@ -360,18 +362,40 @@ def _emit(spec: TheorySpec, args: argparse.Namespace) -> str:
 
 
 def _fixed_points(spec: TheorySpec, args: argparse.Namespace) -> str:
-    from rgsym.pipeline import exponents
+    from rgsym.pipeline import exponents, fixed_point_names
 
+    if spec.truncation.potential == "full":
+        return _fixed_functions(spec, args)
     points = exponents(spec, args.backend)
+    names = fixed_point_names(spec, points)
     if args.json:
         return _dump({"spec": spec.source, "order": spec.truncation.order,
-                      "fixed_points": [ex.as_dict() for _, ex in points]})
+                      "fixed_points": [{**ex.as_dict(), "name": name}
+                                       for (_, ex), name in zip(points, names, strict=True)]})
     lines = [f"# {len(points)} fixed points at order {spec.truncation.order} ({spec.source})"]
-    for i, (fp, ex) in enumerate(points):
-        kind = "Gaussian" if fp.is_gaussian else f"{ex.relevant} relevant direction(s)"
+    for i, ((fp, ex), name) in enumerate(zip(points, names, strict=True)):
+        kind = name if fp.is_gaussian else f"{name}: {ex.relevant} relevant direction(s)"
         lines.append(f"[{i}] {kind}")
         lines += _coupling_lines(fp.as_dict())
         lines.append(f"    theta = {_thetas(ex.theta, 6)}")
+    return "\n".join(lines) + "\n"
+
+
+def _fixed_functions(spec: TheorySpec, args: argparse.Namespace) -> str:
+    """``fixed-points`` for a full potential: the multicritical family at the spec's d."""
+    from rgsym.solve.multicritical import multicritical_functions
+
+    family = multicritical_functions(spec)
+    if args.json:
+        return _dump({"spec": spec.source, "d": float(spec.theory.d),
+                      "fixed_points": [p.as_dict() for p in family]})
+    lines = [f"# {len(family) + 1} fixed-point functions at d = {spec.theory.d} ({spec.source}; the "
+             "Gaussian one and the multicritical family)", "[0] Gaussian: u*' = 0"]
+    for i, p in enumerate(family, start=1):
+        lines.append(f"[{i}] {p.name}: {p.relevant} relevant direction(s), {p.nodes} node(s) of u*', "
+                     f"u*'(0) = {p.u_prime_at_zero:.6g}")
+        lines.append(f"    nu = {p.nu:.10g}, omega = {p.omega:.10g}")
+        lines.append(f"    theta = {_thetas(p.theta, 6)}")
     return "\n".join(lines) + "\n"
 
 
@@ -381,8 +405,15 @@ def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
     if args.orders is not None or args.plot is not None:
         return _convergence(spec, args)
     fp, ex = critical_exponents(spec, args.fixed_point, args.backend)
+    check = None
+    if args.fixed_point is None and spec.theory.d.is_number and spec.theory.d != 3:
+        from rgsym.solve.routes import check_against_full_potential, full_potential_check
+
+        check = full_potential_check(spec)  # away from d = 3 every answer is checked by the other route
+        check_against_full_potential(spec, ex.nu, check)
     if args.json:
-        return _dump({"spec": spec.source, **ex.as_dict()})
+        extra = {} if check is None else {"full_potential": {"nu": check.nu, "omega": check.omega}}
+        return _dump({"spec": spec.source, **ex.as_dict(), **extra})
     label = "Wilson-Fisher" if len(spec.theory.blocks) == 1 else "critical"
     lines = [f"# {spec.source}: {_truncation_label(spec)}", f"{label} fixed point:"]
     lines += _coupling_lines(fp.as_dict())
@@ -392,6 +423,9 @@ def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
     if spec.truncation.scheme == "lpa'":
         lines.append(f"  eta   = {_fmt(ex.eta)}")
     lines.append(f"  theta = {_thetas(ex.theta, len(ex.theta))}")
+    if check is not None and ex.nu is not None:
+        lines.append(f"check: full potential nu = {check.nu:.12g} (nu - nu_full = {ex.nu - check.nu:.1e}), "
+                     f"omega = {check.omega:.12g}")
     return "\n".join(lines) + "\n"
 
 
@@ -433,6 +467,8 @@ def _convergence(spec: TheorySpec, args: argparse.Namespace) -> str:
     if args.json:
         return _dump(conv.as_dict())
     ref = conv.reference
+    if ref is None and conv.full_potential is not None:
+        return _convergence_against_full(spec, conv)
     lines = [f"# {spec.source}: {conv.description}",
              f"{'order':>5} {'nu':>16} {'omega':>16}" + (f" {'nu - nu*':>10} {'omega - omega*':>14}"
                                                          if ref else "")]
@@ -443,6 +479,22 @@ def _convergence(spec: TheorySpec, args: argparse.Namespace) -> str:
         lines.append(row + (f"  ({r.error})" if r.error else ""))
     if ref:
         lines.append(f"converged: nu* = {ref.nu!r}, omega* = {ref.omega!r} ({ref.name}; {ref.source})")
+    return "\n".join(lines) + "\n"
+
+
+def _convergence_against_full(spec: TheorySpec, conv: Any) -> str:
+    """The --orders table with the distance to the full potential of the same LPA."""
+    full = conv.full_potential
+    lines = [f"# {spec.source}: {conv.description}",
+             f"{'order':>5} {'nu':>16} {'omega':>16} {'nu - nu_full':>13}"]
+    for r in conv.results:
+        row = f"{r.order:>5} {_fmt(r.nu):>16} {_fmt(r.omega):>16}"
+        if r.nu is not None:
+            row += f" {r.nu - full.nu:>13.1e}"
+        far = r.nu is not None and not r.converged
+        note = r.error or ("far from the full potential: not converged" if far else None)
+        lines.append(row + (f"  ({note})" if note else ""))
+    lines.append(f"full potential: nu = {full.nu!r}, omega = {full.omega!r}")
     return "\n".join(lines) + "\n"
 
 

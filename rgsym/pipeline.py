@@ -30,10 +30,23 @@ if TYPE_CHECKING:  # the solvers import scipy (0.9 s): 'rgsym derive' does not n
 
 @cache
 def derive(spec: TheorySpec) -> BetaSystem | PotentialFlow:
-    """:func:`derive_flow`, kept on disk by :mod:`rgsym.cache` (unless ``RGSYM_NO_CACHE=1``)."""
-    flow = disk_cache.cached("derive", spec.digest, lambda: derive_flow(spec),
+    """:func:`derive_flow`, kept on disk by :mod:`rgsym.cache` (unless ``RGSYM_NO_CACHE=1``).
+
+    A fresh derivation is handed out as the cache would hand it out (one round trip through the
+    cache's JSON form): expressions read back are equal but ordered differently, so their compiled
+    code rounds differently, and the results must not depend on whether the cache was warm.
+    """
+    fresh: list[BetaSystem | PotentialFlow] = []
+
+    def compute() -> BetaSystem | PotentialFlow:
+        fresh.append(derive_flow(spec))
+        return fresh[0]
+
+    flow = disk_cache.cached("derive", spec.digest, compute,
                              accept=lambda v: isinstance(v, BetaSystem | PotentialFlow),
                              describe=lambda v: f"{v.name} ({spec.source})")
+    if fresh and flow is fresh[0]:
+        flow = disk_cache.decode(disk_cache.encode(flow))
     return disk_cache.with_source(flow, spec.source)
 
 
@@ -119,16 +132,54 @@ def exponents(spec: TheorySpec, backend: str = "symengine") -> list[tuple[FixedP
     return [(fp, compute_exponents(numeric, fp)) for fp in find_fixed_points(numeric)]
 
 
+def fixed_point_names(spec: TheorySpec, points: Sequence[tuple[FixedPoint, Exponents]]) -> list[str]:
+    """A name for each point: Gaussian, Wilson-Fisher (the point the continuation in d reaches),
+    tricritical, ... (by the number of relevant directions, where d < d_c; see
+    :func:`rgsym.solve.multicritical.multicritical_name`), or "unidentified (...)".
+
+    Several multiplets get "Gaussian" or "non-Gaussian" only.
+    """
+    import numpy as np
+
+    from rgsym.solve.multicritical import multicritical_name
+
+    if not (spec.theory.is_single_multiplet and spec.theory.d.is_number):
+        return ["Gaussian" if fp.is_gaussian else "non-Gaussian" for fp, _ in points]
+    try:
+        wilson_fisher: FixedPoint | None = critical_exponents(spec)[0]
+    except SolveError:
+        wilson_fisher = None
+    names = []
+    for fp, ex in points:
+        if fp.is_gaussian:
+            names.append("Gaussian")
+        elif wilson_fisher is not None and np.allclose(fp.values, wilson_fisher.values,
+                                                       rtol=1e-6, atol=1e-12):
+            names.append("Wilson-Fisher")
+        elif ex.relevant == 1:
+            names.append("unidentified (one relevant direction, not on the Wilson-Fisher branch from d = 3)")
+        else:
+            name = multicritical_name(ex.relevant, None, float(spec.theory.d))
+            names.append(name if name.startswith("unidentified") else f"{name} candidate")
+    return names
+
+
 def critical_exponents(spec: TheorySpec, index: int | None = None,
                        backend: str = "symengine") -> tuple[FixedPoint, Exponents]:
     """Exponents at one fixed point: ``index`` into :func:`fixed_points`, or by default the
-    most stable non-Gaussian one (Wilson-Fisher for a single O(N) multiplet).
+    Wilson-Fisher point for a single O(N) multiplet (identified at d = 3 and followed in d,
+    :func:`rgsym.solve.continuation.follow_wilson_fisher`), else the most stable non-Gaussian one.
 
     Raises
     ------
     SolveError
         If no non-Gaussian fixed point was found, or ``index`` is out of range.
     """
+    if index is None and spec.theory.is_single_multiplet and spec.theory.d.is_number:
+        from rgsym.solve.continuation import follow_wilson_fisher
+
+        branch = follow_wilson_fisher(spec, backend)
+        return branch.point, branch.exponents
     from rgsym.solve.exponents import select_critical
 
     points = exponents(spec, backend)

@@ -114,6 +114,9 @@ class OrderResult:
     omega: float | None
     theta: tuple[complex, ...] = ()
     error: str | None = None
+    eta: float | None = None
+    #: False when the full potential of the same LPA disagrees (see :class:`Convergence`).
+    converged: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         """The result as a JSON-ready dictionary.
@@ -123,11 +126,17 @@ class OrderResult:
         Returns
         -------
         dict
-            Keys ``order``, ``nu``, ``omega``, ``theta``, and ``error`` when there is one.
+            Keys ``order``, ``nu``, ``omega``, ``theta``, ``eta`` for LPA' (when there are
+            exponents), ``converged`` (false) when the full potential disagrees, and ``error``
+            when there is one.
         """
         data: dict[str, Any] = {"order": self.order, "nu": self.nu, "omega": self.omega,
                                 "theta": [t.real if t.imag == 0 else {"re": t.real, "im": t.imag}
                                           for t in self.theta]}
+        if self.eta is not None:
+            data["eta"] = self.eta
+        if not self.converged:
+            data["converged"] = False
         if self.error:
             data["error"] = self.error
         return data
@@ -137,14 +146,18 @@ class OrderResult:
 class Convergence:
     """nu and omega at each truncation order of one spec.
 
-    ``reference`` is the matching :class:`KnownCase`, if any.  In Jupyter the object
-    shows as a plot (``_repr_png_``, when matplotlib is installed) or as a table.
+    ``reference`` is the matching :class:`KnownCase`, if any; ``full_potential`` the exponents
+    of the whole potential of the same LPA away from d = 3 (the other route: an order farther
+    from it than :data:`rgsym.solve.routes.ROUTE_AGREEMENT` is flagged as not converged).
+    In Jupyter the object shows as a plot (``_repr_png_``, when matplotlib is installed) or as a
+    table.
     """
 
     source: str
     description: str
     results: tuple[OrderResult, ...]
     reference: KnownCase | None
+    full_potential: Any = None
 
     def as_dict(self) -> dict[str, Any]:
         """The results as a JSON-ready dictionary.
@@ -162,6 +175,8 @@ class Convergence:
             "orders": [r.as_dict() for r in self.results],
             "reference": None if ref is None else {"name": ref.name, "nu": ref.nu, "omega": ref.omega,
                                                    "source": ref.source},
+            **({} if self.full_potential is None else
+               {"full_potential": {"nu": self.full_potential.nu, "omega": self.full_potential.omega}}),
         }
 
     def _repr_png_(self) -> bytes | None:
@@ -288,11 +303,17 @@ def run_convergence(spec: TheorySpec, orders: Sequence[int], progress: Progress 
         raise SpecError(spec.source, "truncation.potential",
                         f"got {spec.truncation.potential!r}; --orders needs 'polynomial' (the full "
                         "potential has no order: use 'rgsym fixed-function')")
+    from rgsym.solve.routes import ROUTE_AGREEMENT, full_potential_check
+
+    full = full_potential_check(spec) if spec.theory.d.is_number and spec.theory.d != 3 else None
     results = []
     for done, order in enumerate(orders, start=1):
         try:
             _, ex = critical_exponents(spec.with_order(order), backend=backend)
-            results.append(OrderResult(order, ex.nu, ex.omega, ex.theta))
+            eta = ex.eta if spec.truncation.scheme == "lpa'" else None
+            converged = (full is None or ex.nu is None
+                         or abs(ex.nu - full.nu) <= ROUTE_AGREEMENT * full.nu)
+            results.append(OrderResult(order, ex.nu, ex.omega, ex.theta, eta=eta, converged=converged))
         except SolveError as exc:
             results.append(OrderResult(order, None, None, (), str(exc)))
         if progress is not None:
@@ -300,7 +321,7 @@ def run_convergence(spec: TheorySpec, orders: Sequence[int], progress: Progress 
     if all(r.error for r in results):
         raise SolveError(f"no critical fixed point at any order of {list(orders)}; at order "
                          f"{results[0].order}: {results[0].error}")
-    return Convergence(spec.source, describe(spec), tuple(results), known_case(spec))
+    return Convergence(spec.source, describe(spec), tuple(results), known_case(spec), full)
 
 
 def _figure(conv: Convergence) -> Any:

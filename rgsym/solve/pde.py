@@ -57,6 +57,13 @@ from scipy.optimize import brentq, root
 
 from rgsym.errors import SolveError, UnsupportedError
 from rgsym.project import PotentialFlow
+from rgsym.solve.pde_branch import (
+    carry,
+    converged_spectrum,
+    points_at,
+    rho_max_factor_at,
+    wilson_fisher_start,
+)
 from rgsym.spec import TheorySpec
 
 log = logging.getLogger(__name__)
@@ -404,14 +411,6 @@ def _interpolant(grid: ChebyshevGrid, values: np.ndarray) -> np.polynomial.Cheby
                                        domain=[0.0, float(grid.rho[-1])])
 
 
-def _solve_on(eq: CollocationEquation, grid: ChebyshevGrid, start: Callable[[np.ndarray], np.ndarray]
-              ) -> tuple[np.ndarray, np.ndarray, tuple[complex, ...], float, float]:
-    w = solve_collocation(eq, grid, start(grid.rho))
-    resid, jac = residual_and_jacobian(eq, grid, w)
-    theta, nu, omega = stability_exponents(jac)
-    return w, resid, theta, nu, omega
-
-
 def fixed_function(spec: TheorySpec, points: int = POINTS,
                    rho_max_factor: float = RHO_MAX_FACTOR) -> FixedFunction:
     """The Wilson-Fisher fixed-point function u*(rho) of the LPA and its exponents.
@@ -423,7 +422,8 @@ def fixed_function(spec: TheorySpec, points: int = POINTS,
     points
         Chebyshev degree of the main grid; a check grid has ``points + points // 2``.
     rho_max_factor
-        rho_max in units of kappa* of the order-4 polynomial fixed point.
+        rho_max in units of kappa* (estimated from the order-4 polynomial fixed point at d = 3,
+        or the continuation in d elsewhere, then from a first solve).
 
     Raises
     ------
@@ -449,24 +449,61 @@ def fixed_function(spec: TheorySpec, points: int = POINTS,
     if spec.flow.equation == "polchinski":  # its own outer boundary (rgsym.polchinski.fixed_function)
         from rgsym.polchinski.fixed_function import polchinski_fixed_function
 
-        return polchinski_fixed_function(spec)
+        result = polchinski_fixed_function(spec)
+        from rgsym.solve.pde_branch import count_nodes, wilson_fisher_problem
+
+        relevant = sum(1 for t in result.theta if t.real > 0)
+        problem = wilson_fisher_problem(result.kappa, result.mass, count_nodes(np.array(result.derivative)),
+                                        relevant)
+        if problem is not None:
+            raise SolveError(f"the Polchinski solution found at d = {float(spec.theory.d):g} is not the "
+                             f"Wilson-Fisher fixed point: {problem}")
+        return result
     flow = derive(spec)
     if not isinstance(flow, PotentialFlow):
         raise UnsupportedError(spec.source, "truncation.potential",
                                "the fixed-point function needs 'full'")
     eq = collocation_equation(flow)
-    kappa0, start = polynomial_start(spec)
-    rho_max = rho_max_factor * kappa0
+    begin = wilson_fisher_start(spec, points, rho_max_factor)
+    # a first solve on rho_max_factor times the estimate of kappa*, then the grid [0, factor kappa*]
+    rho_max_factor = rho_max_factor_at(eq.dimension, rho_max_factor)
+    points = points_at(eq.dimension, points)
+    first = chebyshev_grid(points, rho_max_factor * begin.kappa)
+    first_w = solve_collocation(eq, first, carry(begin.derivative, 1.0, 1.0, eq.dimension)(first.rho))
+    rho_max = rho_max_factor * _zero(_interpolant(first, first_w), float(first.rho[-1]))
+    if not rho_max > 0:
+        raise SolveError(f"the solution found at d = {eq.dimension:g} has no minimum (u*'(0) >= 0); "
+                         "it is not the Wilson-Fisher fixed point")
     grid = chebyshev_grid(points, rho_max)
-    w, resid, theta, nu, omega = _solve_on(eq, grid, start)
+    w = solve_collocation(eq, grid, _interpolant(first, first_w)(grid.rho))
+    resid, jac = residual_and_jacobian(eq, grid, w)
     main = _interpolant(grid, w)
     check_grid = chebyshev_grid(points + points // 2, rho_max)
-    _, _, _, nu2, omega2 = _solve_on(eq, check_grid, main)
-    error = max(abs(nu - nu2), abs(omega - omega2))
+    check_w = solve_collocation(eq, check_grid, main(check_grid.rho))
+    _, check_jac = residual_and_jacobian(eq, check_grid, check_w)
+    # only eigenvalues that both grids resolve: spurious boundary modes (|theta| ~ 100 near d = 4)
+    # move with the grid
+    spectrum = converged_spectrum(jac, check_jac)
+    theta = spectrum.theta
+    _check_wilson_fisher(eq, main, w, theta)
+    nu, omega, error = spectrum.nu, spectrum.omega, spectrum.error
     if error > AGREEMENT_TOLERANCE * max(nu, omega):
         raise SolveError(f"the exponents on {points} and {check_grid.points - 1} Chebyshev points "
                          f"on [0, {rho_max:.6g}] differ by {error:.2e}; try other points or rho_max")
     return _assemble(flow.name, eq, grid, w, resid, theta, nu, omega, error, main)
+
+
+def _check_wilson_fisher(eq: CollocationEquation, main: np.polynomial.Chebyshev, w: np.ndarray,
+                         theta: tuple[complex, ...]) -> None:
+    """Raise unless the solution is a minimum-type potential with one node and one relevant direction."""
+    from rgsym.solve.pde_branch import count_nodes, wilson_fisher_problem
+
+    kappa = _zero(main, float(main.domain[1]))
+    relevant = sum(1 for t in theta if t.real > 0)
+    problem = wilson_fisher_problem(kappa, float(main.deriv()(kappa)), count_nodes(w), relevant)
+    if problem is not None:
+        raise SolveError(f"the solution found at d = {eq.dimension:g} is not the Wilson-Fisher fixed "
+                         f"point: {problem}")
 
 
 def _assemble(name: str, eq: CollocationEquation, grid: ChebyshevGrid, w: np.ndarray, resid: np.ndarray,
@@ -505,14 +542,17 @@ def plot_fixed_function(result: FixedFunction, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(result.rho, result.potential, label="u*(ρ)")
-    ax.plot(result.rho, result.derivative, label="u*'(ρ)")
-    ax.axvline(result.kappa, color="grey", lw=0.8, ls=":", label="κ*")
-    ax.axhline(0.0, color="black", lw=0.5)
-    ax.set_xlabel("ρ")
-    ax.set_title(f"{result.name}\nν = {result.nu:.10f}, ω = {result.omega:.10f}", fontsize=8)
-    ax.legend()
+    # two panels: u* is tiny next to u*' at large rho, and one axis would hide it
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(6, 6), sharex=True)
+    top.plot(result.rho, result.potential, label="u*(ρ)")
+    bottom.plot(result.rho, result.derivative, color="C1", label="u*'(ρ)")
+    for ax, label in ((top, "u*"), (bottom, "u*'")):
+        ax.axvline(result.kappa, color="grey", lw=0.8, ls=":", label="κ*")
+        ax.axhline(0.0, color="black", lw=0.5)
+        ax.set_ylabel(label)
+        ax.legend(fontsize=8)
+    bottom.set_xlabel("ρ")
+    top.set_title(f"{result.name}\nν = {result.nu:.10f}, ω = {result.omega:.10f}", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, format="png")
     plt.close(fig)

@@ -126,10 +126,10 @@ def test_cli_rejects_a_polynomial_spec_with_exit_2(capsys) -> None:
 
 
 def test_cli_numerical_failure_is_exit_1(capsys) -> None:
-    # d = 3.5 is not resolved by the default grid (see the report on issue 7): one line, exit 1
-    assert main(["fixed-function", SPEC, "--set", "theory.d=3.5"]) == 1
+    # above d = 4 there is no Wilson-Fisher point (it merges with the Gaussian one): one line, exit 1
+    assert main(["fixed-function", SPEC, "--set", "theory.d=4.5"]) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "Chebyshev points" in err
+    assert err.count("\n") == 1 and "2 < d < 4" in err
 
 
 @pytest.mark.slow
