@@ -89,8 +89,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--no-cache", action="store_true",
                        help="neither read nor write the derivation cache (see 'rgsym cache info')")
         if name == "exponents":
-            p.add_argument("--fixed-point", type=int, default=None, metavar="INDEX",
-                           help="index from 'rgsym fixed-points' (default: most stable non-Gaussian)")
+            p.add_argument("--fixed-point", type=_index_or_name, default=None, metavar="INDEX|NAME",
+                           help="index or name from 'rgsym fixed-points', e.g. 2 or isotropic "
+                                "(default: most stable non-Gaussian)")
             p.add_argument("--orders", metavar="FIRST:LAST",
                            help="nu and omega at each truncation order, e.g. 2:20, 2:20:2 or 4,8,12")
             p.add_argument("--plot", metavar="FILE.png",
@@ -355,19 +356,42 @@ def _emit(spec: TheorySpec, args: argparse.Namespace) -> str:
 
 
 def _fixed_points(spec: TheorySpec, args: argparse.Namespace) -> str:
-    from rgsym.pipeline import exponents
+    from rgsym.pipeline import exponents, numeric_system
+    from rgsym.solve.naming import fixed_point_names
 
     points = exponents(spec, args.backend)
+    names = fixed_point_names(spec.theory, numeric_system(spec, args.backend), points)
     if args.json:
         return _dump({"spec": spec.source, "order": spec.truncation.order,
-                      "fixed_points": [ex.as_dict() for _, ex in points]})
+                      "fixed_points": [{**ex.as_dict(), "name": name}
+                                       for (_, ex), name in zip(points, names, strict=True)]})
     lines = [f"# {len(points)} fixed points at order {spec.truncation.order} ({spec.source})"]
-    for i, (fp, ex) in enumerate(points):
+    for i, ((fp, ex), name) in enumerate(zip(points, names, strict=True)):
         kind = "Gaussian" if fp.is_gaussian else f"{ex.relevant} relevant direction(s)"
-        lines.append(f"[{i}] {kind}")
+        lines.append(f"[{i}] {name}: {kind}")
         lines += _coupling_lines(fp.as_dict())
         lines.append(f"    theta = {_thetas(ex.theta, 6)}")
+        lines += _sector_lines(ex)
     return "\n".join(lines) + "\n"
+
+
+def _index_or_name(text: str) -> int | str:
+    """``--fixed-point``: an index (digits) or a fixed point's name."""
+    return int(text) if text.isdigit() else text
+
+
+def _sector_lines(ex: Any) -> list[str]:
+    """nu, omega of the singlet sector and the other thetas with their sectors (several fields)."""
+    from rgsym.solve.sectors import SectorExponents
+
+    if not isinstance(ex, SectorExponents):
+        return []
+    sectors = ex.sectors
+    lines = [f"    singlet: nu = {_fmt(ex.nu)}, omega = {_fmt(ex.omega)}"
+             + (f"   symmetry beyond the theory's: {', '.join(ex.symmetries)}" if ex.symmetries else "")]
+    others = [s for s in sectors if not s.is_singlet]
+    lines += [f"    crossover: theta = {_thetas([s.theta], 1)} ({s.sector})" for s in others[:4]]
+    return lines
 
 
 def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
@@ -387,6 +411,13 @@ def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
     if spec.truncation.scheme == "lpa'":
         lines.append(f"  eta   = {_fmt(ex.eta)}")
     lines.append(f"  theta = {_thetas(ex.theta, len(ex.theta))}")
+    from rgsym.solve.sectors import SectorExponents
+
+    if isinstance(ex, SectorExponents):  # several fields: nu and omega above are the singlet's
+        lines.append(f"by symmetry sector ({ex.name}; symmetry beyond the theory's: "
+                     f"{', '.join(ex.symmetries) or 'none'}):")
+        lines += [f"  {_thetas([s.theta], 1):>14}  {s.sector}" + (f" ({s.part})" if s.part else "")
+                  for s in ex.sectors]
     return "\n".join(lines) + "\n"
 
 

@@ -104,15 +104,22 @@ def fixed_points(spec: TheorySpec, backend: str = "symengine") -> list[FixedPoin
 
 
 def exponents(spec: TheorySpec, backend: str = "symengine") -> list[tuple[FixedPoint, Exponents]]:
-    """Each fixed point with its critical exponents."""
+    """Each fixed point with its critical exponents (nu and omega from the singlet sector,
+    and a name, when there are several fields: :mod:`rgsym.solve.sectors`)."""
+    from rgsym.solve.naming import name_points
+    from rgsym.solve.sectors import by_sector
+
     numeric = numeric_system(spec, backend)
-    return [(fp, compute_exponents(numeric, fp)) for fp in find_fixed_points(numeric)]
+    points = [(fp, by_sector(spec.theory, numeric, fp, compute_exponents(numeric, fp)))
+              for fp in find_fixed_points(numeric)]
+    return name_points(spec.theory, numeric, points)
 
 
-def critical_exponents(spec: TheorySpec, index: int | None = None,
+def critical_exponents(spec: TheorySpec, index: int | str | None = None,
                        backend: str = "symengine") -> tuple[FixedPoint, Exponents]:
-    """Exponents at one fixed point: ``index`` into :func:`fixed_points`, or by default the
-    most stable non-Gaussian one (Wilson-Fisher for a single O(N) multiplet).
+    """Exponents at one fixed point: ``index`` into :func:`fixed_points` or its name
+    (:mod:`rgsym.solve.naming`), or by default the most stable non-Gaussian one
+    (Wilson-Fisher for a single O(N) multiplet).
 
     Raises
     ------
@@ -120,6 +127,14 @@ def critical_exponents(spec: TheorySpec, index: int | None = None,
         If no non-Gaussian fixed point was found, or ``index`` is out of range.
     """
     points = exponents(spec, backend)
+    if isinstance(index, str):
+        from rgsym.solve.naming import fixed_point_names
+
+        names = fixed_point_names(spec.theory, numeric_system(spec, backend), points)
+        if index not in names:
+            raise SolveError(f"--fixed-point {index!r}: no fixed point of that name; found "
+                             f"{', '.join(names)} (see 'rgsym fixed-points')")
+        index = names.index(index)
     if index is not None:
         if not 0 <= index < len(points):
             raise SolveError(f"--fixed-point {index}: only {len(points)} fixed points were found "
