@@ -104,14 +104,16 @@ def fixed_points(spec: TheorySpec, backend: str = "symengine") -> list[FixedPoin
 
 
 def exponents(spec: TheorySpec, backend: str = "symengine") -> list[tuple[FixedPoint, Exponents]]:
-    """Each fixed point with its critical exponents (nu and omega from the singlet sector,
-    and a name, when there are several fields: :mod:`rgsym.solve.sectors`)."""
+    """Each fixed point with its critical exponents.  With several fields: also the points
+    that branch off symmetric ones (:mod:`rgsym.solve.branches`), nu and omega from the
+    singlet sector and a name (:mod:`rgsym.solve.sectors`, :mod:`rgsym.solve.naming`)."""
+    from rgsym.solve.branches import add_branches
     from rgsym.solve.naming import name_points
     from rgsym.solve.sectors import by_sector
 
     numeric = numeric_system(spec, backend)
-    points = [(fp, by_sector(spec.theory, numeric, fp, compute_exponents(numeric, fp)))
-              for fp in find_fixed_points(numeric)]
+    found = add_branches(spec.theory, numeric, find_fixed_points(numeric))
+    points = [(fp, by_sector(spec.theory, numeric, fp, compute_exponents(numeric, fp))) for fp in found]
     return name_points(spec.theory, numeric, points)
 
 

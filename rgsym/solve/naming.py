@@ -11,8 +11,9 @@ A name says which blocks interact and how, never which numbers the couplings hav
   permutations of the blocks map onto each other, but no rotation: the cubic point), else
   ``biconical``; when some blocks stay free, the interacting ones follow in brackets.
 
-Two points that would get the same name are told apart by ``-2``, ``-3``, ... in the order of
-:func:`rgsym.solve.fixed_points.find_fixed_points`.
+Two points that would get the same name are told apart by ``-2``, ``-3``, ...: the one with
+the fewest relevant directions keeps the plain name (a polynomial truncation around zero field
+has spurious points at some orders, and they are less stable than the true one).
 
 References
 ----------
@@ -147,15 +148,16 @@ def fixed_point_names(theory: Theory, numeric: NumericSystem,
             symmetries = {s.name for s in symmetries_at(fp, couplings, slots, scales,
                                                          b * scales[None, :] / scales[:, None])}
         names.append(name_fixed_point(fp, couplings, slots, scales, symmetries))
-    return _numbered(names)
+    return _numbered(names, [ex.relevant for _, ex in points])
 
 
-def _numbered(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for n in names:
-        seen[n] = seen.get(n, 0) + 1
-        out.append(n if seen[n] == 1 else f"{n}-{seen[n]}")
+def _numbered(names: list[str], relevant: list[int]) -> list[str]:
+    """Repeated names get -2, -3, ... in the order of their relevant directions (then position)."""
+    out = list(names)
+    for name in dict.fromkeys(names):
+        where = sorted((i for i, n in enumerate(names) if n == name), key=lambda i: (relevant[i], i))
+        for rank, i in enumerate(where[1:], start=2):
+            out[i] = f"{name}-{rank}"
     return out
 
 
