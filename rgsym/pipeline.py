@@ -58,6 +58,10 @@ def _derive_flow(spec: TheorySpec) -> BetaSystem | PotentialFlow:
         from rgsym.diagrams.truncation import derive_vertex_expansion
 
         return derive_vertex_expansion(spec)
+    if spec.theory.invariants:  # an anisotropic invariant (cubic): rgsym.invariants
+        from rgsym.invariant_flow import derive_with_invariants
+
+        return derive_with_invariants(spec)
     action = build_action(spec)
     vertices = take_vertices(action)
     trace = expand_flow_trace(vertices)

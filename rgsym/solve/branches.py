@@ -23,7 +23,7 @@ import numpy as np
 
 from rgsym.solve.fixed_points import SAME_POINT, FixedPoint, Truncated, solve_from
 from rgsym.solve.numeric import NumericSystem
-from rgsym.solve.sectors import (
+from rgsym.solve.symmetry import (
     Slot,
     candidate_symmetries,
     interacting_blocks,
@@ -52,7 +52,8 @@ def _directions(fp: FixedPoint, numeric: NumericSystem, slots: tuple[Slot, ...],
     rotations or swaps, or couple its decoupled blocks."""
     couplings = numeric.system.couplings
     b = numeric.jacobian(np.array(fp.values)) * scales[None, :] / scales[:, None]
-    symmetries = [s for s in symmetries_at(fp, couplings, slots, scales, b) if s.kind in ("rotation", "swap")]
+    symmetries = [s for s in symmetries_at(fp, couplings, slots, scales, b)
+                  if s.kind in ("rotation", "swap", "isotropy")]
     decoupled = is_decoupled(fp, couplings, slots, scales)
     if not symmetries and not decoupled:
         return []

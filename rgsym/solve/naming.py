@@ -31,14 +31,14 @@ from rgsym.action import Coupling
 from rgsym.solve.exponents import Exponents
 from rgsym.solve.fixed_points import FixedPoint
 from rgsym.solve.numeric import NumericSystem
-from rgsym.solve.sectors import (
+from rgsym.solve.sectors import with_name
+from rgsym.solve.symmetry import (
     SYMMETRY_TOLERANCE,
     Slot,
     interacting_blocks,
     is_decoupled,
     slots_of,
     symmetries_at,
-    with_name,
 )
 from rgsym.spec import Theory
 
@@ -92,6 +92,11 @@ def _single_block_kind(fp: FixedPoint, couplings: Sequence[Coupling], slots: Seq
     broken = any(abs(v) > SYMMETRY_TOLERANCE and any(c.index[k] for k in anisotropic)
                  for v, c in zip(x, couplings, strict=True))
     if broken:
+        from rgsym.invariants import is_decoupled as copies
+
+        invariant = slots[anisotropic[0]].invariant
+        if invariant is not None and copies(fp.as_dict(), tuple(couplings), invariant, SYMMETRY_TOLERANCE):
+            return "decoupled"  # N Ising copies: no mixed monomial on the plane
         return "cubic"
     if anisotropic:
         return "isotropic"

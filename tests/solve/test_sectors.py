@@ -19,7 +19,8 @@ from rgsym.cli import main
 from rgsym.pipeline import critical_exponents, exponents
 from rgsym.solve.exponents import Exponents
 from rgsym.solve.fixed_points import FixedPoint
-from rgsym.solve.sectors import SectorExponents, Slot, candidate_symmetries, classify
+from rgsym.solve.sectors import SectorExponents, classify
+from rgsym.solve.symmetry import Slot, candidate_symmetries
 from rgsym.spec import parse_spec
 
 ORDER = 3

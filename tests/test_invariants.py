@@ -1,0 +1,65 @@
+"""theory.invariants: what the spec accepts, and one-line errors (exit code 2) for the rest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rgsym.cli import main
+from rgsym.errors import SpecError
+from rgsym.invariants import coupling_indices
+from rgsym.spec import parse_spec
+
+BASE = {"theory": {"d": 3, "N": 3}, "truncation": {"order": 2, "expand_around": "zero"}}
+
+
+def spec_with(invariants: object, **theory: object) -> dict[str, object]:
+    return {**BASE, "theory": {**BASE["theory"], **theory, "invariants": invariants}}  # type: ignore[dict-item]
+
+
+def test_short_and_long_forms() -> None:
+    short = parse_spec(spec_with({"tau": "sum(phi_a**4)"}))
+    long = parse_spec(spec_with({"tau": {"expression": "sum(phi_a^4)", "max_power": 1}}))
+    assert short.theory.invariants[0].max_power is None and long.theory.invariants[0].max_power == 1
+    assert short.digest != long.digest  # the cap is part of the truncation
+    assert short.digest != parse_spec(BASE).digest
+
+
+@pytest.mark.parametrize(("invariants", "key", "words"), [
+    ({"tau": "sum(phi_a**3)"}, "theory.invariants.tau", "only the quartic"),
+    ({"tau": "sum(chi_a**4)"}, "theory.invariants.tau", "not a declared field"),
+    ({"tau": "__import__('os').system('true')"}, "theory.invariants.tau", "cannot read"),
+    ({"tau": "phi_1**4 + phi_2**4"}, "theory.invariants.tau", "cannot read"),
+    ({"tau": {"expression": "sum(phi_a**4)", "max_power": 0}}, "theory.invariants.tau.max_power", "from 1"),
+    ({"tau": {"formula": "sum(phi_a**4)"}}, "theory.invariants.tau", "allowed"),
+    ("sum(phi_a**4)", "theory.invariants", "table"),
+])
+def test_errors_name_the_key(invariants: object, key: str, words: str) -> None:
+    with pytest.raises(SpecError) as err:
+        parse_spec(spec_with(invariants), "s.toml")
+    message = str(err.value)
+    assert key in message and words in message and "\n" not in message
+
+
+def test_one_component_is_rejected() -> None:
+    with pytest.raises(SpecError, match="N >= 2"):
+        parse_spec(spec_with({"tau": "sum(phi_a**4)"}, N=1))
+
+
+def test_cli_exit_code_and_minimum(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[theory]\nd = 3\nN = 3\ninvariants = { tau = "sum(phi_a**6)" }\n')
+    assert main(["derive", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "bad.toml" in err and "theory.invariants.tau" in err
+    around_minimum = tmp_path / "min.toml"
+    around_minimum.write_text('[theory]\nd = 3\nN = 3\ninvariants = { tau = "sum(phi_a**4)" }\n')
+    assert main(["derive", str(around_minimum)]) == 2
+    err = capsys.readouterr().err
+    assert "truncation.expand_around" in err and "zero" in err
+
+
+def test_couplings_by_field_degree() -> None:
+    assert coupling_indices(3, None) == [(1, 0), (2, 0), (0, 1), (3, 0), (1, 1), (4, 0), (2, 1), (0, 2)]
+    assert coupling_indices(3, 1) == [(1, 0), (2, 0), (0, 1), (3, 0), (1, 1), (4, 0), (2, 1)]
