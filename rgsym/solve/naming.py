@@ -35,6 +35,7 @@ from rgsym.solve.sectors import with_name
 from rgsym.solve.symmetry import (
     SYMMETRY_TOLERANCE,
     Slot,
+    candidate_symmetries,
     interacting_blocks,
     is_decoupled,
     slots_of,
@@ -148,7 +149,7 @@ def fixed_point_names(theory: Theory, numeric: NumericSystem,
             names.append("gaussian" if fp.is_gaussian else "wilson-fisher")
             continue
         symmetries = set(getattr(ex, "symmetries", ()))
-        if not hasattr(ex, "symmetries"):
+        if not hasattr(ex, "symmetries") and candidate_symmetries(couplings, slots):
             b = numeric.jacobian(np.array(fp.values))
             symmetries = {s.name for s in symmetries_at(fp, couplings, slots, scales,
                                                          b * scales[None, :] / scales[:, None])}

@@ -122,3 +122,17 @@ def test_swap_classification_of_a_small_matrix() -> None:
     b = np.array([[-1.0, -0.5], [-0.5, -1.0]])  # -theta: 1.5 (even), 0.5 (odd)
     labelled = {round(s.theta.real, 12): s.sector for s in classify(b, [sym])}
     assert labelled == {1.5: "singlet", 0.5: "odd under phi<->chi"}
+
+
+def test_exponents_command_prints_the_o2_nu(capsys: pytest.CaptureFixture[str]) -> None:
+    """The defect of issue 13: the default point of two_scalar_lpa.toml is the O(2) point, and its
+    nu is the O(2) nu, not 1/theta of the phi^2 - chi^2 anisotropy."""
+    import json
+
+    assert main(["exponents", "derivations/two_scalar_lpa.toml", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    o2 = o_n(2)
+    assert data["name"] == "isotropic" and o2.nu is not None
+    assert abs(data["nu"] - o2.nu) <= EXACT and abs(data["omega"] - o2.omega) <= EXACT
+    top = data["sectors"][0]
+    assert top["sector"] != "singlet" and abs(1 / top["theta"] - data["nu"]) > 0.1
