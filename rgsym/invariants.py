@@ -332,3 +332,26 @@ def is_decoupled(values: dict[str, float], couplings: tuple[Coupling, ...], inva
         if any(mixed and v > tolerance * size for mixed, v in terms):
             return False
     return True
+
+
+def coupling_definition(coupling: Coupling, invariants: tuple[Invariant, ...]) -> str:
+    """What lambda_{k,m} is, in LaTeX: the derivative d_rho^k d_tau^m u at zero field.
+
+    Parameters
+    ----------
+    coupling
+        A coupling of :func:`cubic_couplings` (multi-index (k, 2m)).
+    invariants
+        The theory's invariants (one).
+
+    Returns
+    -------
+    str
+        E.g. ``$\\partial_{\\tilde\\rho}^{2} \\partial_{\\tau} u(0)$``.
+    """
+    (inv,) = invariants
+    k, m = coupling.index[0], coupling.index[1] // 2
+    parts = [rf"\partial_{{{name}}}" + (f"^{{{p}}}" if p > 1 else "")
+             for name, p in ((r"\tilde\rho", k), (sp.latex(sp.Symbol(inv.name)), m)) if p]
+    name = sp.latex(sp.Symbol(inv.name))
+    return f"${' '.join(parts)} u(0)$, with ${name} = \\sum_a \\phi_a^{{{inv.power}}}$"

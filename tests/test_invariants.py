@@ -63,3 +63,22 @@ def test_cli_exit_code_and_minimum(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_couplings_by_field_degree() -> None:
     assert coupling_indices(3, None) == [(1, 0), (2, 0), (0, 1), (3, 0), (1, 1), (4, 0), (2, 1), (0, 2)]
     assert coupling_indices(3, 1) == [(1, 0), (2, 0), (0, 1), (3, 0), (1, 1), (4, 0), (2, 1)]
+
+
+def test_emission_of_the_cubic_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """LaTeX names each lambda_{k,m} as d_rho^k d_tau^m u(0); the JSON reads back to the same betas."""
+    import json
+
+    from rgsym.betasystem import BetaSystem
+    from rgsym.pipeline import derive
+    from rgsym.spec import load_spec
+
+    out = tmp_path / "out"
+    assert main(["derive", "derivations/cubic_lpa.toml", "--set", "truncation.order=2",
+                 "--emit", "latex,numpy,json", "-o", str(out)]) == 0
+    capsys.readouterr()
+    body = (out / "betas_body.tex").read_text()
+    assert r"$\lambda_{1,1}$: $\partial_{\tilde\rho} \partial_{\tau} u(0)$" in body
+    system = derive(load_spec("derivations/cubic_lpa.toml", ["truncation.order=2"]))
+    again = BetaSystem.from_dict(json.loads((out / "betas.json").read_text()))
+    assert again.names == system.names and again.betas == system.betas
