@@ -157,7 +157,7 @@ def _parameters(betas: list[se.Basic], couplings: tuple[Coupling, ...],
                 placeholders: set[se.Symbol]) -> tuple[sp.Symbol, ...]:
     names = {c.name for c in couplings} | {str(p) for p in placeholders}
     free = set().union(*(b.free_symbols for b in betas)) if betas else set()
-    known = {"d": symbols.d, "N": symbols.N, "epsilon": symbols.epsilon, "eta": symbols.eta}
+    known = {"d": symbols.d, "N": symbols.N, "M": symbols.M, "epsilon": symbols.epsilon, "eta": symbols.eta}
     params = {known.get(s.name, sp.Symbol(s.name)) for s in free if s.name not in names}
     return tuple(sorted(params, key=sp.default_sort_key))
 

@@ -417,7 +417,10 @@ def _parse_components(value: Any, source: str, key: str) -> int | sp.Symbol:
         return value
     if value == "N":
         return symbols.N
-    raise SpecError(source, key, f"must be a positive integer or the symbol 'N', got {value!r}")
+    if value == "M" and key.startswith("theory.fields"):  # a second multiplet: O(N) + O(M)
+        return symbols.M
+    raise SpecError(source, key, f"must be a positive integer or the symbol 'N' (or 'M' in theory.fields), "
+                    f"got {value!r}")
 
 
 def _parse_theory(t: dict[str, Any], source: str) -> Theory:

@@ -35,7 +35,7 @@ from rgsym.betasystem import BetaSystem
 from rgsym.errors import SpecError
 from rgsym.threshold import Quadrature, ThresholdIntegral
 
-_PARAMETER_KEYS = {"d": "theory.d", "N": "theory.N", "epsilon": "theory.d"}
+_PARAMETER_KEYS = {"d": "theory.d", "N": "theory.N", "M": "theory.fields", "epsilon": "theory.d"}
 
 
 @dataclass(frozen=True)

@@ -131,3 +131,24 @@ def test_identities_at_other_orders_and_sizes(n: int, m: int, order: int) -> Non
         spectrum = [s.theta for s in decoupled.sectors]
         for t in single(n, order).theta:
             assert sum(1 for u in spectrum if abs(u - t) <= EXACT * max(1.0, abs(t))) >= 2
+
+
+def test_symbolic_multiplicities() -> None:
+    """N and M left symbolic: swapping the blocks (phi <-> chi, N <-> M) maps the betas onto each
+    other, and N = 2, M = 1 gives the numeric derivation (symbolic identities, exact)."""
+    import sympy as sp
+
+    from rgsym import symbols
+    from rgsym.pipeline import derive
+
+    fields = 'theory.fields=[{name="phi",N="N"},{name="chi",N="M"}]'
+    system = derive(load_spec(SPEC, ["truncation.order=2", fields]))
+    assert set(system.parameters) == {symbols.N, symbols.M}
+    by_index = {c.index: (c.symbol, b) for c, b in zip(system.couplings, system.betas, strict=True)}
+    swap = {symbols.N: symbols.M, symbols.M: symbols.N}
+    swap |= {sym: by_index[(b, a)][0] for (a, b), (sym, _) in by_index.items()}
+    for (a, b), (_, beta) in by_index.items():
+        assert sp.simplify(beta.xreplace(swap) - by_index[(b, a)][1]) == 0
+    numeric = derive(load_spec(SPEC, ["truncation.order=2"]))
+    for ours, theirs in zip(system.betas, numeric.betas, strict=True):
+        assert sp.simplify(ours.subs({symbols.N: 2, symbols.M: 1}) - theirs) == 0
