@@ -123,7 +123,7 @@ def parse_invariants(value: Any, blocks: tuple[FieldBlock, ...], source: str) ->
                                "the cubic anisotropy sum(phi_a**4)")
     out = []
     for name, item in value.items():
-        where = f"{key}.{name}"
+        where = str(name) if str(name).isprintable() else repr(name)
         if not isinstance(name, str) or not name.isidentifier() or name.startswith("rho") \
                 or name in {b.name for b in blocks}:
             raise SpecError(source, key, f"invariant names must be identifiers other than rho* and the "
@@ -133,17 +133,21 @@ def parse_invariants(value: Any, blocks: tuple[FieldBlock, ...], source: str) ->
     return tuple(out)
 
 
+def _error(source: str, where: str, message: str) -> SpecError:
+    """A spec error at ``theory.invariants``; the entry (``tau``, ``tau.max_power``) leads the message."""
+    return SpecError(source, "theory.invariants", f"{where}: {message}")
+
+
 def _expression_and_cap(item: Any, where: str, source: str, allowed: str) -> tuple[str, int | None]:
     if isinstance(item, str):
         return item, None
     if not isinstance(item, dict) or "expression" not in item or not set(item) <= {"expression", "max_power"}:
-        raise SpecError(source, where, allowed)
+        raise _error(source, where, allowed)
     cap = item.get("max_power")
     if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= MAX_POWER):
-        raise SpecError(source, f"{where}.max_power",
-                        f"must be an integer from 1 to {MAX_POWER}, got {cap!r}")
+        raise _error(source, f"{where}.max_power", f"must be an integer from 1 to {MAX_POWER}, got {cap!r}")
     if not isinstance(item["expression"], str):
-        raise SpecError(source, f"{where}.expression", "must be a string such as \"sum(phi_a**4)\"")
+        raise _error(source, f"{where}.expression", "must be a string such as \"sum(phi_a**4)\"")
     return item["expression"], cap
 
 
@@ -153,18 +157,18 @@ def _power_sum(name: str, text: str, max_power: int | None, blocks: tuple[FieldB
     match = _POWER_SUM.match(text) if len(text) <= 60 else None
     shown = text if len(text) <= 40 else text[:37] + "..."
     if match is None:
-        raise SpecError(source, where, f"cannot read {shown!r}: allowed is sum(<field>_a**4), the cubic "
+        raise _error(source, where, f"cannot read {shown!r}: allowed is sum(<field>_a**4), the cubic "
                         "anisotropy of a declared multiplet (a polynomial in it and rho is the potential)")
     field, power = match.group(1), int(match.group(2))
     block = next((b for b in blocks if b.name == field), None)
     if block is None:
-        raise SpecError(source, where, f"{field!r} is not a declared field; declared: "
+        raise _error(source, where, f"{field!r} is not a declared field; declared: "
                         f"{', '.join(b.name for b in blocks)}")
     if power not in ALLOWED_POWERS:
-        raise SpecError(source, where, f"sum({field}_a**{power}) is not allowed: only the quartic power sum "
+        raise _error(source, where, f"sum({field}_a**{power}) is not allowed: only the quartic power sum "
                         f"sum({field}_a**4) is an independent invariant in the plane of the projection")
     if block.components == 1:
-        raise SpecError(source, where, f"for one component sum({field}_a**4) = 4 rho^2 is not a new "
+        raise _error(source, where, f"for one component sum({field}_a**4) = 4 rho^2 is not a new "
                         "invariant; use N >= 2")
     return Invariant(name, field, block.components, power, max_power)
 

@@ -26,20 +26,22 @@ def test_short_and_long_forms() -> None:
     assert short.digest != parse_spec(BASE).digest
 
 
-@pytest.mark.parametrize(("invariants", "key", "words"), [
-    ({"tau": "sum(phi_a**3)"}, "theory.invariants.tau", "only the quartic"),
-    ({"tau": "sum(chi_a**4)"}, "theory.invariants.tau", "not a declared field"),
-    ({"tau": "__import__('os').system('true')"}, "theory.invariants.tau", "cannot read"),
-    ({"tau": "phi_1**4 + phi_2**4"}, "theory.invariants.tau", "cannot read"),
-    ({"tau": {"expression": "sum(phi_a**4)", "max_power": 0}}, "theory.invariants.tau.max_power", "from 1"),
-    ({"tau": {"formula": "sum(phi_a**4)"}}, "theory.invariants.tau", "allowed"),
-    ("sum(phi_a**4)", "theory.invariants", "table"),
+@pytest.mark.parametrize(("invariants", "entry", "words"), [
+    ({"tau": "sum(phi_a**3)"}, "tau", "only the quartic"),
+    ({"tau": "sum(chi_a**4)"}, "tau", "not a declared field"),
+    ({"tau": "__import__('os').system('true')"}, "tau", "cannot read"),
+    ({"tau": "phi_1**4 + phi_2**4"}, "tau", "cannot read"),
+    ({"tau": {"expression": "sum(phi_a**4)", "max_power": 0}}, "tau.max_power", "from 1"),
+    ({"tau": {"formula": "sum(phi_a**4)"}}, "tau", "allowed"),
+    ("sum(phi_a**4)", "", "table"),
 ])
-def test_errors_name_the_key(invariants: object, key: str, words: str) -> None:
+def test_errors_name_the_key(invariants: object, entry: str, words: str) -> None:
+    """The key is theory.invariants; the entry (tau, tau.max_power) leads the message."""
     with pytest.raises(SpecError) as err:
         parse_spec(spec_with(invariants), "s.toml")
     message = str(err.value)
-    assert key in message and words in message and "\n" not in message
+    assert "key 'theory.invariants'" in message and f"{entry}: " in message
+    assert words in message and "\n" not in message
 
 
 def test_one_component_is_rejected() -> None:
@@ -52,7 +54,7 @@ def test_cli_exit_code_and_minimum(tmp_path: Path, capsys: pytest.CaptureFixture
     bad.write_text('[theory]\nd = 3\nN = 3\ninvariants = { tau = "sum(phi_a**6)" }\n')
     assert main(["derive", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert len(err.splitlines()) == 1 and "bad.toml" in err and "theory.invariants.tau" in err
+    assert len(err.splitlines()) == 1 and "bad.toml" in err and "key 'theory.invariants': tau: " in err
     around_minimum = tmp_path / "min.toml"
     around_minimum.write_text('[theory]\nd = 3\nN = 3\ninvariants = { tau = "sum(phi_a**4)" }\n')
     assert main(["derive", str(around_minimum)]) == 2
