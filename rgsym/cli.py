@@ -91,8 +91,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--no-cache", action="store_true",
                        help="neither read nor write the derivation cache (see 'rgsym cache info')")
         if name == "exponents":
-            p.add_argument("--fixed-point", type=int, default=None, metavar="INDEX",
-                           help="index from 'rgsym fixed-points' (default: most stable non-Gaussian)")
+            p.add_argument("--fixed-point", type=_index_or_name, default=None, metavar="INDEX|NAME",
+                           help="index or name from 'rgsym fixed-points', e.g. 2 or isotropic "
+                                "(default: most stable non-Gaussian)")
             p.add_argument("--orders", metavar="FIRST:LAST",
                            help="nu and omega at each truncation order, e.g. 2:20, 2:20:2 or 4,8,12")
             p.add_argument("--plot", metavar="FILE.png",
@@ -367,7 +368,7 @@ def _fixed_points(spec: TheorySpec, args: argparse.Namespace) -> str:
     if spec.truncation.potential == "full":
         return _fixed_functions(spec, args)
     points = exponents(spec, args.backend)
-    names = fixed_point_names(spec, points)
+    names = fixed_point_names(spec, points, args.backend)
     if args.json:
         return _dump({"spec": spec.source, "order": spec.truncation.order,
                       "fixed_points": [{**ex.as_dict(), "name": name}
@@ -378,6 +379,7 @@ def _fixed_points(spec: TheorySpec, args: argparse.Namespace) -> str:
         lines.append(f"[{i}] {kind}")
         lines += _coupling_lines(fp.as_dict())
         lines.append(f"    theta = {_thetas(ex.theta, 6)}")
+        lines += _sector_lines(ex)
     return "\n".join(lines) + "\n"
 
 
@@ -399,6 +401,25 @@ def _fixed_functions(spec: TheorySpec, args: argparse.Namespace) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _index_or_name(text: str) -> int | str:
+    """``--fixed-point``: an index (digits) or a fixed point's name."""
+    return int(text) if text.isdigit() else text
+
+
+def _sector_lines(ex: Any) -> list[str]:
+    """nu, omega of the singlet sector and the other thetas with their sectors (several fields)."""
+    from rgsym.solve.sectors import SectorExponents
+
+    if not isinstance(ex, SectorExponents):
+        return []
+    sectors = ex.sectors
+    lines = [f"    singlet: nu = {_fmt(ex.nu)}, omega = {_fmt(ex.omega)}"
+             + (f"   symmetry beyond the theory's: {', '.join(ex.symmetries)}" if ex.symmetries else "")]
+    others = [s for s in sectors if not s.is_singlet]
+    lines += [f"    crossover: theta = {_thetas([s.theta], 1)} ({s.sector})" for s in others[:4]]
+    return lines
+
+
 def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
     from rgsym.pipeline import critical_exponents
 
@@ -406,7 +427,8 @@ def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
         return _convergence(spec, args)
     fp, ex = critical_exponents(spec, args.fixed_point, args.backend)
     check = None
-    if args.fixed_point is None and spec.theory.d.is_number and spec.theory.d != 3:
+    single = spec.theory.is_single_multiplet and not spec.theory.invariants
+    if args.fixed_point is None and single and spec.theory.d.is_number and spec.theory.d != 3:
         from rgsym.solve.routes import check_against_full_potential, full_potential_check
 
         check = full_potential_check(spec)  # away from d = 3 every answer is checked by the other route
@@ -414,7 +436,7 @@ def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
     if args.json:
         extra = {} if check is None else {"full_potential": {"nu": check.nu, "omega": check.omega}}
         return _dump({"spec": spec.source, **ex.as_dict(), **extra})
-    label = "Wilson-Fisher" if len(spec.theory.blocks) == 1 else "critical"
+    label = "Wilson-Fisher" if single and args.fixed_point is None else "critical"
     lines = [f"# {spec.source}: {_truncation_label(spec)}", f"{label} fixed point:"]
     lines += _coupling_lines(fp.as_dict())
     lines.append("critical exponents:")
@@ -426,6 +448,13 @@ def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
     if check is not None and ex.nu is not None:
         lines.append(f"check: full potential nu = {check.nu:.12g} (nu - nu_full = {ex.nu - check.nu:.1e}), "
                      f"omega = {check.omega:.12g}")
+    from rgsym.solve.sectors import SectorExponents
+
+    if isinstance(ex, SectorExponents):  # several fields: nu and omega above are the singlet's
+        lines.append(f"by symmetry sector ({ex.name}; symmetry beyond the theory's: "
+                     f"{', '.join(ex.symmetries) or 'none'}):")
+        lines += [f"  {_thetas([s.theta], 1):>14}  {s.sector}" + (f" ({s.part})" if s.part else "")
+                  for s in ex.sectors]
     return "\n".join(lines) + "\n"
 
 

@@ -74,6 +74,10 @@ def _derive_flow(spec: TheorySpec) -> BetaSystem | PotentialFlow:
         from rgsym.diagrams.truncation import derive_vertex_expansion
 
         return derive_vertex_expansion(spec)
+    if spec.theory.invariants:  # an anisotropic invariant (cubic): rgsym.invariants
+        from rgsym.invariant_flow import derive_with_invariants
+
+        return derive_with_invariants(spec)
     action = build_action(spec)
     vertices = take_vertices(action)
     trace = expand_flow_trace(vertices)
@@ -124,29 +128,46 @@ def fixed_points(spec: TheorySpec, backend: str = "symengine") -> list[FixedPoin
 
 
 def exponents(spec: TheorySpec, backend: str = "symengine") -> list[tuple[FixedPoint, Exponents]]:
-    """Each fixed point with its critical exponents."""
+    """Each fixed point with its critical exponents.  With several fields: also the points
+    that branch off symmetric ones (:mod:`rgsym.solve.branches`), nu and omega from the
+    singlet sector and a name (:mod:`rgsym.solve.sectors`, :mod:`rgsym.solve.naming`)."""
+    from rgsym.solve.branches import add_branches
     from rgsym.solve.exponents import compute_exponents
     from rgsym.solve.fixed_points import find_fixed_points
+    from rgsym.solve.naming import name_points
+    from rgsym.solve.sectors import by_sector
 
     numeric = numeric_system(spec, backend)
-    return [(fp, compute_exponents(numeric, fp)) for fp in find_fixed_points(numeric)]
+    found = add_branches(spec.theory, numeric, find_fixed_points(numeric))
+    points = [(fp, by_sector(spec.theory, numeric, fp, compute_exponents(numeric, fp))) for fp in found]
+    return name_points(spec.theory, numeric, points)
 
 
-def fixed_point_names(spec: TheorySpec, points: Sequence[tuple[FixedPoint, Exponents]]) -> list[str]:
-    """A name for each point: Gaussian, Wilson-Fisher (the point the continuation in d reaches),
+def _is_single_on(spec: TheorySpec) -> bool:
+    """One O(N) multiplet without further invariants, in a numeric dimension."""
+    return spec.theory.is_single_multiplet and not spec.theory.invariants and spec.theory.d.is_number
+
+
+def fixed_point_names(spec: TheorySpec, points: Sequence[tuple[FixedPoint, Exponents]],
+                      backend: str = "symengine") -> list[str]:
+    """A name for each point.
+
+    One O(N) multiplet: Gaussian, Wilson-Fisher (the point the continuation in d reaches),
     tricritical, ... (by the number of relevant directions, where d < d_c; see
     :func:`rgsym.solve.multicritical.multicritical_name`), or "unidentified (...)".
-
-    Several multiplets get "Gaussian" or "non-Gaussian" only.
+    Several multiplets or invariants: the names of :mod:`rgsym.solve.naming` (gaussian,
+    ising(phi), decoupled, isotropic, cubic, biconical), read off the couplings and symmetries.
     """
     import numpy as np
 
     from rgsym.solve.multicritical import multicritical_name
 
-    if not (spec.theory.is_single_multiplet and spec.theory.d.is_number):
-        return ["Gaussian" if fp.is_gaussian else "non-Gaussian" for fp, _ in points]
+    if not _is_single_on(spec):
+        from rgsym.solve.naming import fixed_point_names as names_by_symmetry
+
+        return names_by_symmetry(spec.theory, numeric_system(spec, backend), points)
     try:
-        wilson_fisher: FixedPoint | None = critical_exponents(spec)[0]
+        wilson_fisher: FixedPoint | None = critical_exponents(spec, backend=backend)[0]
     except SolveError:
         wilson_fisher = None
     names = []
@@ -164,18 +185,20 @@ def fixed_point_names(spec: TheorySpec, points: Sequence[tuple[FixedPoint, Expon
     return names
 
 
-def critical_exponents(spec: TheorySpec, index: int | None = None,
+def critical_exponents(spec: TheorySpec, index: int | str | None = None,
                        backend: str = "symengine") -> tuple[FixedPoint, Exponents]:
-    """Exponents at one fixed point: ``index`` into :func:`fixed_points`, or by default the
-    Wilson-Fisher point for a single O(N) multiplet (identified at d = 3 and followed in d,
-    :func:`rgsym.solve.continuation.follow_wilson_fisher`), else the most stable non-Gaussian one.
+    """Exponents at one fixed point: ``index`` into :func:`fixed_points` or its name
+    (:func:`fixed_point_names`), or by default the Wilson-Fisher point for a single O(N)
+    multiplet (identified at d = 3 and followed in d,
+    :func:`rgsym.solve.continuation.follow_wilson_fisher`), else the most stable non-Gaussian one
+    (with several fields, by its singlet-sector exponents).
 
     Raises
     ------
     SolveError
         If no non-Gaussian fixed point was found, or ``index`` is out of range.
     """
-    if index is None and spec.theory.is_single_multiplet and spec.theory.d.is_number:
+    if index is None and _is_single_on(spec):
         from rgsym.solve.continuation import follow_wilson_fisher
 
         branch = follow_wilson_fisher(spec, backend)
@@ -183,6 +206,12 @@ def critical_exponents(spec: TheorySpec, index: int | None = None,
     from rgsym.solve.exponents import select_critical
 
     points = exponents(spec, backend)
+    if isinstance(index, str):
+        names = fixed_point_names(spec, points, backend)
+        if index not in names:
+            raise SolveError(f"--fixed-point {index!r}: no fixed point of that name; found "
+                             f"{', '.join(names)} (see 'rgsym fixed-points')")
+        index = names.index(index)
     if index is not None:
         if not 0 <= index < len(points):
             raise SolveError(f"--fixed-point {index}: only {len(points)} fixed points were found "

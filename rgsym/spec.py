@@ -41,7 +41,7 @@ SHAPE_FUNCTIONS = SHAPE_NAMES
 BARE_FUNCTIONS = ("exp", "sqrt", "log", "cosh", "pi", "E")
 
 SECTIONS: dict[str, tuple[str, ...]] = {
-    "theory": ("d", "N", "field", "fields", "symmetry", "name", "description"),
+    "theory": ("d", "N", "field", "fields", "symmetry", "name", "description", "invariants"),
     "truncation": ("scheme", "potential", "order", "expand_around", "eta_projection"),
     "regulator": ("kind", "alpha", "shape"),
     "flow": ("equation", "cutoff"),
@@ -90,10 +90,12 @@ class FieldBlock:
 
 @dataclass(frozen=True)
 class Theory:
-    """Dimension and field content."""
+    """Dimension and field content; ``invariants`` are the anisotropic invariants of
+    ``theory.invariants`` (:class:`rgsym.invariants.Invariant`), empty for O(N)-symmetric blocks."""
 
     d: sp.Expr
     blocks: tuple[FieldBlock, ...]
+    invariants: tuple[Any, ...] = ()
 
     @property
     def symmetry(self) -> str:
@@ -412,7 +414,10 @@ def _parse_components(value: Any, source: str, key: str) -> int | sp.Symbol:
         return value
     if value == "N":
         return symbols.N
-    raise SpecError(source, key, f"must be a positive integer or the symbol 'N', got {value!r}")
+    if value == "M" and key.startswith("theory.fields"):  # a second multiplet: O(N) + O(M)
+        return symbols.M
+    raise SpecError(source, key, f"must be a positive integer or the symbol 'N' (or 'M' in theory.fields), "
+                    f"got {value!r}")
 
 
 def _parse_theory(t: dict[str, Any], source: str) -> Theory:
@@ -437,6 +442,10 @@ def _parse_theory(t: dict[str, Any], source: str) -> Theory:
     else:
         blocks = _parse_fields(t["fields"], source)
     theory = Theory(dim, blocks)
+    if "invariants" in t:
+        from rgsym.invariants import parse_invariants
+
+        theory = Theory(dim, blocks, parse_invariants(t["invariants"], blocks, source))
     if "symmetry" in t:
         given = t["symmetry"]
         if not isinstance(given, str) or given.replace(" ", "") != theory.symmetry:
@@ -619,8 +628,9 @@ def _parse_flow(t: dict[str, Any], source: str, raw: Mapping[str, Any] | None = 
 def _canonical(theory: Theory, truncation: Truncation, regulator: RegulatorSpec,
                flow: FlowSpec) -> dict[str, Any]:
     blocks = [{"name": b.name, "N": str(b.components)} for b in theory.blocks]  # N may be symbolic
+    invariants = {"invariants": [i.canonical() for i in theory.invariants]} if theory.invariants else {}
     return {
-        "theory": {"d": str(theory.d), "fields": blocks},
+        "theory": {"d": str(theory.d), "fields": blocks, **invariants},
         "truncation": {
             "scheme": truncation.scheme,
             "potential": truncation.potential,

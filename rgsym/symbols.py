@@ -15,6 +15,8 @@ import sympy as sp
 d = sp.Symbol("d", positive=True)
 #: Number of components of an O(N) multiplet when it is left symbolic.
 N = sp.Symbol("N", positive=True, integer=True)
+#: Number of components of a second multiplet (O(N) + O(M)) when it is left symbolic.
+M = sp.Symbol("M", positive=True, integer=True)
 #: Small parameter of the epsilon expansion, d = 4 - epsilon.
 epsilon = sp.Symbol("epsilon")
 #: Anomalous dimension eta = -d ln Z_k / dt.
@@ -119,7 +121,7 @@ def to_sympy(e: Any) -> sp.Expr:
         by the symbols of this module (so that their assumptions hold).
     """
     out = sp.sympify(e)
-    known = {"d": d, "N": N, "epsilon": epsilon, "eta": eta}
+    known = {"d": d, "N": N, "M": M, "epsilon": epsilon, "eta": eta}
     mapping: dict[sp.Basic, sp.Basic] = {}
     for s in out.free_symbols:
         if not isinstance(s, sp.Symbol):

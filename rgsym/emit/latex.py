@@ -281,6 +281,10 @@ def coupling_definitions(system: BetaSystem, spec: TheorySpec) -> tuple[Definiti
     for c in system.couplings:
         if c.is_minimum:
             out.append(Definition(c.latex, r"position of the minimum, $u'(\kappa) = 0$"))
+        elif spec.theory.invariants:  # u(rho, tau): see rgsym.invariants
+            from rgsym.invariants import coupling_definition
+
+            out.append(Definition(c.latex, coupling_definition(c, spec.theory.invariants)))
         elif len(c.index) == 1:
             out.append(Definition(c.latex, f"$u^{{({c.index[0]})}}({at})$"))
         else:

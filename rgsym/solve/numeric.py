@@ -46,7 +46,7 @@ POLISH_STEPS = 8
 #: last place (the steps jitter at some 15 units; omega moves by 5e-14 for 1e-14 in g).
 POLISH_ULPS = 64
 
-_PARAMETER_KEYS = {"d": "theory.d", "N": "theory.N", "epsilon": "theory.d"}
+_PARAMETER_KEYS = {"d": "theory.d", "N": "theory.N", "M": "theory.fields", "epsilon": "theory.d"}
 
 
 @dataclass(frozen=True)
