@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -46,6 +47,8 @@ def run_study_command(args: argparse.Namespace, write_atomically: WriteAtomicall
         check_plot(study.varying())
         if not Path(args.plot).resolve().parent.is_dir():
             raise SpecError("", "--plot", f"the folder of {args.plot!r} does not exist")
+    if args.scheduler and not args.verbose:
+        _quiet_dask()
     table = run_study(study, options, _progress, _announce)
     if args.plot:
         write_atomically(args.plot, lambda tmp: plot_study(table.ordered(), study.varying(), tmp))
@@ -64,6 +67,15 @@ def _options(args: argparse.Namespace, study: Study) -> RunOptions:
                                             "or pass --no-parquet for the CSV alone")
     output = args.output or Path(study.source).stem
     return RunOptions(output, args.resume, args.workers, args.scheduler, args.backend, not args.no_parquet)
+
+
+def _quiet_dask() -> None:
+    """Dask logs every worker and connection at INFO (set up when it is imported): keep warnings."""
+    try:
+        import distributed  # noqa: F401 - its import configures the "distributed" logger
+    except ImportError:
+        return  # run_dask says what to install
+    logging.getLogger("distributed").setLevel(logging.WARNING)
 
 
 def _progress(done: int, total: int, failed: int, elapsed: float) -> None:

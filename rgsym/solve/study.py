@@ -31,6 +31,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -220,7 +221,7 @@ def _spec_path(raw: Mapping[str, Any], path: Path) -> str:
     resolved = path.parent / spec
     if not resolved.is_file():
         raise SpecError(str(path), "spec", f"no such spec file {str(resolved)!r}")
-    return str(resolved)
+    return os.path.normpath(resolved)
 
 
 def _table(raw: Mapping[str, Any], name: str, source: str) -> dict[str, Any]:
