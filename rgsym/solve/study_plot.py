@@ -89,7 +89,7 @@ def plot_study(rows: Sequence[Mapping[str, Any]], varying: Sequence[str], path: 
     if ALPHA in varying:
         fig = _alpha_figure(plt, rows, varying)
     elif len(varying) == 1:
-        fig = _line_figure(plt, rows, varying[0], None)
+        fig = _line_figure(plt, rows, varying[0])
     elif len(varying) == 2:
         fig = _heat_figure(plt, rows, varying[0], varying[1])
     else:
@@ -133,41 +133,42 @@ def _numeric(values: Sequence[Any]) -> bool:
     return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
 
 
-def _line_figure(plt: Any, rows: Sequence[Mapping[str, Any]], key: str, group: str | None) -> Any:
-    """ν and ω against ``key``; one line per value of ``group``."""
+def _line_figure(plt: Any, rows: Sequence[Mapping[str, Any]], key: str) -> Any:
+    """ν and ω against the one varied key."""
     fig, axes = plt.subplots(2, 1, figsize=(6, 6), sharex=True)
     xs = _levels(rows, key)
     position = {x: (x if _numeric(xs) else i) for i, x in enumerate(xs)}
-    for label, members in _groups(rows, group):
-        for ax, (name, _) in zip(axes, EXPONENTS, strict=True):
-            pts = [(position[r[key]], r[name]) for r in members if r.get(name) is not None]
-            if pts:
-                ax.plot(*zip(*pts, strict=True), "o-", ms=3, label=label)
-    for ax, (_, tex) in zip(axes, EXPONENTS, strict=True):
+    for ax, (name, tex) in zip(axes, EXPONENTS, strict=True):
+        pts = [(position[r[key]], r[name]) for r in rows if r.get(name) is not None]
+        if pts:
+            ax.plot(*zip(*pts, strict=True), "o-", ms=3)
         ax.set_ylabel(tex)
-        if group is not None:
-            ax.legend(fontsize="small")
     if not _numeric(xs):
         axes[-1].set_xticks(range(len(xs)), [str(x) for x in xs])
     axes[-1].set_xlabel(key)
     return fig
 
 
-def _groups(rows: Sequence[Mapping[str, Any]], group: str | None) -> list[tuple[str | None, list[Any]]]:
-    if group is None:
-        return [(None, list(rows))]
+def _groups(rows: Sequence[Mapping[str, Any]], group: str) -> list[tuple[str, list[Any]]]:
     return [(f"{group} = {v}", [r for r in rows if r[group] == v]) for v in _levels(rows, group)]
 
 
+#: With at most this many values on the shorter axis, a heat map gets a panel of lines too.
+MAX_LINES = 8
+
+
 def _heat_figure(plt: Any, rows: Sequence[Mapping[str, Any]], xkey: str, ykey: str) -> Any:
-    """ν and ω as heat maps over two keys; failed points are crossed out."""
+    """ν and ω as heat maps over two keys (failed points crossed out), and as lines when few."""
     import numpy as np
 
     xs, ys = _levels(rows, xkey), _levels(rows, ykey)
     if len(ys) > len(xs):  # the longer axis horizontal
         xs, ys, xkey, ykey = ys, xs, ykey, xkey
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    for ax, (name, tex) in zip(axes, EXPONENTS, strict=True):
+    lines = len(ys) <= MAX_LINES
+    fig, grid_axes = plt.subplots(2 if lines else 1, 2, figsize=(11, 8.4 if lines else 4.2), squeeze=False)
+    if lines:
+        _lines_into(grid_axes[1], rows, xkey, ykey)
+    for ax, (name, tex) in zip(grid_axes[0], EXPONENTS, strict=True):
         grid = np.full((len(ys), len(xs)), np.nan)
         for r in rows:
             if r.get(name) is not None:
@@ -185,6 +186,23 @@ def _heat_figure(plt: Any, rows: Sequence[Mapping[str, Any]], xkey: str, ykey: s
         ax.set_title(f"{tex} (x: no fixed point / failed)" if any(r.get("status") != "ok" for r in rows)
                      else tex)
     return fig
+
+
+def _lines_into(axes: Sequence[Any], rows: Sequence[Mapping[str, Any]], xkey: str, group: str) -> None:
+    """ν and ω against ``xkey`` on two axes, one line per value of ``group``."""
+    xs = _levels(rows, xkey)
+    position = {x: (x if _numeric(xs) else i) for i, x in enumerate(xs)}
+    for label, members in _groups(rows, group):
+        for ax, (name, _) in zip(axes, EXPONENTS, strict=True):
+            pts = [(position[r[xkey]], r[name]) for r in members if r.get(name) is not None]
+            if pts:
+                ax.plot(*zip(*pts, strict=True), "o-", ms=3, label=label)
+    for ax, (_, tex) in zip(axes, EXPONENTS, strict=True):
+        ax.set_xlabel(xkey)
+        ax.set_ylabel(tex)
+        ax.legend(fontsize="small")
+        if not _numeric(xs):
+            ax.set_xticks(range(len(xs)), [str(x) for x in xs])
 
 
 def _ticks(setter: Any, values: Sequence[Any], most: int = 9) -> None:
