@@ -262,3 +262,28 @@ def test_readme_study_files_load() -> None:
     assert studies
     for path in studies:
         assert load_study(path).points
+
+
+@pytest.mark.skipif(__import__("multiprocessing").get_start_method() != "fork" or core_count() < 2,
+                    reason="the patched solver reaches the pool's processes by fork (one core: no pool)")
+def test_a_dead_process_gives_error_rows_that_resume_reruns(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pool process that dies (OOM killer, segfault) ends its points as 'error' rows, not the study."""
+    import rgsym.solve.study_run as study_run
+
+    solve = study_run._critical
+
+    def dies_at_point_1(task: PointTask) -> object:
+        if task.point.index == 1:
+            os._exit(1)
+        return solve(task)
+
+    body = '[set]\ntruncation.order = 2\n[grid]\ntheory.d = [3, 3.2, 3.4]\n'
+    study = load_study(write_study(tmp_path, body))
+    monkeypatch.setattr(study_run, "_critical", dies_at_point_1)
+    broken = run_study(study, RunOptions(str(tmp_path / "r"), workers=2, parquet=False))
+    rows = read_csv(broken.csv_path)
+    assert len(rows) == 3 and rows[1]["status"] == "error" and "BrokenProcessPool" in rows[1]["reason"]
+    monkeypatch.setattr(study_run, "_critical", solve)
+    resumed = run_study(study, RunOptions(str(tmp_path / "r"), resume=True, workers=2, parquet=False))
+    assert [r["status"] for r in read_csv(resumed.csv_path)] == ["ok", "ok", "ok"]

@@ -219,16 +219,25 @@ def run_local(tasks: Sequence[PointTask], workers: int,
             on_result(solve_point(task))
         return
     with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
-        pending: set[Future[PointResult]] = {pool.submit(solve_point, t) for t in tasks}
+        futures: dict[Future[PointResult], PointTask] = {pool.submit(solve_point, t): t for t in tasks}
+        pending = set(futures)
         try:
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in sorted(done, key=lambda f: f.result().index):
-                    on_result(future.result())
+                for future in sorted(done, key=lambda f: futures[f].point.index):
+                    on_result(_outcome(future, futures[future]))
         except BaseException:
             for future in pending:
                 future.cancel()
             raise
+
+
+def _outcome(future: Any, task: PointTask) -> PointResult:
+    """The result of a finished future; a lost point (its process or worker died) is an error row."""
+    try:
+        return future.result()  # type: ignore[no-any-return]
+    except Exception as exc:  # noqa: BLE001 - BrokenProcessPool, KilledWorker: rerun with --resume
+        return PointResult(task.point.index, task.point.digest, "error", f"{type(exc).__name__}: {exc}")
 
 
 def run_dask(tasks: Sequence[PointTask], scheduler: str, workers: int,
@@ -290,12 +299,7 @@ def _gather(client: Any, tasks: Sequence[PointTask], on_result: Callable[[PointR
     futures = {client.submit(solve_point, t, key=f"rgsym-point-{t.point.index}-{t.point.digest[:16]}",
                              pure=False): t for t in tasks}
     for future in as_completed(futures):
-        task = futures[future]
-        try:
-            result = future.result()
-        except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker after repeated worker deaths
-            result = PointResult(task.point.index, task.point.digest, "error", f"{type(exc).__name__}: {exc}")
-        on_result(result)
+        on_result(_outcome(future, futures[future]))
         future.release()
 
 
