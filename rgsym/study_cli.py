@@ -74,7 +74,7 @@ def _quiet_dask() -> None:
     try:
         import distributed  # noqa: F401 - its import configures the "distributed" logger
     except ImportError:
-        return  # run_dask says what to install
+        return  # dask_client says what to install
     logging.getLogger("distributed").setLevel(logging.WARNING)
 
 

@@ -19,10 +19,12 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rgsym.betasystem import BetaSystem
@@ -240,22 +242,23 @@ def _outcome(future: Any, task: PointTask) -> PointResult:
         return PointResult(task.point.index, task.point.digest, "error", f"{type(exc).__name__}: {exc}")
 
 
-def run_dask(tasks: Sequence[PointTask], scheduler: str, workers: int,
-             on_result: Callable[[PointResult], None], announce: Callable[[str], None]) -> None:
-    """Solve the tasks as Dask tasks on a scheduler, or on a LocalCluster (``"local-dask"``).
+@contextmanager
+def dask_client(scheduler: str, workers: int, announce: Callable[[str], None]) -> Iterator[Any]:
+    """A connected ``distributed.Client``: to a running scheduler, or to a new LocalCluster.
 
     Parameters
     ----------
-    tasks
-        The points to solve.
     scheduler
         ``tcp://HOST:PORT`` of a running ``dask scheduler``, or :data:`LOCAL_DASK`.
     workers
         Worker processes of the LocalCluster (one thread each); ignored for a running scheduler.
-    on_result
-        Called with each result as it arrives.
     announce
         Called once with the dashboard link, when the cluster has one.
+
+    Yields
+    ------
+    distributed.Client
+        Closed (with the LocalCluster) on exit.
 
     Raises
     ------
@@ -266,21 +269,16 @@ def run_dask(tasks: Sequence[PointTask], scheduler: str, workers: int,
         from distributed import Client, LocalCluster
     except ImportError:
         raise SpecError("", "--scheduler", "needs dask.distributed: pip install 'rgsym[dask]'") from None
-    cluster = None
-    try:
+    with ExitStack() as stack:
         if scheduler == LOCAL_DASK:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address="127.0.0.1:0")
-            client = Client(cluster)
+            cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1,
+                                                       processes=True, dashboard_address="127.0.0.1:0"))
+            client = stack.enter_context(Client(cluster))
         else:
-            client = _connect(Client, scheduler)
-        with client:
-            if client.dashboard_link:
-                announce(client.dashboard_link)
-            _gather(client, tasks, on_result)
-    finally:
-        if cluster is not None:
-            cluster.close()
+            client = stack.enter_context(_connect(Client, scheduler))
+        if client.dashboard_link:
+            announce(client.dashboard_link)
+        yield client
 
 
 def _connect(client_class: Any, scheduler: str) -> Any:
@@ -292,8 +290,19 @@ def _connect(client_class: Any, scheduler: str) -> Any:
         raise SpecError("", "--scheduler", f"cannot reach {scheduler}: {exc}") from None
 
 
-def _gather(client: Any, tasks: Sequence[PointTask], on_result: Callable[[PointResult], None]) -> None:
-    """Submit every task, hand results over as they complete; a lost point becomes an error row."""
+def run_dask(client: Any, tasks: Sequence[PointTask], on_result: Callable[[PointResult], None]) -> None:
+    """Solve the tasks as Dask tasks; hand results over as they complete.
+
+    Parameters
+    ----------
+    client
+        A ``distributed.Client`` (:func:`dask_client`).
+    tasks
+        The points to solve.
+    on_result
+        Called in this process with each result; a point lost with its workers (``KilledWorker``
+        after ``distributed.scheduler.allowed-failures`` deaths) is an ``"error"`` row.
+    """
     from distributed import as_completed
 
     futures = {client.submit(solve_point, t, key=f"rgsym-point-{t.point.index}-{t.point.digest[:16]}",
@@ -377,22 +386,29 @@ def run_study(study: Study, options: RunOptions, progress: Progress | None = Non
     from rgsym.solve.study_table import StudyTable
 
     workers = check_workers(options.workers)
-    table = StudyTable.open(study, options.output, options.resume, options.parquet)
-    tasks = tasks_for(study.spec_path, table.pending(), options.backend)
-    total, start = len(study.points), time.monotonic()
-    failed = [sum(1 for r in table.rows.values() if r["status"] != "ok")]
+    # Dask workers may run in another folder (or on another machine with the same file system)
+    spec_path = os.path.abspath(study.spec_path) if options.scheduler else study.spec_path
+    total, start, failed = len(study.points), time.monotonic(), 0
 
     def record(result: PointResult) -> None:
+        nonlocal failed
         table.add(result)
-        failed[0] += result.status != "ok"
+        failed += result.status != "ok"
         if progress:
-            progress(len(table.rows), total, failed[0], time.monotonic() - start)
+            progress(len(table.rows), total, failed, time.monotonic() - start)
 
-    try:
-        if options.scheduler is None:
-            run_local(tasks, workers, record)
-        else:
-            run_dask(tasks, options.scheduler, workers, record, announce or (lambda _: None))
-    finally:
-        table.close()
+    StudyTable(study, Path(options.output), options.parquet).check(options.resume)  # before connecting
+    with ExitStack() as stack:  # connect first: an unreachable scheduler leaves no files behind
+        client = stack.enter_context(dask_client(options.scheduler, workers, announce or (lambda _: None))) \
+            if options.scheduler else None
+        table = StudyTable.open(study, options.output, options.resume, options.parquet)
+        failed = sum(1 for r in table.rows.values() if r["status"] != "ok")
+        try:
+            tasks = tasks_for(spec_path, table.pending(), options.backend)
+            if client is None:
+                run_local(tasks, workers, record)
+            else:
+                run_dask(client, tasks, record)
+        finally:
+            table.close()
     return table

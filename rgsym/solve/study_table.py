@@ -152,16 +152,31 @@ class StudyTable:
             When the outputs exist and ``resume`` is off, or their folder does not exist.
         """
         table = cls(study, Path(prefix), parquet)
-        if not table.prefix.parent.is_dir():
-            raise SpecError("", "--output", f"the folder of {str(prefix)!r} does not exist")
-        exists = [p for p in (table.csv_path, table.parquet_path) if p.exists()]
-        if exists and not resume:
-            raise SpecError("", "--output", f"{exists[0]} exists: add --resume to continue that study, "
-                                            "or choose another --output")
+        table.check(resume)
         if resume and table.csv_path.exists():
             table.rows = _finished_rows(study, table.csv_path)
         table._start_journal()
         return table
+
+    def check(self, resume: bool) -> None:
+        """Fail unless the folder exists and, without ``resume``, no result file is in the way.
+
+        Parameters
+        ----------
+        resume
+            Existing results will be continued.
+
+        Raises
+        ------
+        SpecError
+            For ``--output``.
+        """
+        if not self.prefix.parent.is_dir():
+            raise SpecError("", "--output", f"the folder of {str(self.prefix)!r} does not exist")
+        exists = [p for p in (self.csv_path, self.parquet_path) if p.exists()]
+        if exists and not resume:
+            raise SpecError("", "--output", f"{exists[0]} exists: add --resume to continue that study, "
+                                            "or choose another --output")
 
     def pending(self) -> list[StudyPoint]:
         """The points without a finished row, in study order.
