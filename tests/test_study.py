@@ -287,3 +287,18 @@ def test_a_dead_process_gives_error_rows_that_resume_reruns(tmp_path: Path,
     monkeypatch.setattr(study_run, "_critical", solve)
     resumed = run_study(study, RunOptions(str(tmp_path / "r"), resume=True, workers=2, parquet=False))
     assert [r["status"] for r in read_csv(resumed.csv_path)] == ["ok", "ok", "ok"]
+
+
+def test_progress_line_shows_done_failed_and_rate(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rgsym.study_cli import _progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    _progress(3, 12, 1, 2.0)
+    assert terminal.getvalue().endswith("] 3/12  failed 1  1.50 points/s")

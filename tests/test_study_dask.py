@@ -230,3 +230,15 @@ def test_resume_on_dask_after_the_client_is_killed(cluster: Cluster, tmp_path: P
     assert all(r["seconds"] == kept[r["digest"]] for r in rows if r["digest"] in kept)
     local = run_study(load_study(study_path), RunOptions(str(tmp_path / "local"), workers=1, parquet=False))
     assert_same_rows(rows, read_csv(local.csv_path))
+
+
+@pytest.mark.slow
+def test_local_dask_prints_the_dashboard_and_solves(tmp_path: Path) -> None:
+    """``--scheduler local-dask`` starts a LocalCluster on loopback; its dashboard link goes to stderr."""
+    study_path = write_study(tmp_path, 'theory.N = [1, 2]\n', order=2)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    result = run_cli("study", str(study_path), "--scheduler", "local-dask", "--workers", "1", "--json",
+                     "-o", str(tmp_path / "r"), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Dask dashboard: http://127.0.0.1:" in result.stderr
+    assert json.loads(result.stdout)["ok"] == 2
