@@ -14,6 +14,7 @@ from typing import Any
 from rgsym.errors import SpecError
 from rgsym.solve.scan import terminal_progress
 from rgsym.solve.study import Study, load_study
+from rgsym.solve.study_dask import LOCAL_DASK
 from rgsym.solve.study_plot import ALPHA, alpha_pms, check_plot, plot_study
 from rgsym.solve.study_run import RunOptions, run_study
 from rgsym.solve.study_table import StudyTable
@@ -56,7 +57,7 @@ def run_study_command(args: argparse.Namespace, write_atomically: WriteAtomicall
 
 
 def _options(args: argparse.Namespace, study: Study) -> RunOptions:
-    if args.scheduler is not None and args.workers is not None and args.scheduler != "local-dask":
+    if args.scheduler is not None and args.workers is not None and args.scheduler != LOCAL_DASK:
         raise SpecError("", "--workers", "sets local processes or local-dask workers; a running "
                                          "scheduler has its own workers")
     if not args.no_parquet:

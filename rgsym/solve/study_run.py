@@ -9,9 +9,7 @@ fixed point, a pole, any :class:`~rgsym.errors.RGSymError`) comes back as a row 
 and message.  Neither stops the study.
 
 Local runs use a process pool (:func:`run_local`); with a Dask scheduler the points are Dask
-tasks (:func:`run_dask`), and a worker that dies has its tasks rescheduled by Dask on the
-others (up to ``distributed.scheduler.allowed-failures`` times; then the point is recorded
-as ``"error"``).
+tasks (:mod:`rgsym.solve.study_dask`).
 """
 
 from __future__ import annotations
@@ -19,9 +17,9 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -35,10 +33,6 @@ if TYPE_CHECKING:
     from rgsym.solve.study_table import StudyTable
 
 log = logging.getLogger(__name__)
-
-#: ``--scheduler`` value that starts a Dask LocalCluster in this process.
-LOCAL_DASK = "local-dask"
-
 
 @dataclass(frozen=True)
 class PointTask:
@@ -227,89 +221,31 @@ def run_local(tasks: Sequence[PointTask], workers: int,
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in sorted(done, key=lambda f: futures[f].point.index):
-                    on_result(_outcome(future, futures[future]))
+                    on_result(outcome(future, futures[future]))
         except BaseException:
             for future in pending:
                 future.cancel()
             raise
 
 
-def _outcome(future: Any, task: PointTask) -> PointResult:
-    """The result of a finished future; a lost point (its process or worker died) is an error row."""
+def outcome(future: Any, task: PointTask) -> PointResult:
+    """The result of a finished future; a lost point (its process or worker died) is an error row.
+
+    Parameters
+    ----------
+    future
+        A finished ``concurrent.futures`` or Dask future of :func:`solve_point`.
+    task
+        Its task.
+
+    Returns
+    -------
+    PointResult
+    """
     try:
         return future.result()  # type: ignore[no-any-return]
     except Exception as exc:  # noqa: BLE001 - BrokenProcessPool, KilledWorker: rerun with --resume
         return PointResult(task.point.index, task.point.digest, "error", f"{type(exc).__name__}: {exc}")
-
-
-@contextmanager
-def dask_client(scheduler: str, workers: int, announce: Callable[[str], None]) -> Iterator[Any]:
-    """A connected ``distributed.Client``: to a running scheduler, or to a new LocalCluster.
-
-    Parameters
-    ----------
-    scheduler
-        ``tcp://HOST:PORT`` of a running ``dask scheduler``, or :data:`LOCAL_DASK`.
-    workers
-        Worker processes of the LocalCluster (one thread each); ignored for a running scheduler.
-    announce
-        Called once with the dashboard link, when the cluster has one.
-
-    Yields
-    ------
-    distributed.Client
-        Closed (with the LocalCluster) on exit.
-
-    Raises
-    ------
-    SpecError
-        When dask.distributed is not installed or the scheduler cannot be reached.
-    """
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise SpecError("", "--scheduler", "needs dask.distributed: pip install 'rgsym[dask]'") from None
-    with ExitStack() as stack:
-        if scheduler == LOCAL_DASK:
-            cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1,
-                                                       processes=True, dashboard_address="127.0.0.1:0"))
-            client = stack.enter_context(Client(cluster))
-        else:
-            client = stack.enter_context(_connect(Client, scheduler))
-        if client.dashboard_link:
-            announce(client.dashboard_link)
-        yield client
-
-
-def _connect(client_class: Any, scheduler: str) -> Any:
-    if not scheduler.startswith(("tcp://", "tls://", "ucx://", "inproc://")):
-        raise SpecError("", "--scheduler", f"must be tcp://HOST:PORT or {LOCAL_DASK!r}, got {scheduler!r}")
-    try:
-        return client_class(scheduler, timeout="30s")
-    except (OSError, TimeoutError) as exc:
-        raise SpecError("", "--scheduler", f"cannot reach {scheduler}: {exc}") from None
-
-
-def run_dask(client: Any, tasks: Sequence[PointTask], on_result: Callable[[PointResult], None]) -> None:
-    """Solve the tasks as Dask tasks; hand results over as they complete.
-
-    Parameters
-    ----------
-    client
-        A ``distributed.Client`` (:func:`dask_client`).
-    tasks
-        The points to solve.
-    on_result
-        Called in this process with each result; a point lost with its workers (``KilledWorker``
-        after ``distributed.scheduler.allowed-failures`` deaths) is an ``"error"`` row.
-    """
-    from distributed import as_completed
-
-    futures = {client.submit(solve_point, t, key=f"rgsym-point-{t.point.index}-{t.point.digest[:16]}",
-                             pure=False): t for t in tasks}
-    for future in as_completed(futures):
-        on_result(_outcome(future, futures[future]))
-        future.release()
 
 
 def tasks_for(spec_path: str, points: Iterable[StudyPoint], backend: str) -> list[PointTask]:
@@ -344,7 +280,7 @@ class RunOptions:
     workers
         Local processes, or LocalCluster workers (see :func:`check_workers`).
     scheduler
-        None for local processes, ``tcp://HOST:PORT`` or :data:`LOCAL_DASK`.
+        None for local processes, ``tcp://HOST:PORT`` or :data:`rgsym.solve.study_dask.LOCAL_DASK`.
     backend
         How the betas are evaluated.
     parquet
@@ -383,6 +319,7 @@ def run_study(study: Study, options: RunOptions, progress: Progress | None = Non
     StudyTable
         Every row of the study, in point order, also on disk.
     """
+    from rgsym.solve.study_dask import dask_client, run_dask
     from rgsym.solve.study_table import StudyTable
 
     workers = check_workers(options.workers)
