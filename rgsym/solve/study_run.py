@@ -31,6 +31,7 @@ from rgsym.solve.study import Study, StudyPoint
 
 if TYPE_CHECKING:
     from rgsym.solve.study_table import StudyTable
+    from rgsym.spec import TheorySpec
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,6 @@ def solve_point(task: PointTask) -> PointResult:
 def _critical(task: PointTask) -> tuple[float | None, float | None, float | None, tuple[complex, ...],
                                         tuple[tuple[str, float], ...]]:
     """The exponents at the most stable non-Gaussian fixed point (as ``rgsym exponents``)."""
-    from rgsym.pipeline import numeric_system
     from rgsym.solve.exponents import compute_exponents, select_critical
     from rgsym.solve.fixed_points import find_fixed_points
     from rgsym.solve.numeric import compile_system
@@ -131,7 +131,7 @@ def _critical(task: PointTask) -> tuple[float | None, float | None, float | None
         values = {p: numbers[p.name] for p in shared.parameters}
         numeric = compile_system(shared, values, task.backend)
     else:
-        numeric = numeric_system(spec, task.backend)
+        numeric = compile_system(_own_system(spec), None, task.backend)
     chosen = select_critical([(fp, compute_exponents(numeric, fp)) for fp in find_fixed_points(numeric)])
     if chosen is None:
         from rgsym.errors import SolveError
@@ -156,6 +156,20 @@ def _shared_system(spec_path: str, template: tuple[str, ...]) -> BetaSystem | No
         log.info("no shared derivation for %s (%s); deriving point by point", spec_path, exc)
         return None
     return system if isinstance(system, BetaSystem) else None
+
+
+def _own_system(spec: TheorySpec) -> BetaSystem:
+    """The point's own derivation, through the disk cache but not the in-process one.
+
+    :func:`rgsym.pipeline.derive` also keeps every result in memory (``functools.cache``); a
+    worker that solves thousands of distinct points must not.
+    """
+    from rgsym.pipeline import derive
+
+    system = derive.__wrapped__(spec)
+    if not isinstance(system, BetaSystem):
+        raise SpecError(spec.source, "truncation.potential", "a study solves polynomial truncations")
+    return system
 
 
 def core_count() -> int:
