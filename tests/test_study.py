@@ -117,6 +117,14 @@ def test_cli_mistake_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("out*"))
 
 
+def test_workers_mean_nothing_to_a_running_scheduler(tmp_path: Path) -> None:
+    path = write_study(tmp_path, '[grid]\ntheory.N = [1, 2]\n')
+    result = run_cli("study", str(path), "--scheduler", "tcp://127.0.0.1:1", "--workers", "2",
+                     "-o", str(tmp_path / "r"))
+    assert result.returncode == 2 and "--workers" in result.stderr and result.stderr.count("\n") == 1
+    assert not list(tmp_path.glob("r*"))
+
+
 def test_workers_are_capped_at_the_cores() -> None:
     assert check_workers(None) == core_count()
     assert check_workers(10_000) == core_count()
