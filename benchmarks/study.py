@@ -5,8 +5,9 @@ with ``rgsym.solve.study_run.run_study``:
 
 - on local processes (the default of ``rgsym study``) with 1 and 2 workers;
 - as Dask tasks on a ``distributed.LocalCluster`` with the same number of worker processes
-  (one thread each), started before the clock starts (a cluster is started once and used
-  for many studies), so that the difference is Dask's overhead per point.
+  (one thread each), started, and with rgsym imported on its workers, before the clock starts
+  (a cluster is started once and used for many studies; the local pool's processes are forked
+  from a process that has imported rgsym), so that the difference is Dask's overhead per point.
 
 Each measurement runs in a fresh process; the derivation cache is filled first (in its own
 folder), so every configuration reads the shared symbolic derivation from disk, as a
@@ -46,6 +47,9 @@ if mode == "dask":
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                            dashboard_address=None)
     scheduler = cluster.scheduler_address
+    from distributed import Client
+    with Client(scheduler) as client:  # a running cluster has imported rgsym (and sympy) already
+        client.run(__import__, "rgsym.solve.study_run")
 start = time.perf_counter()
 table = run_study(study, RunOptions(out, workers=workers, scheduler=scheduler, parquet=False))
 seconds = time.perf_counter() - start
