@@ -11,8 +11,11 @@ with ``rgsym.solve.study_run.run_study``:
 
 Each measurement runs in a fresh process; the derivation cache is filled first (in its own
 folder), so every configuration reads the shared symbolic derivation from disk, as a
-resumed or repeated study does.  It prints points per second, the Dask overhead per point
-and relative to local processes, and the speed-up from 1 to 2 workers.  Nothing is
+resumed or repeated study does.  It prints points per second, the time per point on its worker
+and the idle worker time per point (time not spent in any point: Dask's scheduling and
+transfer cost shows up there directly, insensitive to how fast the points themselves ran),
+the Dask overhead per point and relative to local processes (wall time and idle time), and
+the speed-up from 1 to 2 workers.  Nothing is
 asserted: timings on a shared machine vary.
 
 Run ``python benchmarks/study.py`` (options: ``--order``, ``--points``, ``--repeat``).
@@ -115,9 +118,12 @@ def main() -> None:
                 print(f"{mode:<10} {workers:>7} {count:>6} {seconds:>8.2f} {count / seconds:>9.2f} "
                       f"{1e3 * busy / count:>18.1f} {1e3 * idle:>13.1f}")
         for workers in (1, 2):
-            (t_local, n, _), (t_dask, _, _) = rates["local", workers], rates["dask", workers]
+            (t_local, n, busy_local), (t_dask, _, busy_dask) = rates["local", workers], rates["dask", workers]
             print(f"Dask overhead, {workers} worker(s): {1e3 * (t_dask - t_local) / n:+.1f} ms per point, "
-                  f"{100 * (t_dask / t_local - 1):+.1f}% of the local time")
+                  f"{100 * (t_dask / t_local - 1):+.1f}% of the local time (wall)")
+            extra_idle = ((t_dask * workers - busy_dask) - (t_local * workers - busy_local)) / n
+            print(f"Dask idle time, {workers} worker(s): {1e3 * extra_idle:+.1f} ms a point more than local, "
+                  f"{100 * extra_idle * n / busy_local:+.1f}% of a local point")
         for mode in ("local", "dask"):
             print(f"{mode}: 1 -> 2 workers speed-up {rates[mode, 1][0] / rates[mode, 2][0]:.2f}x")
 
