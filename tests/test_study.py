@@ -314,3 +314,17 @@ def test_progress_line_shows_done_failed_and_rate(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(sys, "stderr", terminal)
     _progress(3, 12, 1, 2.0)
     assert terminal.getvalue().endswith("] 3/12  failed 1  1.50 points/s")
+
+
+def test_listed_points_may_leave_keys_at_the_spec_value(tmp_path: Path) -> None:
+    """A listed point without a grid key has an empty cell there, and the plot leaves it out."""
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("pyarrow")
+    path = write_study(tmp_path, '[set]\ntruncation.order = 2\n[grid]\ntheory.d = [3, 3.5]\n'
+                                 '[[points]]\ntheory.N = 2\n')
+    png = tmp_path / "p.png"
+    result = run_cli("study", str(path), "-o", str(tmp_path / "r"), "--plot", str(png))
+    assert result.returncode == 0, result.stderr
+    rows = read_csv(tmp_path / "r.csv")
+    assert [(r["theory.d"], r["theory.N"]) for r in rows] == [("3.0", ""), ("3.5", ""), ("", "2")]
+    assert png.stat().st_size > 5000

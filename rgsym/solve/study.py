@@ -16,6 +16,8 @@ A study file (TOML) names a spec and the values to vary::
     theory.N = 10
     theory.d = 3
 
+A top-level ``description`` (text) is allowed and ignored.
+
 Every point is turned into a :class:`~rgsym.spec.TheorySpec` through the same override
 machinery as ``--set`` (:func:`rgsym.spec.load_spec`) before any work starts, so that a
 mistake anywhere ends the study at once with one line naming the study file, the key and
@@ -266,6 +268,9 @@ def _axes(source: str, grid: Mapping[str, Any]) -> list[tuple[str, tuple[Value, 
             values: tuple[Value, ...] = tuple(float(f"{v:.12g}") for v in parse_range(source, where, value))
         elif isinstance(value, list) and value:
             values = tuple(_scalar(source, where, v) for v in value)
+            kinds = {type(v) for v in values}
+            if kinds == {int, float}:  # [3, 3.5]: one column of floats
+                values = tuple(float(v) for v in values)
         else:
             raise SpecError(source, where, "must be a non-empty list, e.g. [1, 2, 3] or [\"litim\", "
                                            f"\"exponential\"], or 'start:stop:count', got {value!r}")

@@ -52,7 +52,7 @@ def alpha_pms(rows: Sequence[Mapping[str, Any]], varying: Sequence[str]) -> list
     """
     others = [k for k in varying if k != ALPHA]
     groups: dict[str, list[Mapping[str, Any]]] = {}
-    for row in rows:
+    for row in (r for r in rows if all(r.get(k) is not None for k in varying)):
         groups.setdefault(json.dumps([row[k] for k in others]), []).append(row)
     found = []
     for members in groups.values():
@@ -86,6 +86,7 @@ def plot_study(rows: Sequence[Mapping[str, Any]], varying: Sequence[str], path: 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    rows = [r for r in rows if all(r.get(k) is not None for k in varying)]  # listed points may lack a key
     if ALPHA in varying:
         fig = _alpha_figure(plt, rows, varying)
     elif len(varying) == 1:

@@ -196,7 +196,7 @@ class StudyTable:
             The point's result.
         """
         point = self.study.points[result.index]
-        row = {"point": point.index, **dict(point.values), **result_cells(result)}
+        row = {"point": point.index, **_key_cells(self.study, point), **result_cells(result)}
         self.rows[point.index] = row
         self._journal.writerow([_cell_text(row.get(c)) for c in columns(self.study)])
         self._file.flush()
@@ -263,6 +263,11 @@ def _column(pa: Any, values: Sequence[Any], name: str) -> Any:
     return pa.array(values)
 
 
+def _key_cells(study: Study, point: StudyPoint) -> dict[str, Any]:
+    """Every varied key of the study (None where a listed point leaves it at the spec's value)."""
+    return {key: None for key in study.keys} | dict(point.values)
+
+
 def _finished_rows(study: Study, path: Path) -> dict[int, dict[str, Any]]:
     """Rows of an earlier run whose digest matches a point of this study and that finished."""
     by_digest = {p.digest: p for p in study.points}
@@ -273,7 +278,7 @@ def _finished_rows(study: Study, path: Path) -> dict[int, dict[str, Any]]:
             if point is None or cells.get("status") not in DONE or not _complete(cells):
                 continue  # another study's point, an error to redo, or a line cut off by a kill
             results = {name: _from_text(name, cells.get(name) or "") for name in RESULT_COLUMNS}
-            rows[point.index] = {"point": point.index, **dict(point.values), **results}
+            rows[point.index] = {"point": point.index, **_key_cells(study, point), **results}
     return rows
 
 
