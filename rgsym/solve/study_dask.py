@@ -54,9 +54,18 @@ def dask_client(scheduler: str, workers: int, announce: Callable[[str], None]) -
             client = stack.enter_context(Client(cluster))
         else:
             client = stack.enter_context(_connect(Client, scheduler))
-        if client.dashboard_link:
-            announce(client.dashboard_link)
+        link = _dashboard_link(client)
+        if link:
+            announce(link)
         yield client
+
+
+def _dashboard_link(client: Any) -> str | None:
+    """The dashboard's address, or None for a scheduler started without one."""
+    try:
+        return client.dashboard_link  # type: ignore[no-any-return]
+    except (KeyError, AttributeError):  # distributed looks up info["services"]["dashboard"]
+        return None
 
 
 def _connect(client_class: Any, scheduler: str) -> Any:
