@@ -281,7 +281,7 @@ def _study(args: argparse.Namespace) -> str:
     """``rgsym study``: validate every point, run them, write the table (and the plot)."""
     from rgsym.study_cli import run_study_command
 
-    return run_study_command(args, lambda path, draw: _write_atomically(path, draw))
+    return run_study_command(args, _write_atomically)
 
 
 def _write_atomically(path: str, write: Callable[[str], None]) -> None:
