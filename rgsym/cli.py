@@ -123,6 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--backend", choices=BACKENDS, default="symengine",
                       help="how the betas are evaluated at each point (as for 'exponents')")
     scan.set_defaults(handler=_scan, split_overrides=_split_scan)
+    _add_study(sub)
     _add_cache(sub)
     _add_diagrams(sub)
     _add_fixed_function(sub)
@@ -255,6 +256,37 @@ def _scan(spec: TheorySpec, args: argparse.Namespace) -> str:
     if not result.stationary:
         lines.append("no stationary point of nu or omega inside the range")
     return "\n".join(lines) + "\n"
+
+
+def _add_study(sub: Any) -> None:
+    """Register ``rgsym study STUDY.toml [-o PREFIX] [--resume] [--workers N] [--scheduler S] [--plot F]``."""
+    st = sub.add_parser("study", help="exponents over a grid of spec values (local processes or Dask)",
+                        description="Solve every point of a study file (a spec and a grid of overrides) "
+                                    "and write one row per point to PREFIX.csv and PREFIX.parquet.")
+    st.add_argument("study", help="a study TOML file, e.g. derivations/studies/on_nu_vs_d.toml")
+    st.add_argument("-o", "--output", metavar="PREFIX",
+                    help="result files PREFIX.csv and PREFIX.parquet (default: the study's name, here)")
+    st.add_argument("--resume", action="store_true", help="keep the finished rows of PREFIX.csv, run others")
+    st.add_argument("--workers", type=int, default=None,
+                    help="local processes or local-dask workers (default and most: one per core)")
+    st.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                    help="run the points as Dask tasks on this scheduler, or 'local-dask' for a LocalCluster")
+    st.add_argument("--plot", metavar="FILE.png",
+                    help="lines for one varied key, heat maps for two, PMS curves when alpha varies")
+    st.add_argument("--backend", choices=BACKENDS, default="symengine",
+                    help="how the betas are evaluated at each point (as for 'exponents')")
+    st.add_argument("--no-parquet", action="store_true", help="write the CSV only (no pyarrow needed)")
+    st.add_argument("--json", action="store_true", help="machine-readable summary")
+    st.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    st.add_argument("--no-cache", action="store_true", help="neither read nor write the derivation cache")
+    st.set_defaults(handler=_study)
+
+
+def _study(args: argparse.Namespace) -> str:
+    """``rgsym study``: validate every point, run them, write the table (and the plot)."""
+    from rgsym.study_cli import run_study_command
+
+    return run_study_command(args, _write_atomically)
 
 
 def _write_atomically(path: str, write: Callable[[str], None]) -> None:

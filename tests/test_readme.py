@@ -113,8 +113,8 @@ def test_diagrams_transcript(readme_folder: Path, capsys: pytest.CaptureFixture[
 def test_derivations_table_lists_every_spec() -> None:
     start = README.index("## Shipped derivations")
     table = README[start:README.index("\n## ", start + 3)]
-    listed = set(re.findall(r"^\| `(derivations/[\w.]+\.toml)` \|", table, re.M))
-    shipped = {f"derivations/{p.name}" for p in DERIVATIONS.glob("*.toml")}
+    listed = set(re.findall(r"^\| `(derivations/[\w./]+\.toml)` \|", table, re.M))
+    shipped = {f"derivations/{p.relative_to(DERIVATIONS).as_posix()}" for p in DERIVATIONS.rglob("*.toml")}
     assert listed == shipped
 
 

@@ -178,13 +178,13 @@ def plot_scan(scan: Scan, path: str) -> None:
     plt.close(fig)
 
 
-def terminal_progress(done: int, total: int) -> None:
-    """A one-line progress bar on stderr, only when stderr is a terminal."""
+def terminal_progress(done: int, total: int, note: str = "") -> None:
+    """A one-line progress bar on stderr, only when stderr is a terminal (``note`` follows it)."""
     if not sys.stderr.isatty():
         return
     width = 30
     filled = width * done // total
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}{note}")
     if done == total:
         sys.stderr.write("\n")
     sys.stderr.flush()
