@@ -98,9 +98,12 @@ def _parser() -> argparse.ArgumentParser:
         if name == "derive":
             p.add_argument("--emit", metavar="FORMATS",
                            help="write files instead of printing: a comma-separated list of "
-                                "latex, c, numpy, json (needs -o)")
+                                "latex, c, numpy, json, mathematica, julia, sympy (needs -o)")
             p.add_argument("-o", "--output", metavar="OUTDIR",
                            help="directory for --emit (created if needed)")
+            p.add_argument("--latex-style", choices=("paper", "explicit"), default="paper",
+                           help="paper: threshold functions l_n^d, d_t kappa and eta as symbols, "
+                                "with betas.bib (default); explicit: every beta in the couplings alone")
         if name in ("fixed-points", "exponents"):
             p.add_argument("--backend", choices=BACKENDS, default="symengine",
                            help="how the betas are evaluated: symengine's LLVM (default), compiled C, "
@@ -338,9 +341,9 @@ def _derive(spec: TheorySpec, args: argparse.Namespace) -> str:
 
 def _emit(spec: TheorySpec, args: argparse.Namespace) -> str:
     """``derive --emit FORMATS -o OUTDIR``: write the files, list them."""
-    from rgsym.emit import OutputError, parse_formats
+    from rgsym.emit import OutputError, parse_formats, render_files, write_files
     from rgsym.emit.output import ensure_writable
-    from rgsym.pipeline import emit
+    from rgsym.pipeline import derive
 
     if args.emit is None:
         raise OutputError("-o needs --emit FORMATS, e.g. --emit latex,c,numpy,json")
@@ -348,7 +351,7 @@ def _emit(spec: TheorySpec, args: argparse.Namespace) -> str:
         raise OutputError("--emit needs -o OUTDIR, the directory to write the files into")
     formats = parse_formats(args.emit)
     ensure_writable(args.output)
-    paths = emit(spec, formats, args.output)
+    paths = write_files(render_files(derive(spec), spec, formats, args.latex_style), args.output)
     if args.json:
         return _dump({"spec": spec.source, "formats": list(formats), "files": [str(p) for p in paths]})
     return "".join(f"wrote {p}\n" for p in paths)

@@ -31,7 +31,14 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "json": ("betas.json",),
 }
 
-__all__ = ["FORMATS", "OutputError", "parse_formats", "render_files", "write_files"]
+__all__ = ["FORMATS", "OutputError", "has_paper_notation", "parse_formats", "render_files", "write_files"]
+
+
+def has_paper_notation(spec: TheorySpec) -> bool:
+    """Whether ``spec``'s betas can be written in paper notation (a polynomial truncation of the
+    Wetterich equation, LPA or LPA')."""
+    return (spec.flow.equation == "wetterich" and spec.truncation.scheme != "vertex"
+            and spec.truncation.potential == "polynomial")
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -50,9 +57,14 @@ def parse_formats(text: str) -> tuple[str, ...]:
     return tuple(f for f in FORMATS if f in asked)
 
 
-def render_files(system: BetaSystem | PotentialFlow, spec: TheorySpec, formats: Sequence[str]
-                 ) -> dict[str, str]:
+def render_files(system: BetaSystem | PotentialFlow, spec: TheorySpec, formats: Sequence[str],
+                 latex_style: str = "paper") -> dict[str, str]:
     """File name -> text for each requested format (nothing is written).
+
+    ``latex_style`` is ``"paper"`` (threshold functions, d_t kappa and eta as symbols, and
+    ``betas.bib``; :mod:`rgsym.emit.paper_latex`) or ``"explicit"`` (every beta a function of
+    the couplings alone).  Specs without threshold functions of that kind (the Polchinski
+    equation, the vertex expansion) are written explicitly.
 
     A full potential (:class:`~rgsym.project.PotentialFlow`) is written as the PDE on a
     grid by :mod:`rgsym.emit.grid` (pde.h, pde.c, pde.py).
@@ -81,7 +93,7 @@ def render_files(system: BetaSystem | PotentialFlow, spec: TheorySpec, formats: 
         if "numpy" in formats:
             files.update(render_numpy(system, kernels))
     if "latex" in formats:
-        files.update(render_latex(system, spec))
+        files.update(render_latex(system, spec, latex_style if has_paper_notation(spec) else "explicit"))
     if "json" in formats:
         files.update(render_json(system))
     return files

@@ -67,6 +67,27 @@ class RGLatexPrinter(LatexPrinter):
     def __init__(self, names: Mapping[sp.Symbol, str] | None = None, **settings: Any) -> None:
         super().__init__({"symbol_names": dict(names or {}), **settings})
 
+    def _threshold(self, name: str, lower: str, d: sp.Expr, masses: tuple[sp.Expr, ...],
+                   exp: str | None) -> str:
+        args = ", ".join(self._print(w) for w in masses)
+        text = rf"{name}_{{{lower}}}^{{{self._print(d)}}}\left({args}\right)"
+        return text if exp is None else rf"\left[{text}\right]^{{{exp}}}"
+
+    def _print_ThresholdL(self, expr: sp.Function, exp: str | None = None) -> str:
+        """l_n^d(w) of Berges, Tetradis, Wetterich (hep-ph/0005122, eq. (2.16))."""
+        n, d, w = expr.args
+        return self._threshold("l", self._print(n), d, (w,), exp)
+
+    def _print_ThresholdMixed(self, expr: sp.Function, exp: str | None = None) -> str:
+        """l^d_{n_1,n_2}(w_1, w_2): a loop with different propagators."""
+        counts, d, *masses = expr.args
+        return self._threshold("l", ",".join(self._print(c) for c in counts), d, tuple(masses), exp)
+
+    def _print_ThresholdM(self, expr: sp.Function, exp: str | None = None) -> str:
+        """m^d_{2,2}(w_1, w_2) of the anomalous dimension (hep-ph/0005122, eq. (4.13))."""
+        d, *masses = expr.args
+        return self._threshold("m", "2,2", d, tuple(masses), exp)
+
 
 class CodePrinting:
     """What the kernel writers need of a code printer: the text of one expression.
