@@ -29,6 +29,9 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "c": ("betas.h", "betas.c"),
     "numpy": ("betas.py",),
     "json": ("betas.json",),
+    "mathematica": ("betas.m",),
+    "julia": ("betas.jl",),
+    "sympy": ("betas_sympy.py",),
 }
 
 __all__ = ["FORMATS", "OutputError", "has_paper_notation", "parse_formats", "render_files", "write_files"]
@@ -76,6 +79,7 @@ def render_files(system: BetaSystem | PotentialFlow, spec: TheorySpec, formats: 
         (their nodes are computed once, for numbers).
     """
     from rgsym.emit.c import render_c
+    from rgsym.emit.exports import render_julia, render_mathematica, render_sympy_module
     from rgsym.emit.json_form import render_json
     from rgsym.emit.kernels import build_kernels
     from rgsym.emit.latex import render_latex
@@ -96,4 +100,10 @@ def render_files(system: BetaSystem | PotentialFlow, spec: TheorySpec, formats: 
         files.update(render_latex(system, spec, latex_style if has_paper_notation(spec) else "explicit"))
     if "json" in formats:
         files.update(render_json(system))
+    if "mathematica" in formats:
+        files.update(render_mathematica(system))
+    if "julia" in formats:
+        files.update(render_julia(system))
+    if "sympy" in formats:
+        files.update(render_sympy_module(system))
     return files
