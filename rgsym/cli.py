@@ -125,6 +125,7 @@ def _parser() -> argparse.ArgumentParser:
     scan.set_defaults(handler=_scan, split_overrides=_split_scan)
     _add_cache(sub)
     _add_diagrams(sub)
+    _add_report(sub)
     _add_fixed_function(sub)
     add_flow_parser(sub)
     return parser
@@ -272,6 +273,35 @@ def _write_atomically(path: str, write: Callable[[str], None]) -> None:
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _add_report(sub: Any) -> None:
+    """Register ``rgsym report SPEC -o report.pdf [--orders FIRST:LAST]``."""
+    rp = sub.add_parser("report", help="one PDF: the truncation, diagrams, betas, fixed points, convergence",
+                        description="Derive, solve and typeset a spec into one PDF (needs pdflatex, "
+                                    "bibtex and matplotlib).")
+    rp.add_argument("spec", help="a TOML spec file (a polynomial truncation)")
+    rp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a spec key (repeatable)")
+    rp.add_argument("-o", "--output", metavar="FILE.pdf", required=True, help="the PDF to write (atomically)")
+    rp.add_argument("--orders", metavar="FIRST:LAST",
+                    help="orders of the convergence plot (default: 2 to the spec's order)")
+    rp.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    rp.add_argument("--no-cache", action="store_true", help="neither read nor write the derivation cache")
+    rp.set_defaults(handler=_report)
+
+
+def _report(spec: TheorySpec, args: argparse.Namespace) -> str:
+    import importlib.util
+
+    from rgsym.emit.report import check_destination, write_report
+    from rgsym.errors import SpecError
+    from rgsym.solve.convergence import parse_orders
+
+    check_destination(args.output)
+    if importlib.util.find_spec("matplotlib") is None:
+        raise SpecError("", "report", "needs matplotlib for the convergence plot: pip install 'rgsym[plot]'")
+    orders = parse_orders(args.orders or f"2:{max(spec.truncation.order, 2)}", spec)
+    return f"wrote {write_report(spec, args.output, orders)}\n"
 
 
 def _add_diagrams(sub: Any) -> None:
