@@ -1,4 +1,4 @@
-"""Emit: a BetaSystem as LaTeX, C, NumPy and JSON files.
+"""Emit: a BetaSystem as LaTeX, C, NumPy, JSON, Mathematica, Julia and sympy files.
 
 Generation runs in three steps, each in its own module:
 

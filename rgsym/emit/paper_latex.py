@@ -141,12 +141,30 @@ def paper_terms(expr: sp.Expr) -> list[sp.Expr]:
     expanded = sp.expand(expr)
     functions = sorted(expanded.atoms(ThresholdL, ThresholdMixed, ThresholdM), key=sp.default_sort_key)
     groups = sp.collect(expanded, functions, evaluate=False) if functions else {sp.S.One: expanded}
-    rest = sp.sympify(groups.get(sp.S.One, 0))
+    rest = collect_parameters(sp.sympify(groups.get(sp.S.One, 0)))
     out = list(rest.as_ordered_terms()) if rest != 0 else []
     for f in functions:
         if f in groups:
             out.append(sp.factor(groups[f]) * f)
     return out
+
+
+#: Names of the symbols that are parameters rather than couplings (collected into coefficients).
+PARAMETER_NAMES = frozenset({"d", "N", "epsilon", "eta"})
+
+
+def collect_parameters(expr: sp.Expr) -> sp.Expr:
+    """The tree-level terms with their parameter-dependent coefficients collected:
+    d kappa lambda_3 - 2 kappa lambda_3 becomes (d - 2) kappa lambda_3."""
+    params = [s for s in expr.free_symbols if s.name in PARAMETER_NAMES]
+    if not params:
+        return expr
+    groups: dict[sp.Expr, sp.Expr] = {}
+    for term in sp.Add.make_args(sp.expand(expr)):
+        monomial, coefficient = term.as_independent(*params, as_Add=False)
+        numeric, monomial = monomial.as_coeff_Mul()
+        groups[monomial] = groups.get(monomial, sp.Integer(0)) + numeric * coefficient
+    return sp.Add(*[sp.factor(c) * m for m, c in groups.items()])
 
 
 def paper_equation(label: str, lhs: str, expr: sp.Expr, show: Callable[[sp.Expr], str],

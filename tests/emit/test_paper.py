@@ -165,3 +165,13 @@ def test_paper_documents_compile_cleanly(name: str, overrides: tuple[str, ...], 
     bad = re.findall(r"^(?:Overfull|LaTeX Warning).*$", log, flags=re.MULTILINE)
     assert bad == [], bad
     assert "Citation" not in log
+
+
+def test_readme_shows_the_rendered_page_next_to_its_command() -> None:
+    """The README's picture exists and the script that makes it is named beside it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    image = readme.index("](docs/paper_notation.png)")
+    assert "docs/paper_page.sh" in readme[image - 600:image]
+    assert (ROOT / "docs" / "paper_notation.png").read_bytes().startswith(b"\x89PNG")
+    script = (ROOT / "docs" / "paper_page.sh").read_text(encoding="utf-8")
+    assert "--emit latex" in script and "pdftoppm" in script and "docs/paper_notation" in script
