@@ -39,9 +39,9 @@ __all__ = ["FORMATS", "OutputError", "has_paper_notation", "parse_formats", "ren
 
 def has_paper_notation(spec: TheorySpec) -> bool:
     """Whether ``spec``'s betas can be written in paper notation (a polynomial truncation of the
-    Wetterich equation, LPA or LPA')."""
+    Wetterich equation, LPA or LPA', in d > 0: in d = 0 there is no momentum integral)."""
     return (spec.flow.equation == "wetterich" and spec.truncation.scheme != "vertex"
-            and spec.truncation.potential == "polynomial")
+            and spec.truncation.potential == "polynomial" and spec.theory.d != 0)
 
 
 def parse_formats(text: str) -> tuple[str, ...]:

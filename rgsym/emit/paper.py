@@ -120,8 +120,8 @@ def paper_flow(spec: TheorySpec) -> PaperFlow:
     Raises
     ------
     UnsupportedError
-        For the Polchinski equation, the vertex expansion and a full potential, which have
-        no threshold functions of this kind.
+        For the Polchinski equation, the vertex expansion, a full potential and d = 0, which
+        have no threshold functions of this kind.
     """
     from rgsym.action import build_action
     from rgsym.errors import UnsupportedError
@@ -131,10 +131,11 @@ def paper_flow(spec: TheorySpec) -> PaperFlow:
     from rgsym.vertices import take_vertices
 
     trunc = spec.truncation
-    if spec.flow.equation != "wetterich" or trunc.scheme == "vertex" or trunc.potential != "polynomial":
+    if (spec.flow.equation != "wetterich" or trunc.scheme == "vertex" or trunc.potential != "polynomial"
+            or spec.theory.d == 0):
         raise UnsupportedError(spec.source, "--latex-style",
                                "paper notation needs a polynomial truncation of the Wetterich "
-                               "equation (lpa or lpa'); use --latex-style explicit")
+                               "equation (lpa or lpa') in d > 0; use --latex-style explicit")
     action = build_action(spec)
     trace = expand_flow_trace(take_vertices(action))
     integrals = integrate_loops(trace, spec.regulator)

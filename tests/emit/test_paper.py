@@ -32,6 +32,7 @@ CASES = [
     ("two_scalar_lpa.toml", ("truncation.order=2",)),
     ("on_lpa.toml", ("truncation.order=2", "regulator.kind=exponential")),
     ("ising_lpa_prime.toml", ("truncation.order=3",)),
+    ("on_lpa.toml", ("truncation.order=3", "regulator.kind=sharp", 'theory.d="4 - epsilon"')),
 ]
 
 
@@ -175,3 +176,12 @@ def test_readme_shows_the_rendered_page_next_to_its_command() -> None:
     assert (ROOT / "docs" / "paper_notation.png").read_bytes().startswith(b"\x89PNG")
     script = (ROOT / "docs" / "paper_page.sh").read_text(encoding="utf-8")
     assert "--emit latex" in script and "pdftoppm" in script and "docs/paper_notation" in script
+
+
+def test_specs_without_threshold_functions_are_written_explicitly() -> None:
+    """d = 0 (no momentum integral) and the Polchinski equation: the explicit style, no .bib."""
+    for name, overrides in [("zero_dim_on.toml", ("truncation.potential=polynomial", "truncation.order=3")),
+                            ("on_polchinski_lpa.toml", ("truncation.order=3",))]:
+        spec = load(name, overrides)
+        files = render_files(derive(spec), spec, ["latex"])
+        assert "betas.bib" not in files and r"\cite" not in files["betas_body.tex"]
