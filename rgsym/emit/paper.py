@@ -26,7 +26,8 @@ from dataclasses import dataclass, replace
 import sympy as sp
 
 from rgsym import symbols
-from rgsym.action import Coupling
+from rgsym.action import Action, Coupling
+from rgsym.regulators import Regulator
 from rgsym.spec import TheorySpec
 from rgsym.symbols import to_sympy
 
@@ -204,7 +205,7 @@ def keep_minimum_flow(couplings: tuple[Coupling, ...], betas: list[sp.Expr],
     return out
 
 
-def eta_equation(spec: TheorySpec, action: object, regulator: object
+def eta_equation(spec: TheorySpec, action: Action, regulator: Regulator
                  ) -> tuple[sp.Expr, list[NamedFunction]]:
     """eta = v_d sum_pairs weight vertices^2 (4/d) m^d_{2,2}(w_i, w_k), and the m's used.
 
@@ -220,12 +221,11 @@ def eta_equation(spec: TheorySpec, action: object, regulator: object
     )
     from rgsym.vertices import background_derivative
 
-    derived = anomalous_dimension(action, regulator, spec.truncation.eta_projection)  # type: ignore[arg-type]
-    comps = _projection_components(action)  # type: ignore[arg-type]
-    values = _values_at_minimum(action)  # type: ignore[arg-type]
-    mass = {c.name: background_derivative(action, comps, (c, c)).xreplace(values)  # type: ignore[arg-type]
-            for c in comps}
-    d = action.d  # type: ignore[attr-defined]
+    derived = anomalous_dimension(action, regulator, spec.truncation.eta_projection)
+    comps = _projection_components(action)
+    values = _values_at_minimum(action)
+    mass = {c.name: background_derivative(action, comps, (c, c)).xreplace(values) for c in comps}
+    d = action.d
     ratio = sp.simplify(-2 * p2_kernel(d) / symbols.y ** (d / 2))
     total = sp.Integer(0)
     functions = []

@@ -22,6 +22,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rgsym.betasystem import BetaSystem
 from rgsym.emit.output import OutputError
@@ -29,6 +30,9 @@ from rgsym.emit.templating import latex_text, render
 from rgsym.emit.views import Header
 from rgsym.errors import UnsupportedError
 from rgsym.spec import TheorySpec
+
+if TYPE_CHECKING:
+    from rgsym.solve.convergence import Convergence
 
 #: The n of the n-point functions whose flow is drawn.
 DIAGRAM_ORDERS = (2, 4)
@@ -144,7 +148,7 @@ def report_files(spec: TheorySpec, orders: Sequence[int]) -> tuple[dict[str, str
     return files, render_png(conv)
 
 
-def report_view(spec: TheorySpec, system: BetaSystem, conv: object) -> ReportView:
+def report_view(spec: TheorySpec, system: BetaSystem, conv: Convergence) -> ReportView:
     """Fixed points, exponents, diagrams and the convergence table, printed."""
     from rgsym.diagrams.render import diagrams_for_spec, render_tikz
     from rgsym.pipeline import exponents
@@ -165,11 +169,10 @@ def report_view(spec: TheorySpec, system: BetaSystem, conv: object) -> ReportVie
             critical += ((r"\eta", _number(ex.eta)),)
         critical += ((r"\theta_i", ", ".join(_complex(t) for t in ex.theta[:6])),)
     diagrams = tuple(render_tikz(diagrams_for_spec(spec, n), spec.source) for n in DIAGRAM_ORDERS)
-    ref = conv.reference  # type: ignore[attr-defined]
+    ref = conv.reference
     reference = (f"The converged values are $\\nu^* = {ref.nu!r}$, $\\omega^* = {ref.omega!r}$ "
                  f"({latex_text(ref.source)}).") if ref else ""
-    table = tuple(OrderRow(r.order, _number(r.nu), _number(r.omega))
-                  for r in conv.results)  # type: ignore[attr-defined]
+    table = tuple(OrderRow(r.order, _number(r.nu), _number(r.omega)) for r in conv.results)
     return ReportView(Header.of(system), system.name, diagrams, rows, critical, table, reference)
 
 
