@@ -185,3 +185,15 @@ def test_specs_without_threshold_functions_are_written_explicitly() -> None:
         spec = load(name, overrides)
         files = render_files(derive(spec), spec, ["latex"])
         assert "betas.bib" not in files and r"\cite" not in files["betas_body.tex"]
+
+
+@needs_pdflatex
+@pytest.mark.slow
+def test_order_twelve_in_paper_notation_compiles_without_overfull_lines(tmp_path: Path) -> None:
+    import re
+
+    spec = spec_at(12)
+    for file, text in render_files(derive(spec), spec, ["latex"]).items():
+        (tmp_path / file).write_text(text)
+    log = compile_with_bibtex(tmp_path, "betas")
+    assert re.findall(r"^(?:Overfull|LaTeX Warning).*$", log, flags=re.MULTILINE) == []
