@@ -197,3 +197,22 @@ def test_order_twelve_in_paper_notation_compiles_without_overfull_lines(tmp_path
         (tmp_path / file).write_text(text)
     log = compile_with_bibtex(tmp_path, "betas")
     assert re.findall(r"^(?:Overfull|LaTeX Warning).*$", log, flags=re.MULTILINE) == []
+
+
+def test_paper_files_do_not_depend_on_the_hash_seed() -> None:
+    """A fresh interpreter with another PYTHONHASHSEED (deriving, not reading the cache) writes the
+    golden bytes."""
+    import json
+    import os
+    import sys
+
+    script = ("import json\nfrom rgsym.emit import render_files\nfrom rgsym.pipeline import derive\n"
+              "from tests.emit.systems import spec_at\nspec = spec_at(4)\n"
+              "print(json.dumps(render_files(derive(spec), spec, ['latex'])))")
+    for seed in ("1", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "RGSYM_NO_CACHE": "1"}
+        done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        files = json.loads(done.stdout)
+        assert {name: (PAPER_GOLDEN / name).read_text() for name in FILES} == files
