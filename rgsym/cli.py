@@ -101,9 +101,12 @@ def _parser() -> argparse.ArgumentParser:
         if name == "derive":
             p.add_argument("--emit", metavar="FORMATS",
                            help="write files instead of printing: a comma-separated list of "
-                                "latex, c, numpy, json (needs -o)")
+                                "latex, c, numpy, json, mathematica, julia, sympy (needs -o)")
             p.add_argument("-o", "--output", metavar="OUTDIR",
                            help="directory for --emit (created if needed)")
+            p.add_argument("--latex-style", choices=("paper", "explicit"), default="paper",
+                           help="paper: threshold functions l_n^d, d_t kappa and eta as symbols, "
+                                "with betas.bib (default); explicit: every beta in the couplings alone")
         if name in ("fixed-points", "exponents"):
             p.add_argument("--backend", choices=BACKENDS, default="symengine",
                            help="how the betas are evaluated: symengine's LLVM (default), compiled C, "
@@ -126,6 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_study(sub)
     _add_cache(sub)
     _add_diagrams(sub)
+    _add_report(sub)
     _add_fixed_function(sub)
     add_flow_parser(sub)
     return parser
@@ -308,6 +312,35 @@ def _write_atomically(path: str, write: Callable[[str], None]) -> None:
             os.remove(tmp)
 
 
+def _add_report(sub: Any) -> None:
+    """Register ``rgsym report SPEC -o report.pdf [--orders FIRST:LAST]``."""
+    rp = sub.add_parser("report", help="one PDF: the truncation, diagrams, betas, fixed points, convergence",
+                        description="Derive, solve and typeset a spec into one PDF (needs pdflatex, "
+                                    "bibtex and matplotlib).")
+    rp.add_argument("spec", help="a TOML spec file (a polynomial truncation)")
+    rp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a spec key (repeatable)")
+    rp.add_argument("-o", "--output", metavar="FILE.pdf", required=True, help="the PDF to write (atomically)")
+    rp.add_argument("--orders", metavar="FIRST:LAST",
+                    help="orders of the convergence plot (default: 2 to the spec's order)")
+    rp.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    rp.add_argument("--no-cache", action="store_true", help="neither read nor write the derivation cache")
+    rp.set_defaults(handler=_report)
+
+
+def _report(spec: TheorySpec, args: argparse.Namespace) -> str:
+    import importlib.util
+
+    from rgsym.emit.report import check_destination, write_report
+    from rgsym.errors import SpecError
+    from rgsym.solve.convergence import parse_orders
+
+    check_destination(args.output)
+    if importlib.util.find_spec("matplotlib") is None:
+        raise SpecError("", "report", "needs matplotlib for the convergence plot: pip install 'rgsym[plot]'")
+    orders = parse_orders(args.orders or f"2:{max(spec.truncation.order, 2)}", spec)
+    return f"wrote {write_report(spec, args.output, orders)}\n"
+
+
 def _add_diagrams(sub: Any) -> None:
     """Register ``rgsym diagrams SPEC --n-point N [--format F] [--legs FIELDS] [-o FILE]``."""
     dg = sub.add_parser("diagrams", help="the flow of an n-point function as one-loop diagrams",
@@ -378,9 +411,9 @@ def _derive(spec: TheorySpec, args: argparse.Namespace) -> str:
 
 def _emit(spec: TheorySpec, args: argparse.Namespace) -> str:
     """``derive --emit FORMATS -o OUTDIR``: write the files, list them."""
-    from rgsym.emit import OutputError, parse_formats
+    from rgsym.emit import OutputError, parse_formats, render_files, write_files
     from rgsym.emit.output import ensure_writable
-    from rgsym.pipeline import emit
+    from rgsym.pipeline import derive
 
     if args.emit is None:
         raise OutputError("-o needs --emit FORMATS, e.g. --emit latex,c,numpy,json")
@@ -388,7 +421,7 @@ def _emit(spec: TheorySpec, args: argparse.Namespace) -> str:
         raise OutputError("--emit needs -o OUTDIR, the directory to write the files into")
     formats = parse_formats(args.emit)
     ensure_writable(args.output)
-    paths = emit(spec, formats, args.output)
+    paths = write_files(render_files(derive(spec), spec, formats, args.latex_style), args.output)
     if args.json:
         return _dump({"spec": spec.source, "formats": list(formats), "files": [str(p) for p in paths]})
     return "".join(f"wrote {p}\n" for p in paths)

@@ -1,4 +1,4 @@
-"""Emit: a BetaSystem as LaTeX, C, NumPy and JSON files.
+"""Emit: a BetaSystem as LaTeX, C, NumPy, JSON, Mathematica, Julia and sympy files.
 
 Generation runs in three steps, each in its own module:
 
@@ -29,9 +29,19 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "c": ("betas.h", "betas.c"),
     "numpy": ("betas.py",),
     "json": ("betas.json",),
+    "mathematica": ("betas.m",),
+    "julia": ("betas.jl",),
+    "sympy": ("betas_sympy.py",),
 }
 
-__all__ = ["FORMATS", "OutputError", "parse_formats", "render_files", "write_files"]
+__all__ = ["FORMATS", "OutputError", "has_paper_notation", "parse_formats", "render_files", "write_files"]
+
+
+def has_paper_notation(spec: TheorySpec) -> bool:
+    """Whether ``spec``'s betas can be written in paper notation (a polynomial truncation of the
+    Wetterich equation, LPA or LPA', in d > 0: in d = 0 there is no momentum integral)."""
+    return (spec.flow.equation == "wetterich" and spec.truncation.scheme != "vertex"
+            and spec.truncation.potential == "polynomial" and spec.theory.d != 0)
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -50,9 +60,14 @@ def parse_formats(text: str) -> tuple[str, ...]:
     return tuple(f for f in FORMATS if f in asked)
 
 
-def render_files(system: BetaSystem | PotentialFlow, spec: TheorySpec, formats: Sequence[str]
-                 ) -> dict[str, str]:
+def render_files(system: BetaSystem | PotentialFlow, spec: TheorySpec, formats: Sequence[str],
+                 latex_style: str = "paper") -> dict[str, str]:
     """File name -> text for each requested format (nothing is written).
+
+    ``latex_style`` is ``"paper"`` (threshold functions, d_t kappa and eta as symbols, and
+    ``betas.bib``; :mod:`rgsym.emit.paper_latex`) or ``"explicit"`` (every beta a function of
+    the couplings alone).  Specs without threshold functions of that kind (the Polchinski
+    equation, the vertex expansion) are written explicitly.
 
     A full potential (:class:`~rgsym.project.PotentialFlow`) is written as the PDE on a
     grid by :mod:`rgsym.emit.grid` (pde.h, pde.c, pde.py).
@@ -64,6 +79,7 @@ def render_files(system: BetaSystem | PotentialFlow, spec: TheorySpec, formats: 
         (their nodes are computed once, for numbers).
     """
     from rgsym.emit.c import render_c
+    from rgsym.emit.exports import render_julia, render_mathematica, render_sympy_module
     from rgsym.emit.json_form import render_json
     from rgsym.emit.kernels import build_kernels
     from rgsym.emit.latex import render_latex
@@ -81,7 +97,13 @@ def render_files(system: BetaSystem | PotentialFlow, spec: TheorySpec, formats: 
         if "numpy" in formats:
             files.update(render_numpy(system, kernels))
     if "latex" in formats:
-        files.update(render_latex(system, spec))
+        files.update(render_latex(system, spec, latex_style if has_paper_notation(spec) else "explicit"))
     if "json" in formats:
         files.update(render_json(system))
+    if "mathematica" in formats:
+        files.update(render_mathematica(system))
+    if "julia" in formats:
+        files.update(render_julia(system))
+    if "sympy" in formats:
+        files.update(render_sympy_module(system))
     return files

@@ -21,9 +21,12 @@ from typing import Any
 
 import sympy as sp
 from sympy.printing.c import C99CodePrinter
+from sympy.printing.julia import JuliaCodePrinter
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.mathematica import MCodePrinter
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.str import StrPrinter
 
 #: Integer powers up to this are printed as products (x*x*x); higher ones call a helper.
 INLINE_POWER = 3
@@ -66,6 +69,27 @@ class RGLatexPrinter(LatexPrinter):
 
     def __init__(self, names: Mapping[sp.Symbol, str] | None = None, **settings: Any) -> None:
         super().__init__({"symbol_names": dict(names or {}), **settings})
+
+    def _threshold(self, name: str, lower: str, d: sp.Expr, masses: tuple[sp.Expr, ...],
+                   exp: str | None) -> str:
+        args = ", ".join(self._print(w) for w in masses)
+        text = rf"{name}_{{{lower}}}^{{{self._print(d)}}}\left({args}\right)"
+        return text if exp is None else rf"\left[{text}\right]^{{{exp}}}"
+
+    def _print_ThresholdL(self, expr: sp.Function, exp: str | None = None) -> str:
+        """l_n^d(w) of Berges, Tetradis, Wetterich (hep-ph/0005122, eq. (2.16))."""
+        n, d, w = expr.args
+        return self._threshold("l", self._print(n), d, (w,), exp)
+
+    def _print_ThresholdMixed(self, expr: sp.Function, exp: str | None = None) -> str:
+        """l^d_{n_1,n_2}(w_1, w_2): a loop with different propagators."""
+        counts, d, *masses = expr.args
+        return self._threshold("l", ",".join(self._print(c) for c in counts), d, tuple(masses), exp)
+
+    def _print_ThresholdM(self, expr: sp.Function, exp: str | None = None) -> str:
+        """m^d_{2,2}(w_1, w_2) of the anomalous dimension (hep-ph/0005122, eq. (4.13))."""
+        d, *masses = expr.args
+        return self._threshold("m", "2,2", d, tuple(masses), exp)
 
 
 class CodePrinting:
@@ -187,3 +211,79 @@ class RGNumPyPrinter(CodePrinting, NumPyPrinter):
     def _print_gamma(self, expr: sp.Function) -> str:
         self.helpers.add("gamma")
         return f"_gamma({self._print(expr.args[0])})"
+
+
+class RGJuliaPrinter(CodePrinting, JuliaCodePrinter):
+    """Julia for rgsym kernels: exact Float64 literals (not Julia ``Rational``s), scalar powers.
+
+    ``gamma`` needs SpecialFunctions.jl; it is recorded in :attr:`helpers`.
+    """
+
+    _default_settings: dict[str, Any] = {**JuliaCodePrinter._default_settings, "order": "none",
+                                         "strict": True, "inline": True}
+
+    def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
+        super().__init__(dict(settings or {}))
+        self.helpers: set[str] = set()
+
+    def _print_Float(self, expr: sp.Float) -> str:
+        return float_literal(expr)
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        return float_literal(expr)
+
+    def _print_Integer(self, expr: sp.Integer) -> str:
+        return str(int(expr)) if abs(int(expr)) < 2**62 else float_literal(expr)
+
+    def _print_NumberSymbol(self, expr: sp.NumberSymbol) -> str:
+        return float_literal(expr)
+
+    _print_Pi = _print_NumberSymbol
+    _print_Exp1 = _print_NumberSymbol
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        return _print_scaled_product(self, expr) or str(super()._print_Mul(expr))
+
+    def _print_Pow(self, expr: sp.Pow) -> str:
+        base, exp = expr.args
+        if expr.is_number:
+            return float_literal(expr)
+        if exp.is_Integer:
+            return f"{self.parenthesize(base, PRECEDENCE['Pow'], strict=True)}^{self._print(exp)}" \
+                if exp > 0 else f"(1.0/{self._print(sp.Pow(base, -exp))})"
+        return f"{self.parenthesize(base, PRECEDENCE['Pow'], strict=True)}^({self._print(exp)})"
+
+    def _print_gamma(self, expr: sp.Function) -> str:
+        self.helpers.add("gamma")
+        return f"gamma({self._print(expr.args[0])})"
+
+
+class RGMathematicaPrinter(MCodePrinter):
+    """Mathematica InputForm with rgsym's names mapped to Mathematica symbols.
+
+    Parameters
+    ----------
+    names
+        rgsym name -> Mathematica symbol (see :func:`rgsym.emit.exports.mathematica_name`).
+    """
+
+    def __init__(self, names: Mapping[str, str], settings: Mapping[str, Any] | None = None) -> None:
+        super().__init__(dict(settings or {}))
+        self.names = dict(names)
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        return self.names.get(expr.name, expr.name)
+
+
+class RGSymPyPrinter(StrPrinter):
+    """Python text that rebuilds a sympy expression exactly: rationals as ``Rational(p, q)`` and
+    integers as ``Integer(n)`` wherever Python arithmetic would otherwise round or truncate."""
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        return f"Rational({expr.p}, {expr.q})"
+
+    def _print_Integer(self, expr: sp.Integer) -> str:
+        return f"Integer({int(expr)})"
+
+    def _print_Half(self, expr: sp.Rational) -> str:
+        return "Rational(1, 2)"

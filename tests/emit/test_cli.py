@@ -21,7 +21,8 @@ def test_emit_every_format_writes_the_files(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     listed = json.loads(done.stdout)["files"]
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["betas.c", "betas.h", "betas.json", "betas.py", "betas.tex", "betas_body.tex"]
+    assert names == ["betas.bib", "betas.c", "betas.h", "betas.json", "betas.py", "betas.tex",
+                     "betas_body.tex"]
     assert sorted(Path(p).name for p in listed) == names
 
 
