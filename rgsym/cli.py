@@ -150,6 +150,7 @@ def _fixed_function(spec: TheorySpec, args: argparse.Namespace) -> str:
         raise SpecError(spec.source, "truncation.potential",
                         f"got {spec.truncation.potential!r}; fixed-function needs 'full' "
                         "(use 'rgsym exponents' for a polynomial)")
+    _check_plot(args.plot)
     result = fixed_function(spec)
     if args.plot:
         _write_atomically(args.plot, lambda tmp: plot_fixed_function(result, tmp))
@@ -228,13 +229,7 @@ def _scan(spec: TheorySpec, args: argparse.Namespace) -> str:
     from rgsym.solve.scan import plot_scan, run_scan, terminal_progress
 
     plain, key, values = args.scan
-    if args.plot:
-        import importlib.util
-
-        if importlib.util.find_spec("matplotlib") is None:
-            from rgsym.errors import SpecError
-
-            raise SpecError("", "--plot", "needs matplotlib: pip install 'rgsym[plot]'")
+    _check_plot(args.plot)
     result = run_scan(args.spec, plain, key, values, args.workers, terminal_progress, args.backend)
     if args.plot:
         _write_atomically(args.plot, lambda tmp: plot_scan(result, tmp))
@@ -253,22 +248,24 @@ def _scan(spec: TheorySpec, args: argparse.Namespace) -> str:
 
 
 def _write_atomically(path: str, write: Callable[[str], None]) -> None:
-    """Write through a temporary file in the same folder, then rename: never a partial file."""
-    import tempfile
+    """Write the file ``path`` through :func:`rgsym.emit.output.write_file`: never a partial file."""
+    from rgsym.emit.output import write_file
 
+    write_file(path, lambda staged: write(str(staged)), "--plot")
+
+
+def _check_plot(path: str | None) -> None:
+    """Before any work: ``--plot FILE.png`` needs matplotlib and a file it can write."""
+    import importlib.util
+
+    from rgsym.emit.output import check_file_target
     from rgsym.errors import SpecError
 
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise SpecError("", "--plot", f"folder {folder!r} does not exist")
-    fd, tmp = tempfile.mkstemp(suffix=os.path.splitext(path)[1] or ".png", dir=folder)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    if path is None:
+        return
+    check_file_target(path, "--plot")
+    if importlib.util.find_spec("matplotlib") is None:
+        raise SpecError("", "--plot", "needs matplotlib: pip install 'rgsym[plot]'")
 
 
 def _add_diagrams(sub: Any) -> None:
@@ -292,25 +289,17 @@ def _add_diagrams(sub: Any) -> None:
 def _diagrams(spec: TheorySpec, args: argparse.Namespace) -> str:
     from rgsym.diagrams.graphs import DiagramOptionError
     from rgsym.diagrams.render import check_format, diagrams_for_spec, render
+    from rgsym.emit.output import check_file_target, write_file
 
     fmt = check_format("json" if args.json else args.format)
     if fmt == "png" and not args.output:
         raise DiagramOptionError("--format png: give -o FILE.png")
-    if args.output and not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
-        raise DiagramOptionError(f"-o: the folder of {args.output!r} does not exist")
+    if args.output:
+        check_file_target(args.output, "-o")
     out = render(diagrams_for_spec(spec, args.n_point, args.legs), fmt, spec.source)
     if not args.output:
         return str(out)
-    data = out if isinstance(out, bytes) else out.encode("utf-8")
-
-    def write(tmp: str) -> None:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
-
-    _write_atomically(args.output, write)
+    write_file(args.output, out, "-o")
     return ""
 
 
@@ -405,8 +394,6 @@ def _truncation_label(spec: TheorySpec) -> str:
 
 def _convergence(spec: TheorySpec, args: argparse.Namespace) -> str:
     """``exponents --orders FIRST:LAST [--plot FILE.png]``: nu and omega against the order."""
-    import importlib.util
-
     from rgsym.errors import SpecError
     from rgsym.solve.convergence import parse_orders, plot_convergence, run_convergence
     from rgsym.solve.scan import terminal_progress
@@ -417,11 +404,7 @@ def _convergence(spec: TheorySpec, args: argparse.Namespace) -> str:
         raise SpecError("", "--fixed-point", "cannot be combined with --orders (the most stable "
                                              "non-Gaussian point is followed)")
     orders = parse_orders(args.orders, spec)
-    if args.plot:
-        if importlib.util.find_spec("matplotlib") is None:
-            raise SpecError("", "--plot", "needs matplotlib: pip install 'rgsym[plot]'")
-        if not os.path.isdir(os.path.dirname(os.path.abspath(args.plot))):
-            raise SpecError("", "--plot", f"the folder of {args.plot!r} does not exist")
+    _check_plot(args.plot)
     conv = run_convergence(spec, orders, terminal_progress, args.backend)
     if args.plot:
         _write_atomically(args.plot, lambda tmp: plot_convergence(conv, tmp))
