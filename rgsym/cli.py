@@ -114,7 +114,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="overrides; exactly one of them is a range start:stop:count or a list a,b,c")
     scan.add_argument("--json", action="store_true", help="machine-readable JSON output")
     scan.add_argument("--plot", metavar="FILE.png", help="plot the exponents against the scanned value")
-    scan.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
+    scan.add_argument("--workers", type=int, default=None,
+                      help="processes (default and most: one per core)")
     scan.add_argument("-v", "--verbose", action="store_true", help="log progress")
     scan.add_argument("--no-cache", action="store_true", help="neither read nor write the derivation cache")
     scan.add_argument("--backend", choices=BACKENDS, default="symengine",
@@ -218,9 +219,13 @@ def _size(count: int) -> str:
 
 def _split_scan(args: argparse.Namespace, overrides: list[str]) -> list[str]:
     """Keep the scanned key aside; validate the spec with its first value."""
-    from rgsym.solve.scan import split_scan_override
+    from rgsym.solve.scan import cap_workers, check_points, split_scan_override
 
     plain, key, values = split_scan_override(args.spec, overrides)
+    check_points(args.spec, plain, key, values)
+    args.workers, note = cap_workers(args.workers, len(values))
+    if note:
+        print(f"rgsym: warning: {note}", file=sys.stderr)
     args.scan = (plain, key, values)
     return [*plain, f"{key}={values[0]!r}"]
 
@@ -364,6 +369,11 @@ def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
 
     if args.orders is not None or args.plot is not None:
         return _convergence(spec, args)
+    if args.fixed_point is not None and args.fixed_point < 0:
+        from rgsym.errors import SpecError
+
+        raise SpecError("", "--fixed-point", f"must be an index from 0 (see 'rgsym fixed-points'), "
+                                             f"got {args.fixed_point}")
     fp, ex = critical_exponents(spec, args.fixed_point, args.backend)
     if args.json:
         return _dump({"spec": spec.source, **ex.as_dict()})

@@ -45,6 +45,22 @@ class SpecError(RGSymError):
         keypart = f"key '{key}': " if key else ""
         super().__init__(f"{where}{keypart}{message}")
 
+    def __reduce__(self) -> tuple[type[SpecError], tuple[str, str, str]]:
+        """Rebuild from the three parts, so that the error crosses a process pool intact.
+
+        Returns
+        -------
+        tuple
+            The class and its constructor arguments.
+
+        Examples
+        --------
+        >>> import pickle
+        >>> str(pickle.loads(pickle.dumps(SpecError("a.toml", "bare.k_uv", "must be positive"))))
+        "a.toml: key 'bare.k_uv': must be positive"
+        """
+        return (type(self), (self.source, self.key, self.detail))
+
 
 class UnsupportedError(SpecError):
     """The spec is well formed but asks for a combination rgsym cannot derive yet."""

@@ -117,13 +117,15 @@ def critical_exponents(spec: TheorySpec, index: int | None = None,
     Raises
     ------
     SolveError
-        If no non-Gaussian fixed point was found, or ``index`` is out of range.
+        If no non-Gaussian fixed point was found.
+    SpecError
+        If ``index`` is out of range (a user mistake: exit code 2).
     """
     points = exponents(spec, backend)
     if index is not None:
         if not 0 <= index < len(points):
-            raise SolveError(f"--fixed-point {index}: only {len(points)} fixed points were found "
-                             f"(indices 0 to {len(points) - 1}; see 'rgsym fixed-points')")
+            raise SpecError("", "--fixed-point", f"{index} is out of range: {len(points)} fixed points "
+                            f"were found (indices 0 to {len(points) - 1}; see 'rgsym fixed-points')")
         return points[index]
     chosen = select_critical(points)
     if chosen is None:
