@@ -46,7 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             spec = load_spec(args.spec, overrides)
             text = args.handler(spec, args)
     except RGSymError as exc:
-        print(f"rgsym: error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [type(exc).__name__]:  # several spec errors: a line each
+            print(f"rgsym: error: {line}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("rgsym: interrupted", file=sys.stderr)

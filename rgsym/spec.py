@@ -22,7 +22,7 @@ from typing import Any
 import sympy as sp
 
 from rgsym import symbols
-from rgsym.errors import SpecError, UnsupportedError
+from rgsym.errors import SpecError, SpecErrors, UnsupportedError
 
 #: Largest polynomial order accepted; beyond it expressions grow without purpose.
 MAX_ORDER = 40
@@ -364,25 +364,93 @@ def apply_override(raw: dict[str, Any], item: str, source: str) -> None:
     table[parts[-1]] = value
 
 
+#: Keys and sections that ask for fermions, which rgsym does not derive yet.
+FERMION_WORDS = frozenset({"yukawa", "yukawas", "fermion", "fermions", "dirac", "majorana", "spinor",
+                           "spinors", "weyl", "gross_neveu", "grossneveu"})
+_FERMIONS = ("fermions (Yukawa couplings, Dirac, Majorana or Weyl fields) are not supported yet: "
+             "rgsym derives flows of real scalar fields")
+
+
 def parse_spec(raw: Mapping[str, Any], source: str = "<spec>") -> TheorySpec:
-    """Validate a raw (already parsed) spec mapping into a :class:`TheorySpec`."""
+    """Validate a raw (already parsed) spec mapping into a :class:`TheorySpec`.
+
+    Every section is checked, so that all problems are reported at once.
+
+    Parameters
+    ----------
+    raw
+        The parsed TOML document (with overrides applied).
+    source
+        The file it came from, for messages.
+
+    Returns
+    -------
+    TheorySpec
+
+    Raises
+    ------
+    SpecError
+        The one problem found, or :class:`~rgsym.errors.SpecErrors` listing several, one per line.
+    """
+    errors: list[SpecError] = []
+
+    def attempt(parse: Callable[[], Any]) -> Any:
+        try:
+            return parse()
+        except SpecErrors as many:
+            errors.extend(many.errors)
+        except SpecError as exc:
+            errors.append(exc)
+        return None
+
+    tables = _known_tables(raw, source, errors)
+    theory = attempt(lambda: _parse_theory(tables["theory"], source)) if "theory" in tables else None
+    if "theory" not in raw:
+        errors.append(SpecError(source, "theory", "the [theory] section is required"))
+    truncation = attempt(lambda: _parse_truncation(tables.get("truncation", {}), source, theory)) \
+        if theory is not None else None
+    regulator = attempt(lambda: _parse_regulator(tables.get("regulator", {}), source,
+                                                 theory.d if theory is not None else None))
+    flow = attempt(lambda: _parse_flow(tables.get("flow", {}), source, raw))
+    bare = attempt(lambda: _parse_bare(tables["bare"], source)) if "bare" in tables else None
+    if errors:
+        raise errors[0] if len(errors) == 1 else SpecErrors(_unique(errors))
+    assert theory is not None and truncation is not None  # else an error was recorded
+    return TheorySpec(source, theory, truncation, regulator, flow, bare)
+
+
+def _known_tables(raw: Mapping[str, Any], source: str, errors: list[SpecError]) -> dict[str, dict[str, Any]]:
+    """The sections of ``raw`` with their known keys; every unknown section or key goes to ``errors``."""
+    tables: dict[str, dict[str, Any]] = {}
     for section, value in raw.items():
         if section not in SECTIONS:
-            raise SpecError(source, _printable(section), f"unknown section; allowed: {', '.join(SECTIONS)}")
+            errors.append(SpecError(source, _printable(section),
+                                    _unknown("unknown section", section, ", ".join(SECTIONS))))
+            continue
         if not isinstance(value, dict):
-            raise SpecError(source, section, "must be a table, e.g. [" + section + "]")
+            errors.append(SpecError(source, section, "must be a table, e.g. [" + section + "]"))
+            continue
         for key in value:
             if key not in SECTIONS[section]:
-                allowed = ", ".join(SECTIONS[section])
-                raise SpecError(source, f"{section}.{_printable(key)}", f"unknown key; allowed: {allowed}")
-    if "theory" not in raw:
-        raise SpecError(source, "theory", "the [theory] section is required")
-    theory = _parse_theory(dict(raw["theory"]), source)
-    truncation = _parse_truncation(dict(raw.get("truncation", {})), source, theory)
-    regulator = _parse_regulator(dict(raw.get("regulator", {})), source, theory.d)
-    flow = _parse_flow(dict(raw.get("flow", {})), source, raw)
-    bare = _parse_bare(dict(raw["bare"]), source) if "bare" in raw else None
-    return TheorySpec(source, theory, truncation, regulator, flow, bare)
+                errors.append(SpecError(source, f"{section}.{_printable(key)}",
+                                        _unknown("unknown key", key, ", ".join(SECTIONS[section]))))
+        tables[section] = {k: v for k, v in value.items() if k in SECTIONS[section]}
+    return tables
+
+
+def _unknown(what: str, name: str, allowed: str) -> str:
+    """The message for an unknown key or section; one that asks for fermions says they are not there yet."""
+    if name.strip().lower().replace("-", "_") in FERMION_WORDS:
+        return f"{what}: {_FERMIONS}; allowed: {allowed}"
+    return f"{what}; allowed: {allowed}"
+
+
+def _unique(errors: list[SpecError]) -> list[SpecError]:
+    """The errors without repeats (the same line can come from two checks), in order."""
+    unique: dict[str, SpecError] = {}
+    for error in errors:
+        unique.setdefault(str(error), error)
+    return list(unique.values())
 
 
 def _parse_dimension(value: Any, source: str) -> sp.Expr:
@@ -576,6 +644,11 @@ def _choice(t: dict[str, Any], key: str, allowed: tuple[str, ...], default: str,
 
 def _parse_truncation(t: dict[str, Any], source: str, theory: Theory) -> Truncation:
     scheme = _choice(t, "scheme", SCHEMES, "lpa", source, "truncation")
+    if scheme == "lpa'" and len(theory.blocks) > 1:
+        raise UnsupportedError(source, "truncation.scheme",
+                               "\"lpa'\" with several fields is not supported yet (eta is read at the "
+                               "running minimum of a single O(N) multiplet); use 'lpa' for several "
+                               "fields, or one multiplet theory.N for \"lpa'\"")
     potential = _choice(t, "potential", POTENTIALS, "polynomial", source, "truncation")
     around = _choice(t, "expand_around", EXPANSION_POINTS, "zero" if scheme == "vertex" else "minimum",
                      source, "truncation")

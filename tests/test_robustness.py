@@ -107,6 +107,20 @@ def assert_one_line_error(code: int, out: str, err: str, path: Path, needle: str
     assert os.listdir(path.parent) == ["spec.toml"], "a file was left behind"
 
 
+def assert_error_lines(code: int, out: str, err: str, path: Path, needle: str) -> list[str]:
+    """Exit 2 with one or more error lines (several spec errors are reported together), each
+    naming the file and carrying ``needle``; no traceback, no file left."""
+    assert code == 2, err
+    assert out == ""
+    lines = err.rstrip("\n").split("\n")
+    assert lines and all(line.startswith("rgsym: error: ") for line in lines), err
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert all(str(path) in line and needle in line for line in lines), err
+    assert len(set(lines)) == len(lines), "a problem was reported twice"
+    assert os.listdir(path.parent) == ["spec.toml"], "a file was left behind"
+    return lines
+
+
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run in an empty folder, so that a stray output file would show."""
@@ -279,7 +293,10 @@ def random_spec(draw: st.DrawFn) -> Spec:
 def test_random_specs_fail_cleanly(workdir: Path, capsys: pytest.CaptureFixture[str], spec: Spec,
                                    command: str) -> None:
     code, out, err, path = run_spec(workdir, to_toml(spec), command, capsys)
-    assert_one_line_error(code, out, err, path, "key '")
+    lines = assert_error_lines(code, out, err, path, "key '")
+    planted = [name for name, table in spec.items() if "\u00a7not-a-key" in table]
+    if all(name in SECTIONS for name in planted):  # (in an unknown section the section is reported)
+        assert any("\u00a7not-a-key" in line for line in lines), "the planted unknown key is not reported"
     assert_nothing_written(workdir)
 
 
