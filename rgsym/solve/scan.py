@@ -109,11 +109,10 @@ def parse_range(source: str, key: str, text: str) -> tuple[float, ...]:
         raise SpecError(source, key, usage) from None
     if not 2 <= count <= MAX_SCAN_POINTS:
         raise SpecError(source, key, f"{count} points: {usage}" if count > MAX_SCAN_POINTS else usage)
-    values = tuple(items) if items is not None else tuple(float(v) for v in np.linspace(*ends, count))
-    bad = [v for v in (*values, *ends) if not math.isfinite(v)]
+    bad = [v for v in (*(items or ()), *ends) if not math.isfinite(v)]
     if bad:
         raise SpecError(source, key, f"every scanned value must be a finite number, got {bad[0]!r}")
-    return values
+    return tuple(items) if items is not None else tuple(float(v) for v in np.linspace(*ends, count))
 
 
 def _brief(text: str, limit: int = 40) -> str:
