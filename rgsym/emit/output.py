@@ -59,7 +59,7 @@ def write_files(files: Mapping[str, Content], outdir: str | Path, option: str = 
     """
     target = Path(outdir)
     names = sorted(files)
-    _check_targets(target, names, option, outdir)
+    _check_targets(target, names, f"{option} {outdir}")
     created = _make_folder(target, option, outdir)
     staging: Path | None = None
     try:
@@ -120,15 +120,16 @@ def check_file_target(path: str | Path, option: str) -> None:
         If ``path`` is a folder or another non-regular file, or its folder is missing
         or not writable.
     """
+    where = f"key '{option}': {path}"  # the form of the other option errors
     target = Path(path)
     if not target.name or target.name in (".", ".."):
-        raise OutputError(f"{option} {path}: needs a file name, not a folder")
+        raise OutputError(f"{where}: needs a file name, not a folder")
     folder = target.absolute().parent
     if not folder.is_dir():
-        raise OutputError(f"{option} {path}: the folder {str(folder)!r} does not exist")
+        raise OutputError(f"{where}: the folder {str(folder)!r} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(f"{option} {path}: the folder {str(folder)!r} is not writable")
-    _check_targets(folder, [target.name], option, path)
+        raise OutputError(f"{where}: the folder {str(folder)!r} is not writable")
+    _check_targets(folder, [target.name], where)
 
 
 def ensure_writable(outdir: str | Path, option: str = "-o") -> None:
@@ -156,22 +157,22 @@ def ensure_writable(outdir: str | Path, option: str = "-o") -> None:
             return
 
 
-def _check_targets(folder: Path, names: list[str], option: str, shown: str | Path) -> None:
+def _check_targets(folder: Path, names: list[str], shown: str) -> None:
     """Every existing target must be a regular file (a folder or a FIFO is never replaced)."""
     if folder.exists() and not folder.is_dir():
-        raise OutputError(f"{option} {shown}: exists and is not a directory")
+        raise OutputError(f"{shown}: exists and is not a directory")
     for name in names:
         if "/" in name or os.sep in name or name in ("", ".", ".."):
-            raise OutputError(f"{option} {shown}: {name!r} is not a file name")
+            raise OutputError(f"{shown}: {name!r} is not a file name")
         try:
             mode = os.lstat(folder / name).st_mode
         except FileNotFoundError:
             continue
         except OSError as exc:
-            raise OutputError(f"{option} {shown}: cannot write there ({exc.strerror or exc})") from None
+            raise OutputError(f"{shown}: cannot write there ({exc.strerror or exc})") from None
         if not stat.S_ISREG(mode):
             what = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
-            raise OutputError(f"{option} {shown}: {folder / name} is {what}; nothing was written")
+            raise OutputError(f"{shown}: {folder / name} is {what}; nothing was written")
 
 
 def _make_folder(target: Path, option: str, shown: str | Path) -> Path | None:

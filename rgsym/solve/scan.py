@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from rgsym.errors import RGSymError, SpecError
+from rgsym.errors import RGSymError, SpecError, SpecErrors
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,9 @@ def check_points(path: str | Path, overrides: Sequence[str], key: str, values: S
     for value in values:
         try:
             load_spec(path, [*overrides, f"{key}={value!r}"])
+        except SpecErrors as many:  # several problems: the value is in the lines already
+            raise SpecErrors([SpecError(e.source, e.key, f"{e.detail} (at {key} = {value!r})")
+                              for e in many.errors]) from None
         except SpecError as exc:
             raise SpecError(exc.source, exc.key, f"{exc.detail} (at the scanned value {key} = {value!r})") \
                 from None
