@@ -330,12 +330,14 @@ def _bare(spec: TheorySpec) -> BareSpec:
 
 
 def _bare_start(bare: BareSpec, rho: sp.Symbol,
-                grid: ChebyshevGrid) -> tuple[np.ndarray, tuple[float, float]]:
+                grid: ChebyshevGrid) -> tuple[np.ndarray, tuple[np.float64, np.float64]]:
     """U_Lambda' on the grid, and (U_Lambda'', U_Lambda''') at rho_max."""
     derivative = sp.diff(bare.expression(rho), rho)
     values = np.asarray(sp.lambdify(rho, derivative, "numpy")(grid.rho), dtype=float)
     edge = float(grid.rho[-1])
-    second, third = (float(sp.diff(derivative, rho, n).subs(rho, edge)) for n in (1, 2))
+    # numpy scalars, not Python floats: a division by zero in the lambdified flow at rho_max is then
+    # inf under np.errstate, not a ZeroDivisionError (seen with numpy 1.24)
+    second, third = (np.float64(sp.diff(derivative, rho, n).subs(rho, edge)) for n in (1, 2))
     return np.broadcast_to(values, grid.rho.shape).copy(), (second, third)
 
 
@@ -345,7 +347,7 @@ def _snapshot_times(bare: BareSpec) -> np.ndarray:
 
 
 def _integrate_grid(eq: GridEquation, grid: ChebyshevGrid, bare: BareSpec, start: np.ndarray,
-                    boundary: tuple[float, float], times: np.ndarray, progress: bool) -> Any:
+                    boundary: tuple[np.float64, np.float64], times: np.ndarray, progress: bool) -> Any:
     """BDF with the exact Jacobian; stops at the pole or fails with a SolveError.
 
     At rho_max the flow is a diffusion (the W'' term) that needs a boundary condition:
