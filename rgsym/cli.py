@@ -48,7 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             spec = load_spec(args.spec, overrides)
             text = args.handler(spec, args)
     except RGSymError as exc:
-        print(f"rgsym: error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [type(exc).__name__]:  # several spec errors: a line each
+            print(f"rgsym: error: {line}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("rgsym: interrupted", file=sys.stderr)
@@ -120,7 +121,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="overrides; exactly one of them is a range start:stop:count or a list a,b,c")
     scan.add_argument("--json", action="store_true", help="machine-readable JSON output")
     scan.add_argument("--plot", metavar="FILE.png", help="plot the exponents against the scanned value")
-    scan.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
+    scan.add_argument("--workers", type=int, default=None,
+                      help="processes (default and most: one per core)")
     scan.add_argument("-v", "--verbose", action="store_true", help="log progress")
     scan.add_argument("--no-cache", action="store_true", help="neither read nor write the derivation cache")
     scan.add_argument("--backend", choices=BACKENDS, default="symengine",
@@ -160,6 +162,7 @@ def _fixed_function(spec: TheorySpec, args: argparse.Namespace) -> str:
         raise SpecError(spec.source, "truncation.potential",
                         f"got {spec.truncation.potential!r}; fixed-function needs 'full' "
                         "(use 'rgsym exponents' for a polynomial)")
+    _check_plot(args.plot)
     result = fixed_function(spec)
     if args.plot:
         _write_atomically(args.plot, lambda tmp: plot_fixed_function(result, tmp))
@@ -227,9 +230,13 @@ def _size(count: int) -> str:
 
 def _split_scan(args: argparse.Namespace, overrides: list[str]) -> list[str]:
     """Keep the scanned key aside; validate the spec with its first value."""
-    from rgsym.solve.scan import split_scan_override
+    from rgsym.solve.scan import cap_workers, check_points, split_scan_override
 
     plain, key, values = split_scan_override(args.spec, overrides)
+    check_points(args.spec, plain, key, values)
+    args.workers, note = cap_workers(args.workers, len(values))
+    if note:
+        print(f"rgsym: warning: {note}", file=sys.stderr)
     args.scan = (plain, key, values)
     return [*plain, f"{key}={values[0]!r}"]
 
@@ -238,13 +245,7 @@ def _scan(spec: TheorySpec, args: argparse.Namespace) -> str:
     from rgsym.solve.scan import plot_scan, run_scan, terminal_progress
 
     plain, key, values = args.scan
-    if args.plot:
-        import importlib.util
-
-        if importlib.util.find_spec("matplotlib") is None:
-            from rgsym.errors import SpecError
-
-            raise SpecError("", "--plot", "needs matplotlib: pip install 'rgsym[plot]'")
+    _check_plot(args.plot)
     result = run_scan(args.spec, plain, key, values, args.workers, terminal_progress, args.backend)
     if args.plot:
         _write_atomically(args.plot, lambda tmp: plot_scan(result, tmp))
@@ -294,22 +295,24 @@ def _study(args: argparse.Namespace) -> str:
 
 
 def _write_atomically(path: str, write: Callable[[str], None]) -> None:
-    """Write through a temporary file in the same folder, then rename: never a partial file."""
-    import tempfile
+    """Write the file ``path`` through :func:`rgsym.emit.output.write_file`: never a partial file."""
+    from rgsym.emit.output import write_file
 
+    write_file(path, lambda staged: write(str(staged)), "--plot")
+
+
+def _check_plot(path: str | None) -> None:
+    """Before any work: ``--plot FILE.png`` needs matplotlib and a file it can write."""
+    import importlib.util
+
+    from rgsym.emit.output import check_file_target
     from rgsym.errors import SpecError
 
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise SpecError("", "--plot", f"folder {folder!r} does not exist")
-    fd, tmp = tempfile.mkstemp(suffix=os.path.splitext(path)[1] or ".png", dir=folder)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    if path is None:
+        return
+    check_file_target(path, "--plot")
+    if importlib.util.find_spec("matplotlib") is None:
+        raise SpecError("", "--plot", "needs matplotlib: pip install 'rgsym[plot]'")
 
 
 def _add_report(sub: Any) -> None:
@@ -362,25 +365,17 @@ def _add_diagrams(sub: Any) -> None:
 def _diagrams(spec: TheorySpec, args: argparse.Namespace) -> str:
     from rgsym.diagrams.graphs import DiagramOptionError
     from rgsym.diagrams.render import check_format, diagrams_for_spec, render
+    from rgsym.emit.output import check_file_target, write_file
 
     fmt = check_format("json" if args.json else args.format)
     if fmt == "png" and not args.output:
         raise DiagramOptionError("--format png: give -o FILE.png")
-    if args.output and not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
-        raise DiagramOptionError(f"-o: the folder of {args.output!r} does not exist")
+    if args.output:
+        check_file_target(args.output, "-o")
     out = render(diagrams_for_spec(spec, args.n_point, args.legs), fmt, spec.source)
     if not args.output:
         return str(out)
-    data = out if isinstance(out, bytes) else out.encode("utf-8")
-
-    def write(tmp: str) -> None:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
-
-    _write_atomically(args.output, write)
+    write_file(args.output, out, "-o")
     return ""
 
 
@@ -490,6 +485,11 @@ def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
 
     if args.orders is not None or args.plot is not None:
         return _convergence(spec, args)
+    if args.fixed_point is not None and args.fixed_point < 0:
+        from rgsym.errors import SpecError
+
+        raise SpecError("", "--fixed-point", f"must be an index from 0 (see 'rgsym fixed-points'), "
+                                             f"got {args.fixed_point}")
     fp, ex = critical_exponents(spec, args.fixed_point, args.backend)
     check = None
     single = spec.theory.is_single_multiplet and not spec.theory.invariants
@@ -538,8 +538,6 @@ def _truncation_label(spec: TheorySpec) -> str:
 
 def _convergence(spec: TheorySpec, args: argparse.Namespace) -> str:
     """``exponents --orders FIRST:LAST [--plot FILE.png]``: nu and omega against the order."""
-    import importlib.util
-
     from rgsym.errors import SpecError
     from rgsym.solve.convergence import parse_orders, plot_convergence, run_convergence
     from rgsym.solve.scan import terminal_progress
@@ -550,11 +548,7 @@ def _convergence(spec: TheorySpec, args: argparse.Namespace) -> str:
         raise SpecError("", "--fixed-point", "cannot be combined with --orders (the most stable "
                                              "non-Gaussian point is followed)")
     orders = parse_orders(args.orders, spec)
-    if args.plot:
-        if importlib.util.find_spec("matplotlib") is None:
-            raise SpecError("", "--plot", "needs matplotlib: pip install 'rgsym[plot]'")
-        if not os.path.isdir(os.path.dirname(os.path.abspath(args.plot))):
-            raise SpecError("", "--plot", f"the folder of {args.plot!r} does not exist")
+    _check_plot(args.plot)
     conv = run_convergence(spec, orders, terminal_progress, args.backend)
     if args.plot:
         _write_atomically(args.plot, lambda tmp: plot_convergence(conv, tmp))

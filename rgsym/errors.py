@@ -45,6 +45,59 @@ class SpecError(RGSymError):
         keypart = f"key '{key}': " if key else ""
         super().__init__(f"{where}{keypart}{message}")
 
+    def __reduce__(self) -> tuple[type[SpecError], tuple[str, str, str]]:
+        """Rebuild from the three parts, so that the error crosses a process pool intact.
+
+        Returns
+        -------
+        tuple
+            The class and its constructor arguments.
+
+        Examples
+        --------
+        >>> import pickle
+        >>> str(pickle.loads(pickle.dumps(SpecError("a.toml", "bare.k_uv", "must be positive"))))
+        "a.toml: key 'bare.k_uv': must be positive"
+        """
+        return (type(self), (self.source, self.key, self.detail))
+
+
+class SpecErrors(SpecError):
+    """Several problems of one spec, reported together: one line each.
+
+    Parameters
+    ----------
+    errors
+        The problems found, in the order of the spec's sections (at least two).
+
+    Examples
+    --------
+    >>> e = SpecErrors([SpecError("a.toml", "theory.d", "bad"), SpecError("a.toml", "flow.x", "unknown")])
+    >>> print(e)
+    a.toml: key 'theory.d': bad
+    a.toml: key 'flow.x': unknown
+    """
+
+    def __init__(self, errors: list[SpecError]) -> None:
+        self.errors = tuple(errors)
+        first = errors[0]
+        super().__init__(first.source, first.key, first.detail)
+        self.args = ("\n".join(str(e) for e in errors),)
+
+    def __str__(self) -> str:
+        """Every problem on its own line."""
+        return "\n".join(str(e) for e in self.errors)
+
+    def __reduce__(self) -> tuple[type[SpecErrors], tuple[list[SpecError]]]:  # type: ignore[override]
+        """Rebuild from the list of problems (for process pools).
+
+        Returns
+        -------
+        tuple
+            The class and its constructor argument.
+        """
+        return (type(self), (list(self.errors),))
+
 
 class UnsupportedError(SpecError):
     """The spec is well formed but asks for a combination rgsym cannot derive yet."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -70,13 +69,10 @@ def run_flow(spec: TheorySpec, args: argparse.Namespace) -> str:
 
 
 def _check_plot_target(path: str) -> None:
-    """Fail before the (long) flow, not after it: the folder must exist, matplotlib be there."""
-    import importlib.util
+    """Fail before the (long) flow, not after it: a writable file, matplotlib there."""
+    from rgsym.cli import _check_plot
 
-    if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
-        raise SpecError("", "--plot", f"the folder of {path!r} does not exist")
-    if importlib.util.find_spec("matplotlib") is None:
-        raise SpecError("", "--plot", "needs matplotlib: pip install 'rgsym[plot]'")
+    _check_plot(path)
 
 
 def _text(spec: TheorySpec, result: Any, notes: list[str]) -> str:

@@ -196,7 +196,9 @@ def critical_exponents(spec: TheorySpec, index: int | str | None = None,
     Raises
     ------
     SolveError
-        If no non-Gaussian fixed point was found, or ``index`` is out of range.
+        If no non-Gaussian fixed point was found.
+    SpecError
+        If ``index`` is out of range (a user mistake: exit code 2).
     """
     if index is None and _is_single_on(spec):
         from rgsym.solve.continuation import follow_wilson_fisher
@@ -214,8 +216,8 @@ def critical_exponents(spec: TheorySpec, index: int | str | None = None,
         index = names.index(index)
     if index is not None:
         if not 0 <= index < len(points):
-            raise SolveError(f"--fixed-point {index}: only {len(points)} fixed points were found "
-                             f"(indices 0 to {len(points) - 1}; see 'rgsym fixed-points')")
+            raise SpecError("", "--fixed-point", f"{index} is out of range: {len(points)} fixed points "
+                            f"were found (indices 0 to {len(points) - 1}; see 'rgsym fixed-points')")
         return points[index]
     chosen = select_critical(points)
     if chosen is None:

@@ -20,7 +20,7 @@ from typing import Any
 import sympy as sp
 
 from rgsym import expression, symbols
-from rgsym.errors import SpecError, UnsupportedError
+from rgsym.errors import SpecError, SpecErrors, UnsupportedError
 from rgsym.regulators import SHAPE_NAMES
 
 #: Largest polynomial order accepted; beyond it expressions grow without purpose.
@@ -256,61 +256,220 @@ def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> TheorySpec:
         With a one-line message naming the file and the key.
     """
     source = str(path)
-    p = Path(path)
-    if not p.is_file():
-        raise SpecError(source, "", "no such spec file")
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(source, "", f"TOML syntax error: {exc}") from None
-    except UnicodeDecodeError:
-        raise SpecError(source, "", "the file is not UTF-8 text") from None
+    raw = read_toml(_read_spec_text(Path(path), source), source)
     for item in overrides:
         apply_override(raw, item, source)
     return parse_spec(raw, source)
 
 
+#: Largest spec file read: the shipped specs are about 1 kB.
+MAX_SPEC_BYTES = 1_000_000
+_BOM = b"\xef\xbb\xbf"
+
+
+def _read_spec_text(path: Path, source: str) -> str:
+    """The text of a spec file; anything but a regular UTF-8 text file is named, never opened blocking.
+
+    (``stat`` first: opening a FIFO for reading would wait for a writer.)
+    """
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise SpecError(source, "", "no such spec file") from None
+    except OSError as exc:
+        raise SpecError(source, "", f"cannot read the spec file ({exc.strerror or exc})") from None
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket"))
+    for test, what in kinds:
+        if test(mode):
+            raise SpecError(source, "", f"is {what}, not a spec file; give a TOML file such as "
+                                        "derivations/on_lpa.toml")
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_SPEC_BYTES + 1)
+    except OSError as exc:
+        raise SpecError(source, "", f"cannot read the spec file ({exc.strerror or exc})") from None
+    if len(data) > MAX_SPEC_BYTES:
+        raise SpecError(source, "", f"larger than {MAX_SPEC_BYTES} bytes; a spec is a short TOML file")
+    if data.startswith(_BOM):
+        raise SpecError(source, "", "starts with a UTF-8 byte-order mark (BOM), which TOML does not "
+                                    "allow; save the file as UTF-8 without BOM")
+    if not data.strip():
+        raise SpecError(source, "", "the spec file is empty; it needs at least a [theory] table")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SpecError(source, "", "the file is not UTF-8 text") from None
+
+
+def read_toml(text: str, source: str, key: str = "") -> dict[str, Any]:
+    """Parse TOML text; a syntax error or absurd nesting becomes a :class:`SpecError`.
+
+    Parameters
+    ----------
+    text
+        The TOML document.
+    source
+        The file it came from, for messages.
+    key
+        The key (or option) it came from, for messages.
+
+    Returns
+    -------
+    dict
+        The parsed document.
+
+    Raises
+    ------
+    SpecError
+        For a syntax error, or nesting so deep that the parser runs out of stack.
+    """
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(source, key, f"TOML syntax error: {exc}") from None
+    except RecursionError:
+        raise SpecError(source, key, "TOML nested too deeply (arrays or tables inside each other "
+                                     "thousands of levels deep); a spec nests at most a few levels") from None
+
+
 def apply_override(raw: dict[str, Any], item: str, source: str) -> None:
-    """Apply one ``section.key=value`` override to the raw mapping in place."""
+    """Apply one ``section.key=value`` override to the raw mapping in place.
+
+    Keys may go deeper into a table, e.g. ``bare.constants.m2=-0.3``; missing tables on the
+    way are created.
+
+    Parameters
+    ----------
+    raw
+        The parsed spec, changed in place.
+    item
+        ``"section.key=value"`` (or ``"section.table.key=value"``); the value is read as a TOML
+        value, or as a plain string when it is not one.
+    source
+        The spec file, for messages.
+
+    Raises
+    ------
+    SpecError
+        For a malformed override, or a path through a value that is not a table.
+    """
     if "=" not in item:
         raise SpecError(source, _printable(item) or "--set",
                         "an override must look like section.key=value")
     key, _, text = item.partition("=")
     key = key.strip()
-    parts = key.split(".")
-    if len(parts) != 2 or not all(parts):
+    parts = [p.strip() for p in key.split(".")]
+    if len(parts) < 2 or not all(parts):
         raise SpecError(source, _printable(key) or "--set",
-                        "an override key must be section.key, e.g. truncation.order")
+                        "an override key must be section.key (or section.table.key), "
+                        "e.g. truncation.order or bare.constants.m2")
     try:
         parsed = tomllib.loads(f"v = {text.strip()}")
         value = parsed["v"] if list(parsed) == ["v"] else text.strip()
     except tomllib.TOMLDecodeError:
         value = text.strip()
-    section = raw.setdefault(parts[0], {})
-    if not isinstance(section, dict):
-        raise SpecError(source, parts[0], "must be a table")
-    section[parts[1]] = value
+    except RecursionError:
+        raise SpecError(source, _printable(key), "the value is nested too deeply") from None
+    table = raw
+    for depth, part in enumerate(parts[:-1]):
+        table = table.setdefault(part, {})
+        if not isinstance(table, dict):
+            raise SpecError(source, _printable(".".join(parts[:depth + 1])),
+                            f"is not a table, so {_printable(key)} cannot be set")
+    table[parts[-1]] = value
+
+
+#: Keys and sections that ask for fermions, which rgsym does not derive yet.
+FERMION_WORDS = frozenset({"yukawa", "yukawas", "fermion", "fermions", "dirac", "majorana", "spinor",
+                           "spinors", "weyl", "gross_neveu", "grossneveu"})
+_FERMIONS = ("fermions (Yukawa couplings, Dirac, Majorana or Weyl fields) are not supported yet: "
+             "rgsym derives flows of real scalar fields")
 
 
 def parse_spec(raw: Mapping[str, Any], source: str = "<spec>") -> TheorySpec:
-    """Validate a raw (already parsed) spec mapping into a :class:`TheorySpec`."""
+    """Validate a raw (already parsed) spec mapping into a :class:`TheorySpec`.
+
+    Every section is checked, so that all problems are reported at once.
+
+    Parameters
+    ----------
+    raw
+        The parsed TOML document (with overrides applied).
+    source
+        The file it came from, for messages.
+
+    Returns
+    -------
+    TheorySpec
+
+    Raises
+    ------
+    SpecError
+        The one problem found, or :class:`~rgsym.errors.SpecErrors` listing several, one per line.
+    """
+    errors: list[SpecError] = []
+
+    def attempt(parse: Callable[[], Any]) -> Any:
+        try:
+            return parse()
+        except SpecErrors as many:
+            errors.extend(many.errors)
+        except SpecError as exc:
+            errors.append(exc)
+        return None
+
+    tables = _known_tables(raw, source, errors)
+    theory = attempt(lambda: _parse_theory(tables["theory"], source)) if "theory" in tables else None
+    if "theory" not in raw:
+        errors.append(SpecError(source, "theory", "the [theory] section is required"))
+    truncation = attempt(lambda: _parse_truncation(tables.get("truncation", {}), source, theory)) \
+        if theory is not None else None
+    regulator = attempt(lambda: _parse_regulator(tables.get("regulator", {}), source,
+                                                 theory.d if theory is not None else None))
+    flow = attempt(lambda: _parse_flow(tables.get("flow", {}), source, raw))
+    bare = attempt(lambda: _parse_bare(tables["bare"], source)) if "bare" in tables else None
+    if errors:
+        raise errors[0] if len(errors) == 1 else SpecErrors(_unique(errors))
+    assert theory is not None and truncation is not None  # else an error was recorded
+    return TheorySpec(source, theory, truncation, regulator, flow, bare)
+
+
+def _known_tables(raw: Mapping[str, Any], source: str, errors: list[SpecError]) -> dict[str, dict[str, Any]]:
+    """The sections of ``raw`` with their known keys; every unknown section or key goes to ``errors``."""
+    tables: dict[str, dict[str, Any]] = {}
     for section, value in raw.items():
         if section not in SECTIONS:
-            raise SpecError(source, _printable(section), f"unknown section; allowed: {', '.join(SECTIONS)}")
+            errors.append(SpecError(source, _printable(section),
+                                    _unknown("unknown section", section, ", ".join(SECTIONS))))
+            continue
         if not isinstance(value, dict):
-            raise SpecError(source, section, "must be a table, e.g. [" + section + "]")
+            errors.append(SpecError(source, section, "must be a table, e.g. [" + section + "]"))
+            continue
         for key in value:
             if key not in SECTIONS[section]:
-                allowed = ", ".join(SECTIONS[section])
-                raise SpecError(source, f"{section}.{_printable(key)}", f"unknown key; allowed: {allowed}")
-    if "theory" not in raw:
-        raise SpecError(source, "theory", "the [theory] section is required")
-    theory = _parse_theory(dict(raw["theory"]), source)
-    truncation = _parse_truncation(dict(raw.get("truncation", {})), source, theory)
-    regulator = _parse_regulator(dict(raw.get("regulator", {})), source, theory.d)
-    flow = _parse_flow(dict(raw.get("flow", {})), source, raw)
-    bare = _parse_bare(dict(raw["bare"]), source) if "bare" in raw else None
-    return TheorySpec(source, theory, truncation, regulator, flow, bare)
+                errors.append(SpecError(source, f"{section}.{_printable(key)}",
+                                        _unknown("unknown key", key, ", ".join(SECTIONS[section]))))
+        tables[section] = {k: v for k, v in value.items() if k in SECTIONS[section]}
+    return tables
+
+
+def _unknown(what: str, name: str, allowed: str) -> str:
+    """The message for an unknown key or section; one that asks for fermions says they are not there yet."""
+    if name.strip().lower().replace("-", "_") in FERMION_WORDS:
+        return f"{what}: {_FERMIONS}; allowed: {allowed}"
+    return f"{what}; allowed: {allowed}"
+
+
+def _unique(errors: list[SpecError]) -> list[SpecError]:
+    """The errors without repeats (the same line can come from two checks), in order."""
+    unique: dict[str, SpecError] = {}
+    for error in errors:
+        unique.setdefault(str(error), error)
+    return list(unique.values())
 
 
 def _parse_dimension(value: Any, source: str) -> sp.Expr:
@@ -491,6 +650,11 @@ def _choice(t: dict[str, Any], key: str, allowed: tuple[str, ...], default: str,
 
 def _parse_truncation(t: dict[str, Any], source: str, theory: Theory) -> Truncation:
     scheme = _choice(t, "scheme", SCHEMES, "lpa", source, "truncation")
+    if scheme == "lpa'" and len(theory.blocks) > 1:
+        raise UnsupportedError(source, "truncation.scheme",
+                               "\"lpa'\" with several fields is not supported yet (eta is read at the "
+                               "running minimum of a single O(N) multiplet); use 'lpa' for several "
+                               "fields, or one multiplet theory.N for \"lpa'\"")
     potential = _choice(t, "potential", POTENTIALS, "polynomial", source, "truncation")
     around = _choice(t, "expand_around", EXPANSION_POINTS, "zero" if scheme == "vertex" else "minimum",
                      source, "truncation")
@@ -667,11 +831,11 @@ def _parse_bare(t: dict[str, Any], source: str) -> BareSpec:
     variables = {"rho": sp.Symbol("rho"), **{n: sp.Symbol(n) for n, _ in values}}
     screen_expression(t["potential"], variables, BARE_FUNCTIONS,
                       lambda m: SpecError(source, "bare.potential", m), MAX_POTENTIAL_TERMS)
-    k_uv = _bare_number(t.get("k_uv", BareSpec.k_uv), source, "bare.k_uv")
-    k_ir = _bare_number(t.get("k_ir", BareSpec.k_ir), source, "bare.k_ir")
+    k_uv = _bare_scale(t.get("k_uv", BareSpec.k_uv), source, "bare.k_uv")
+    k_ir = _bare_scale(t.get("k_ir", BareSpec.k_ir), source, "bare.k_ir")
     if not k_ir < k_uv:
         raise SpecError(source, "bare.k_ir", f"must be below bare.k_uv = {k_uv:g}, got {k_ir:g}")
-    rho_max = _bare_number(t.get("rho_max", BareSpec.rho_max), source, "bare.rho_max")
+    rho_max = _bare_scale(t.get("rho_max", BareSpec.rho_max), source, "bare.rho_max")
     points = t.get("points", BareSpec.points)
     if isinstance(points, bool) or not isinstance(points, int) or not 8 <= points <= MAX_BARE_POINTS:
         raise SpecError(source, "bare.points", f"must be an integer from 8 to {MAX_BARE_POINTS}, "
@@ -687,6 +851,22 @@ def _parse_bare(t: dict[str, Any], source: str) -> BareSpec:
     if not all(v.is_real and v.is_finite for v in samples):
         raise SpecError(source, "bare.potential", f"{_brief(t['potential'])} is not finite on [0, rho_max]")
     return bare
+
+
+#: Range of the dimensionful scales k_uv, k_ir and rho_max of [bare]: 60 decades hold any
+#: physical choice of units, and keep k^(d+2), ln(k_ir/k_uv) and rho_max^2 finite in doubles
+#: (k_uv = 1e300 with k_ir = 1e-300 made k_ir/k_uv underflow to 0 and the flow take log(0)).
+MIN_BARE_SCALE = 1e-30
+MAX_BARE_SCALE = 1e30
+
+
+def _bare_scale(value: Any, source: str, key: str) -> float:
+    """A positive number of [bare] between :data:`MIN_BARE_SCALE` and :data:`MAX_BARE_SCALE`."""
+    number = _bare_number(value, source, key)
+    if not MIN_BARE_SCALE <= number <= MAX_BARE_SCALE:
+        raise SpecError(source, key, f"must be between {MIN_BARE_SCALE:g} and {MAX_BARE_SCALE:g} "
+                        f"(choose units in which the scales are moderate), got {number:g}")
+    return number
 
 
 def _bare_number(value: Any, source: str, key: str, positive: bool = True) -> float:

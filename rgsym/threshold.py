@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -274,11 +275,89 @@ def _nodes(breaks: list[float]) -> tuple[np.ndarray, np.ndarray]:
 
 @cache
 def _legendre() -> tuple[np.ndarray, np.ndarray]:
-    """Gauss-Legendre points and weights on [-1, 1] (computed once: 0.4 s on a loaded machine)."""
-    x, w = np.polynomial.legendre.leggauss(NODES_PER_INTERVAL)
+    """Gauss-Legendre points and weights on [-1, 1], the same bits on every platform.
+
+    ``numpy.polynomial.legendre.leggauss`` solves an eigenvalue problem with the platform's
+    LAPACK, whose last digit varies between machines (and the generated files with it); here
+    the nodes come from :func:`gauss_legendre` in exact-precision mpmath arithmetic, correctly
+    rounded to doubles.  Computed once per process.
+    """
+    x, w = gauss_legendre(NODES_PER_INTERVAL)
     x.flags.writeable = False
     w.flags.writeable = False
     return x, w
+
+
+def gauss_legendre(n: int, digits: int = PRECISE_DIGITS) -> tuple[np.ndarray, np.ndarray]:
+    """The n-point Gauss-Legendre rule on [-1, 1] at ``digits`` digits, rounded to doubles.
+
+    Newton's method on P_n from the asymptotic guess cos(pi (i - 1/4) / (n + 1/2)), P_n and
+    P_n' by the three-term recurrence, first in doubles and then in mpmath until the step is
+    below 10^-(digits + 5); w_i = 2 / ((1 - x_i^2) P_n'(x_i)^2).  mpmath works with Python
+    integers, so the result is the same on every machine (the double-precision start only
+    decides how many steps are needed); each value is rounded to the nearest double.
+
+    Parameters
+    ----------
+    n
+        Number of points.
+    digits
+        Working precision in decimal digits.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Nodes (ascending) and weights.
+
+    References
+    ----------
+    Abramowitz and Stegun, *Handbook of Mathematical Functions* (1964), 25.4.29 (the weights);
+    Press et al., *Numerical Recipes*, 3rd ed. (2007), sec. 4.6.1 (the Newton iteration).
+
+    Examples
+    --------
+    >>> x, w = gauss_legendre(3)
+    >>> [float(v) for v in x], [float(v) for v in w * 9]
+    ([-0.7745966692414834, 0.0, 0.7745966692414834], [5.0, 8.0, 5.0])
+    """
+    import mpmath
+
+    nodes, weights = np.empty(n), np.empty(n)
+    guess = np.cos(np.pi * (np.arange(1, n + 1) - 0.25) / (n + 0.5))
+    for _ in range(8):  # in doubles first: a guess good to ~1e-16, refined below in mpmath
+        p, dp = _legendre_and_derivative(n, guess)
+        guess = guess - p / dp
+    with mpmath.workdps(digits + 10):
+        tolerance = mpmath.mpf(10) ** (-digits - 5)
+        for i in range(1, n // 2 + 1):  # the rule is symmetric: x_(n+1-i) = -x_i
+            x = mpmath.mpf(float(guess[i - 1]))
+            for _ in range(100):
+                p, dp = _legendre_and_derivative(n, x)
+                step = p / dp
+                x -= step
+                if abs(step) < tolerance:  # dp is then P_n' at x to ~digits + 5 digits
+                    break
+            nodes[n - i], nodes[i - 1] = _nearest_double(x), -_nearest_double(x)
+            weights[n - i] = weights[i - 1] = _nearest_double(2 / ((1 - x * x) * dp * dp))
+        if n % 2:  # the middle node x = 0
+            _, dp = _legendre_and_derivative(n, mpmath.mpf(0))
+            nodes[n // 2], weights[n // 2] = 0.0, _nearest_double(2 / (dp * dp))
+    return nodes, weights
+
+
+def _legendre_and_derivative(n: int, x: Any) -> tuple[Any, Any]:
+    """P_n(x) and P_n'(x) by (k + 1) P_{k+1} = (2k + 1) x P_k - k P_{k-1} (mpmath numbers)."""
+    previous, current = 1, x
+    for k in range(1, n):
+        previous, current = current, ((2 * k + 1) * x * current - k * previous) / (k + 1)
+    return current, n * (x * current - previous) / (x * x - 1)
+
+
+def _nearest_double(value: Any) -> float:
+    """An mpmath number rounded to the nearest double (``float()`` may round differently)."""
+    from mpmath import libmp
+
+    return float(libmp.to_float(value._mpf_, rnd=libmp.round_nearest))
 
 
 def _precise_values(expr: sp.Expr, points: np.ndarray) -> np.ndarray:

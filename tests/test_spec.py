@@ -183,3 +183,83 @@ def test_fields_beyond_their_measured_order_are_refused() -> None:
     with pytest.raises(SpecError, match="at most 4"):
         parse_spec({"theory": {"d": 3, "fields": ["a", "b", "c"]},
                     "truncation": {"order": 5, "expand_around": "zero"}})
+
+
+# --- issue 14: every error at once, nested --set, unsupported combinations said plainly --------
+
+TYPOS = """
+[theory]
+d = 3
+N = 1
+dimension = 3
+[truncation]
+ordr = 4
+scheme = "lpb"
+[regulator]
+kind = "litm"
+"""
+
+
+def test_every_spec_error_is_reported_at_once(tmp_path: Path) -> None:
+    """Today the second typo showed only after the first was fixed: now one line each, exit 2."""
+    path = write(tmp_path, TYPOS)
+    result = run_cli("derive", str(path))
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    keys = ["theory.dimension", "truncation.ordr", "truncation.scheme", "regulator.kind"]
+    assert len(lines) == len(keys), lines
+    for key in keys:
+        assert sum(f"key '{key}'" in line for line in lines) == 1, (key, lines)
+    assert all(line.startswith(f"rgsym: error: {path}: key '") for line in lines), lines
+
+
+def test_several_errors_are_one_exception_with_each_part() -> None:
+    from rgsym.errors import SpecErrors
+
+    with pytest.raises(SpecErrors) as caught:
+        parse_spec({"theory": {"d": 3, "N": 1, "x": 1}, "flow": {"equation": "other"}}, "s.toml")
+    assert [e.key for e in caught.value.errors] == ["theory.x", "flow.equation"]
+    assert caught.value.exit_code == 2
+
+
+def test_one_error_keeps_the_single_line_form() -> None:
+    from rgsym.errors import SpecErrors
+
+    with pytest.raises(SpecError) as caught:
+        parse_spec({"theory": {"d": 3, "N": 1}, "truncation": {"order": 0}}, "s.toml")
+    assert not isinstance(caught.value, SpecErrors) and "\n" not in str(caught.value)
+
+
+def test_nested_override_sets_a_constant(derivations: Path) -> None:
+    spec = load_spec(derivations / "ising_lpa_flow.toml", ["bare.constants.m2=-0.3"])
+    assert spec.bare is not None and dict(spec.bare.constants) == {"lam": 1.0, "m2": -0.3}
+    with pytest.raises(SpecError, match="'bare.k_uv': is not a table"):
+        load_spec(derivations / "ising_lpa_flow.toml", ["bare.k_uv.x=1"])
+
+
+@pytest.mark.parametrize("around", ["minimum", "zero"])
+def test_lpa_prime_with_several_fields_says_it_is_not_supported(around: str, derivations: Path) -> None:
+    """It looped: 'minimum needs one multiplet' with minimum, 'LPA' needs the minimum' with zero."""
+    from rgsym.errors import UnsupportedError
+
+    with pytest.raises(UnsupportedError) as caught:
+        load_spec(derivations / "two_scalar_lpa.toml",
+                  ["truncation.scheme=\"lpa'\"", f"truncation.expand_around={around}"])
+    assert caught.value.key == "truncation.scheme"
+    assert "several fields is not supported yet" in str(caught.value)
+
+
+@pytest.mark.parametrize(("section", "key"), [("theory", "yukawa"), ("theory", "fermions"),
+                                              ("fermions", None), ("yukawa", None)])
+def test_fermion_keys_say_fermions_are_not_supported(section: str, key: str | None) -> None:
+    raw: dict[str, dict[str, object]] = {"theory": {"d": 3, "N": 1}}
+    raw.setdefault(section, {})[key or "n"] = 1
+    with pytest.raises(SpecError, match="fermions .* are not supported yet") as caught:
+        parse_spec(raw, "s.toml")
+    assert caught.value.key == (f"{section}.{key}" if key else section)
+
+
+def test_other_unknown_keys_do_not_mention_fermions() -> None:
+    with pytest.raises(SpecError) as caught:
+        parse_spec({"theory": {"d": 3, "N": 1, "colour": 3}}, "s.toml")
+    assert "fermion" not in str(caught.value) and "unknown key; allowed" in str(caught.value)

@@ -258,6 +258,7 @@ def flow_potential(spec: TheorySpec, progress: bool = False) -> FlowResult:
         return flow_potential_in_phi(spec, flow, eq, bare.cells)
     log.info("BDF done: %d right-hand-side evaluations, %d Jacobians", sol.nfev, sol.njev)
     derivatives = [sol.y[:, i] for i in range(sol.y.shape[1])]
+    check_resolution(grid, start, derivatives[-1], bare)
     scales = tuple(float(bare.k_uv * math.exp(t)) for t in sol.t)
     observables = _observables_of_grid(spec, grid, derivatives[-1])
     final = derivatives[-1]
@@ -267,6 +268,54 @@ def flow_potential(spec: TheorySpec, progress: bool = False) -> FlowResult:
                       tuple(tuple(map(float, w)) for w in derivatives),
                       tuple(tuple(map(float, _antiderivative(grid, w))) for w in derivatives),
                       observables, convex, text, int(sol.nfev))
+
+
+#: Largest ratio of the last Chebyshev coefficients of the flow's correction U_k' - U_Lambda' to its
+#: largest one for which the grid counts as resolving the flow.  Resolved flows of the shipped
+#: specs give 1e-13 to 1e-10; rho_max = 100 for the Ising flow gives 3e-4 with lambda_eff already
+#: 1 % off, rho_max = 1e6 gives 0.99 (lambda_eff = the bare value): 1e-6 is far from both.
+RESOLUTION_TOLERANCE = 1e-6
+
+
+def check_resolution(grid: ChebyshevGrid, start: np.ndarray, final: np.ndarray, bare: BareSpec) -> None:
+    """Refuse a result the grid cannot resolve: the flow's correction must have decaying coefficients.
+
+    The flow changes U' mostly where rho is small against k^2 / U''; when the grid is too
+    coarse there (bare.rho_max far too large, too few points) the correction lives on the first
+    node only, its Chebyshev coefficients stop decaying, and U''(0) stays at its bare value.
+
+    Parameters
+    ----------
+    grid
+        The Chebyshev grid.
+    start, final
+        U' on the grid at k_uv and at k_ir.
+    bare
+        The [bare] table, for the message.
+
+    Raises
+    ------
+    SolveError
+        When the last three coefficients are above :data:`RESOLUTION_TOLERANCE` times the largest.
+
+    References
+    ----------
+    Boyd, *Chebyshev and Fourier Spectral Methods*, 2nd ed., Dover (2001), sec. 2.12 (the decay
+    of the coefficients as the test of resolution).
+    """
+    correction = final - start
+    x = 2.0 * grid.rho / float(grid.rho[-1]) - 1.0
+    coefficients = np.abs(np.polynomial.chebyshev.chebfit(x, correction, grid.points - 1))
+    largest = float(np.max(coefficients))
+    if largest == 0.0 or not np.isfinite(largest):
+        return
+    ratio = float(np.max(coefficients[-3:])) / largest
+    if ratio > RESOLUTION_TOLERANCE:
+        raise SolveError(f"the grid does not resolve the flow: the Chebyshev coefficients of "
+                         f"U_k' - U_Lambda' at k_ir do not decay (last/largest = {ratio:.1e}, at most "
+                         f"{RESOLUTION_TOLERANCE:g} allowed), so U''(0) would be wrong; lower "
+                         f"bare.rho_max (now {bare.rho_max:g}) towards the region where U changes, "
+                         f"or raise bare.points (now {bare.points})")
 
 
 def _bare(spec: TheorySpec) -> BareSpec:
@@ -281,12 +330,14 @@ def _bare(spec: TheorySpec) -> BareSpec:
 
 
 def _bare_start(bare: BareSpec, rho: sp.Symbol,
-                grid: ChebyshevGrid) -> tuple[np.ndarray, tuple[float, float]]:
+                grid: ChebyshevGrid) -> tuple[np.ndarray, tuple[np.float64, np.float64]]:
     """U_Lambda' on the grid, and (U_Lambda'', U_Lambda''') at rho_max."""
     derivative = sp.diff(bare.expression(rho), rho)
     values = np.asarray(sp.lambdify(rho, derivative, "numpy")(grid.rho), dtype=float)
     edge = float(grid.rho[-1])
-    second, third = (float(sp.diff(derivative, rho, n).subs(rho, edge)) for n in (1, 2))
+    # numpy scalars, not Python floats: a division by zero in the lambdified flow at rho_max is then
+    # inf under np.errstate, not a ZeroDivisionError (seen with numpy 1.24)
+    second, third = (np.float64(sp.diff(derivative, rho, n).subs(rho, edge)) for n in (1, 2))
     return np.broadcast_to(values, grid.rho.shape).copy(), (second, third)
 
 
@@ -296,7 +347,7 @@ def _snapshot_times(bare: BareSpec) -> np.ndarray:
 
 
 def _integrate_grid(eq: GridEquation, grid: ChebyshevGrid, bare: BareSpec, start: np.ndarray,
-                    boundary: tuple[float, float], times: np.ndarray, progress: bool) -> Any:
+                    boundary: tuple[np.float64, np.float64], times: np.ndarray, progress: bool) -> Any:
     """BDF with the exact Jacobian; stops at the pole or fails with a SolveError.
 
     At rho_max the flow is a diffusion (the W'' term) that needs a boundary condition:

@@ -9,6 +9,7 @@ Phys. Rev. D64 (2001) 105007, hep-th/0103195; Canet et al., Phys. Rev. D67
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from rgsym.errors import RGSymError, SpecError
+from rgsym.errors import RGSymError, SpecError, SpecErrors
 
 
 @dataclass(frozen=True)
@@ -63,23 +64,137 @@ class Scan:
         }
 
 
+#: Most points of one scan: each point is a fixed-point search (about a second at order 8),
+#: so more would run for hours; a finer PMS search is better done around the first one found.
+MAX_SCAN_POINTS = 500
+
+
 def parse_range(source: str, key: str, text: str) -> tuple[float, ...]:
-    """``a:b:n`` (n points from a to b) or ``v1,v2,...`` (optionally in brackets)."""
+    """``a:b:n`` (n points from a to b) or ``v1,v2,...`` (optionally in brackets).
+
+    Parameters
+    ----------
+    source
+        The spec file, for messages.
+    key
+        The scanned key, for messages.
+    text
+        The range as given on the command line.
+
+    Returns
+    -------
+    tuple of float
+        The values, at most :data:`MAX_SCAN_POINTS` of them, all finite.
+
+    Raises
+    ------
+    SpecError
+        For a malformed range, a non-finite value or too many points (before any is made).
+    """
     body = text.strip().strip("[]")
+    ends = (0.0, 0.0)
+    usage = (f"a scan needs 'start:stop:count' (count from 2 to {MAX_SCAN_POINTS}) or a list "
+             f"'v1,v2,...' of 2 to {MAX_SCAN_POINTS} numbers, got {_brief(text)}")
     try:
         if ":" in body:
             a, b, n = body.split(":")
             count = int(n)
-            if count < 2:
-                raise ValueError
-            return tuple(float(v) for v in np.linspace(float(a), float(b), count))
-        values = tuple(float(v) for v in body.split(",") if v.strip())
-        if len(values) < 2:
-            raise ValueError
-        return values
+            ends = (float(a), float(b))
+            items: list[float] | None = None
+        else:
+            parts = [v for v in body.split(",") if v.strip()]
+            count = len(parts)
+            items = [float(v) for v in parts] if count <= MAX_SCAN_POINTS else None
     except ValueError:
-        raise SpecError(source, key, f"a scan needs 'start:stop:count' (count >= 2) or a list "
-                                     f"'v1,v2,...' of numbers, got {text!r}") from None
+        raise SpecError(source, key, usage) from None
+    if not 2 <= count <= MAX_SCAN_POINTS:
+        raise SpecError(source, key, f"{count} points: {usage}" if count > MAX_SCAN_POINTS else usage)
+    bad = [v for v in (*(items or ()), *ends) if not math.isfinite(v)]
+    if bad:
+        raise SpecError(source, key, f"every scanned value must be a finite number, got {bad[0]!r}")
+    return tuple(items) if items is not None else tuple(float(v) for v in np.linspace(*ends, count))
+
+
+def _brief(text: str, limit: int = 40) -> str:
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "..."
+
+
+def check_points(path: str | Path, overrides: Sequence[str], key: str, values: Sequence[float]) -> None:
+    """Validate the spec at every scanned value before any work starts.
+
+    A worker process would otherwise meet the bad value only after the first points were
+    computed.
+
+    Parameters
+    ----------
+    path
+        The spec file.
+    overrides
+        The plain (not scanned) overrides.
+    key
+        The scanned key.
+    values
+        The scanned values.
+
+    Raises
+    ------
+    SpecError
+        For the first value at which the spec is invalid, naming the value.
+    """
+    from rgsym.spec import load_spec
+
+    for value in values:
+        try:
+            load_spec(path, [*overrides, f"{key}={value!r}"])
+        except SpecErrors as many:  # several problems: the value is in the lines already
+            raise SpecErrors([SpecError(e.source, e.key, f"{e.detail} (at {key} = {value!r})")
+                              for e in many.errors]) from None
+        except SpecError as exc:
+            raise SpecError(exc.source, exc.key, f"{exc.detail} (at the scanned value {key} = {value!r})") \
+                from None
+
+
+def cap_workers(requested: int | None, tasks: int) -> tuple[int, str | None]:
+    """The number of worker processes: at most one per core, and at most one per point.
+
+    Parameters
+    ----------
+    requested
+        ``--workers`` as given (None: one per core).
+    tasks
+        The number of scan points.
+
+    Returns
+    -------
+    tuple
+        The number of processes and, when fewer than requested were granted because of the
+        cores, a note saying so.
+
+    Raises
+    ------
+    SpecError
+        If ``requested`` is below 1.
+
+    Examples
+    --------
+    >>> cap_workers(1, 10)
+    (1, None)
+    """
+    cores = _cores()
+    if requested is not None and requested < 1:
+        raise SpecError("", "--workers", f"must be at least 1, got {requested}")
+    note = None
+    if requested is not None and requested > cores:
+        note = f"--workers {requested}: this machine has {cores} core(s); using {cores}"
+    return max(1, min(requested or cores, cores, tasks)), note
+
+
+def _cores() -> int:
+    """Cores this process may run on (the affinity mask where the platform has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
 
 
 def split_scan_override(source: str, overrides: Sequence[str]) -> tuple[list[str], str, tuple[float, ...]]:
@@ -121,7 +236,7 @@ def run_scan(path: str | Path, overrides: Sequence[str], key: str, values: Seque
     kept in the compiler cache for the next scan.
     """
     tasks = [(str(path), list(overrides), key, v, backend) for v in values]
-    workers = workers or min(len(tasks), os.cpu_count() or 1)
+    workers, _ = cap_workers(workers, len(tasks))
     points: list[ScanPoint] = []
     if workers <= 1:
         for i, task in enumerate(tasks):

@@ -133,11 +133,14 @@ def symbolic_reference(symbolic: BetaSystem) -> Reference:
 def test_batched_calls_equal_single_calls(order4: BetaSystem, order4_backends: dict[str, object]) -> None:
     rng = np.random.default_rng(7)
     points = np.array([scaled_point(order4, rng.uniform(-1, 1, 5), {}) for _ in range(6)])
-    for rhs, _ in order4_backends.values():  # type: ignore[attr-defined]
+    for backend, (rhs, _) in order4_backends.items():  # type: ignore[attr-defined]
         batched = rhs(points)
         assert batched.shape == points.shape
         for row, point in zip(batched, points, strict=True):
-            assert np.array_equal(row, rhs(point))
+            if backend == "c":  # one code path for one point and many: the same bits
+                assert np.array_equal(row, rhs(point))
+            else:  # numpy's SIMD array loops may differ from its one-point loop in the last ulp
+                np.testing.assert_allclose(row, rhs(point), rtol=1e-13, atol=0)
 
 
 def test_forward_mode_jacobian_is_the_stability_matrix(symbolic: BetaSystem) -> None:
