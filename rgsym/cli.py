@@ -463,7 +463,7 @@ def _fixed_functions(spec: TheorySpec, args: argparse.Namespace) -> str:
 
 def _index_or_name(text: str) -> int | str:
     """``--fixed-point``: an index (digits) or a fixed point's name."""
-    return int(text) if text.isdigit() else text
+    return int(text) if text.strip().lstrip("+-").isdigit() else text
 
 
 def _sector_lines(ex: Any) -> list[str]:
@@ -485,7 +485,7 @@ def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
 
     if args.orders is not None or args.plot is not None:
         return _convergence(spec, args)
-    if args.fixed_point is not None and args.fixed_point < 0:
+    if isinstance(args.fixed_point, int) and args.fixed_point < 0:
         from rgsym.errors import SpecError
 
         raise SpecError("", "--fixed-point", f"must be an index from 0 (see 'rgsym fixed-points'), "

@@ -211,8 +211,8 @@ def critical_exponents(spec: TheorySpec, index: int | str | None = None,
     if isinstance(index, str):
         names = fixed_point_names(spec, points, backend)
         if index not in names:
-            raise SolveError(f"--fixed-point {index!r}: no fixed point of that name; found "
-                             f"{', '.join(names)} (see 'rgsym fixed-points')")
+            raise SpecError("", "--fixed-point", f"{index!r}: no fixed point of that name; found "
+                            f"{', '.join(names)} (see 'rgsym fixed-points')")
         index = names.index(index)
     if index is not None:
         if not 0 <= index < len(points):
