@@ -105,7 +105,7 @@ def test_by_name_and_index_agree() -> None:
 def test_cli_names_and_unknown_name(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["fixed-points", "derivations/two_scalar_lpa.toml"]) == 0
     assert "[3] isotropic: 2 relevant direction(s)" in capsys.readouterr().out
-    assert main(["exponents", "derivations/two_scalar_lpa.toml", "--fixed-point", "nowhere"]) == 2  # bad input
+    assert main(["exponents", "derivations/two_scalar_lpa.toml", "--fixed-point", "nowhere"]) == 2
     err = capsys.readouterr().err
     assert "no fixed point of that name" in err and "isotropic" in err and len(err.splitlines()) == 1
 
