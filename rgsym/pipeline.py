@@ -105,6 +105,13 @@ def numeric_system(spec: TheorySpec, backend: str = "symengine") -> NumericSyste
 
     ``backend`` is one of :data:`rgsym.solve.numeric.BACKENDS`.
     """
+    from rgsym.spec import MAX_SOLVE_ORDER
+
+    if spec.truncation.order > MAX_SOLVE_ORDER and spec.truncation.potential != "full":
+        raise UnsupportedError(spec.source, "truncation.order",
+                               f"the fixed-point solvers take orders up to {MAX_SOLVE_ORDER} (compiling "
+                               f"higher orders takes minutes), got {spec.truncation.order}; 'rgsym derive' "
+                               "goes to 40, and 'rgsym fixed-function' solves the whole potential")
     system = derive(spec)
     if not isinstance(system, BetaSystem):
         raise UnsupportedError(spec.source, "truncation.potential",

@@ -610,3 +610,11 @@ def test_fixed_point_index_out_of_range_exits_2(workdir: Path, capsys: pytest.Ca
     assert len(lines) == 1 and "key '--fixed-point'" in lines[0] and "out of range" in lines[0], lines
     lines = _error_lines(["exponents", ON_LPA, "--fixed-point", "-1"], capsys)
     assert len(lines) == 1 and "must be an index from 0" in lines[0], lines
+
+
+def test_solvers_refuse_orders_they_cannot_finish(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 12 §3: order 40 is accepted by derive, but solving it did not finish in minutes."""
+    from rgsym.spec import MAX_SOLVE_ORDER
+
+    lines = _error_lines(["exponents", ON_LPA, "--set", f"truncation.order={MAX_SOLVE_ORDER + 1}"], capsys)
+    assert len(lines) == 1 and "truncation.order" in lines[0] and "fixed-point solvers" in lines[0], lines
