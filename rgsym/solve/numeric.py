@@ -411,8 +411,9 @@ class WithThresholds:
 
 
 def _nodes(system: BetaSystem, integral: ThresholdIntegral, values: dict[sp.Symbol, float]) -> Quadrature:
-    """The quadrature of ``integral`` with the parameter values put into d (and eta)."""
-    args = [a if isinstance(a, sp.Lambda) else sp.sympify(a).subs(values) for a in integral.args[:3]]
+    """The quadrature of ``integral`` with the parameter values put into d (and eta), and into
+    the weight of a :class:`~rgsym.threshold.WeightedThreshold` (LPA' weights contain d)."""
+    args = [sp.sympify(a).subs(values) for a in integral.args[:3]]
     concrete = type(integral)(*args, *integral.args[3:])
     if not concrete.has_numbers():
         raise SpecError(system.spec_source, "theory.d",

@@ -66,7 +66,7 @@ def test_wheel_install_emits_every_format(tmp_path: Path) -> None:
                           cwd=work, capture_output=True, text=True, timeout=900, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert sorted(p.name for p in (work / "out").iterdir()) == [
-        "betas.c", "betas.h", "betas.json", "betas.py", "betas.tex", "betas_body.tex"]
+        "betas.bib", "betas.c", "betas.h", "betas.json", "betas.py", "betas.tex", "betas_body.tex"]
 
 
 def _mkdir(path: Path) -> Path:
