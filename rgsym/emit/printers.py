@@ -100,9 +100,33 @@ class CodePrinting:
     ``PrintMethodNotImplementedError``, as the printers run with ``strict``.
     """
 
+    #: Integers of this many bits or more are printed as double literals (None: as the
+    #: language printer prints them).
+    integer_bits: int | None = None
+
     def expression(self, expr: sp.Expr) -> str:
         """The code for ``expr``."""
         return str(self._print(expr))  # type: ignore[attr-defined]
+
+    def _print_Float(self, expr: sp.Float) -> str:
+        return float_literal(expr)
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        return float_literal(expr)
+
+    def _print_Integer(self, expr: sp.Integer) -> str:
+        if self.integer_bits is None:
+            return str(super()._print_Integer(expr))  # type: ignore[misc]
+        return str(int(expr)) if abs(int(expr)) < 2**self.integer_bits else float_literal(expr)
+
+    def _print_NumberSymbol(self, expr: sp.NumberSymbol) -> str:
+        return float_literal(expr)
+
+    _print_Pi = _print_NumberSymbol
+    _print_Exp1 = _print_NumberSymbol
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        return _print_scaled_product(self, expr) or str(super()._print_Mul(expr))  # type: ignore[misc]
 
 
 class RGC99CodePrinter(CodePrinting, C99CodePrinter):
@@ -116,6 +140,7 @@ class RGC99CodePrinter(CodePrinting, C99CodePrinter):
     """
 
     _default_settings: dict[str, Any] = {**C99CodePrinter._default_settings, "order": "none", "strict": True}
+    integer_bits = 31
 
     def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
         super().__init__(dict(settings or {}))
@@ -127,23 +152,6 @@ class RGC99CodePrinter(CodePrinting, C99CodePrinter):
         slot = self.work.get(expr.name)
         return f"w[{slot}]" if slot is not None else str(super()._print_Symbol(expr))
 
-    def _print_Float(self, expr: sp.Float) -> str:
-        return float_literal(expr)
-
-    def _print_Rational(self, expr: sp.Rational) -> str:
-        return float_literal(expr)
-
-    def _print_Integer(self, expr: sp.Integer) -> str:
-        return str(int(expr)) if abs(int(expr)) < 2**31 else float_literal(expr)
-
-    def _print_NumberSymbol(self, expr: sp.NumberSymbol) -> str:
-        return float_literal(expr)
-
-    _print_Pi = _print_NumberSymbol
-    _print_Exp1 = _print_NumberSymbol
-
-    def _print_Mul(self, expr: sp.Mul) -> str:
-        return _print_scaled_product(self, expr) or str(super()._print_Mul(expr))
 
     def _print_Pow(self, expr: sp.Pow) -> str:
         base, exp = expr.args
@@ -184,20 +192,6 @@ class RGNumPyPrinter(CodePrinting, NumPyPrinter):
         super().__init__(dict(settings or {}))
         self.helpers: set[str] = set()
 
-    def _print_Float(self, expr: sp.Float) -> str:
-        return float_literal(expr)
-
-    def _print_Rational(self, expr: sp.Rational) -> str:
-        return float_literal(expr)
-
-    def _print_NumberSymbol(self, expr: sp.NumberSymbol) -> str:
-        return float_literal(expr)
-
-    _print_Pi = _print_NumberSymbol
-    _print_Exp1 = _print_NumberSymbol
-
-    def _print_Mul(self, expr: sp.Mul) -> str:
-        return _print_scaled_product(self, expr) or str(super()._print_Mul(expr))
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
         base, exp = expr.args
@@ -221,28 +215,12 @@ class RGJuliaPrinter(CodePrinting, JuliaCodePrinter):
 
     _default_settings: dict[str, Any] = {**JuliaCodePrinter._default_settings, "order": "none",
                                          "strict": True, "inline": True}
+    integer_bits = 62
 
     def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
         super().__init__(dict(settings or {}))
         self.helpers: set[str] = set()
 
-    def _print_Float(self, expr: sp.Float) -> str:
-        return float_literal(expr)
-
-    def _print_Rational(self, expr: sp.Rational) -> str:
-        return float_literal(expr)
-
-    def _print_Integer(self, expr: sp.Integer) -> str:
-        return str(int(expr)) if abs(int(expr)) < 2**62 else float_literal(expr)
-
-    def _print_NumberSymbol(self, expr: sp.NumberSymbol) -> str:
-        return float_literal(expr)
-
-    _print_Pi = _print_NumberSymbol
-    _print_Exp1 = _print_NumberSymbol
-
-    def _print_Mul(self, expr: sp.Mul) -> str:
-        return _print_scaled_product(self, expr) or str(super()._print_Mul(expr))
 
     def _print_Pow(self, expr: sp.Pow) -> str:
         base, exp = expr.args
