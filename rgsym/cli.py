@@ -27,7 +27,12 @@ if TYPE_CHECKING:  # the spec module imports sympy: only the commands that run n
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rgsym`` console script."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    words, overrides = _take_set_values(sys.argv[1:] if argv is None else list(argv))
+    args = parser.parse_args(words)
+    if overrides:
+        if not hasattr(args, "set"):
+            parser.error("--set is not an option of this command")
+        args.set = [*(args.set or []), *overrides]
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="rgsym: %(message)s")
     if not getattr(args, "command", None):
@@ -67,6 +72,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.environ[NO_CACHE_VARIABLE] = no_cache
     sys.stdout.write(text)
     return 0
+
+
+def _take_set_values(argv: list[str]) -> tuple[list[str], list[str]]:
+    """The ``--set VALUE`` pairs taken out of ``argv`` (and the rest of it).
+
+    The word after ``--set`` is always its value, even when it starts with ``-``: argparse
+    would read ``--set -:`` as a missing value and ``--set=--`` as an empty list.
+    """
+    rest: list[str] = []
+    values: list[str] = []
+    words = iter(argv)
+    for word in words:
+        value = next(words, None) if word == "--set" else word[len("--set="):] \
+            if word.startswith("--set=") else None
+        if value is None:
+            rest.append(word)
+        else:
+            values.append(value)
+    return rest, values
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -618,3 +618,11 @@ def test_solvers_refuse_orders_they_cannot_finish(capsys: pytest.CaptureFixture[
 
     lines = _error_lines(["exponents", ON_LPA, "--set", f"truncation.order={MAX_SOLVE_ORDER + 1}"], capsys)
     assert len(lines) == 1 and "truncation.order" in lines[0] and "fixed-point solvers" in lines[0], lines
+
+
+@pytest.mark.parametrize("override", ["-:", "-x=1", "--"])
+def test_set_values_that_look_like_options(workdir: Path, capsys: pytest.CaptureFixture[str],
+                                          override: str) -> None:
+    """The word after --set is its value even when it starts with '-' (found by hypothesis)."""
+    code, out, err, path = run_spec(workdir, to_toml(base_spec()), "derive", capsys, ("--set", override))
+    assert_one_line_error(code, out, err, path, "key '")
