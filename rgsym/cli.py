@@ -272,7 +272,8 @@ def _scan(spec: TheorySpec, args: argparse.Namespace) -> str:
     _check_plot(args.plot)
     result = run_scan(args.spec, plain, key, values, args.workers, terminal_progress, args.backend)
     if args.plot:
-        _write_atomically(args.plot, lambda tmp: plot_scan(result, tmp))
+        title = f"{os.path.basename(spec.source)}: {_truncation_label(spec)}"
+        _write_atomically(args.plot, lambda tmp: plot_scan(result, tmp, title))
     if args.json:
         return _dump({"spec": spec.source, **result.as_dict()})
     lines = [f"# scan of {key} in {spec.source} ({len(values)} points, order {spec.truncation.order})",

@@ -84,3 +84,25 @@ def test_cli_scan_accepts_a_backend(derivations: Path) -> None:
                      "--set", "regulator.alpha=0.9,1.1", "--backend", "numpy", "--json", "--workers", "1")
     assert result.returncode == 0, result.stderr
     assert all(p["nu"] is not None for p in json.loads(result.stdout)["points"])
+
+
+def test_scan_plot_has_a_title(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14: scan.png names the spec and its truncation above the panels."""
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    from rgsym.solve.scan import Scan, plot_scan
+
+    titles: list[str] = []
+    save = Figure.savefig
+
+    def record(fig: Figure, *args: object, **kwargs: object) -> None:
+        titles.append(fig._suptitle.get_text() if fig._suptitle is not None else "")
+        save(fig, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", record)
+    xs = np.linspace(0.5, 2, 7)
+    points = [ScanPoint(float(x), 0.6 + (x - 1.2) ** 2, 0.7 - (x - 0.9) ** 2, ()) for x in xs]
+    scan = Scan("regulator.alpha", tuple(points), locate_stationary(points))
+    plot_scan(scan, str(tmp_path / "scan.png"), "on_lpa.toml: LPA, order 4")
+    assert titles == ["on_lpa.toml: LPA, order 4"] and (tmp_path / "scan.png").stat().st_size > 0

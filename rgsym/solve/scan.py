@@ -267,8 +267,11 @@ def locate_stationary(points: Sequence[ScanPoint]) -> tuple[Stationary, ...]:
     return tuple(found)
 
 
-def plot_scan(scan: Scan, path: str) -> None:
-    """Exponents against the scanned value, with the PMS points marked, as PNG (matplotlib)."""
+def plot_scan(scan: Scan, path: str, title: str = "") -> None:
+    """Exponents against the scanned value, with the PMS points marked, as PNG (matplotlib).
+
+    ``title`` (e.g. the spec and its truncation) is put above the panels.
+    """
     try:
         import matplotlib
     except ImportError:
@@ -288,6 +291,8 @@ def plot_scan(scan: Scan, path: str) -> None:
                 ax.legend()
         ax.set_ylabel(label)
     axes[-1].set_xlabel(scan.key)
+    if title:
+        fig.suptitle(title, fontsize=8, wrap=True)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
