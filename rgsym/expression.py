@@ -448,7 +448,13 @@ def read_srepr(text: str) -> sp.Basic:
     if len(text) > MAX_SREPR_LENGTH:
         raise ExpressionError(f"cannot read {shown}: longer than {MAX_SREPR_LENGTH} characters")
     tree = _parse(text, shown, MAX_SREPR_NODES)
-    return _SreprReader(shown).build(tree.body)
+    try:
+        return _SreprReader(shown).build(tree.body)
+    except ExpressionError:
+        raise
+    except (TypeError, ValueError, ArithmeticError, AttributeError, IndexError) as exc:
+        # a whitelisted constructor called with the wrong arguments, e.g. gamma() or Lambda()
+        raise ExpressionError(f"cannot read {shown}: {type(exc).__name__}: {brief(str(exc))}") from None
 
 
 #: Constructors whose numeric arguments are evaluated exactly by sympy (gamma(10**8) is 10**8!).
