@@ -23,19 +23,21 @@ from dataclasses import dataclass
 import sympy as sp
 
 from rgsym import symbols
+from rgsym.couplings import Coupling, MultiIndex
 from rgsym.spec import FieldBlock, TheorySpec
 
-MultiIndex = tuple[int, ...]
+__all__ = ["Action", "Component", "Coupling", "MultiIndex", "build_action"]
 
 
 @dataclass(frozen=True)
 class Component:
-    """A representative real field component.
+    """A representative real field component (a mode of the super-Hessian).
 
     ``multiplicity`` counts how many components of the theory it stands for:
     1 for the radial (background) direction of a block, N_b - 1 for the
-    transverse (Goldstone) directions, which the residual O(N_b - 1) symmetry
-    makes identical.
+    transverse (Goldstone) directions.  That the transverse directions form one
+    class is not assumed: :func:`representative_components` derives it with the
+    symmetry reduction of :mod:`rgsym.hessian`.
     """
 
     name: str
@@ -43,32 +45,7 @@ class Component:
     symbol: sp.Symbol
     multiplicity: sp.Expr
     radial: bool
-
-
-@dataclass(frozen=True)
-class Coupling:
-    """A running coupling: ``value`` of the potential derivative ``index`` (or kappa)."""
-
-    name: str
-    latex: str
-    index: MultiIndex
-    is_minimum: bool = False
-
-    @property
-    def symbol(self) -> sp.Symbol:
-        """The real sympy symbol of this coupling (see `rgsym.symbols.coupling`).
-
-        Returns
-        -------
-        sympy.Symbol
-            The same object for the same ``name``.
-        """
-        return symbols.coupling(self.name)
-
-    @property
-    def order(self) -> int:
-        """Lowest truncation order that contains this coupling (order = degree of u')."""
-        return 1 if self.is_minimum else max(1, sum(self.index) - 1)
+    statistics: int = 1  # +1 boson, -1 fermion (the sign of the mode in the supertrace)
 
 
 @dataclass(frozen=True)
@@ -124,7 +101,7 @@ class Action:
 def build_action(spec: TheorySpec) -> Action:
     """Build the LPA ansatz for a spec: components, invariants, potential and couplings."""
     blocks = spec.theory.blocks
-    comps = tuple(itertools.chain.from_iterable(_block_components(i, b) for i, b in enumerate(blocks)))
+    comps = representative_components(blocks)
     invariants = tuple(symbols.invariant(b.name) for b in blocks)
     trunc = spec.truncation
     if trunc.potential == "full":
@@ -135,14 +112,42 @@ def build_action(spec: TheorySpec) -> Action:
     return Action(blocks, comps, invariants, spec.theory.d, eta, "polynomial", point, taylor, couplings)
 
 
-def _block_components(index: int, block: FieldBlock) -> list[Component]:
-    comps = [Component(f"sigma_{block.name}", index, symbols.radial_component(block.name),
-                       sp.Integer(1), True)]
-    transverse = sp.sympify(block.components) - 1
-    if transverse != 0:
-        comps.append(Component(f"pi_{block.name}", index, symbols.goldstone_component(block.name),
-                               transverse, False))
-    return comps
+def representative_components(blocks: tuple[FieldBlock, ...]) -> tuple[Component, ...]:
+    """The modes of the Hessian of u(rho_1, ..., rho_B) on a radial background, by symmetry reduction.
+
+    Each block keeps its radial (background) component; its other N_b - 1 components are
+    probed by two generic transverse components, and :func:`rgsym.hessian.reduce_by_symmetry`
+    checks on the generic 2-jet of u (all a Hessian depends on) that they form one class.
+    Modes are ordered block by block, radial first.
+
+    Parameters
+    ----------
+    blocks
+        The field blocks.
+
+    Returns
+    -------
+    tuple of Component
+    """
+    from rgsym.hessian import ModeClass, potential_jet, reduce_by_symmetry
+
+    radial = [symbols.radial_component(b.name) for b in blocks]
+    bars = [symbols.background_value(b.name) for b in blocks]
+    classes = {i: ModeClass(symbols.goldstone_component(b.name), sp.Symbol(f"pi2_{b.name}", real=True),
+                            sp.sympify(b.components) - 1)
+               for i, b in enumerate(blocks) if sp.sympify(b.components) != 1}
+    rho = [(radial[i] ** 2 + sum((c.probe**2 + c.second**2 for c in [classes[i]]) if i in classes else [],
+                                 sp.Integer(0))) / 2 for i in range(len(blocks))]
+    jet = potential_jet(rho, [bar**2 / 2 for bar in bars], 2)
+    reduced = reduce_by_symmetry(jet, radial, list(classes.values()), dict(zip(radial, bars, strict=True)))
+    multiplicity = dict(zip(reduced.modes, reduced.multiplicities, strict=True))
+    comps = []
+    for i, b in enumerate(blocks):
+        comps.append(Component(f"sigma_{b.name}", i, radial[i], sp.Integer(1), True))
+        if i in classes:
+            probe = classes[i].probe
+            comps.append(Component(f"pi_{b.name}", i, probe, multiplicity[probe], False))
+    return tuple(comps)
 
 
 def _polynomial_ansatz(blocks: tuple[FieldBlock, ...], order: int, around: str

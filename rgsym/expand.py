@@ -5,7 +5,8 @@ the expansion point and V the field-dependent rest,
 
     (1/2) Tr[(P + M0 + V)^-1 d_t R] = (1/2) sum_n (-1)^n Tr[(G0 V)^n G0 d_t R],
 
-G0 = (P + M0)^-1.  Each term is a ring of n + 1 propagators with n insertions of V
+G0 = (P + M0)^-1 (the expansion itself is the one loop engine, :mod:`rgsym.loop`).
+Each term is a ring of n + 1 propagators with n insertions of V
 and one regulator insertion; once the field-space trace is done, what remains
 of a term is a symbolic coefficient (a truncated series in the expansion
 variables) times a momentum integral fixed by how many propagators of each
@@ -27,10 +28,9 @@ import sympy as sp
 from rgsym import symbols
 from rgsym.action import Action, MultiIndex
 from rgsym.errors import UnsupportedError
-from rgsym.series import Series, series_sum
+from rgsym.loop import LoopKey, resolvent_expansion, single_propagators
+from rgsym.series import Series
 from rgsym.vertices import Vertices
-
-Counts = tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,8 @@ class FlowTrace:
     multiplicities
         How many field components each representative stands for.
     terms
-        Counts c -> coefficient series; the loop part of d_t u is sum_c T_c(w) * series_c.
+        Loop key -> coefficient series (:mod:`rgsym.loop`); the loop part of d_t u is
+        sum_key I_key(w) * series_key, I_key the integral of the key (T_c(w) at zero momentum).
     """
 
     action: Action
@@ -89,7 +90,7 @@ class FlowTrace:
     max_weight: int
     masses: tuple[sp.Expr, ...]
     multiplicities: tuple[sp.Expr, ...]
-    terms: tuple[tuple[Counts, Series], ...]
+    terms: tuple[tuple[LoopKey, Series], ...]
     insertions: tuple[tuple[se.Symbol, se.Basic], ...] = ()
 
     @property
@@ -123,15 +124,15 @@ class FlowTrace:
         return self.vertices.kinetic
 
     @property
-    def patterns(self) -> tuple[Counts, ...]:
-        """The propagator counts c of the loop terms, in the order of ``terms``.
+    def patterns(self) -> tuple[LoopKey, ...]:
+        """The loop keys of the terms, in the order of ``terms``.
 
         Returns
         -------
-        tuple of Counts
-            One tuple per term: how many propagators of each representative component it has.
+        tuple of LoopKey
+            One per term: how many propagators of each representative component it has, etc.
         """
-        return tuple(c for c, _ in self.terms)
+        return tuple(k for k, _ in self.terms)
 
     def __repr__(self) -> str:
         return (f"FlowTrace({len(self.terms)} propagator patterns, masses={list(self.masses)}, "
@@ -156,7 +157,8 @@ def expand_flow_trace(vertices: Vertices) -> FlowTrace:
     masses = tuple(symbols.to_sympy(matrix[i][i].constant_term()) for i in range(n))
     fluct, insertions = _insertion_placeholders(matrix)
     mult = tuple(c.multiplicity for c in action.components)
-    terms = _resolvent_terms(fluct, mult, weights, max_weight)
+    signs = tuple(c.statistics for c in action.components)
+    terms = resolvent_expansion(fluct, mult, weights, max_weight, signs)
     return FlowTrace(action, vertices, variables, max_weight, masses, mult, terms, insertions)
 
 
@@ -189,51 +191,6 @@ def _expansion_variables(action: Action) -> tuple[ExpansionVariable, ...]:
         kind = "field" if point == 0 else "shift"
         out.append(ExpansionVariable(b, symbols.small(block.name), kind))
     return tuple(out)
-
-
-def _resolvent_terms(fluct: list[list[Series]], mult: tuple[sp.Expr, ...], weights: tuple[int, ...],
-                     max_weight: int) -> tuple[tuple[Counts, Series], ...]:
-    """sum_n (-1)^n tr[(G0 V)^n G0] grouped by propagator counts, each component weighted."""
-    n = len(fluct)
-    unit = Series.constant(1, weights, max_weight)
-    basis = [tuple(1 if k == i else 0 for k in range(n)) for i in range(n)]
-    # A[i][j]: counts -> series, for A = (G0 V)^m G0
-    A: list[list[dict[Counts, Series]]] = [
-        [{basis[i]: unit} if i == j else {} for j in range(n)] for i in range(n)]
-    totals: dict[Counts, list[Series]] = {}
-    sign = 1
-    min_v = min((s.min_weight() for row in fluct for s in row if not s.is_zero()), default=None)
-    steps = 0 if min_v is None else max_weight // min_v
-    for m in range(steps + 1):
-        for i in range(n):
-            for counts, s in A[i][i].items():
-                totals.setdefault(counts, []).append(s.scale(se.sympify(sign) * se.sympify(mult[i])))
-        if m == steps:
-            break
-        A = [[_propagate(fluct, A, i, j, basis[i]) for j in range(n)] for i in range(n)]
-        sign = -sign
-    summed = {c: series_sum(parts, weights, max_weight) for c, parts in totals.items()}
-    ordered = sorted(summed.items(), key=lambda kv: (sum(kv[0]), kv[0]))
-    return tuple((c, s) for c, s in ordered if not s.is_zero())
-
-
-def _propagate(fluct: list[list[Series]], A: list[list[dict[Counts, Series]]], i: int, j: int,
-               add: Counts) -> dict[Counts, Series]:
-    """(G0 V A)_ij: one more propagator of component i and one insertion V_il."""
-    parts: dict[Counts, list[Series]] = {}
-    for l_, v in enumerate(fluct[i]):
-        if v.is_zero():
-            continue
-        for counts, s in A[l_][j].items():
-            new = tuple(a + b for a, b in zip(counts, add, strict=True))
-            prod = v * s
-            if prod.is_zero():
-                continue
-            parts.setdefault(new, []).append(prod)
-    out = {}
-    for new, prods in parts.items():
-        out[new] = prods[0] if len(prods) == 1 else series_sum(prods, prods[0].weights, prods[0].max_weight)
-    return out
 
 
 def _entry_series(vertices: Vertices, entry: sp.Expr, variables: tuple[ExpansionVariable, ...],
@@ -321,9 +278,5 @@ def _full_potential_trace(vertices: Vertices) -> FlowTrace:
         subs[symbols.background_value(block.name)] = sp.sqrt(2 * rho[b])
     masses = tuple(sp.expand(m[i, i].subs(subs)) for i in range(n))
     mult = tuple(c.multiplicity for c in action.components)
-    weights: tuple[int, ...] = ()
-    terms = tuple(
-        (tuple(1 if k == i else 0 for k in range(n)), Series.constant(se.sympify(mult[i]), weights, 0))
-        for i in range(n)
-    )
+    terms = single_propagators(mult, tuple(c.statistics for c in action.components))
     return FlowTrace(action, vertices, (), 0, masses, mult, terms)

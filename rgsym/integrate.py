@@ -19,10 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 import sympy as sp
 
+from rgsym.errors import UnsupportedError
 from rgsym.expand import FlowTrace
+from rgsym.loop import BOSON, LoopKey
 from rgsym.regulators import REGULATORS, Piece, Regulator, custom_regulator, parse_shape
 from rgsym.spec import RegulatorSpec
 from rgsym.symbols import alpha, angular_factor, y
@@ -40,12 +43,13 @@ class LoopIntegrals:
     regulator
         The regulator used.
     thresholds
-        Propagator counts c -> the threshold integral T_c as a sympy expression of the masses.
+        Loop key -> its integral (the threshold integral T_c for the potential) as a sympy
+        expression of the masses.
     """
 
     trace: FlowTrace
     regulator: Regulator
-    thresholds: tuple[tuple[tuple[int, ...], sp.Expr], ...]
+    thresholds: tuple[tuple[LoopKey, sp.Expr], ...]
 
     def __repr__(self) -> str:
         shown = ", ".join(f"T{c} = {e}" for c, e in self.thresholds[:3])
@@ -53,13 +57,53 @@ class LoopIntegrals:
 
 
 def integrate_loops(trace: FlowTrace, regulator: RegulatorSpec) -> LoopIntegrals:
-    """Replace every propagator-count pattern of the trace by its threshold integral."""
+    """Replace every loop key of the trace by its integral."""
     reg = regulator_of(regulator)
     d, eta = trace.d, trace.eta
-    thresholds = tuple(
-        (counts, threshold_integral(reg, counts, trace.masses, d, eta)) for counts in trace.patterns
-    )
+    thresholds = tuple((key, loop_integral(reg, key, trace.masses, d, eta)) for key in trace.patterns)
     return LoopIntegrals(trace, reg, thresholds)
+
+
+def loop_integral(reg: Regulator, key: LoopKey, masses: tuple[sp.Expr, ...], d: sp.Expr, eta: sp.Expr,
+                  kinetic: sp.Expr = y) -> sp.Expr:
+    """The momentum integral of a loop key of :mod:`rgsym.loop`, normalised like T_c.
+
+    Zero external momentum: the threshold integral T_c(w) (:func:`threshold_integral`).  The
+    p^2 projection of a ring of two propagators (one at q + p): v_d J(w_i, w_k)
+    (:func:`momentum_derivative_integral`), i.e. (1/2) k^-d int d^dq/(2 pi)^d of d/dp^2 d~_t of
+    the ring, the same normalisation as T_c.
+
+    Parameters
+    ----------
+    reg
+        The regulator.
+    key
+        The loop key.
+    masses
+        The dimensionless mass of each species.
+    d, eta
+        Dimension and anomalous dimension.
+    kinetic
+        The momentum part of the propagator in units of Z k^2 (y).
+
+    Returns
+    -------
+    sympy.Expr
+
+    Raises
+    ------
+    UnsupportedError
+        For keys whose integral is not available yet (fermion loops, powers of y).
+    """
+    if key.sign != BOSON:
+        raise UnsupportedError("", "theory.fields", "fermion loops need the fermion regulator, which is "
+                               "not available yet")
+    if key.is_threshold:
+        return threshold_integral(reg, key.counts, masses, d, eta, kinetic)
+    if (key.p2_order, key.dy_order, key.y_power) == (1, 2, 0) and sum(key.counts) == sum(key.shifted) == 1:
+        i, k = key.counts.index(1), key.shifted.index(1)
+        return angular_factor(d) * momentum_derivative_integral(reg, d, eta, masses[i], masses[k])
+    raise UnsupportedError("", "truncation.scheme", f"the loop integral of {key!r} is not available yet")
 
 
 def regulator_of(spec: RegulatorSpec) -> Regulator:
@@ -207,3 +251,132 @@ def regulator_insertion(piece: Piece, eta: sp.Expr) -> sp.Expr:
     regulator = z * k**2 * piece.shape.subs(y, q2 / k**2)
     rate = sp.diff(regulator, t).subs(sp.Derivative(z, t), -eta * z)
     return sp.expand(sp.simplify((rate / (z * k**2)).subs(q2, y * k**2)))
+
+
+@cache
+def p2_kernel(d: sp.Expr) -> sp.Expr:
+    """K(y) in  d/dp^2 int dy y^(d/2-1) A(q^2) B((q + p)^2) |_(p=0) = int dy K(y) A'(y) B'(y).
+
+    Derived: Taylor-expand B(q^2 + 2 q p c + p^2) to order p^2, average c = cos(angle)
+    over directions (<c> = 0, <c^2> = 1/d), then integrate the B'' term by parts
+    (boundary terms vanish for d > 0 and decaying B').  The remaining coefficient of A
+    (undifferentiated) must cancel; it is checked.
+    """
+    p, c, q2 = sp.symbols("p c q2", positive=True)
+    a_fun, b_fun = sp.Function("A"), sp.Function("B")
+    shifted = b_fun(q2 + 2 * sp.sqrt(q2) * p * c + p**2)
+    coefficient = sp.diff(shifted, p, 2).subs(p, 0) / 2
+    averaged = sp.expand(coefficient).subs(c**2, 1 / d).subs(c, 0)
+    bp = sp.Derivative(b_fun(q2), q2)
+    bpp = sp.Derivative(b_fun(q2), (q2, 2))
+    averaged = averaged.doit()
+    c1 = averaged.coeff(bp)
+    c2 = averaged.coeff(bpp)
+    if sp.simplify(averaged - c1 * bp - c2 * bpp) != 0:
+        raise AssertionError("the p^2 coefficient is not linear in B' and B''")
+    measure = q2 ** (d / 2 - 1)
+    # int m A (c1 B' + c2 B'') = int [m c1 A - d/dq2 (m c2 A)] B'
+    a = a_fun(q2)
+    times_bp = sp.expand(measure * c1 * a - sp.diff(measure * c2 * a, q2))
+    ap = sp.Derivative(a, q2)
+    kernel = sp.simplify(times_bp.coeff(ap))
+    if sp.simplify(times_bp - kernel * ap) != 0:
+        raise AssertionError("integration by parts left a term without A'")
+    return sp.simplify(kernel.subs(q2, y))
+
+
+def momentum_derivative_integral(regulator: Regulator, d: sp.Expr, eta: sp.Expr,
+                                 w_a: sp.Expr, w_b: sp.Expr) -> sp.Expr:
+    """J(w_a, w_b) = int dy K(y) d~_t [A'(y) B'(y)], A = 1/(y + r + w_a), B = 1/(y + r + w_b).
+
+    The regular part is integrated piece by piece; jumps of d~_t A, d~_t B at the
+    regulator's breakpoints contribute delta functions, multiplied by the mean of the
+    other factor's left and right values.
+    """
+    if regulator.sharp:
+        raise UnsupportedError("", "regulator.kind",
+                               "LPA' needs propagators differentiable in the momentum, which the sharp "
+                               "cutoff does not have; use 'litim'")
+    kernel = p2_kernel(d)
+    pieces = regulator.pieces
+    if len(pieces) == 1 and sp.expand(y + pieces[0].shape).has(y):
+        return _by_quadrature(regulator, d, eta, w_a, w_b)
+    parts = [_ring_on_piece(piece, eta, w_a, w_b) for piece in pieces]
+    total = sp.Integer(0)
+    for piece, part in zip(pieces, parts, strict=True):
+        if regulator_insertion(piece, eta) == 0:
+            continue  # d~_t A = d~_t B = 0 on this piece: no regular part
+        if sp.expand(y + piece.shape).has(y):
+            raise UnsupportedError("", "regulator.kind",
+                                   f"LPA' with the piecewise {regulator.name!r} regulator needs its "
+                                   "momentum-derivative threshold by quadrature together with the "
+                                   "delta functions at its breakpoints, which is not available; use "
+                                   "'litim' with alpha = 1 or a smooth regulator")
+        integrand = sp.expand(kernel * (sp.diff(part.ta, y) * part.db + part.da * sp.diff(part.tb, y)))
+        total += sp.integrate(integrand, (y, piece.lower, piece.upper))
+    for piece, left, right in zip(pieces[:-1], parts[:-1], parts[1:], strict=True):
+        at = {y: piece.upper}
+        lv, rv = (_Ring(*(e.subs(at) for e in side)) for side in (left, right))
+        if sp.simplify(rv.a - lv.a) != 0 or sp.simplify(rv.b - lv.b) != 0:
+            raise UnsupportedError("", "regulator.kind",
+                                   f"the {regulator.name!r} regulator makes the propagator jump at "
+                                   f"y = {piece.upper}: d/dp^2 of the ring is ill-defined")
+        # the jump of d~_t A times the mean of B' (Heaviside(0) = 1/2), and A <-> B
+        total += kernel.subs(at) * ((rv.ta - lv.ta) * (lv.db + rv.db) / 2
+                                    + (lv.da + rv.da) / 2 * (rv.tb - lv.tb))
+    return sp.simplify(total)
+
+
+class _Ring(NamedTuple):
+    """The two propagators A, B on one regulator piece, their y-derivatives and d~_t A, d~_t B."""
+
+    a: sp.Expr
+    b: sp.Expr
+    da: sp.Expr
+    db: sp.Expr
+    ta: sp.Expr
+    tb: sp.Expr
+
+
+def _ring_on_piece(piece: Piece, eta: sp.Expr, w_a: sp.Expr, w_b: sp.Expr) -> _Ring:
+    """A = 1/(y + r + w_a), B likewise, with r the piece's shape; d~_t acts on R only."""
+    rr = sp.Symbol("R")
+    insertion = regulator_insertion(piece, eta)
+    prop_a, prop_b = 1 / (y + rr + w_a), 1 / (y + rr + w_b)
+    on_piece = {rr: piece.shape}
+    a, b = prop_a.subs(on_piece), prop_b.subs(on_piece)
+    return _Ring(a, b, sp.diff(a, y), sp.diff(b, y), (sp.diff(prop_a, rr) * insertion).subs(on_piece),
+                 (sp.diff(prop_b, rr) * insertion).subs(on_piece))
+
+
+def _by_quadrature(regulator: Regulator, d: sp.Expr, eta: sp.Expr, w_a: sp.Expr, w_b: sp.Expr) -> sp.Expr:
+    """J(w_a, w_b) of a smooth regulator as a sum of quadrature integrals.
+
+    The integrand K(y) d~_t[A'(y) B'(y)] is derived for a generic shape r(y): a sum of
+    f(y, r, r', r'') (y + r + w_a)^-a (y + r + w_b)^-b.  Each f is split into its eta^0 and
+    eta^1 parts and becomes the weight of a :class:`~rgsym.threshold.WeightedThreshold`
+    (which includes v_d and the measure y^(d/2-1), divided out here).
+    """
+    from rgsym.threshold import WeightedThreshold
+
+    r_fun = sp.Function("r")(y)
+    generic = Piece(sp.Integer(0), sp.oo, r_fun)
+    insertion = regulator_insertion(generic, eta)
+    wa, wb, ia, ib = sp.symbols("w_a w_b i_a i_b")
+    prop_a, prop_b = 1 / (y + r_fun + wa), 1 / (y + r_fun + wb)
+    ta = -insertion * prop_a**2  # d~_t G = -G d_t R G
+    tb = -insertion * prop_b**2
+    integrand = p2_kernel(d) * (sp.diff(ta, y) * sp.diff(prop_b, y) + sp.diff(prop_a, y) * sp.diff(tb, y))
+    inverse = {y + r_fun + wa: 1 / ia, y + r_fun + wb: 1 / ib}
+    poly = sp.Poly(sp.expand(integrand.xreplace(inverse)), ia, ib)
+    shape = sp.Lambda(y, regulator.pieces[0].shape)
+    concrete = {r_fun: regulator.pieces[0].shape}
+    total = sp.Integer(0)
+    for (a, b), coefficient in sorted(poly.terms()):
+        per_measure = sp.expand(coefficient / y ** (d / 2 - 1))
+        for power, part in enumerate(sp.Poly(per_measure, eta).all_coeffs()[::-1]):
+            if part == 0:
+                continue
+            weight = sp.simplify(part.subs(concrete).doit())
+            total += eta**power * WeightedThreshold(shape, d, sp.Lambda(y, weight), sp.Tuple(a, b), w_a, w_b)
+    return total / angular_factor(d)

@@ -38,13 +38,15 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
-from rgsym.action import Coupling
+from rgsym.couplings import Coupling
 from rgsym.errors import SpecError, UnsupportedError
-from rgsym.spec import FieldBlock
+
+if TYPE_CHECKING:  # annotations only: the spec reads invariants through this module
+    from rgsym.spec import FieldBlock
 
 #: The grammar of an invariant: a power sum of a declared block's components.  Only the
 #: quartic one is allowed: with rho it generates every polynomial of the cubic group in two

@@ -92,12 +92,12 @@ def project_couplings(integrals: LoopIntegrals, spec: TheorySpec,
     closed: dict[se.Basic, se.Basic] = {}
     numeric: dict[se.Symbol, ThresholdIntegral] = {}
     loop: list[tuple[se.Basic, Series]] = []
-    for (counts, series), (_, value) in zip(trace.terms, integrals.thresholds, strict=True):
+    for (key, series), (_, value) in zip(trace.terms, integrals.thresholds, strict=True):
         if isinstance(value, ThresholdIntegral):
             tsym = placeholder_for(value)
             numeric[tsym] = value
         else:
-            tsym = threshold_symbol(counts)
+            tsym = threshold_symbol(key.counts)
             closed[tsym] = _with_placeholders(value, numeric)
         loop.append((tsym, series))
     scaling = _scaling_series(action, trace.variables, weights, trace.max_weight, a_coeff, b_coeff)

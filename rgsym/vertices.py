@@ -8,20 +8,23 @@ u_a for the derivatives d^a u.  The background points along the radial
 component of every block; the transverse components vanish there.
 
 Radial/Goldstone structure and the mixing of several blocks are not put in by
-hand: they are whatever the differentiation returns.
+hand: they are whatever the differentiation returns, and the classes of alike
+components (the Goldstone modes) come from the symmetry reduction of
+:mod:`rgsym.hessian`, which also checks that they do not mix.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sympy as sp
 
 from rgsym.action import Action, Component, MultiIndex
-from rgsym.errors import UnsupportedError
+from rgsym.hessian import derivative_symbol, potential_jet
+
+__all__ = ["Vertices", "background_derivative", "derivative_symbol", "take_vertices"]
 
 
 @dataclass(frozen=True)
@@ -46,13 +49,18 @@ class Vertices:
     derivative_symbols: tuple[tuple[MultiIndex, sp.Symbol], ...]
     kinetic: sp.Expr
 
+    @property
+    def statistics(self) -> tuple[int, ...]:
+        """The supertrace sign of each mode (+1 boson, -1 fermion), in the order of the matrix.
+
+        Returns
+        -------
+        tuple of int
+        """
+        return tuple(c.statistics for c in self.action.components)
+
     def __repr__(self) -> str:
         return f"Vertices(mass_matrix={self.mass_matrix.tolist()}, kinetic={self.kinetic})"
-
-
-def derivative_symbol(a: MultiIndex) -> sp.Symbol:
-    """The symbol u_a = d^a u(rho) / prod d rho_b^a_b at the background."""
-    return sp.Symbol("u_" + "_".join(map(str, a)), real=True)
 
 
 def take_vertices(action: Action) -> Vertices:
@@ -62,7 +70,6 @@ def take_vertices(action: Action) -> Vertices:
     comps = action.components
     hessian = sp.ImmutableMatrix(len(comps), len(comps), lambda i, j: background_derivative(
         action, comps, (comps[i], comps[j])))
-    _check_multiplicities(action, hessian)
     jet_indices = [a for a in itertools.product(range(3), repeat=len(action.blocks)) if sum(a) <= 2]
     used = sorted(
         {a for a in jet_indices if any(e.has(derivative_symbol(a)) for e in hessian)},
@@ -90,13 +97,7 @@ def background_derivative(action: Action, components: Sequence[Component],
     rho_of_fields = [sp.Integer(0)] * nb
     for c in components:
         rho_of_fields[c.block] += c.symbol**2 / 2
-    jet_indices = [a for a in itertools.product(range(n + 1), repeat=nb) if sum(a) <= n]
-    u_jet = sp.Add(*[
-        derivative_symbol(a) * sp.Mul(*[
-            (rho_of_fields[b] - background_rho[b]) ** a[b] / math.factorial(a[b]) for b in range(nb)
-        ])
-        for a in jet_indices
-    ])
+    u_jet = potential_jet(rho_of_fields, background_rho, n)
     on_background = {c.symbol: 0 for c in components if not c.radial} | bars
     return sp.expand(sp.diff(u_jet, *[leg.symbol for leg in legs]).subs(on_background))
 
@@ -111,14 +112,3 @@ def _kinetic_term(y: sp.Symbol) -> sp.Expr:
     phi_q, phi_mq = sp.symbols("phi_q phi_mq")
     density = sp.Rational(1, 2) * y * (phi_mq * phi_q + phi_q * phi_mq)
     return sp.diff(density, phi_q, phi_mq)
-
-
-def _check_multiplicities(action: Action, hessian: sp.ImmutableMatrix) -> None:
-    """A representative component standing for several may not mix with others."""
-    comps = action.components
-    for i, j in itertools.product(range(len(comps)), repeat=2):
-        if i != j and comps[i].multiplicity != 1 and sp.simplify(hessian[i, j]) != 0:
-            raise UnsupportedError(
-                "", "theory.fields",
-                f"component {comps[i].name} mixes with {comps[j].name} on the background",
-            )

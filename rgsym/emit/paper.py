@@ -27,6 +27,7 @@ import sympy as sp
 
 from rgsym import symbols
 from rgsym.action import Action, Coupling
+from rgsym.loop import LoopKey
 from rgsym.regulators import Regulator
 from rgsym.spec import TheorySpec
 from rgsym.symbols import to_sympy
@@ -141,14 +142,14 @@ def paper_flow(spec: TheorySpec) -> PaperFlow:
     trace = expand_flow_trace(take_vertices(action))
     integrals = integrate_loops(trace, spec.regulator)
     d = trace.d
-    named: list[tuple[tuple[int, ...], sp.Expr]] = []
+    named: list[tuple[LoopKey, sp.Expr]] = []
     functions: list[NamedFunction] = []
     placeholders: dict[sp.Symbol, sp.Expr] = {}
-    for k, (counts, value) in enumerate(integrals.thresholds):
-        scale, function = threshold_function(counts, trace.masses, d)
+    for k, (key, value) in enumerate(integrals.thresholds):
+        scale, function = threshold_function(key.counts, trace.masses, d)
         placeholder = sp.Symbol(f"paper_threshold_{k}")
         placeholders[placeholder] = function
-        named.append((counts, scale * placeholder))
+        named.append((key, scale * placeholder))
         functions.append(NamedFunction(function, value / (scale.subs(ANGULAR_FACTOR,
                                                                       symbols.angular_factor(d)))))
     flow = project_couplings(replace(integrals, thresholds=tuple(named)), spec, None)
@@ -209,7 +210,7 @@ def eta_equation(spec: TheorySpec, action: Action, regulator: Regulator
                  ) -> tuple[sp.Expr, list[NamedFunction]]:
     """eta = v_d sum_pairs weight vertices^2 (4/d) m^d_{2,2}(w_i, w_k), and the m's used.
 
-    The ring integral J of :mod:`rgsym.anomalous` is J = -2 c m_{2,2} with c the
+    The ring integral v_d J of :mod:`rgsym.anomalous` has J = -2 c m_{2,2} with c the
     coefficient of y^(d/2) in its momentum kernel (c = -2/d):
     m^d_{2,2}(w_1, w_2) = -1/2 int dy y^(d/2) d~_t [d_y G_1 d_y G_2].
     """
@@ -232,6 +233,7 @@ def eta_equation(spec: TheorySpec, action: Action, regulator: Regulator
     for term in derived.terms:
         wa, wb = sorted((mass[term.internal[0]], mass[term.internal[1]]), key=sp.default_sort_key)
         m = ThresholdM(d, wa, wb)
-        functions.append(NamedFunction(m, term.integral / ratio))
+        # term.integral is the loop engine's v_d J (normalised like T_c)
+        functions.append(NamedFunction(m, term.integral / (symbols.angular_factor(d) * ratio)))
         total += ANGULAR_FACTOR * term.weight * term.vertices * ratio * m
     return total, functions

@@ -1,0 +1,317 @@
+"""Loop: the one loop engine, the resolvent expansion of the supertrace.
+
+The Wetterich equation and all its field derivatives are supertraces of products of the
+regularised propagator G = (Gamma^(2) + R_k)^-1, insertions of field-dependent or external
+vertices V and one regulator insertion d_t R_k.  Split Gamma^(2) + R_k = P(q) + M0 + V, with
+G0 = (P + M0)^-1 diagonal in the modes (the representative field components of
+:mod:`rgsym.hessian`), then
+
+    (1/2) STr[G d_t R] = (1/2) sum_n (-1)^n STr[(G0 V)^n G0 d_t R],
+
+and the field derivatives of it at external momentum p are rings in which some propagators
+carry q + p.  Once the field-space trace is done, every term is a coefficient (a symbolic
+series in the expansion variables, or a product of vertices) times a momentum integral that
+depends only on a typed key, :class:`LoopKey`: how many propagators of each species it has at
+q and at q + p, the order in p^2 that is projected, powers of y = q^2/k^2 from momentum-dependent
+insertions, the order of the y-derivatives acting on propagators, the insertion (d_t R_k) and
+the statistics sign of the mode that closes the supertrace.  The integration stage
+(:func:`rgsym.integrate.loop_integral`) evaluates a key, in closed form or by quadrature; this
+module never sees a regulator.
+
+Consumers: the flow of the potential (:mod:`rgsym.expand`, polynomial and full potential, and
+the invariant flow of :mod:`rgsym.invariant_flow`), the p^2 projection of the two-point function
+that gives eta in LPA' (:mod:`rgsym.anomalous`), and the diagram evaluation
+(:mod:`rgsym.diagrams.evaluate`), which evaluates the same keys.
+
+References
+----------
+Berges, Tetradis, Wetterich, Phys. Rept. 363 (2002) 223, hep-ph/0005122, secs. 2.3, 4
+(the expansion of the trace and the two-point function); Pawlowski, Ann. Phys. 322 (2007) 2831,
+hep-th/0512261 (the supertrace with fermions).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import symengine as se
+import sympy as sp
+
+from rgsym.errors import UnsupportedError
+from rgsym.series import Series, series_sum
+
+Counts = tuple[int, ...]
+
+#: Statistics signs of the supertrace: +1 for a boson mode, -1 for a fermion mode.
+BOSON, FERMION = 1, -1
+
+
+@dataclass(frozen=True, order=True)
+class LoopKey:
+    """What a loop integrand is, apart from its coefficient: the key the integration evaluates.
+
+    Attributes
+    ----------
+    counts
+        Power of the propagator of each species at the loop momentum q (the regulator line
+        G0 d_t R_k G0 counts its propagators here).
+    shifted
+        Power of the propagator of each species at q + p (empty: no external momentum).
+    p2_order
+        The order in p^2 projected out (0: at p = 0; 1: d/dp^2 at p = 0).
+    y_power
+        Extra powers of y = q^2/k^2 in the numerator (momentum-dependent vertices).
+    dy_order
+        How many y-derivatives act on propagators after the angular average (2 for the p^2
+        projection of a ring of two propagators: int K(y) d~_t[A'(y) B'(y)]).
+    insertion
+        The operator inserted in the ring: ``"dtR"``, the regulator d_t R_k.
+    sign
+        Statistics sign of the mode closing the supertrace (+1 boson, -1 fermion).
+    """
+
+    counts: Counts
+    shifted: Counts = ()
+    p2_order: int = 0
+    y_power: int = 0
+    dy_order: int = 0
+    insertion: str = "dtR"
+    sign: int = BOSON
+
+    @property
+    def is_threshold(self) -> bool:
+        """Whether this is a plain threshold integral T_c(w) (zero external momentum, no y power).
+
+        Returns
+        -------
+        bool
+        """
+        return not self.shifted and self.p2_order == 0 and self.y_power == 0 and self.dy_order == 0
+
+    def __repr__(self) -> str:
+        extra = []
+        if self.shifted:
+            extra.append(f"shifted={self.shifted}")
+        if self.p2_order:
+            extra.append(f"p2^{self.p2_order}")
+        if self.y_power:
+            extra.append(f"y^{self.y_power}")
+        if self.dy_order:
+            extra.append(f"dy^{self.dy_order}")
+        if self.sign != BOSON:
+            extra.append("fermion")
+        return f"LoopKey({self.counts}{''.join(', ' + e for e in extra)})"
+
+
+def species_counts(modes: int, species: Sequence[int] | None, index: int) -> Counts:
+    """The unit count of one propagator of mode ``index``, by species.
+
+    Parameters
+    ----------
+    modes
+        Number of modes.
+    species
+        The species of each mode (modes with equal propagators share one), or None: one
+        species per mode.
+    index
+        The mode.
+
+    Returns
+    -------
+    Counts
+    """
+    if species is None:
+        return tuple(1 if k == index else 0 for k in range(modes))
+    return tuple(1 if k == species[index] else 0 for k in range(max(species) + 1))
+
+
+def resolvent_expansion(fluct: list[list[Series]], multiplicities: Sequence[sp.Expr],
+                        weights: tuple[int, ...], max_weight: int,
+                        signs: Sequence[int] | None = None,
+                        species: Sequence[int] | None = None) -> tuple[tuple[LoopKey, Series], ...]:
+    """sum_n (-1)^n STr[(G0 V)^n G0 d_t R] grouped by loop key, each mode weighted.
+
+    The powers of the insertion matrix are truncated series: the expansion stops when no
+    product of insertions fits below ``max_weight``.
+
+    Parameters
+    ----------
+    fluct
+        The insertion matrix V over the modes, entries truncated series (zero at the
+        expansion point).
+    multiplicities
+        How many field components each representative mode stands for.
+    weights, max_weight
+        The weights of the expansion variables and the truncation.
+    signs
+        Statistics sign per mode (default: all bosons).
+    species
+        The propagator species of each mode (modes with the same propagator share one;
+        default: one species per mode).
+
+    Returns
+    -------
+    tuple of (LoopKey, Series)
+        Sorted by number of propagators, then counts; zero terms dropped.
+    """
+    n = len(fluct)
+    signs = tuple(signs) if signs is not None else (BOSON,) * n
+    unit = Series.constant(1, weights, max_weight)
+    basis = [species_counts(n, species, i) for i in range(n)]
+    # A[i][j]: counts -> series, for A = (G0 V)^m G0
+    A: list[list[dict[Counts, Series]]] = [
+        [{basis[i]: unit} if i == j else {} for j in range(n)] for i in range(n)]
+    totals: dict[LoopKey, list[Series]] = {}
+    sign = 1
+    min_v = min((s.min_weight() for row in fluct for s in row if not s.is_zero()), default=None)
+    steps = 0 if min_v is None else max_weight // min_v
+    for m in range(steps + 1):
+        for i in range(n):
+            for counts, s in A[i][i].items():
+                key = LoopKey(counts, sign=signs[i])
+                totals.setdefault(key, []).append(s.scale(se.sympify(sign) * se.sympify(multiplicities[i])))
+        if m == steps:
+            break
+        A = [[_propagate(fluct, A, i, j, basis[i]) for j in range(n)] for i in range(n)]
+        sign = -sign
+    summed = {k: series_sum(parts, weights, max_weight) for k, parts in totals.items()}
+    ordered = sorted(summed.items(), key=lambda kv: (sum(kv[0].counts), kv[0].counts, -kv[0].sign))
+    return tuple((k, s) for k, s in ordered if not s.is_zero())
+
+
+def _propagate(fluct: list[list[Series]], A: list[list[dict[Counts, Series]]], i: int, j: int,
+               add: Counts) -> dict[Counts, Series]:
+    """(G0 V A)_ij: one more propagator of mode i and one insertion V_il."""
+    parts: dict[Counts, list[Series]] = {}
+    for l_, v in enumerate(fluct[i]):
+        if v.is_zero():
+            continue
+        for counts, s in A[l_][j].items():
+            new = tuple(a + b for a, b in zip(counts, add, strict=True))
+            prod = v * s
+            if prod.is_zero():
+                continue
+            parts.setdefault(new, []).append(prod)
+    out = {}
+    for new, prods in parts.items():
+        out[new] = prods[0] if len(prods) == 1 else series_sum(prods, prods[0].weights, prods[0].max_weight)
+    return out
+
+
+def single_propagators(multiplicities: Sequence[sp.Expr], signs: Sequence[int] | None = None
+                       ) -> tuple[tuple[LoopKey, Series], ...]:
+    """The unexpanded trace: one propagator per mode with its full field-dependent mass.
+
+    Used for the full potential, where nothing is expanded (the mass matrix must then be
+    diagonal on the background).
+
+    Parameters
+    ----------
+    multiplicities
+        Components per mode.
+    signs
+        Statistics sign per mode (default: bosons).
+
+    Returns
+    -------
+    tuple of (LoopKey, Series)
+    """
+    n = len(multiplicities)
+    signs = tuple(signs) if signs is not None else (BOSON,) * n
+    return tuple(
+        (LoopKey(species_counts(n, None, i), sign=signs[i]),
+         Series.constant(se.sympify(multiplicities[i]), (), 0))
+        for i in range(n)
+    )
+
+
+@dataclass(frozen=True)
+class RingTerm:
+    """One internal pair (i, k) of the ring G_i(q) V G_k(q + p) V in a two-point function.
+
+    Attributes
+    ----------
+    internal
+        The names of the two internal modes.
+    weight
+        How many ordered pairs of field components the pair of representatives stands for.
+    vertices
+        The product of the two vertices V_ik V_ki.
+    key
+        The loop key of the ring's p^2 projection.
+    """
+
+    internal: tuple[str, str]
+    weight: sp.Expr
+    vertices: sp.Expr
+    key: LoopKey
+
+    @property
+    def coefficient(self) -> sp.Expr:
+        """The coefficient of the key's integral in d/dp^2 d_t Gamma^(2)(p) at p = 0.
+
+        The second field derivative of (1/2) STr ln(Gamma^(2) + R_k) has the ring
+        -(1/2) d~_t STr[G V G(p) V]: the sign of the n = 2 term of the resolvent; the 1/2 is
+        in the integral's normalisation (as for the threshold integrals).
+
+        Returns
+        -------
+        sympy.Expr
+        """
+        return -self.key.sign * self.weight * self.vertices
+
+
+def momentum_ring(names: Sequence[str], multiplicities: Sequence[sp.Expr], vertex: sp.Matrix,
+                  signs: Sequence[int] | None = None) -> tuple[RingTerm, ...]:
+    """The p^2 projection of the ring STr[G0 V G0(p) V] for one external vertex matrix V.
+
+    V_ik = Gamma^(3)_{a i k} with the external leg a fixed; the ring is symmetric under i <-> k
+    (J(w_i, w_k) = J(w_k, w_i)): each unordered pair appears once, off-diagonal ones counted
+    for both orders.  A representative mode standing for several components may only pair with
+    itself or with a single component (otherwise its pairs would not all be alike).
+
+    Parameters
+    ----------
+    names
+        Mode names.
+    multiplicities
+        Components per mode.
+    vertex
+        The vertex matrix V over the modes (external leg contracted).
+    signs
+        Statistics sign per mode.
+
+    Returns
+    -------
+    tuple of RingTerm
+
+    Raises
+    ------
+    UnsupportedError
+        If two modes that both stand for several components are joined by the vertex.
+    """
+    n = len(names)
+    signs = tuple(signs) if signs is not None else (BOSON,) * n
+    terms = []
+    for i, k in itertools.combinations_with_replacement(range(n), 2):
+        product = sp.expand(vertex[i, k] * vertex[k, i])
+        if product == 0:
+            continue
+        weight = _pair_weight(names, multiplicities, i, k) * (1 if i == k else 2)
+        key = LoopKey(species_counts(n, None, i), species_counts(n, None, k), p2_order=1, dy_order=2,
+                      sign=signs[i])
+        terms.append(RingTerm((names[i], names[k]), weight, product, key))
+    return tuple(terms)
+
+
+def _pair_weight(names: Sequence[str], multiplicities: Sequence[sp.Expr], i: int, k: int) -> sp.Expr:
+    """How many ordered pairs of real components a pair of representatives stands for."""
+    mi, mk = sp.sympify(multiplicities[i]), sp.sympify(multiplicities[k])
+    if i == k:
+        return mi
+    if mi == 1 or mk == 1:
+        return mi * mk
+    raise UnsupportedError("", "theory.fields",
+                           f"the ring of {names[i]} and {names[k]} mixes two multi-component classes")
