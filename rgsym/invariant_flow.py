@@ -17,7 +17,6 @@ cond-mat/0109176 (the cubic model with the effective average action).
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import symengine as se
 import sympy as sp
@@ -27,6 +26,7 @@ from rgsym.action import Coupling
 from rgsym.betasystem import BetaSystem
 from rgsym.errors import UnsupportedError
 from rgsym.invariants import Plane, coupling_indices, cubic_couplings, mass_matrix, plane, potential
+from rgsym.loop import resolvent_expansion
 from rgsym.series import Series
 from rgsym.spec import TheorySpec
 
@@ -44,32 +44,23 @@ def _series(poly: sp.Expr, variables: tuple[sp.Symbol, sp.Symbol], max_weight: i
 
 def _loop_series(hessian: sp.Matrix, field_plane: Plane, mass: sp.Symbol, max_weight: int,
                  thresholds: list[se.Symbol]) -> Series:
-    """sum_n (-1)^n T_{n+1} tr_mult[(M - M(0))^n], all modes of mass ``mass`` at zero field."""
+    """The loop engine's resolvent expansion on the plane: sum_n (-1)^n T_{n+1} tr_mult[(M - M(0))^n].
+
+    Every mode has the mass ``mass`` at zero field, so all are one propagator species and a
+    loop key with n + 1 propagators integrates to T_{n+1}(mass) (``thresholds[n]``).
+    """
     s, t, _ = field_plane.fields
     at_zero = hessian.subs({s: 0, t: 0})
     if at_zero != mass * sp.eye(3):
         raise UnsupportedError("", "theory.invariants", "the modes do not share one mass at zero field")
     v = [[_series(hessian[i, j] - at_zero[i, j], (s, t), max_weight) for j in range(3)] for i in range(3)]
-    unit = Series.constant(se.Integer(1), (1, 1), max_weight)
+    terms = resolvent_expansion(v, field_plane.multiplicities, (1, 1), max_weight, species=(0, 0, 0))
     zero = Series({}, (1, 1), max_weight)
-    power = [[unit if i == j else zero for j in range(3)] for i in range(3)]
     loop = zero
-    for n in range(max_weight // 2 + 1):
-        trace = zero
-        for i, mult in enumerate(field_plane.multiplicities):
-            if mult != 0:
-                trace = trace + power[i][i].scale(se.sympify(mult))
-        loop = loop + trace.scale(se.Integer((-1) ** n) * thresholds[n])
-        power = [[_sum(power[i][k] * v[k][j] for k in range(3)) for j in range(3)] for i in range(3)]
+    for key, series in terms:
+        (count,) = key.counts
+        loop = loop + series.scale(thresholds[count - 1])
     return loop
-
-
-def _sum(items: Any) -> Series:
-    total = None
-    for item in items:
-        total = item if total is None else total + item
-    assert total is not None
-    return total
 
 
 def _project(flow: Series, couplings: tuple[Coupling, ...], field_plane: Plane, order: int,

@@ -296,14 +296,18 @@ def mass_matrix(couplings: tuple[Coupling, ...], field_plane: Plane) -> sp.Matri
     Raises
     ------
     UnsupportedError
-        If the representative pi mixed with s or t (it must not, by the residual symmetry).
+        If the components outside the plane are not one class (they mix with s or t, or
+        differ): the symmetry reduction of :func:`rgsym.hessian.reduce_by_symmetry`.
     """
-    u = potential(couplings, field_plane.rho, field_plane.tau)
-    f = field_plane.fields
-    hessian = sp.Matrix(3, 3, lambda i, j: sp.expand(sp.diff(u, f[i], f[j]).subs(f[2], 0)))
-    if hessian[0, 2] != 0 or hessian[1, 2] != 0:
-        raise UnsupportedError("", "theory.invariants", "the components outside the plane mix with it")
-    return hessian
+    from rgsym.hessian import ModeClass, reduce_by_symmetry
+
+    s_, t_, p = field_plane.fields
+    second = sp.Symbol(f"{p.name}_2", real=True)  # a second probe of the components outside the plane
+    power = sp.Poly(field_plane.tau, p).degree()
+    u = potential(couplings, field_plane.rho + second**2 / 2, field_plane.tau + second**power)
+    reduced = reduce_by_symmetry(u, (s_, t_), (ModeClass(p, second, field_plane.multiplicities[2]),), {},
+                                 "theory.invariants")
+    return sp.Matrix(reduced.matrix)
 
 
 def is_decoupled(values: dict[str, float], couplings: tuple[Coupling, ...], invariant: Invariant,

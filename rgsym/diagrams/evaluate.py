@@ -8,7 +8,8 @@ propagators, and its momentum part is a threshold integral,
 
 where c counts the propagators of each representative component (the regulator
 line G d_t R_k G counts two) and w are their dimensionless masses
-(:func:`rgsym.integrate.threshold_integral`).  A labelled term with prefactor p
+(the loop engine's key, :class:`rgsym.loop.LoopKey`, evaluated by
+:func:`rgsym.integrate.loop_integral` like every loop integral).  A labelled term with prefactor p
 thus contributes 2 p T_c(w) prod_i V_i.
 
 Field indices.  The external legs sit on the radial (background) component of
@@ -41,7 +42,8 @@ from rgsym import symbols
 from rgsym.action import Action, MultiIndex
 from rgsym.diagrams.graphs import DiagramTerm, FlowDiagrams
 from rgsym.errors import UnsupportedError
-from rgsym.integrate import threshold_integral
+from rgsym.integrate import loop_integral
+from rgsym.loop import LoopKey
 from rgsym.project import scaling_coefficients
 from rgsym.regulators import Regulator
 from rgsym.vertices import derivative_symbol
@@ -171,7 +173,7 @@ def evaluate_flow(diagrams: FlowDiagrams, vertices: BackgroundVertices, regulato
     masses = vertices.masses()
     d = vertices.action.d
     eta = sp.sympify(eta)
-    loop = sp.Add(*[coeff * threshold_integral(regulator, counts, masses, d, eta)
+    loop = sp.Add(*[coeff * loop_integral(regulator, LoopKey(counts), masses, d, eta)
                     for counts, coeff in loop_patterns(diagrams, vertices).items()])
     if not scaling:
         return loop
