@@ -124,9 +124,9 @@ def derive_with_invariants(spec: TheorySpec) -> BetaSystem:
     -------
     BetaSystem
     """
-    from rgsym.betasystem import placeholder_for, stability_matrix_of, to_sympy
+    from rgsym.betasystem import placeholder_for, to_sympy
     from rgsym.integrate import regulator_of, threshold_integral
-    from rgsym.project import describe, scaling_coefficients
+    from rgsym.project import assemble_system, describe, scaling_coefficients
     from rgsym.threshold import ThresholdIntegral
 
     check_truncation(spec)
@@ -153,16 +153,10 @@ def derive_with_invariants(spec: TheorySpec) -> BetaSystem:
     euler = (s * sp.diff(u, s) + t * sp.diff(u, t)) / 2  # phi . d/dphi / 2: rho d/drho for one rho
     flow = _series(sp.expand(a_coeff * u + b_coeff * euler), (s, t), max_weight) + loop
     betas = [b.xreplace(closed) for b in _project(flow, couplings, field_plane, order)]
-    syms = [se.Symbol(c.name) for c in couplings]
-    stability = stability_matrix_of(betas, syms, numeric)
-    names = {c.name for c in couplings} | {str(k) for k in numeric}
-    free = set().union(*(b.free_symbols for b in betas))
-    params = tuple(sorted({to_sympy(f) for f in free if f.name not in names}, key=sp.default_sort_key))
     loop_at_zero = threshold_integral(reg, (1,), (sp.Integer(0),), d, sp.Integer(0))
     c = sp.simplify(sp.sympify(inv.components) * loop_at_zero)  # the whole loop at zero mass
     scales = tuple(c ** (1 - k - 2 * m) * math.factorial(k) * math.factorial(m)
                    for k, m in coupling_indices(order, inv.max_power))
     name = f"{describe(spec)}, u(rho, {inv.name} = sum({inv.block}_a^{inv.power}))"
-    return BetaSystem(name, spec.digest, spec.source, couplings, params, tuple(betas), sp.Integer(0),
-                      stability, (to_sympy(se.Symbol(mass.name)),), scales,
-                      tuple((str(k), v) for k, v in numeric.items()))
+    return assemble_system(name, spec, couplings, betas, sp.Integer(0), numeric,
+                           (to_sympy(se.Symbol(mass.name)),), scales)

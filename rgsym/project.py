@@ -105,7 +105,7 @@ def project_couplings(integrals: LoopIntegrals, spec: TheorySpec,
     closed.update(dict(trace.insertions))
     betas_se = [b.xreplace(closed) for b in _betas_from_series(action, trace.variables, flow)]
     eta_value: sp.Expr = action.eta
-    syms = [se.Symbol(c.name) for c in action.couplings]
+    syms = [se.Symbol(c.name) for c in action.couplings]  # couplings are among the pieces' symbols
     # every symbol of the betas comes from one of these small pieces (the trace's series are
     # polynomials in the insertion placeholders, with the multiplicities as coefficients)
     pieces = [*closed.values(), *scaling.terms.values(), *map(se.sympify, trace.multiplicities), *syms]
@@ -116,14 +116,51 @@ def project_couplings(integrals: LoopIntegrals, spec: TheorySpec,
         betas_se = [b.xreplace(eta_se) for b in betas_se]
         pieces += eta_se.values()
         replaced |= set(eta_se)
-    jac_se = stability_matrix_of(betas_se, syms, numeric)
     candidates = set().union(*(p.free_symbols for p in pieces)) - replaced
-    params = _parameters(betas_se, action.couplings, set(numeric), candidates)
     masses = tuple(to_sympy(se.sympify(m)) for m in trace.masses)
     scales = _coupling_scales(integrals, action.couplings)
+    return assemble_system(name, spec, action.couplings, betas_se, eta_value, numeric, masses, scales,
+                           candidates)
+
+
+def assemble_system(name: str, spec: TheorySpec, couplings: tuple[Coupling, ...], betas: list[se.Basic],
+                    eta: sp.Expr, numeric: dict[se.Symbol, ThresholdIntegral], masses: tuple[sp.Expr, ...],
+                    scales: tuple[sp.Expr, ...], candidates: set[se.Symbol] | None = None) -> BetaSystem:
+    """The one place a BetaSystem is made: betas, their stability matrix, parameters, quadrature integrals.
+
+    Every projection (the potential's flow here, the invariant flow, the vertex expansion) ends in it.
+
+    Parameters
+    ----------
+    name
+        The readable name of the truncation.
+    spec
+        The spec (its digest and source are recorded, so the system says where it came from).
+    couplings
+        The running couplings.
+    betas
+        Their betas (symengine), with quadrature integrals as placeholders.
+    eta
+        The anomalous dimension (0, or its expression in the couplings).
+    numeric
+        Placeholder -> quadrature integral.
+    masses
+        The dimensionless masses of the modes at the expansion point.
+    scales
+        The natural scale of each coupling.
+    candidates
+        When given, the symbols that can be free in the betas (a speed-up, see :func:`_parameters`).
+
+    Returns
+    -------
+    BetaSystem
+    """
+    syms = [se.Symbol(c.name) for c in couplings]
+    jacobian = stability_matrix_of(betas, syms, numeric)
+    params = _parameters(betas, couplings, set(numeric), candidates)
     thresholds = tuple((str(k), v) for k, v in numeric.items())
-    return BetaSystem(name, spec.digest, spec.source, action.couplings, params, tuple(betas_se),
-                      eta_value, jac_se, masses, scales, thresholds)
+    return BetaSystem(name, spec.digest, spec.source, couplings, params, tuple(betas), eta, jacobian, masses,
+                      scales, thresholds)
 
 
 class CollectedSum:

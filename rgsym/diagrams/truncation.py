@@ -31,12 +31,12 @@ import symengine as se
 import sympy as sp
 
 from rgsym.action import Action, Coupling, build_action
-from rgsym.betasystem import BetaSystem, stability_matrix_of, threshold_symbol
+from rgsym.betasystem import BetaSystem, threshold_symbol
 from rgsym.diagrams.evaluate import BackgroundVertices, loop_patterns, scaling_terms, take_background_vertices
 from rgsym.diagrams.graphs import derive_flow_diagrams
 from rgsym.expand import expand_flow_trace
 from rgsym.integrate import integrate_loops, regulator_of, threshold_integral
-from rgsym.project import _coupling_scales, _parameters
+from rgsym.project import _coupling_scales, assemble_system
 from rgsym.spec import TheorySpec, Truncation
 from rgsym.threshold import ThresholdIntegral
 from rgsym.vertices import take_vertices
@@ -79,13 +79,9 @@ def derive_vertex_expansion(spec: TheorySpec) -> BetaSystem:
             closed[threshold_symbol(counts)] = se.sympify(value)
     # placeholders are replaced after the expansion, so that (1 + w)^-c is never multiplied out
     betas = [se.expand(se.sympify(_beta(patterns, scaling))).xreplace(closed) for patterns, scaling in loops]
-    syms = [se.Symbol(c.name) for c in action.couplings]
-    jacobian = stability_matrix_of(betas, syms, numeric)
-    params = _parameters(betas, action.couplings, set(numeric))
     scales = _natural_scales(spec, action.couplings)
-    thresholds = tuple((str(k), v) for k, v in numeric.items())
-    return BetaSystem(_describe(spec), spec.digest, spec.source, action.couplings, params, tuple(betas),
-                      action.eta, jacobian, masses, scales, thresholds)
+    return assemble_system(_describe(spec), spec, action.couplings, betas, action.eta, numeric, masses,
+                           scales)
 
 
 def polynomial_twin(spec: TheorySpec) -> TheorySpec:
