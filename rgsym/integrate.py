@@ -98,8 +98,8 @@ def loop_integral(reg: Regulator, key: LoopKey, masses: tuple[sp.Expr, ...], d: 
     if key.sign != BOSON:
         raise UnsupportedError("", "theory.fields", "fermion loops need the fermion regulator, which is "
                                "not available yet")
-    if key.is_threshold:
-        return threshold_integral(reg, key.counts, masses, d, eta, kinetic)
+    if not key.shifted and key.p2_order == 0 and key.dy_order == 0:
+        return threshold_integral(reg, key.counts, masses, d, eta, kinetic, key.y_power)
     if (key.p2_order, key.dy_order, key.y_power) == (1, 2, 0) and sum(key.counts) == sum(key.shifted) == 1:
         i, k = key.counts.index(1), key.shifted.index(1)
         return angular_factor(d) * momentum_derivative_integral(reg, d, eta, masses[i], masses[k])
@@ -116,8 +116,12 @@ def regulator_of(spec: RegulatorSpec) -> Regulator:
 
 
 def threshold_integral(reg: Regulator, counts: tuple[int, ...], masses: tuple[sp.Expr, ...],
-                       d: sp.Expr, eta: sp.Expr, kinetic: sp.Expr = y) -> sp.Expr:
+                       d: sp.Expr, eta: sp.Expr, kinetic: sp.Expr = y, y_power: int = 0) -> sp.Expr:
     """T_c(w) for a regulator, propagator counts c and dimensionless masses w.
+
+    With ``y_power`` = n the integrand has y^n more (momentum-dependent insertions of the loop
+    engine); this is available where the integral is closed (regulators whose propagator is
+    y-independent on every piece where d_t R_k is not zero, e.g. Litim).
 
     Examples
     --------
@@ -128,12 +132,16 @@ def threshold_integral(reg: Regulator, counts: tuple[int, ...], masses: tuple[sp
     >>> sp.simplify(threshold_integral(litim, (1,), (w,), sp.Integer(4), sp.Integer(0)))
     1/(32*pi**2*(w + 1))
     """
+    needs_quadrature = any(
+        regulator_insertion(p, eta) != 0 and sp.expand(kinetic + p.shape).has(y) for p in reg.pieces)
+    if y_power and (d == 0 or reg.sharp or needs_quadrature):
+        raise UnsupportedError("", "regulator.kind", f"loop integrals with momentum-dependent insertions "
+                               f"(y^{y_power}) need a regulator with closed threshold functions, such as "
+                               f"'litim'; {reg.name!r} is not available for them yet")
     if d == 0:
         return _zero_dimensional(reg, counts, masses, eta, kinetic)
     if reg.sharp:
         return angular_factor(d) * _sharp_limit(reg, counts, masses, eta)
-    needs_quadrature = any(
-        regulator_insertion(p, eta) != 0 and sp.expand(kinetic + p.shape).has(y) for p in reg.pieces)
     if needs_quadrature:
         shape = sp.Lambda(y, reg.shape())
         if isinstance(eta, sp.Symbol):  # LPA': T is linear in eta, T(eta) = (1 - eta) T(0) + eta T(1)
@@ -142,7 +150,7 @@ def threshold_integral(reg: Regulator, counts: tuple[int, ...], masses: tuple[sp
         return ThresholdIntegral(shape, d, eta, sp.Tuple(*counts), *masses)
     total = sp.Integer(0)
     for k, piece in enumerate(reg.pieces):
-        measure = _piece_measure(reg, k, d, eta)
+        measure = _piece_measure(reg, k, d, eta, y_power)
         if measure == 0:
             continue
         den = sp.expand(kinetic + piece.shape)
@@ -227,14 +235,14 @@ def _sharp_single_propagator() -> tuple[sp.Expr, sp.Symbol]:
 
 
 @cache
-def _piece_measure(reg: Regulator, k: int, d: sp.Expr, eta: sp.Expr) -> sp.Expr:
-    """int over piece k of y^(d/2-1) [(2 - eta) r - 2 y r'] dy (denominators excluded)."""
+def _piece_measure(reg: Regulator, k: int, d: sp.Expr, eta: sp.Expr, y_power: int = 0) -> sp.Expr:
+    """int over piece k of y^(d/2-1+n) [(2 - eta) r - 2 y r'] dy (denominators excluded), n = y_power."""
     piece: Piece = reg.pieces[k]
     insertion = regulator_insertion(piece, eta)
     if insertion == 0:
         return sp.Integer(0)
     dd = sp.Dummy("dd", positive=True)
-    result = sp.integrate(y ** (dd / 2 - 1) * insertion, (y, piece.lower, piece.upper))
+    result = sp.integrate(y ** (dd / 2 - 1 + y_power) * insertion, (y, piece.lower, piece.upper))
     return sp.simplify(result.subs(dd, d))
 
 

@@ -130,16 +130,19 @@ def species_counts(modes: int, species: Sequence[int] | None, index: int) -> Cou
 def resolvent_expansion(fluct: list[list[Series]], multiplicities: Sequence[sp.Expr],
                         weights: tuple[int, ...], max_weight: int,
                         signs: Sequence[int] | None = None,
-                        species: Sequence[int] | None = None) -> tuple[tuple[LoopKey, Series], ...]:
+                        species: Sequence[int] | None = None,
+                        momentum: list[list[Series]] | None = None) -> tuple[tuple[LoopKey, Series], ...]:
     """sum_n (-1)^n STr[(G0 V)^n G0 d_t R] grouped by loop key, each mode weighted.
 
     The powers of the insertion matrix are truncated series: the expansion stops when no
-    product of insertions fits below ``max_weight``.
+    product of insertions fits below ``max_weight``.  An insertion may depend on the loop
+    momentum, V = V_0 + y V_1 (a field-dependent wave-function renormalisation): each V_1
+    raises the key's ``y_power`` by one.
 
     Parameters
     ----------
     fluct
-        The insertion matrix V over the modes, entries truncated series (zero at the
+        The insertion matrix V (V_0) over the modes, entries truncated series (zero at the
         expansion point).
     multiplicities
         How many field components each representative mode stands for.
@@ -150,52 +153,58 @@ def resolvent_expansion(fluct: list[list[Series]], multiplicities: Sequence[sp.E
     species
         The propagator species of each mode (modes with the same propagator share one;
         default: one species per mode).
+    momentum
+        The coefficient V_1 of y in the insertion (default: none).
 
     Returns
     -------
     tuple of (LoopKey, Series)
-        Sorted by number of propagators, then counts; zero terms dropped.
+        Sorted by number of propagators, then counts, then powers of y; zero terms dropped.
     """
     n = len(fluct)
     signs = tuple(signs) if signs is not None else (BOSON,) * n
+    parts = [(fluct, 0)] + ([(momentum, 1)] if momentum is not None else [])
     unit = Series.constant(1, weights, max_weight)
     basis = [species_counts(n, species, i) for i in range(n)]
-    # A[i][j]: counts -> series, for A = (G0 V)^m G0
-    A: list[list[dict[Counts, Series]]] = [
-        [{basis[i]: unit} if i == j else {} for j in range(n)] for i in range(n)]
+    # A[i][j]: (counts, y power) -> series, for A = (G0 V)^m G0
+    A: list[list[dict[tuple[Counts, int], Series]]] = [
+        [{(basis[i], 0): unit} if i == j else {} for j in range(n)] for i in range(n)]
     totals: dict[LoopKey, list[Series]] = {}
     sign = 1
-    min_v = min((s.min_weight() for row in fluct for s in row if not s.is_zero()), default=None)
+    min_v = min((s.min_weight() for matrix, _ in parts for row in matrix for s in row if not s.is_zero()),
+                default=None)
     steps = 0 if min_v is None else max_weight // min_v
     for m in range(steps + 1):
         for i in range(n):
-            for counts, s in A[i][i].items():
-                key = LoopKey(counts, sign=signs[i])
+            for (counts, power), s in A[i][i].items():
+                key = LoopKey(counts, y_power=power, sign=signs[i])
                 totals.setdefault(key, []).append(s.scale(se.sympify(sign) * se.sympify(multiplicities[i])))
         if m == steps:
             break
-        A = [[_propagate(fluct, A, i, j, basis[i]) for j in range(n)] for i in range(n)]
+        A = [[_propagate(parts, A, i, j, basis[i]) for j in range(n)] for i in range(n)]
         sign = -sign
-    summed = {k: series_sum(parts, weights, max_weight) for k, parts in totals.items()}
-    ordered = sorted(summed.items(), key=lambda kv: (sum(kv[0].counts), kv[0].counts, -kv[0].sign))
+    summed = {k: series_sum(parts_, weights, max_weight) for k, parts_ in totals.items()}
+    ordered = sorted(summed.items(),
+                     key=lambda kv: (sum(kv[0].counts), kv[0].counts, kv[0].y_power, -kv[0].sign))
     return tuple((k, s) for k, s in ordered if not s.is_zero())
 
 
-def _propagate(fluct: list[list[Series]], A: list[list[dict[Counts, Series]]], i: int, j: int,
-               add: Counts) -> dict[Counts, Series]:
-    """(G0 V A)_ij: one more propagator of mode i and one insertion V_il."""
-    parts: dict[Counts, list[Series]] = {}
-    for l_, v in enumerate(fluct[i]):
-        if v.is_zero():
-            continue
-        for counts, s in A[l_][j].items():
-            new = tuple(a + b for a, b in zip(counts, add, strict=True))
-            prod = v * s
-            if prod.is_zero():
+def _propagate(parts: list[tuple[list[list[Series]], int]], A: list[list[dict[tuple[Counts, int], Series]]],
+               i: int, j: int, add: Counts) -> dict[tuple[Counts, int], Series]:
+    """(G0 V A)_ij: one more propagator of mode i and one insertion V_il (each part of V)."""
+    out_parts: dict[tuple[Counts, int], list[Series]] = {}
+    for matrix, power in parts:
+        for l_, v in enumerate(matrix[i]):
+            if v.is_zero():
                 continue
-            parts.setdefault(new, []).append(prod)
+            for (counts, p), s in A[l_][j].items():
+                new = (tuple(a + b for a, b in zip(counts, add, strict=True)), p + power)
+                prod = v * s
+                if prod.is_zero():
+                    continue
+                out_parts.setdefault(new, []).append(prod)
     out = {}
-    for new, prods in parts.items():
+    for new, prods in out_parts.items():
         out[new] = prods[0] if len(prods) == 1 else series_sum(prods, prods[0].weights, prods[0].max_weight)
     return out
 

@@ -116,3 +116,30 @@ def test_reduction_refuses_a_class_that_mixes_or_differs() -> None:
         except UnsupportedError:
             continue
         raise AssertionError(f"{potential} was reduced although its class is not one")
+
+
+def test_momentum_dependent_insertion_against_the_expanded_integral() -> None:
+    """V = y z x (a wave-function insertion): the keys with powers of y, integrated with the Litim
+    regulator, sum to the x-expansion of v_d int dy y^(d/2-1) d_t R / ((1 + z x) y + r + w).
+
+    The expected side expands the explicit integrand in x and integrates term by term over the
+    Litim piece y < 1 (where d_t R / k^2 = 2 and y + r = 1); above y = 1 d_t R vanishes.
+    """
+    x, z, w = sp.symbols("x z w")  # plain symbols, as to_sympy returns them
+    yy = sp.Symbol("yy", positive=True)
+    order = 4
+    zero = Series({}, (1,), order)
+    terms = resolvent_expansion([[zero]], [sp.Integer(1)], (1,), order, momentum=[[_series(z * x, x, order)]])
+    assert {k.y_power for k, _ in terms} == set(range(order + 1))
+    litim = LITIM.with_alpha(sp.Integer(1))
+    d = sp.Integer(3)
+    total = sp.Integer(0)
+    for key, series in terms:
+        value = loop_integral(litim, key, (w,), d, sp.Integer(0))
+        for (k,), c in series.terms.items():
+            total += to_sympy(c) * x**k * value
+    integrand = yy ** sp.Rational(1, 2) * 2 / (1 + z * x * yy + w)
+    expanded = sp.series(integrand, x, 0, order + 1).removeO()
+    v3 = 1 / (8 * sp.pi**2)  # v_d = 1 / (2^(d+1) pi^(d/2) Gamma(d/2)) at d = 3
+    expected = v3 * sp.integrate(sp.expand(expanded), (yy, 0, 1))
+    assert sp.simplify(sp.expand(total - expected)) == 0
