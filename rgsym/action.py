@@ -87,6 +87,26 @@ class Action:
             f"couplings=[{', '.join(c.name for c in self.couplings)}])"
         )
 
+    def gradient_density(self, fields: list[sp.Symbol], gradients: list[sp.Symbol]) -> sp.Expr:
+        """The gradient terms of the ansatz, in units of Z_k: (1/2) sum_i (d phi_i)^2.
+
+        In the LPA and LPA' the wave-function renormalisation is field independent; it is Z_k,
+        the unit of the fields (its running is eta), so the gradient term is canonical.  A
+        field-dependent Z(rho) and Y(rho) (the derivative expansion) enter here.
+
+        Parameters
+        ----------
+        fields
+            The representative components (unused while Z is field independent).
+        gradients
+            One symbol per component for its gradient.
+
+        Returns
+        -------
+        sympy.Expr
+        """
+        return sp.Add(*[g**2 for g in gradients]) / 2
+
     def potential_function(self) -> sp.Expr:
         """u(rho) as a sympy expression in the invariants (Function for the full potential)."""
         if self.potential == "full":

@@ -160,3 +160,127 @@ def reduce_by_symmetry(potential: sp.Expr, explicit: Sequence[sp.Symbol], classe
     matrix = sp.ImmutableMatrix(n_kept, n_kept, lambda i, j: entry(i, j))
     multiplicities = (*(sp.Integer(1) for _ in explicit), *(c.multiplicity for c in classes))
     return ReducedHessian((*explicit, *probes), multiplicities, matrix)
+
+
+#: p^2, p.q and q^2: the invariants of the external momentum p and the loop momentum q.
+P2 = sp.Symbol("p2", nonnegative=True)
+PQ = sp.Symbol("pq", real=True)
+Q2 = sp.Symbol("q2", nonnegative=True)
+
+
+@dataclass(frozen=True)
+class Momentum:
+    """A momentum a p + b q, a combination of the external momentum p and the loop momentum q.
+
+    Attributes
+    ----------
+    p, q
+        The coefficients a and b.
+    """
+
+    p: sp.Expr
+    q: sp.Expr
+
+    def __neg__(self) -> Momentum:
+        return Momentum(-self.p, -self.q)
+
+    def __add__(self, other: Momentum) -> Momentum:
+        return Momentum(self.p + other.p, self.q + other.q)
+
+    def dot(self, other: Momentum) -> sp.Expr:
+        """The scalar product, in the invariants :data:`P2`, :data:`PQ`, :data:`Q2`.
+
+        Parameters
+        ----------
+        other
+            Another momentum.
+
+        Returns
+        -------
+        sympy.Expr
+        """
+        return sp.expand(self.p * other.p * P2 + (self.p * other.q + self.q * other.p) * PQ
+                         + self.q * other.q * Q2)
+
+
+def kinetic_matrix(density: sp.Expr, gradients: Sequence[sp.Symbol]) -> sp.Matrix:
+    """K_ab(phi) = d^2 L / d(d phi_a) d(d phi_b) of a Lagrangian quadratic in the gradients.
+
+    A gradient d_mu phi_a is represented by one symbol per component (the Hessian and the
+    vertices only need the coefficient matrix of the quadratic form), e.g. for
+    L = Z(rho) (d phi)^2 / 2 + Y(rho) (phi . d phi)^2 / 4 this gives Z delta_ab + Y phi_a phi_b / 2.
+
+    Parameters
+    ----------
+    density
+        The gradient part of the Lagrangian, a function of the fields and the gradient symbols.
+    gradients
+        The gradient symbol of each component.
+
+    Returns
+    -------
+    sympy.Matrix
+
+    Raises
+    ------
+    UnsupportedError
+        If the density is not a quadratic form in the gradients.
+    """
+    zero = {g: 0 for g in gradients}
+    scale = sp.Symbol("gradient_scale")
+    scaled = sp.expand(density.xreplace({g: scale * g for g in gradients}))
+    if sp.expand(scaled - scale**2 * density) != 0 or density.xreplace(zero) != 0:
+        raise UnsupportedError("", "truncation.scheme",
+                               "the gradient terms must be quadratic in the gradients")
+    n = len(gradients)
+    return sp.Matrix(n, n, lambda a, b: sp.expand(sp.diff(density, gradients[a], gradients[b])))
+
+
+def momentum_vertex(potential: sp.Expr, kinetic: sp.Matrix, fields: Sequence[sp.Symbol],
+                    legs: Sequence[int], momenta: Sequence[Momentum],
+                    background: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
+    """Gamma^(n)_{a_1 ... a_n}(p_1, ..., p_n) on a constant background, momenta summing to zero.
+
+    Derived from L = U(phi) + K_ab(phi) d phi_a . d phi_b / 2 by putting in plane waves
+    phi = phibar + sum_j e_j e_(a_j) exp(i p_j x): the coefficient of e_1 ... e_n is
+
+        d_(a_1 ... a_n) U - sum_(i<j) p_i . p_j  d_(rest) K_(a_i a_j),
+
+    where "rest" are the legs other than i and j.
+
+    Parameters
+    ----------
+    potential
+        U as a function of ``fields``.
+    kinetic
+        K_ab as functions of ``fields`` (:func:`kinetic_matrix`).
+    fields
+        The field components.
+    legs
+        The component index of each leg.
+    momenta
+        The incoming momentum of each leg.
+    background
+        Field values on the background.
+
+    Returns
+    -------
+    sympy.Expr
+        In the momentum invariants :data:`P2`, :data:`PQ`, :data:`Q2`.
+
+    Raises
+    ------
+    ValueError
+        If the momenta do not sum to zero.
+    """
+    total = Momentum(sp.Integer(0), sp.Integer(0))
+    for k in momenta:
+        total = total + k
+    if sp.simplify(total.p) != 0 or sp.simplify(total.q) != 0:
+        raise ValueError("the momenta of a vertex must sum to zero")
+    value = sp.diff(potential, *[fields[a] for a in legs])
+    for i, j in itertools.combinations(range(len(legs)), 2):
+        rest = [fields[legs[k]] for k in range(len(legs)) if k not in (i, j)]
+        entry = kinetic[legs[i], legs[j]]
+        value -= momenta[i].dot(momenta[j]) * (sp.diff(entry, *rest) if rest else entry)
+    return sp.expand(value.xreplace(dict(background)))

@@ -1,6 +1,8 @@
 """Vertices: the field-space Hessian of the ansatz on a constant background.
 
-Gamma^(2)_{ij}(q) = Z q^2 delta_ij + d^2 U / d phi_i d phi_j.  The potential part
+Gamma^(2)_{ij}(q) = q^2 K_ij + d^2 U / d phi_i d phi_j, with K_ij the coefficient matrix of the
+gradient terms (K = Z delta_ij in the LPA and LPA'), derived with the plane-wave vertices of
+:mod:`rgsym.hessian`.  The potential part
 (the mass matrix) is obtained by differentiating u(rho(phi)) twice with sympy.
 Because a Hessian only depends on the 2-jet of u, u is replaced by its generic
 second-order Taylor polynomial around the background invariants, with symbols
@@ -41,13 +43,17 @@ class Vertices:
     derivative_symbols
         Multi-index a -> the symbol standing for d^a u at the background.
     kinetic
-        The momentum part of Gamma^(2) divided by Z k^2, as a function of y = q^2/k^2.
+        The momentum part of each propagator divided by Z k^2, as a function of y = q^2/k^2.
+    kinetic_matrix
+        The momentum part of Gamma^(2)(q, -q) over the modes in the same units: the super-Hessian
+        is ``kinetic_matrix + mass_matrix`` (plus the regulator).
     """
 
     action: Action
     mass_matrix: sp.ImmutableMatrix
     derivative_symbols: tuple[tuple[MultiIndex, sp.Symbol], ...]
     kinetic: sp.Expr
+    kinetic_matrix: sp.ImmutableMatrix | None = None
 
     @property
     def statistics(self) -> tuple[int, ...]:
@@ -75,8 +81,8 @@ def take_vertices(action: Action) -> Vertices:
         {a for a in jet_indices if any(e.has(derivative_symbol(a)) for e in hessian)},
         key=lambda a: (sum(a), a),
     )
-    kinetic = _kinetic_term(symbols.y)
-    return Vertices(action, hessian, tuple((a, derivative_symbol(a)) for a in used), kinetic)
+    kinetic_matrix, kinetic = _kinetic_terms(action, symbols.y)
+    return Vertices(action, hessian, tuple((a, derivative_symbol(a)) for a in used), kinetic, kinetic_matrix)
 
 
 def background_derivative(action: Action, components: Sequence[Component],
@@ -102,13 +108,29 @@ def background_derivative(action: Action, components: Sequence[Component],
     return sp.expand(sp.diff(u_jet, *[leg.symbol for leg in legs]).subs(on_background))
 
 
-def _kinetic_term(y: sp.Symbol) -> sp.Expr:
-    """Momentum part of Gamma^(2) in units of Z k^2.
+def _kinetic_terms(action: Action, y: sp.Symbol) -> tuple[sp.ImmutableMatrix, sp.Expr]:
+    """The momentum part of Gamma^(2)(q, -q) over the modes, in units of Z_k k^2, and its scalar form.
 
-    The modes q and -q of (Z/2) sum_q phi(-q) q^2 phi(q) give
-    (Z/2) q^2 [phi(-q) phi(q) + phi(q) phi(-q)]; its derivative with respect to
-    phi(q) and phi(-q) is Z q^2, i.e. y in units of Z k^2.
+    Derived from the gradient terms of the action (:meth:`rgsym.action.Action.gradient_density`)
+    with the plane-wave vertices of :func:`rgsym.hessian.momentum_vertex`: Gamma^(2)(q, -q) has
+    q^2 K_ab, K the coefficient matrix of the gradients.  When K is the identity times one
+    function (the LPA and LPA', where Z_k is field independent) every propagator has the same
+    momentum part, returned as the scalar ``kinetic``.
     """
-    phi_q, phi_mq = sp.symbols("phi_q phi_mq")
-    density = sp.Rational(1, 2) * y * (phi_mq * phi_q + phi_q * phi_mq)
-    return sp.diff(density, phi_q, phi_mq)
+    from rgsym.hessian import Q2, Momentum, kinetic_matrix, momentum_vertex
+
+    comps = action.components
+    gradients = [sp.Symbol(f"grad_{c.symbol.name}", real=True) for c in comps]
+    fields = [c.symbol for c in comps]
+    k_matrix = kinetic_matrix(action.gradient_density(fields, gradients), gradients)
+    q = Momentum(sp.Integer(0), sp.Integer(1))
+    zero = {f: sp.Integer(0) for f in fields}
+    matrix = sp.ImmutableMatrix(len(comps), len(comps), lambda i, j: momentum_vertex(
+        sp.Integer(0), k_matrix, fields, [i, j], [q, -q], zero).xreplace({Q2: y}))
+    diagonal = matrix[0, 0]
+    if matrix != diagonal * sp.eye(len(comps)):
+        from rgsym.errors import UnsupportedError
+
+        raise UnsupportedError("", "truncation.scheme", "modes with different momentum dependence need "
+                               "propagators per species, which the threshold integrals do not take yet")
+    return matrix, diagonal

@@ -143,3 +143,58 @@ def test_momentum_dependent_insertion_against_the_expanded_integral() -> None:
     v3 = 1 / (8 * sp.pi**2)  # v_d = 1 / (2^(d+1) pi^(d/2) Gamma(d/2)) at d = 3
     expected = v3 * sp.integrate(sp.expand(expanded), (yy, 0, 1))
     assert sp.simplify(sp.expand(total - expected)) == 0
+
+
+def test_vertices_with_a_field_dependent_wave_function_renormalisation() -> None:
+    """N = 1, L = U(phi) + Z(phi) (d phi)^2 / 2: the textbook vertices of the derivative expansion,
+    Gamma^(3)(p, q, -p-q) = U''' + Z' (p^2 + q^2 + p.q) and Gamma^(4)(p, -p, q, -q) = U'''' + Z'' (p^2 + q^2)
+    (e.g. Canet, Delamotte, Mouhanna, Vidal, hep-th/0211055, sec. II: the vertices of the O(d^2) ansatz)."""
+    from rgsym.hessian import P2, PQ, Q2, Momentum, kinetic_matrix, momentum_vertex
+
+    phi, g, bar = sp.symbols("phi g phibar", real=True)
+    u, z = sp.Function("U")(phi), sp.Function("Z")(phi)
+    kin = kinetic_matrix(z * g**2 / 2, [g])
+    assert kin == sp.Matrix([[z]])
+    p, q, zero = Momentum(1, 0), Momentum(0, 1), Momentum(0, 0)
+    at = {phi: bar}
+    two = momentum_vertex(u, kin, [phi], [0, 0], [p, -p], at)
+    assert sp.simplify(two - (sp.diff(u, phi, 2) + z * P2).subs(phi, bar)) == 0
+    three = momentum_vertex(u, kin, [phi], [0, 0, 0], [p, q, -(p + q)], at)
+    expected3 = (sp.diff(u, phi, 3) + sp.diff(z, phi) * (P2 + Q2 + PQ)).subs(phi, bar)
+    assert sp.simplify(three - expected3) == 0
+    four = momentum_vertex(u, kin, [phi], [0] * 4, [p, -p, q, -q], at)
+    assert sp.simplify(four - (sp.diff(u, phi, 4) + sp.diff(z, phi, 2) * (P2 + Q2)).subs(phi, bar)) == 0
+    try:
+        momentum_vertex(u, kin, [phi], [0, 0], [p, zero], at)
+    except ValueError:
+        pass
+    else:  # pragma: no cover
+        raise AssertionError("momenta that do not sum to zero were accepted")
+
+
+def test_o_n_two_point_function_at_order_d2() -> None:
+    """O(N) with L = U(rho) + Z(rho) (d phi)^2 / 2 + Y(rho) (phi . d phi)^2 / 4: on the background
+    phi = (sigma, 0, ...), the radial two-point function is U' + 2 rho U'' + (Z + rho Y) p^2 and the
+    Goldstone one U' + Z p^2 (Canet et al., hep-th/0211055; Delamotte, cond-mat/0702365, sec. 5)."""
+    from rgsym.hessian import P2, Momentum, kinetic_matrix, momentum_vertex
+
+    fields = sp.symbols("f0:3", real=True)
+    grads = sp.symbols("g0:3", real=True)
+    sigma = sp.Symbol("sigma", positive=True)
+    r = sp.Symbol("r", positive=True)
+    rho = sum(f**2 for f in fields) / 2
+    big_u, big_z, big_y = (sp.Function(n) for n in ("U", "Z", "Y"))
+    density = big_z(rho) * sum(g**2 for g in grads) / 2 + big_y(rho) * sum(f * g for f, g in
+                                                                             zip(fields, grads)) ** 2 / 4
+    kin = kinetic_matrix(density, grads)
+    p = Momentum(1, 0)
+    at = {fields[0]: sigma, fields[1]: 0, fields[2]: 0}
+    radial = momentum_vertex(big_u(rho), kin, fields, [0, 0], [p, -p], at)
+    goldstone = momentum_vertex(big_u(rho), kin, fields, [1, 1], [p, -p], at)
+    mixed = momentum_vertex(big_u(rho), kin, fields, [0, 1], [p, -p], at)
+    u1 = sp.Subs(sp.Derivative(big_u(r), r), r, sigma**2 / 2).doit()
+    u2 = sp.Subs(sp.Derivative(big_u(r), r, 2), r, sigma**2 / 2).doit()
+    zz, yy = big_z(sigma**2 / 2), big_y(sigma**2 / 2)
+    assert sp.simplify((radial - (u1 + sigma**2 * u2 + (zz + sigma**2 / 2 * yy) * P2)).doit()) == 0
+    assert sp.simplify((goldstone - (u1 + zz * P2)).doit()) == 0
+    assert sp.simplify(mixed.doit()) == 0
