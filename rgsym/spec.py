@@ -106,17 +106,21 @@ class Theory:
     def symmetry(self) -> str:
         """The symmetry group of the theory: the blocks' groups joined by ``x``.
 
+        A block with the cubic anisotropy sum(phi_a**4) has the cubic group (sign changes and
+        permutations of its N components), written ``cubic(N)``.
+
         Returns
         -------
         str
-            E.g. ``O(N)`` or ``O(2)xZ2``.
+            E.g. ``O(N)``, ``O(2)xZ2`` or ``cubic(3)``.
 
         Examples
         --------
         >>> Theory(sp.Integer(3), (FieldBlock("phi", 2), FieldBlock("chi", 1))).symmetry
         'O(2)xZ2'
         """
-        return "x".join(b.symmetry for b in self.blocks)
+        cubic = {inv.block for inv in self.invariants}
+        return "x".join(f"cubic({b.components})" if b.name in cubic else b.symmetry for b in self.blocks)
 
     @property
     def is_single_multiplet(self) -> bool:
@@ -616,7 +620,7 @@ def _parse_theory(t: dict[str, Any], source: str) -> Theory:
             raise SpecError(
                 source, "theory.symmetry",
                 f"the fields given carry the symmetry '{theory.symmetry}' (one Z2 per real scalar,"
-                f" O(n) per multiplet); got {given!r}",
+                f" O(n) per multiplet, cubic(n) for a multiplet with sum(phi_a**4)); got {given!r}",
             )
     return theory
 

@@ -84,3 +84,13 @@ def test_emission_of_the_cubic_model(tmp_path: Path, capsys: pytest.CaptureFixtu
     system = derive(load_spec("derivations/cubic_lpa.toml", ["truncation.order=2"]))
     again = BetaSystem.from_dict(json.loads((out / "betas.json").read_text()))
     assert again.names == system.names and again.betas == system.betas
+
+
+def test_theory_names_the_cubic_group() -> None:
+    """With sum(phi_a**4) the symmetry is the cubic group, not O(N) (it used to say O(3))."""
+    from rgsym.spec import parse_spec
+
+    spec = parse_spec({"theory": {"d": 3, "N": 3, "invariants": {"tau": "sum(phi_a**4)"}},
+                       "truncation": {"expand_around": "zero", "order": 2}})
+    assert spec.theory.symmetry == "cubic(3)"
+    assert spec.theory.blocks[0].symmetry == "O(3)"  # the block alone is still an O(3) multiplet
