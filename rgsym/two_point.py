@@ -1,0 +1,160 @@
+"""Two-point: the p^2 projection of the flow of Gamma^(2)(p) with momentum-dependent vertices.
+
+The derivative expansion reads the flow of Z(rho) (and Y(rho)) off the p^2 coefficient of the
+two-point function on a constant background.  Differentiating the Wetterich equation twice,
+
+    d_t Gamma^(2)_aa(p) = (1/2) sum_i m_i  int_q d~_t[ G_i(q) ] Gamma^(4)_{a a i i}(p, -p, q, -q)
+                        - (1/2) sum_(i,j) w_ij int_q d~_t[ G_j(q) G_i(q + p) ]
+                              Gamma^(3)_{a j i}(p, q, -p-q) Gamma^(3)_{a i j}(-p, p+q, -q),
+
+with G_i(q) = 1 / (K_ii q^2 + R_k(q^2) + M_ii) the propagator of mode i (diagonal on the
+background), m_i its multiplicity, w_ij the number of ordered component pairs a pair of
+representatives stands for, and d~_t acting on R_k only.  The vertices are those of the
+action's potential and gradient terms (:func:`rgsym.hessian.momentum_vertex`), so Z'(rho),
+Z''(rho), Y(rho) enter through them and through K.  Everything is derived, not typed in:
+
+* G_i(q + p) = G_i(q^2 + 2 p.q + p^2) is Taylor expanded to second order in p;
+* the angular average over the direction of q sets <p.q> = 0 and <(p.q)^2> = p^2 q^2 / d;
+* d~_t replaces R_k by R_k + s d_t R_k and takes d/ds at s = 0 (everywhere, also in the
+  q^2-derivatives of the propagators);
+* the result is the integrand F(q^2) of d/dp^2 d_t Gamma^(2)_aa = int d^dq/(2 pi)^d F, in terms of
+  R_k(q^2), d_t R_k(q^2) and their q^2-derivatives, kept as undefined functions ``R`` and ``Rdot``
+  so that any regulator can be put in afterwards (for a smooth regulator the y-integral is then a
+  plain quadrature; the Litim regulator needs the distributional rules of :mod:`rgsym.integrate`).
+
+This is the external-momentum expansion of the loop engine (:mod:`rgsym.loop`) for vertices that
+depend on the momenta; with momentum-independent vertices it reduces to the ring of
+:func:`rgsym.loop.momentum_ring` (a test checks that both give eta of LPA').
+
+References
+----------
+Berges, Tetradis, Wetterich, Phys. Rept. 363 (2002) 223, hep-ph/0005122, sec. 4 (the flow of
+Gamma^(2)); Canet, Delamotte, Mouhanna, Vidal, Phys. Rev. D 67 (2003) 065004, hep-th/0211055
+(the O(d^2) projection); Delamotte, cond-mat/0702365, sec. 5.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import sympy as sp
+
+from rgsym.errors import UnsupportedError
+from rgsym.hessian import P2, PQ, Q2, Momentum, momentum_vertex
+
+#: The regulator R_k(q^2) and its flow d_t R_k(q^2), as undefined functions of q^2.
+R = sp.Function("R")
+RDOT = sp.Function("Rdot")
+
+
+@dataclass(frozen=True)
+class TwoPointFlow:
+    """d/dp^2 d_t Gamma^(2)_aa(p) at p = 0, as an integrand over the loop momentum.
+
+    Attributes
+    ----------
+    external
+        The component of the external legs.
+    integrand
+        F(q^2) with d/dp^2 d_t Gamma^(2)_aa = int d^dq/(2 pi)^d F, in terms of ``R(q2)``,
+        ``Rdot(q2)`` and their derivatives, the background values and the dimension d.
+    """
+
+    external: sp.Symbol
+    integrand: sp.Expr
+
+    def __repr__(self) -> str:
+        return f"TwoPointFlow(external={self.external}, {sp.count_ops(self.integrand)} operations)"
+
+
+def p2_flow(potential: sp.Expr, kinetic: sp.Matrix, fields: Sequence[sp.Symbol],
+            multiplicities: Sequence[sp.Expr], external: int, background: Mapping[sp.Symbol, sp.Expr],
+            d: sp.Expr) -> TwoPointFlow:
+    """The integrand of d/dp^2 d_t Gamma^(2)_aa(p) at p = 0 (see the module docstring).
+
+    Parameters
+    ----------
+    potential
+        U as a function of the field components.
+    kinetic
+        The gradient coefficient matrix K_ab(phi) (:func:`rgsym.hessian.kinetic_matrix`).
+    fields
+        Representative components; a component standing for several (``multiplicities``) must be
+        distinct from the external one and decoupled from the others on the background.
+    multiplicities
+        Components per representative.
+    external
+        Index of the external component a.
+    background
+        Values of the components on the background (components not given are zero).
+    d
+        The dimension (for the angular average).
+
+    Returns
+    -------
+    TwoPointFlow
+
+    Raises
+    ------
+    UnsupportedError
+        If the mass or kinetic matrix is not diagonal on the background.
+    """
+    n = len(fields)
+    at = {f: sp.Integer(0) for f in fields} | dict(background)
+    mass = sp.Matrix(n, n, lambda i, j: sp.diff(potential, fields[i], fields[j]).xreplace(at))
+    kin = kinetic.xreplace(at)
+    for i, j in itertools.product(range(n), repeat=2):
+        if i != j and (sp.simplify(mass[i, j]) != 0 or sp.simplify(kin[i, j]) != 0):
+            raise UnsupportedError("", "theory.fields", "the two-point projection needs modes that are "
+                                   "diagonal on the background")
+    s, lam = sp.Symbol("s_dt"), sp.Symbol("lambda_p")
+
+    def propagator(i: int, argument: sp.Expr) -> sp.Expr:
+        return 1 / (kin[i, i] * argument + R(argument) + s * RDOT(argument) + mass[i, i])
+
+    p, q = Momentum(sp.Integer(1), sp.Integer(0)), Momentum(sp.Integer(0), sp.Integer(1))
+    a = external
+    total = sp.Integer(0)
+    for i in range(n):
+        vertex = momentum_vertex(potential, kinetic, fields, [a, a, i, i], [p, -p, q, -q], at)
+        total += sp.Rational(1, 2) * multiplicities[i] * propagator(i, Q2) * vertex
+    for i, j in itertools.product(range(n), repeat=2):
+        left = momentum_vertex(potential, kinetic, fields, [a, j, i], [p, q, -(p + q)], at)
+        right = momentum_vertex(potential, kinetic, fields, [a, i, j], [-p, p + q, -q], at)
+        product = sp.expand(left * right)
+        if product == 0:
+            continue
+        shifted = _taylor_shift(propagator(i, Q2))
+        total -= sp.Rational(1, 2) * _ordered_pair_weight(fields, multiplicities, i, j) \
+            * propagator(j, Q2) * shifted * product
+    # second order in p: p^2 counts 2, p.q counts 1 (lambda marks the order), then the angular average
+    marked = total.xreplace({P2: lam**2 * P2, PQ: lam * PQ})
+    second = sp.expand(sp.diff(marked, lam, 2).xreplace({lam: 0}) / 2)
+    averaged = sp.expand(second.xreplace({PQ**2: P2 * Q2 / d})).xreplace({PQ: 0})
+    coefficient = averaged.coeff(P2)
+    if sp.expand(averaged - coefficient * P2) != 0:
+        raise AssertionError("the p^2 part of the two-point function is not proportional to p^2")
+    flow = sp.diff(coefficient, s).xreplace({s: 0})
+    return TwoPointFlow(fields[a], flow.doit())
+
+
+def _taylor_shift(prop: sp.Expr) -> sp.Expr:
+    """G(q^2 + 2 p.q + p^2) to second order in p (the order is marked afterwards)."""
+    delta = 2 * PQ + P2
+    first = sp.diff(prop, Q2)
+    second = sp.diff(prop, Q2, 2)
+    return prop + first * delta + second * delta**2 / 2
+
+
+def _ordered_pair_weight(fields: Sequence[sp.Symbol], multiplicities: Sequence[sp.Expr], i: int, j: int
+                         ) -> sp.Expr:
+    """Ordered pairs of components that the ordered pair of representatives (i, j) stands for."""
+    mi, mj = sp.sympify(multiplicities[i]), sp.sympify(multiplicities[j])
+    if i == j:
+        return mi
+    if mi == 1 or mj == 1:
+        return mi * mj
+    raise UnsupportedError("", "theory.fields",
+                           f"the ring of {fields[i]} and {fields[j]} mixes two multi-component classes")
