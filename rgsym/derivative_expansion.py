@@ -1,0 +1,198 @@
+"""Derivative expansion: the O(d^2) flows of u(rho) and z(rho) (and y(rho)) as functions.
+
+The ansatz (dimensionless, rho = phi.phi/2, Z_k the normalisation of the fields)
+
+    Gamma_k = int [ U(rho) + Z(rho) (d phi)^2 / 2 + Y(rho) (phi . d phi)^2 / 4 ],
+
+is differentiated by the shared machinery: the super-Hessian's momentum part comes from the
+gradient terms (:func:`rgsym.hessian.kinetic_matrix`), the flow of u is the trace over the modes
+with their field-dependent z_i (the loop engine's single propagators, each now with its own
+momentum part), and the flows of z and y are the p^2 projections of the two-point functions
+(:func:`rgsym.two_point.p2_flow`): Goldstone p^2 coefficient = Z, radial = Z + rho Y.  For one
+field (N = 1) the Y term is (1/2) rho Y (d phi)^2, part of Z: only u and z are kept.  The
+scaling terms come from the dimensions of U, Z and Y, derived as in
+:func:`rgsym.project.scaling_coefficients`; eta is left a symbol, fixed by the normalisation
+z(rho_0) = 1 where the flows are solved.
+
+The loop parts are returned as integrands over y = q^2/k^2 with the regulator's shape put in:
+for a smooth regulator they are evaluated by quadrature; the Litim regulator, whose second
+derivative is a delta function, is refused here (its distributional products at O(d^2) need the
+rules of :mod:`rgsym.integrate`, not done yet).
+
+References
+----------
+Canet, Delamotte, Mouhanna, Vidal, Phys. Rev. D 67 (2003) 065004, hep-th/0211055 (O(d^2) for the
+Ising model); Delamotte, cond-mat/0702365, sec. 5; von Gersdorff, Wetterich, Phys. Rev. B 64 (2001)
+054513, hep-th/0008114 (O(N) at O(d^2) with Y).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from rgsym import symbols
+from rgsym.errors import UnsupportedError
+from rgsym.hessian import Q2, kinetic_matrix
+from rgsym.integrate import regulator_insertion
+from rgsym.regulators import Piece, Regulator
+from rgsym.two_point import RDOT, R, p2_flow
+
+#: The values of the functions and their rho-derivatives at a point, as plain symbols:
+#: u1 = u'(rho), u2 = u''(rho), u3 = u'''(rho), z = z(rho), z1 = z'(rho), z2 = z''(rho), and y0, y1, y2
+#: for Y(rho).
+U1, U2, U3 = sp.symbols("u1 u2 u3", real=True)
+Z0, Z1, Z2 = sp.symbols("z z1 z2", real=True)
+Y0, Y1, Y2 = sp.symbols("y0 y1 y2", real=True)
+RHO = sp.Symbol("rho", nonnegative=True)
+
+
+@dataclass(frozen=True)
+class DerivativeExpansionFlow:
+    """The O(d^2) flows at a point rho, for one multiplet.
+
+    Attributes
+    ----------
+    functions
+        The names of the flowing functions: ("u", "z") or ("u", "z", "y").
+    scaling
+        Name -> the scaling part of d_t f at fixed dimensionless rho: for u the flow of u'
+        is obtained by differentiating (see :meth:`derivative_of_u`); here d_t u itself.
+    loops
+        Name -> the loop integrand F(y) with d_t f|_loop = 2 v_d int_0^oo dy y^(d/2-1) F(y).
+    d, n
+        Dimension and number of components.
+    regulator
+        The regulator whose shape is in the integrands.
+    """
+
+    functions: tuple[str, ...]
+    scaling: tuple[tuple[str, sp.Expr], ...]
+    loops: tuple[tuple[str, sp.Expr], ...]
+    d: sp.Expr
+    n: sp.Expr
+    regulator: str
+
+    def __repr__(self) -> str:
+        return (f"DerivativeExpansionFlow({', '.join(self.functions)}; d={self.d}, N={self.n}, "
+                f"{self.regulator})")
+
+
+def derive_d2(d: sp.Expr, n: sp.Expr, regulator: Regulator) -> DerivativeExpansionFlow:
+    """The O(d^2) flows of u, z (and y for N != 1) at a point rho.
+
+    Parameters
+    ----------
+    d
+        The dimension.
+    n
+        The number of components (1: u and z only).
+    regulator
+        A smooth regulator (one piece).
+
+    Returns
+    -------
+    DerivativeExpansionFlow
+
+    Raises
+    ------
+    UnsupportedError
+        For a piecewise or sharp regulator.
+    """
+    if regulator.sharp or len(regulator.pieces) != 1:
+        raise UnsupportedError("", "regulator.kind", f"the derivative expansion needs a smooth regulator "
+                               f"(exponential, exp-mass or a smooth custom shape); {regulator.name!r} has "
+                               "kinks whose distributional terms at O(d^2) are not handled yet")
+    single = sp.sympify(n) == 1
+    u, z, yy = (sp.Function(f) for f in ("u", "z", "Y"))
+    sigma = sp.Symbol("sigma", positive=True)
+    if single:
+        fields: tuple[sp.Symbol, ...] = (sigma,)
+        mult: tuple[sp.Expr, ...] = (sp.Integer(1),)
+    else:
+        fields = (sigma, sp.Symbol("pi", real=True), sp.Symbol("pi_o", real=True))
+        mult = (sp.Integer(1), sp.Integer(1), sp.sympify(n) - 2)
+    grads = [sp.Symbol(f"grad_{f.name}", real=True) for f in fields]
+    rho = sum((f**2 for f in fields), sp.Integer(0)) / 2
+    density = z(rho) * sum((g**2 for g in grads), sp.Integer(0)) / 2
+    if not single:
+        density += yy(rho) * sum((f * g for f, g in zip(fields, grads, strict=True)), sp.Integer(0)) ** 2 / 4
+    kin = kinetic_matrix(density, grads)
+    background = {sigma: sp.sqrt(2 * RHO)}
+    potential = u(rho)
+    goldstone = None if single else p2_flow(potential, kin, fields, mult, 1, background, d)
+    radial = p2_flow(potential, kin, fields, mult, 0, background, d)
+    at = {f: sp.Integer(0) for f in fields} | background
+    masses = [sp.diff(potential, f, 2).xreplace(at) for f in fields]
+    kinetics = [kin[i, i].xreplace(at) for i in range(len(fields))]
+    # the flow of u: (1/2) STr[G d_t R] over the modes, each with its own momentum part z_i q^2
+    loop_u = sum((m * RDOT(Q2) / (kz * Q2 + R(Q2) + w)
+                  for m, kz, w in zip(mult, kinetics, masses, strict=True)), sp.Integer(0)) / 2
+    loops = {"u": loop_u}
+    if single:
+        loops["z"] = radial.integrand
+    else:
+        assert goldstone is not None
+        loops["z"] = goldstone.integrand
+        loops["y"] = (radial.integrand - goldstone.integrand) / RHO
+    shape = regulator.pieces[0].shape
+    concrete = {name: _in_symbols(_with_regulator(expr, shape)) for name, expr in loops.items()}
+    names = ("u", "z") if single else ("u", "z", "y")
+    scaling = tuple((name, _scaling(name, d)) for name in names)
+    return DerivativeExpansionFlow(names, scaling, tuple((k, concrete[k]) for k in names), d, sp.sympify(n),
+                                   regulator.name)
+
+
+def _with_regulator(expr: sp.Expr, shape: sp.Expr) -> sp.Expr:
+    """Put in R = r(y) and d_t R = (2 - eta) r - 2 y r' (k = Z_k = 1), and evaluate derivatives."""
+    y = symbols.y
+    insertion = regulator_insertion(Piece(sp.Integer(0), sp.oo, shape), symbols.eta)
+    out = expr.subs({R(Q2): shape.subs(y, Q2), RDOT(Q2): insertion.subs(y, Q2)}).doit()
+    return out.xreplace({Q2: y})
+
+
+def _in_symbols(expr: sp.Expr) -> sp.Expr:
+    """Derivatives of u, z, Y at rho as the plain symbols U1, ..., Y2."""
+    u, z, yy = (sp.Function(f) for f in ("u", "z", "Y"))
+    table = {
+        sp.Derivative(u(RHO), (RHO, 3)): U3, sp.Derivative(u(RHO), (RHO, 2)): U2,
+        sp.Derivative(u(RHO), RHO): U1,
+        sp.Derivative(z(RHO), (RHO, 2)): Z2, sp.Derivative(z(RHO), RHO): Z1, z(RHO): Z0,
+        sp.Derivative(yy(RHO), (RHO, 2)): Y2, sp.Derivative(yy(RHO), RHO): Y1, yy(RHO): Y0,
+    }
+    out = expr.doit()
+    for old, new in table.items():  # highest derivatives first
+        out = out.subs(old, new)
+    left = [a for a in out.atoms(sp.Function, sp.Derivative, sp.Subs) if a.has(u, z, yy)]
+    if left:
+        raise AssertionError(f"the O(d^2) flow has terms the projection did not name: {left[:3]}")
+    return sp.simplify(out) if sp.count_ops(out) < 400 else out
+
+
+#: The units of each function: F = Z_k^a k^b f(rho~), (a, b) per name.
+UNITS = {"u": (0, "d"), "z": (1, "0"), "y": (2, "2 - d")}
+
+
+def _scaling(name: str, d: sp.Expr) -> sp.Expr:
+    """The scaling part A f + B rho~ f' of d_t f at fixed dimensionless rho~, derived from the units.
+
+    F(rho, t) = Z_k^a k^b c(t) rho~^n with rho~ = Z_k k^(2-d) rho, k = e^t, Z_k = e^(-eta t) (the
+    monomial ansatz of :func:`rgsym.project.scaling_coefficients`): with no loop term d_t F at fixed
+    rho vanishes, which fixes dc/dt = (A + B n) c; A and B are read off.  U has (a, b) = (0, d),
+    Z (1, 0) and Y (2, 2 - d) (rho Y has the units of Z).
+    """
+    eta, t = symbols.eta, symbols.t
+    a, b = UNITS[name]
+    bb = sp.sympify(b.replace("d", "dd")).subs(sp.Symbol("dd"), d)
+    n, rho = sp.Symbol("n"), sp.Symbol("rho_dim", positive=True)
+    c = sp.Function("c")(t)
+    zk, k = sp.exp(-eta * t), sp.exp(t)
+    big = zk**a * k**bb * c * (zk * k ** (2 - d) * rho) ** n
+    dc = sp.Symbol("dc")
+    lhs = sp.diff(big, t).subs(sp.Derivative(c, t), dc)
+    rate = sp.solve(sp.simplify(lhs / (zk**a * k**bb * (zk * k ** (2 - d) * rho) ** n)), dc)[0]
+    per_c = sp.expand(sp.simplify(rate / c))
+    a_coeff, b_coeff = sp.simplify(per_c.subs(n, 0)), sp.simplify(sp.diff(per_c, n))
+    own = {"u": (sp.Symbol("u0"), U1), "z": (Z0, Z1), "y": (Y0, Y1)}[name]
+    return sp.expand(a_coeff * own[0] + b_coeff * RHO * own[1])
