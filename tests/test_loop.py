@@ -184,8 +184,8 @@ def test_o_n_two_point_function_at_order_d2() -> None:
     r = sp.Symbol("r", positive=True)
     rho = sum(f**2 for f in fields) / 2
     big_u, big_z, big_y = (sp.Function(n) for n in ("U", "Z", "Y"))
-    density = big_z(rho) * sum(g**2 for g in grads) / 2 + big_y(rho) * sum(f * g for f, g in
-                                                                             zip(fields, grads)) ** 2 / 4
+    phi_dphi = sum(f * g for f, g in zip(fields, grads, strict=True))
+    density = big_z(rho) * sum(g**2 for g in grads) / 2 + big_y(rho) * phi_dphi**2 / 4
     kin = kinetic_matrix(density, grads)
     p = Momentum(1, 0)
     at = {fields[0]: sigma, fields[1]: 0, fields[2]: 0}
