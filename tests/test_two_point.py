@@ -113,3 +113,28 @@ def test_d2_flows_reduce_to_lpa_and_lpa_prime() -> None:
     got_z = _integrate(loops["z"].subs(point).subs(symbols.eta, eta0).xreplace({y: Q2}), shape, eta0, d)
     # smooth integrands, adaptive quadrature to ~1e-15; the forms differ (B'' kept here)
     assert abs(got_z - expected_z) < 1e-9 * abs(expected_z), (got_z, expected_z)
+
+
+def test_on_d2_goldstone_flow_reduces_to_lpa_prime() -> None:
+    """O(3) at O(d^2) with z = 1, Y = 0 (and their derivatives zero): the z-loop (Goldstone p^2
+    projection) is the Goldstone LPA' projection of rgsym.anomalous, exp-mass regulator, d = 3."""
+    from rgsym.derivative_expansion import RHO, U1, U2, U3, Y0, Y1, Y2, Z0, Z1, Z2, derive_d2
+    from rgsym.regulators import EXP_MASS
+
+    d, n_value = 3, 3
+    reg = EXP_MASS.with_alpha(sp.Integer(1))
+    flow = derive_d2(sp.Integer(d), sp.Integer(n_value), reg)
+    assert flow.functions == ("u", "z", "y")
+    loops = dict(flow.loops)
+    kappa, lam2, lam3, eta0 = 0.04, 6.5, 12.0, 0.05
+    point = {RHO: kappa, U1: 0, U2: lam2, U3: lam3, Z0: 1, Z1: 0, Z2: 0, Y0: 0, Y1: 0, Y2: 0}
+    spec = parse_spec({"theory": {"d": d, "N": n_value}, "truncation": {"scheme": "lpa'", "order": 3},
+                       "regulator": {"kind": "exp-mass"}})
+    action = build_action(spec)
+    goldstone = anomalous_dimension(action, regulator_of(spec.regulator), "goldstone")
+    values = {"kappa": kappa, "lambda_2": lam2, "lambda_3": lam3, "lambda_4": 0.0}
+    expected = -float(goldstone.equation.subs({c.symbol: values[c.name] for c in action.couplings})
+                      .subs(symbols.eta, eta0).evalf(30))
+    y = symbols.y
+    got = _integrate(loops["z"].subs(point).subs(symbols.eta, eta0).xreplace({y: Q2}), reg.shape(), eta0, d)
+    assert abs(got - expected) < 1e-9 * abs(expected), (got, expected)  # as above: quadrature only
