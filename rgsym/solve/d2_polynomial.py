@@ -1,0 +1,384 @@
+"""The O(d^2) fixed point in a polynomial truncation around the running minimum.
+
+The flows of :mod:`rgsym.derivative_expansion` are local: d_t f(rho) depends on the jet
+(u'(rho), u''(rho), ..., z(rho), z'(rho), ...) at the same rho through y-integrals.  With the ansatz
+
+    u'(rho) = sum_(k=2)^(n+1) lambda_k (rho - kappa)^(k-1) / (k-1)!,
+    z(rho)  = 1 + sum_(k=1)^m z_k (rho - kappa)^k / k!,    Y(rho) = sum_(k=0)^m y_k (rho - kappa)^k / k!,
+
+the Taylor coefficients of the flows at kappa are total rho-derivatives in jet space, evaluated
+on the ansatz; z(kappa) = 1 is the normalisation that fixes eta.  Running couplings follow the
+minimum: d_t kappa = -d_t u'(kappa) / lambda_2, and d_t c_k = (d_t f)^(k)(kappa) + c_(k+1) d_t kappa
+for each coefficient (the top one has no c_(k+1)).  eta enters linearly (through d_t R_k and the
+scaling terms) and is solved from d/dt z(kappa) = 0 at every point.
+
+The y-integrals are done by Gauss-Legendre quadrature in s = sqrt(y) on [0, S] (y^(d/2-1) dy =
+2 s^(d-1) ds is smooth there), with deterministic nodes (:func:`rgsym.threshold.gauss_legendre`);
+a smooth regulator decays like exp(-y), and S is chosen so that exp(-S^2) is below 1e-27.  The
+derivatives in the couplings (Newton's Jacobian, the stability matrix) are exact: the integrands
+are differentiated symbolically and compiled with them, and the chain rule through eta(c) and
+d_t kappa is applied to those numbers.
+
+References
+----------
+Canet, Delamotte, Mouhanna, Vidal, Phys. Rev. D 67 (2003) 065004, hep-th/0211055 (the Ising model
+at O(d^2) with the exponential regulator, expanded around the minimum); Litim, Nucl. Phys. B631
+(2002) 128, hep-th/0203006 (expansions around the running minimum).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import symengine as se
+import sympy as sp
+
+from rgsym import symbols
+from rgsym.derivative_expansion import RHO, DerivativeExpansionFlow
+from rgsym.errors import SolveError
+
+_RHO = se.Symbol(RHO.name)
+
+#: Gauss-Legendre nodes in s = sqrt(y) and the end of the interval (exp(-64) ~ 1.6e-28).
+NODES, S_MAX = 160, 8.0
+#: Most Newton steps, and the residual (in units of the largest equation scale) that is accepted.
+MAX_STEPS, RESIDUAL = 60, 1e-11
+
+
+@dataclass(frozen=True)
+class D2FixedPoint:
+    """An O(d^2) fixed point and its exponents.
+
+    Attributes
+    ----------
+    names
+        The couplings: kappa, lambda_2, ..., z_1, ..., y_0, ...
+    values
+        Their values at the fixed point.
+    eta
+        The anomalous dimension there.
+    theta
+        -eig(stability matrix), by descending real part.
+    nu, omega
+        1 / theta_1 and -Re theta of the least irrelevant direction.
+    relevant
+        The number of theta with positive real part.
+    """
+
+    names: tuple[str, ...]
+    values: tuple[float, ...]
+    eta: float
+    theta: tuple[complex, ...]
+    nu: float
+    omega: float | None
+    relevant: int
+
+
+@dataclass(frozen=True)
+class _Ansatz:
+    names: tuple[str, ...]
+    symbols: tuple[sp.Symbol, ...]
+    jets: dict[str, list[sp.Expr]]  # function -> its value and rho-derivatives at kappa, in the couplings
+
+
+def _ansatz(functions: tuple[str, ...], order: int, kinetic_order: int, depth: int) -> _Ansatz:
+    """The couplings and the jet of each function at kappa (value, first, ... derivatives)."""
+    kappa = sp.Symbol("kappa")
+    lam = [sp.Symbol(f"lambda_{k}") for k in range(2, order + 2)]
+    zs = [sp.Symbol(f"z_{k}") for k in range(1, kinetic_order + 1)]
+    ys = [sp.Symbol(f"y_{k}") for k in range(0, kinetic_order + 1)] if "y" in functions else []
+    # u'(kappa + x): derivatives at kappa are 0, lambda_2, lambda_3, ...
+    uprime = [sp.Integer(0), *lam] + [sp.Integer(0)] * depth
+    zjet = [sp.Integer(1), *zs] + [sp.Integer(0)] * depth
+    yjet = [*ys] + [sp.Integer(0)] * depth if ys else []
+    names = ("kappa", *(str(s) for s in lam), *(str(s) for s in zs), *(str(s) for s in ys))
+    return _Ansatz(names, (kappa, *lam, *zs, *ys), {"u'": uprime, "z": zjet, "y": yjet})
+
+
+def _total_derivative(expr: se.Basic, jet: dict[se.Symbol, se.Symbol]) -> se.Basic:
+    """d/drho in jet space: partial rho plus each jet symbol times the derivative of its next one."""
+    out = expr.diff(_RHO)
+    for symbol, following in jet.items():
+        if expr.has(symbol):
+            out += expr.diff(symbol) * following
+    return out
+
+
+def _equations(flow: DerivativeExpansionFlow, order: int, kinetic_order: int
+               ) -> tuple[_Ansatz, list[se.Basic], list[se.Basic]]:
+    """Loop integrands and scaling parts of the Taylor coefficients of each flow at kappa."""
+    depth = max(order, kinetic_order) + 2
+    ansatz = _ansatz(flow.functions, order, kinetic_order, depth)
+    loops = {k: se.sympify(v) for k, v in flow.loops}
+    scaling = {k: se.sympify(v) for k, v in flow.scaling}
+    # jet symbols: u1, u2, ... (derivatives of u) and z, z1, ..., y0, y1, ...
+    u_jet = [se.Symbol(f"u{k}") for k in range(1, depth + 2)]
+    z_jet = [se.Symbol("z")] + [se.Symbol(f"z{k}") for k in range(1, depth + 2)]
+    y_jet = [se.Symbol(f"y{k}") for k in range(0, depth + 2)]
+    chain = dict(zip(u_jet[:-1], u_jet[1:], strict=True)) | dict(zip(z_jet[:-1], z_jet[1:], strict=True))
+    if "y" in flow.functions:
+        chain |= dict(zip(y_jet[:-1], y_jet[1:], strict=True))
+    u0 = se.Symbol("u0")
+    # the flow of u' = d/drho of the flow of u (u0 drops out)
+    flows = {"u'": (_total_derivative(loops["u"], chain),
+                    _total_derivative(scaling["u"], chain | {u0: u_jet[0]}))}
+    flows["z"] = (loops["z"], scaling["z"])
+    if "y" in flow.functions:
+        flows["y"] = (loops["y"], scaling["y"])
+    counts = {"u'": order + 1, "z": kinetic_order + 1, "y": kinetic_order + 1}
+    on_ansatz: dict[se.Basic, se.Basic] = {_RHO: se.sympify(ansatz.symbols[0])}
+    on_ansatz |= {u_jet[k]: se.sympify(ansatz.jets["u'"][k]) for k in range(len(u_jet))}
+    on_ansatz |= {z_jet[k]: se.sympify(ansatz.jets["z"][k]) for k in range(len(z_jet))}
+    if "y" in flow.functions:
+        on_ansatz |= {y_jet[k]: se.sympify(ansatz.jets["y"][k]) for k in range(len(y_jet))}
+    loop_eqs, scale_eqs = [], []
+    for name, (loop, scale) in flows.items():
+        for _ in range(counts[name]):
+            loop_eqs.append(loop.xreplace(on_ansatz))
+            scale_eqs.append(se.expand(scale.xreplace(on_ansatz)))
+            loop, scale = _total_derivative(loop, chain), _total_derivative(scale, chain)
+    return ansatz, loop_eqs, scale_eqs
+
+
+class D2System:
+    """The Taylor-coefficient flows at kappa, compiled to NumPy, with quadrature in s = sqrt(y).
+
+    Parameters
+    ----------
+    flow
+        The derived O(d^2) flows.
+    order
+        Degree of u' in (rho - kappa).
+    kinetic_order
+        Degree of z and Y in (rho - kappa).
+    """
+
+    def __init__(self, flow: DerivativeExpansionFlow, order: int, kinetic_order: int) -> None:
+        from rgsym.threshold import gauss_legendre
+
+        if not flow.d.is_number:
+            raise SolveError("the O(d^2) solver needs a numeric dimension")
+        self.flow = flow
+        self.order, self.kinetic_order = order, kinetic_order
+        ansatz, loop_eqs, scale_eqs = _equations(flow, order, kinetic_order)
+        self.names = ansatz.names
+        s = se.Symbol("s_quad")
+        d = float(flow.d)
+        v_d = 1 / (2 ** (flow.d + 1) * sp.pi ** (flow.d / 2) * sp.gamma(flow.d / 2))
+        measure = 2 * s ** (se.sympify(flow.d) - 1) * 2 * se.sympify(v_d)  # 2 v_d y^(d/2-1) dy, y = s^2
+        eta = se.Symbol(symbols.eta.name)
+        params = [se.Symbol(str(c)) for c in ansatz.symbols]
+        integrands = [measure * e.xreplace({se.Symbol(symbols.y.name): s**2}) for e in loop_eqs]
+        unknowns = [*params, eta]
+        # the equations and their exact derivatives in the couplings and eta, compiled together
+        loop_rows = integrands + [e.diff(v) for e in integrands for v in unknowns]
+        scale_rows = list(scale_eqs) + [e.diff(v) for e in scale_eqs for v in unknowns]
+        self._loop = se.Lambdify([s, *unknowns], loop_rows, real=True, cse=True)
+        self._scale = se.Lambdify(unknowns, scale_rows, real=True, cse=True)
+        self._n_eq = len(integrands)
+        x, w = gauss_legendre(NODES)
+        self._s = (x + 1) * S_MAX / 2
+        self._w = w * S_MAX / 2
+        self.n_u = order + 1
+        self.n_z = kinetic_order + 1
+        self.d = d
+
+    def evaluate(self, couplings: np.ndarray, eta: float) -> tuple[np.ndarray, np.ndarray]:
+        """The Taylor coefficients f of d_t u', d_t z (and d_t Y) at kappa, at fixed rho, and their
+        derivatives with respect to the couplings and eta (columns; eta last).
+
+        Parameters
+        ----------
+        couplings
+            The couplings.
+        eta
+            The anomalous dimension.
+
+        Returns
+        -------
+        (numpy.ndarray, numpy.ndarray)
+            f and df / d(couplings, eta).
+        """
+        values = np.empty((len(self._s), len(couplings) + 2))
+        values[:, 0] = self._s
+        values[:, 1:-1] = couplings
+        values[:, -1] = eta
+        rows = self._w @ np.asarray(self._loop(values)).reshape(len(self._s), -1)
+        rows = rows + np.asarray(self._scale(np.array([*couplings, eta], dtype=float))).ravel()
+        n = self._n_eq
+        return rows[:n], rows[n:].reshape(n, len(couplings) + 1)
+
+    def coefficients(self, couplings: np.ndarray, eta: float) -> np.ndarray:
+        """The Taylor coefficients alone (see :meth:`evaluate`).
+
+        Parameters
+        ----------
+        couplings
+            The couplings.
+        eta
+            The anomalous dimension.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        return self.evaluate(couplings, eta)[0]
+
+    def eta(self, couplings: np.ndarray) -> float:
+        """eta from d/dt z(kappa) = (d_t z)(kappa) + z'(kappa) d_t kappa = 0 (linear in eta).
+
+        Parameters
+        ----------
+        couplings
+            The couplings.
+
+        Returns
+        -------
+        float
+        """
+        return self._eta_and_gradient(couplings)[0]
+
+    def _eta_and_gradient(self, couplings: np.ndarray) -> tuple[float, np.ndarray]:
+        """eta(couplings) and d eta / d couplings, from the condition g(c, eta) = 0 (linear in eta)."""
+        def condition(e: float) -> tuple[float, np.ndarray]:
+            f, df = self.evaluate(couplings, e)
+            z1_index = 1 + self.order
+            z1 = couplings[z1_index] if self.kinetic_order else 0.0
+            lam2 = couplings[1]
+            g = f[self.n_u] - z1 * f[0] / lam2
+            dg = df[self.n_u] - z1 * df[0] / lam2
+            dg[1] += z1 * f[0] / lam2**2
+            if self.kinetic_order:
+                dg[z1_index] -= f[0] / lam2
+            return g, dg
+
+        g0, _ = condition(0.0)
+        g1, dg1 = condition(1.0)
+        eta = -g0 / (g1 - g0)
+        _, dg = condition(eta)
+        return eta, -dg[:-1] / dg[-1]
+
+    def betas(self, couplings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The flow of the running couplings (kappa, lambda_k, z_k, y_k) and its stability matrix,
+        eta solved at each point (the chain rule through eta(c) and d_t kappa is done exactly).
+
+        Parameters
+        ----------
+        couplings
+            The couplings.
+
+        Returns
+        -------
+        (numpy.ndarray, numpy.ndarray)
+            The betas and d beta / d couplings.
+        """
+        n = len(couplings)
+        eta, deta = self._eta_and_gradient(couplings)
+        f, dfe = self.evaluate(couplings, eta)
+        df = dfe[:, :-1] + np.outer(dfe[:, -1], deta)  # total derivatives along eta(c)
+        lam2 = couplings[1]
+        dkappa = -f[0] / lam2
+        d_dkappa = -df[0] / lam2
+        d_dkappa[1] += f[0] / lam2**2
+        out, jac = [dkappa], [d_dkappa]
+        blocks = [(1, self.order, 1)]  # (first coupling, count, first row of f)
+        blocks.append((1 + self.order, self.kinetic_order, self.n_u + 1))
+        if "y" in self.flow.functions:
+            blocks.append((1 + self.order + self.kinetic_order, self.kinetic_order + 1, self.n_u + self.n_z))
+        for start, count, row in blocks:
+            for k in range(count):
+                value, grad = f[row + k], df[row + k].copy()
+                if k + 1 < count:
+                    higher = start + k + 1
+                    value = value + couplings[higher] * dkappa
+                    grad = grad + couplings[higher] * d_dkappa
+                    grad[higher] += dkappa
+                out.append(value)
+                jac.append(grad)
+        assert len(out) == n
+        return np.array(out), np.array(jac)
+
+    def fixed_point_equations(self, unknowns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """All Taylor coefficients at kappa vanish; the unknowns are the couplings and eta.
+
+        Parameters
+        ----------
+        unknowns
+            The couplings followed by eta.
+
+        Returns
+        -------
+        (numpy.ndarray, numpy.ndarray)
+            The residuals and their Jacobian.
+        """
+        return self.evaluate(unknowns[:-1], float(unknowns[-1]))
+
+
+def solve_d2(system: D2System, start: np.ndarray) -> D2FixedPoint:
+    """Newton's method from ``start`` (couplings and eta), then the exponents.
+
+    Parameters
+    ----------
+    system
+        The compiled O(d^2) system.
+    start
+        The couplings and eta to start from (the LPA fixed point, z = 1, Y = 0, eta = 0).
+
+    Returns
+    -------
+    D2FixedPoint
+
+    Raises
+    ------
+    SolveError
+        If Newton's method does not converge, or the point has not exactly one relevant direction.
+    """
+    x = np.array(start, dtype=float)
+    scale = np.maximum(np.abs(system.fixed_point_equations(x)[0]), 1.0)
+    for _ in range(MAX_STEPS):
+        f, jac = system.fixed_point_equations(x)
+        if np.max(np.abs(f) / scale) < RESIDUAL:
+            break
+        step = np.linalg.solve(jac, -f)
+        factor = 1.0
+        while factor > 1e-4:  # damped: accept the first step that lowers the residual
+            trial = system.fixed_point_equations(x + factor * step)[0]
+            if np.all(np.isfinite(trial)) and np.linalg.norm(trial) < np.linalg.norm(f):
+                break
+            factor /= 2
+        x = x + factor * step
+    else:
+        raise SolveError(f"the O(d^2) fixed point did not converge in {MAX_STEPS} Newton steps "
+                         f"(residual {np.max(np.abs(system.fixed_point_equations(x)[0])):.2e})")
+    couplings = x[:-1]
+    _, stability = system.betas(couplings)
+    theta = sorted((-complex(v) for v in np.linalg.eigvals(stability)), key=lambda t: (-t.real, t.imag))
+    relevant = sum(1 for t in theta if t.real > 0)
+    if relevant != 1 or abs(theta[0].imag) > 0:
+        raise SolveError(f"the O(d^2) point found has {relevant} relevant directions (theta = "
+                         f"{', '.join(f'{t.real:.4g}' for t in theta[:4])}, ...): it is not the "
+                         "Wilson-Fisher point; try another regulator parameter or truncation order")
+    negative = [-t.real for t in theta if t.real < 0]
+    omega = min(negative) if negative else None
+    eta = float(system.eta(couplings))
+    return D2FixedPoint(system.names, tuple(float(v) for v in couplings), eta, tuple(theta),
+                        1.0 / theta[0].real, omega, relevant)
+
+
+def lpa_start(names: tuple[str, ...], lpa: dict[str, float]) -> np.ndarray:
+    """A start from an LPA fixed point: its kappa and lambda_k, z = 1, Y = 0, eta = 0.
+
+    Parameters
+    ----------
+    names
+        The O(d^2) couplings.
+    lpa
+        Coupling name -> value at the LPA fixed point of the same order and regulator.
+
+    Returns
+    -------
+    numpy.ndarray
+        The couplings and eta.
+    """
+    return np.array([lpa.get(n, 0.0) for n in names] + [0.0])
