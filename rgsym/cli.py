@@ -180,7 +180,8 @@ def _add_fixed_function(sub: Any) -> None:
 
 def _fixed_function(spec: TheorySpec, args: argparse.Namespace) -> str:
     from rgsym.errors import SpecError
-    from rgsym.solve.pde import fixed_function, plot_fixed_function
+    from rgsym.solve.pde import plot_fixed_function
+    from rgsym.workflows.fixed_function import fixed_function
 
     if spec.truncation.potential != "full":
         raise SpecError(spec.source, "truncation.potential",
@@ -254,7 +255,7 @@ def _size(count: int) -> str:
 
 def _split_scan(args: argparse.Namespace, overrides: list[str]) -> list[str]:
     """Keep the scanned key aside; validate the spec with its first value."""
-    from rgsym.solve.scan import cap_workers, check_points, split_scan_override
+    from rgsym.workflows.scan import cap_workers, check_points, split_scan_override
 
     plain, key, values = split_scan_override(args.spec, overrides)
     check_points(args.spec, plain, key, values)
@@ -266,7 +267,7 @@ def _split_scan(args: argparse.Namespace, overrides: list[str]) -> list[str]:
 
 
 def _scan(spec: TheorySpec, args: argparse.Namespace) -> str:
-    from rgsym.solve.scan import plot_scan, run_scan, terminal_progress
+    from rgsym.workflows.scan import plot_scan, run_scan, terminal_progress
 
     plain, key, values = args.scan
     _check_plot(args.plot)
@@ -358,9 +359,9 @@ def _add_report(sub: Any) -> None:
 def _report(spec: TheorySpec, args: argparse.Namespace) -> str:
     import importlib.util
 
-    from rgsym.emit.report import check_destination, write_report
     from rgsym.errors import SpecError
     from rgsym.solve.convergence import parse_orders
+    from rgsym.workflows.report import check_destination, write_report
 
     check_destination(args.output)
     if importlib.util.find_spec("matplotlib") is None:
@@ -519,7 +520,7 @@ def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
     check = None
     single = spec.theory.is_single_multiplet and not spec.theory.invariants
     if args.fixed_point is None and single and spec.theory.d.is_number and spec.theory.d != 3:
-        from rgsym.solve.routes import check_against_full_potential, full_potential_check
+        from rgsym.workflows.routes import check_against_full_potential, full_potential_check
 
         check = full_potential_check(spec)  # away from d = 3 every answer is checked by the other route
         check_against_full_potential(spec, ex.nu, check)
@@ -565,7 +566,7 @@ def _convergence(spec: TheorySpec, args: argparse.Namespace) -> str:
     """``exponents --orders FIRST:LAST [--plot FILE.png]``: nu and omega against the order."""
     from rgsym.errors import SpecError
     from rgsym.solve.convergence import parse_orders, plot_convergence, run_convergence
-    from rgsym.solve.scan import terminal_progress
+    from rgsym.workflows.scan import terminal_progress
 
     if args.orders is None:
         raise SpecError("", "--plot", "needs --orders, e.g. --orders 2:20 --plot conv.png")

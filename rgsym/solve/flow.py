@@ -56,15 +56,9 @@ from scipy.optimize import brentq
 
 from rgsym.betasystem import BetaSystem
 from rgsym.errors import SolveError, SpecError, UnsupportedError
+from rgsym.pde_form import W_SYMBOLS, differentiated_flow
 from rgsym.project import PotentialFlow, scaling_coefficients
-from rgsym.solve.pde import (
-    W_SYMBOLS,
-    ChebyshevGrid,
-    CollocationEquation,
-    chebyshev_grid,
-    differentiated_flow,
-    residual_and_jacobian,
-)
+from rgsym.solve.pde import ChebyshevGrid, CollocationEquation, chebyshev_grid, residual_and_jacobian
 from rgsym.spec import BareSpec, TheorySpec
 from rgsym.threshold import ThresholdIntegral
 

@@ -56,15 +56,17 @@ import sympy as sp
 from scipy.optimize import brentq, root
 
 from rgsym.errors import SolveError, UnsupportedError
+from rgsym.pde_form import W_SYMBOLS, differentiated_flow
 from rgsym.project import PotentialFlow
 from rgsym.solve.pde_branch import (
+    Start,
     carry,
     converged_spectrum,
+    count_nodes,
     points_at,
     rho_max_factor_at,
-    wilson_fisher_start,
+    wilson_fisher_problem,
 )
-from rgsym.spec import TheorySpec
 
 log = logging.getLogger(__name__)
 
@@ -224,36 +226,6 @@ def collocation_equation(flow: PotentialFlow) -> CollocationEquation:
                                sp.lambdify((rho, w0, w1), u_expr, "numpy"))
 
 
-#: w = u' and its first two derivatives, the unknowns of the differentiated flow.
-W_SYMBOLS = sp.symbols("w0 w1 w2")
-
-
-def differentiated_flow(rhs: sp.Expr, rho: sp.Symbol, u: sp.Expr) -> sp.Expr:
-    """d/drho of d_t u = rhs(rho, u', u''), written in W_SYMBOLS (w, w', w'') for w = u'.
-
-    Also used by :mod:`rgsym.solve.flow` for the dimensionful flow of U'.
-
-    Parameters
-    ----------
-    rhs
-        The right-hand side of the PDE (:attr:`rgsym.project.PotentialFlow.rhs`).
-    rho
-        The invariant.
-    u
-        The potential function u(rho) as it appears in ``rhs``.
-
-    Returns
-    -------
-    sympy.Expr
-        G(rho, w, w', w''); u itself has dropped out.
-    """
-    g = sp.diff(rhs, rho)
-    # replace the highest derivative first, so that Derivative(u, rho) inside it stays intact
-    for k, symbol in zip((3, 2, 1), reversed(W_SYMBOLS), strict=True):
-        g = g.subs(sp.Derivative(u, (rho, k)), symbol)
-    return g
-
-
 def chebyshev_grid(n: int, rho_max: float) -> ChebyshevGrid:
     """Chebyshev points rho_j = rho_max (1 - cos(pi j/n))/2 and the differentiation matrix.
 
@@ -367,70 +339,37 @@ def stability_exponents(jacobian: np.ndarray) -> tuple[tuple[complex, ...], floa
     return theta, 1.0 / max(positive), -max(negative)
 
 
-def polynomial_start(spec: TheorySpec) -> tuple[float, Callable[[np.ndarray], np.ndarray]]:
-    """kappa* and u*'(rho) from the polynomial fixed point of order :data:`START_ORDER`.
-
-    u*' = sum_n lambda_n (rho - kappa)^(n-1) / (n-1)!, the Taylor polynomial around the
-    minimum (Litim hep-th/0203006, sec. 3).
-
-    Parameters
-    ----------
-    spec
-        The full-potential spec; its polynomial twin (same theory, regulator) is solved.
-
-    Returns
-    -------
-    tuple
-        (kappa*, a function rho -> u*'(rho) of the polynomial fixed point).
-
-    References
-    ----------
-    Litim, Nucl. Phys. B631 (2002) 128, hep-th/0203006, sec. 3 (the expansion around the minimum).
-    """
-    from dataclasses import replace
-
-    from rgsym.pipeline import critical_exponents
-
-    poly = replace(spec, truncation=replace(spec.truncation, potential="polynomial",
-                                            expand_around="minimum", order=START_ORDER))
-    fp, _ = critical_exponents(poly)
-    values = fp.as_dict()
-    kappa = values["kappa"]
-    coefficients = [(n, values[f"lambda_{n}"]) for n in range(2, START_ORDER + 2)]
-
-    def derivative(rho: np.ndarray) -> np.ndarray:
-        return np.asarray(sum(lam * (rho - kappa) ** (n - 1) / math.factorial(n - 1)
-                              for n, lam in coefficients), dtype=float)
-
-    return kappa, derivative
-
-
 def _interpolant(grid: ChebyshevGrid, values: np.ndarray) -> np.polynomial.Chebyshev:
     """The degree-n polynomial through the collocation values."""
     return np.polynomial.Chebyshev.fit(grid.rho, values, grid.points - 1,
                                        domain=[0.0, float(grid.rho[-1])])
 
 
-def fixed_function(spec: TheorySpec, points: int = POINTS,
-                   rho_max_factor: float = RHO_MAX_FACTOR) -> FixedFunction:
-    """The Wilson-Fisher fixed-point function u*(rho) of the LPA and its exponents.
+def solve_fixed_function(name: str, eq: CollocationEquation, begin: Start, points: int = POINTS,
+                         rho_max_factor: float = RHO_MAX_FACTOR) -> FixedFunction:
+    """The Wilson-Fisher fixed-point function u*(rho) of a Wetterich LPA flow and its exponents.
+
+    :func:`rgsym.workflows.fixed_function.fixed_function` takes a spec, derives the flow and
+    finds ``begin`` (the polynomial fixed point at d = 3, the continuation in d elsewhere).
 
     Parameters
     ----------
-    spec
-        A spec with ``truncation.potential = "full"``, one O(N) multiplet, numeric d > 2 and N.
+    name
+        The flow's name (:attr:`rgsym.project.PotentialFlow.name`), carried into the result.
+    eq
+        :func:`collocation_equation` of the full-potential flow of one O(N) multiplet.
+    begin
+        u*' and kappa* to start Newton from, on the Wilson-Fisher branch.
     points
         Chebyshev degree of the main grid; a check grid has ``points + points // 2``.
     rho_max_factor
-        rho_max in units of kappa* (estimated from the order-4 polynomial fixed point at d = 3,
-        or the continuation in d elsewhere, then from a first solve).
+        rho_max in units of kappa* (first of ``begin``, then of a first solve).
 
     Raises
     ------
-    UnsupportedError
-        If the spec is not a full-potential single-multiplet spec with numeric d > 2.
     SolveError
-        If Newton does not converge or the two grids disagree.
+        If Newton does not converge, the solution is not the Wilson-Fisher point or the two
+        grids disagree.
 
     Returns
     -------
@@ -444,27 +383,6 @@ def fixed_function(spec: TheorySpec, points: int = POINTS,
     function and its exponents, to 12 digits); Trefethen, Spectral Methods in MATLAB, SIAM (2000),
     ch. 6.
     """
-    from rgsym.pipeline import derive
-
-    if spec.flow.equation == "polchinski":  # its own outer boundary (rgsym.polchinski.fixed_function)
-        from rgsym.polchinski.fixed_function import polchinski_fixed_function
-
-        result = polchinski_fixed_function(spec)
-        from rgsym.solve.pde_branch import count_nodes, wilson_fisher_problem
-
-        relevant = sum(1 for t in result.theta if t.real > 0)
-        problem = wilson_fisher_problem(result.kappa, result.mass, count_nodes(np.array(result.derivative)),
-                                        relevant)
-        if problem is not None:
-            raise SolveError(f"the Polchinski solution found at d = {float(spec.theory.d):g} is not the "
-                             f"Wilson-Fisher fixed point: {problem}")
-        return result
-    flow = derive(spec)
-    if not isinstance(flow, PotentialFlow):
-        raise UnsupportedError(spec.source, "truncation.potential",
-                               "the fixed-point function needs 'full'")
-    eq = collocation_equation(flow)
-    begin = wilson_fisher_start(spec, points, rho_max_factor)
     # a first solve on rho_max_factor times the estimate of kappa*, then the grid [0, factor kappa*]
     rho_max_factor = rho_max_factor_at(eq.dimension, rho_max_factor)
     points = points_at(eq.dimension, points)
@@ -490,14 +408,12 @@ def fixed_function(spec: TheorySpec, points: int = POINTS,
     if error > AGREEMENT_TOLERANCE * max(nu, omega):
         raise SolveError(f"the exponents on {points} and {check_grid.points - 1} Chebyshev points "
                          f"on [0, {rho_max:.6g}] differ by {error:.2e}; try other points or rho_max")
-    return _assemble(flow.name, eq, grid, w, resid, theta, nu, omega, error, main)
+    return _assemble(name, eq, grid, w, resid, theta, nu, omega, error, main)
 
 
 def _check_wilson_fisher(eq: CollocationEquation, main: np.polynomial.Chebyshev, w: np.ndarray,
                          theta: tuple[complex, ...]) -> None:
     """Raise unless the solution is a minimum-type potential with one node and one relevant direction."""
-    from rgsym.solve.pde_branch import count_nodes, wilson_fisher_problem
-
     kappa = _zero(main, float(main.domain[1]))
     relevant = sum(1 for t in theta if t.real > 0)
     problem = wilson_fisher_problem(kappa, float(main.deriv()(kappa)), count_nodes(w), relevant)

@@ -201,7 +201,7 @@ def crossover_components(spec: TheorySpec, lower: float = 2.0, upper: float = 4.
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m rgsym.solve.crossover SPEC [--orders 1,3,5] [--set K=V] [--json]``.
+    """``python -m rgsym.workflows.crossover SPEC [--orders 1,3,5] [--set K=V] [--json]``.
 
     Parameters
     ----------
@@ -213,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0, or 2 for a spec error and 1 for a numerical failure (one line on stderr).
     """
-    parser = argparse.ArgumentParser(prog="python -m rgsym.solve.crossover",
+    parser = argparse.ArgumentParser(prog="python -m rgsym.workflows.crossover",
                                      description="N_c of the cubic anisotropy by continuation in N.")
     parser.add_argument("spec")
     parser.add_argument("--orders", default=None, help="comma-separated truncation orders")

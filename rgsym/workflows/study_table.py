@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from rgsym.errors import SpecError
-from rgsym.solve.study import Study, StudyPoint
-from rgsym.solve.study_run import PointResult
+from rgsym.workflows.study import Study, StudyPoint
+from rgsym.workflows.study_run import PointResult
 
 #: Result columns after the varied keys.
 RESULT_COLUMNS = ("status", "reason", "nu", "omega", "eta", "theta", "fixed_point", "seconds", "digest")
