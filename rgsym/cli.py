@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from rgsym import __version__
 from rgsym.backend_names import BACKENDS
 from rgsym.cache import NO_CACHE_VARIABLE
+from rgsym.cli_plot import check_plot, write_plot
 from rgsym.errors import RGSymError
 from rgsym.flow_cli import add_flow_parser
 
@@ -187,10 +188,10 @@ def _fixed_function(spec: TheorySpec, args: argparse.Namespace) -> str:
         raise SpecError(spec.source, "truncation.potential",
                         f"got {spec.truncation.potential!r}; fixed-function needs 'full' "
                         "(use 'rgsym exponents' for a polynomial)")
-    _check_plot(args.plot)
+    check_plot(args.plot)
     result = fixed_function(spec)
     if args.plot:
-        _write_atomically(args.plot, lambda tmp: plot_fixed_function(result, tmp))
+        write_plot(args.plot, lambda tmp: plot_fixed_function(result, tmp))
     if args.json:
         return _dump({"spec": spec.source, **result.as_dict()})
     return (f"# {result.name}\n"
@@ -270,11 +271,11 @@ def _scan(spec: TheorySpec, args: argparse.Namespace) -> str:
     from rgsym.workflows.scan import plot_scan, run_scan, terminal_progress
 
     plain, key, values = args.scan
-    _check_plot(args.plot)
+    check_plot(args.plot)
     result = run_scan(args.spec, plain, key, values, args.workers, terminal_progress, args.backend)
     if args.plot:
         title = f"{os.path.basename(spec.source)}: {_truncation_label(spec)}"
-        _write_atomically(args.plot, lambda tmp: plot_scan(result, tmp, title))
+        write_plot(args.plot, lambda tmp: plot_scan(result, tmp, title))
     if args.json:
         return _dump({"spec": spec.source, **result.as_dict()})
     lines = [f"# scan of {key} in {spec.source} ({len(values)} points, order {spec.truncation.order})",
@@ -317,28 +318,7 @@ def _study(args: argparse.Namespace) -> str:
     """``rgsym study``: validate every point, run them, write the table (and the plot)."""
     from rgsym.study_cli import run_study_command
 
-    return run_study_command(args, _write_atomically)
-
-
-def _write_atomically(path: str, write: Callable[[str], None]) -> None:
-    """Write the file ``path`` through :func:`rgsym.emit.output.write_file`: never a partial file."""
-    from rgsym.emit.output import write_file
-
-    write_file(path, lambda staged: write(str(staged)), "--plot")
-
-
-def _check_plot(path: str | None) -> None:
-    """Before any work: ``--plot FILE.png`` needs matplotlib and a file it can write."""
-    import importlib.util
-
-    from rgsym.emit.output import check_file_target
-    from rgsym.errors import SpecError
-
-    if path is None:
-        return
-    check_file_target(path, "--plot")
-    if importlib.util.find_spec("matplotlib") is None:
-        raise SpecError("", "--plot", "needs matplotlib: pip install 'rgsym[plot]'")
+    return run_study_command(args, write_plot)
 
 
 def _add_report(sub: Any) -> None:
@@ -574,10 +554,10 @@ def _convergence(spec: TheorySpec, args: argparse.Namespace) -> str:
         raise SpecError("", "--fixed-point", "cannot be combined with --orders (the most stable "
                                              "non-Gaussian point is followed)")
     orders = parse_orders(args.orders, spec)
-    _check_plot(args.plot)
+    check_plot(args.plot)
     conv = run_convergence(spec, orders, terminal_progress, args.backend)
     if args.plot:
-        _write_atomically(args.plot, lambda tmp: plot_convergence(conv, tmp))
+        write_plot(args.plot, lambda tmp: plot_convergence(conv, tmp))
     if args.json:
         return _dump(conv.as_dict())
     ref = conv.reference

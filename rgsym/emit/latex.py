@@ -36,20 +36,12 @@ LINE_WIDTH = 50.0
 FILES = ("betas.tex", "betas_body.tex")
 
 
-#: The LaTeX styles: ``paper`` (:mod:`rgsym.emit.paper_latex`, the default) and ``explicit``.
-STYLES = ("paper", "explicit")
+def render_latex(system: BetaSystem, spec: TheorySpec) -> dict[str, str]:
+    """File name -> text of the standalone document and of its body, every beta written out.
 
-
-def render_latex(system: BetaSystem, spec: TheorySpec, style: str = "explicit") -> dict[str, str]:
-    """File name -> text of the standalone document and of its body.
-
-    ``style="paper"`` writes the paper notation instead (with ``betas.bib``), see
-    :func:`rgsym.emit.paper_latex.render_paper_latex`.
+    :func:`rgsym.emit.latex_files` chooses between this and the paper notation
+    (:func:`rgsym.emit.paper_latex.render_paper_latex`).
     """
-    if style == "paper":
-        from rgsym.emit.paper_latex import render_paper_latex
-
-        return render_paper_latex(system, spec)
     view = latex_view(system, spec)
     return {name: render(f"latex/{name}.j2", latex=view) for name in FILES}
 
