@@ -41,7 +41,8 @@ def add_flow_parser(sub: Any) -> None:
 
 def run_flow(spec: TheorySpec, args: argparse.Namespace) -> str:
     """The handler of ``rgsym flow``: integrate, plot (atomically), format."""
-    from rgsym.solve.flow import flow_couplings, flow_potential, plot_phase_portrait, plot_potential_flow
+    from rgsym.solve.flow import plot_potential_flow
+    from rgsym.workflows.flow import flow_couplings, flow_potential, plot_phase_portrait
 
     if spec.bare is None:
         raise SpecError(spec.source, "bare", "rgsym flow starts from a [bare] table: "

@@ -595,8 +595,9 @@ def test_the_shipped_flow_is_resolved() -> None:
     """The check passes where the grid is fine: the correction's coefficients decay to 1e-10."""
     import numpy as np
 
-    from rgsym.solve.flow import RESOLUTION_TOLERANCE, flow_potential
+    from rgsym.solve.flow import RESOLUTION_TOLERANCE
     from rgsym.spec import load_spec
+    from rgsym.workflows.flow import flow_potential
 
     result = flow_potential(load_spec(ISING_FLOW))
     rho = np.array(result.rho)

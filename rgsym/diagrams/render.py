@@ -28,10 +28,11 @@ from rgsym.diagrams.graphs import (
     derive_flow_diagrams,
 )
 from rgsym.diagrams.svg import VERTEX_COLOURS, leg_angles, polar, render_svg, ring_angles
-from rgsym.spec import TheorySpec
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+
+    from rgsym.spec import TheorySpec
 
 #: Output formats of ``rgsym diagrams``.
 FORMATS = ("text", "json", "dot", "tikz", "png")

@@ -17,11 +17,14 @@ shared library and :mod:`~rgsym.emit.backends` hands it to the solvers.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rgsym.betasystem import BetaSystem
 from rgsym.emit.output import OutputError, write_files
 from rgsym.project import PotentialFlow
-from rgsym.spec import TheorySpec
+
+if TYPE_CHECKING:
+    from rgsym.spec import TheorySpec
 
 #: The formats ``rgsym derive --emit`` accepts, and the files each one writes.
 FORMATS: dict[str, tuple[str, ...]] = {

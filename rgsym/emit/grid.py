@@ -50,6 +50,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import symengine as se
 import sympy as sp
@@ -71,8 +72,10 @@ from rgsym.emit.views import Assignment, Header, Input
 from rgsym.errors import UnsupportedError
 from rgsym.pde_form import W_SYMBOLS, differentiated_flow
 from rgsym.project import PotentialFlow
-from rgsym.spec import TheorySpec
 from rgsym.threshold import ThresholdIntegral
+
+if TYPE_CHECKING:
+    from rgsym.spec import TheorySpec
 
 #: The files each format writes for a full-potential flow.
 FILES: dict[str, tuple[str, ...]] = {"c": ("pde.h", "pde.c"), "numpy": ("pde.py",)}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import sympy as sp
 
@@ -23,8 +24,10 @@ from rgsym.emit.printers import RGLatexPrinter
 from rgsym.emit.templating import latex_text, render
 from rgsym.emit.views import Definition, Equation, Header, LatexView
 from rgsym.integrate import regulator_of, threshold_integral
-from rgsym.spec import TheorySpec
 from rgsym.threshold import ThresholdIntegral
+
+if TYPE_CHECKING:
+    from rgsym.spec import TheorySpec
 
 #: Width of a line of an equation, in the units of :func:`display_width`.  A unit is
 #: 4.2pt to 6.1pt of typeset terms (measured with ``\\settowidth``); 50 units at

@@ -19,6 +19,8 @@ Allgower, Georg, Introduction to Numerical Continuation Methods, SIAM (2003), ch
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from rgsym.solve.fixed_points import SAME_POINT, FixedPoint, Truncated, solve_from
@@ -31,7 +33,9 @@ from rgsym.solve.symmetry import (
     slots_of,
     symmetries_at,
 )
-from rgsym.spec import Theory
+
+if TYPE_CHECKING:
+    from rgsym.spec import Theory
 
 #: Directions with |theta| below this are tried: a branch that crossed at a nearby order has
 #: a small theta here (0.07 at the O(3) point of the O(2) + O(1) model at order 3).

@@ -36,7 +36,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -55,7 +55,9 @@ from rgsym.solve.symmetry import (
     slots_of,
     symmetries_at,
 )
-from rgsym.spec import Theory
+
+if TYPE_CHECKING:
+    from rgsym.spec import Theory
 
 #: Two thetas are one (possibly degenerate) eigenvalue within this relative distance.  The
 #: thetas of different sectors that are tested here differ by more than 1e-3; exact
