@@ -25,6 +25,7 @@ import numpy as np
 
 from rgsym.solve.fixed_points import SAME_POINT, FixedPoint, Truncated, solve_from
 from rgsym.solve.numeric import NumericSystem
+from rgsym.solve.spectrum import relevant_count, stability_thetas
 from rgsym.solve.symmetry import (
     Slot,
     candidate_symmetries,
@@ -79,8 +80,8 @@ def _directions(fp: FixedPoint, numeric: NumericSystem, slots: tuple[Slot, ...],
 
 def _relevant(numeric: NumericSystem, g: np.ndarray) -> tuple[int, float]:
     """The number of relevant directions at g and the smallest |theta| there."""
-    theta = -np.linalg.eigvals(numeric.jacobian(g))
-    return int(np.sum(theta.real > 0)), float(np.min(np.abs(theta)))
+    theta = stability_thetas(numeric.jacobian(g))
+    return relevant_count(theta), float(np.min(np.abs(theta)))
 
 
 def _is_branch(numeric: NumericSystem, parent: FixedPoint, g: np.ndarray) -> bool:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rgsym.errors import SolveError, SpecError
+from rgsym.solve.spectrum import theta_json
 from rgsym.spec import MAX_ORDER, MAX_VERTEX_ORDER, TheorySpec
 
 #: Called after each order with (orders done, orders in all), e.g. a progress bar.
@@ -131,8 +132,7 @@ class OrderResult:
             when there is one.
         """
         data: dict[str, Any] = {"order": self.order, "nu": self.nu, "omega": self.omega,
-                                "theta": [t.real if t.imag == 0 else {"re": t.real, "im": t.imag}
-                                          for t in self.theta]}
+                                "theta": [theta_json(t) for t in self.theta]}
         if self.eta is not None:
             data["eta"] = self.eta
         if not self.converged:

@@ -29,6 +29,7 @@ from scipy.special import genlaguerre
 
 from rgsym.errors import SolveError
 from rgsym.solve.multicritical_names import critical_dimension, multicritical_name
+from rgsym.solve.spectrum import relevant_count, theta_json
 from rgsym.spec import TheorySpec
 
 #: Amplitudes (relative to max |guess|) tried for each Laguerre shape: the multicritical u*'
@@ -62,7 +63,7 @@ class MulticriticalPoint:
         """
         return {"name": self.name, "relevant_directions": self.relevant, "nodes": self.nodes,
                 "nu": self.nu, "omega": self.omega, "u_prime_at_zero": self.u_prime_at_zero,
-                "theta": [t.real if t.imag == 0 else {"re": t.real, "im": t.imag} for t in self.theta[:8]]}
+                "theta": [theta_json(t) for t in self.theta[:8]]}
 
 
 def multicritical_functions(spec: TheorySpec, points: int = 40) -> list[MulticriticalPoint]:
@@ -196,7 +197,7 @@ def _solve(spec: TheorySpec, guess: Any, rho_max: float, points: int) -> Multicr
                                       pde.residual_and_jacobian(eq, check, w2)[1])
     except SolveError:
         return None
-    relevant = sum(1 for t in spectrum.theta if t.real > 0)
+    relevant = relevant_count(spectrum.theta)
     nodes = count_nodes(w)
     name = multicritical_name(relevant, nodes, d)
     if name.startswith("unidentified"):

@@ -67,6 +67,7 @@ from rgsym.solve.pde_branch import (
     rho_max_factor_at,
     wilson_fisher_problem,
 )
+from rgsym.solve.spectrum import nu_omega, relevant_count, stability_thetas, theta_json
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +83,6 @@ RHO_MAX_FACTOR = 5.0
 RESIDUAL_TOLERANCE = 1e-9
 #: The two grids must agree on nu and omega to this (relative), or the solve is rejected.
 AGREEMENT_TOLERANCE = 1e-6
-#: Imaginary parts below this (relative to |theta|) are rounding.
-REAL_TOLERANCE = 1e-8
 #: Order of the polynomial fixed point (around the minimum) that seeds Newton.
 START_ORDER = 4
 
@@ -157,7 +156,7 @@ class FixedFunction:
         """
         return {
             "name": self.name, "nu": self.nu, "omega": self.omega,
-            "theta": [_number(t) for t in self.theta[:8]],
+            "theta": [theta_json(t) for t in self.theta[:8]],
             "kappa": self.kappa, "lambda": self.mass,
             "residual": self.residual, "discretisation_error": self.discretisation_error,
             "asymptotic_exponent": self.asymptotic_exponent,
@@ -177,10 +176,6 @@ class FixedFunction:
             path = Path(folder, "u.png")
             plot_fixed_function(self, str(path))
             return path.read_bytes()
-
-
-def _number(t: complex) -> float | dict[str, float]:
-    return float(t.real) if t.imag == 0 else {"re": float(t.real), "im": float(t.imag)}
 
 
 def collocation_equation(flow: PotentialFlow) -> CollocationEquation:
@@ -327,16 +322,13 @@ def solve_collocation(eq: CollocationEquation, grid: ChebyshevGrid, start: np.nd
 
 def stability_exponents(jacobian: np.ndarray) -> tuple[tuple[complex, ...], float, float]:
     """theta = -eig(J) by descending real part; nu = 1/theta_max, omega = -theta of the
-    least irrelevant direction (REFERENCES.md conventions; Litim hep-th/0203006, sec. 4)."""
-    raw = sorted((complex(-e) for e in np.linalg.eigvals(jacobian)), key=lambda z: (-z.real, -z.imag))
-    theta = tuple(complex(t.real, 0.0) if abs(t.imag) <= REAL_TOLERANCE * max(1.0, abs(t)) else t
-                  for t in raw)
-    positive = [t.real for t in theta if t.real > 0 and t.imag == 0]
-    negative = [t.real for t in theta if t.real < 0]
-    if not positive or not negative:
+    least irrelevant direction (:mod:`rgsym.solve.spectrum`; REFERENCES.md conventions)."""
+    theta = stability_thetas(jacobian)
+    nu, omega = nu_omega(theta)
+    if nu is None or omega is None:
         raise SolveError("the discretised stability operator has no relevant or no irrelevant "
                          "real direction; this is not a Wilson-Fisher fixed point")
-    return theta, 1.0 / max(positive), -max(negative)
+    return theta, nu, omega
 
 
 def _interpolant(grid: ChebyshevGrid, values: np.ndarray) -> np.polynomial.Chebyshev:
@@ -415,7 +407,7 @@ def _check_wilson_fisher(eq: CollocationEquation, main: np.polynomial.Chebyshev,
                          theta: tuple[complex, ...]) -> None:
     """Raise unless the solution is a minimum-type potential with one node and one relevant direction."""
     kappa = _zero(main, float(main.domain[1]))
-    relevant = sum(1 for t in theta if t.real > 0)
+    relevant = relevant_count(theta)
     problem = wilson_fisher_problem(kappa, float(main.deriv()(kappa)), count_nodes(w), relevant)
     if problem is not None:
         raise SolveError(f"the solution found at d = {eq.dimension:g} is not the Wilson-Fisher fixed "

@@ -39,6 +39,7 @@ from fractions import Fraction
 import numpy as np
 
 from rgsym.errors import SolveError
+from rgsym.solve.spectrum import kind, snap
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +108,6 @@ def count_nodes(values: np.ndarray) -> int:
 #: Two grids resolve an eigenvalue when they agree on it to this (relative to max(1, |theta|)).
 #: The exponents differ by ~1e-10 between the grids, the spurious boundary modes by O(1) or more.
 SPECTRAL_MATCH = 1e-4
-#: Imaginary parts below this (relative to |theta|) are rounding.
-REAL_TOLERANCE = 1e-8
 
 
 @dataclass(frozen=True)
@@ -152,10 +151,12 @@ def converged_spectrum(jacobian: np.ndarray, check: np.ndarray) -> Spectrum:
     for t in main:
         gap = float(np.min(np.abs(other - t)))
         if gap <= SPECTRAL_MATCH * max(1.0, abs(t)):
-            theta.append(complex(t.real, 0.0) if abs(t.imag) <= REAL_TOLERANCE * max(1.0, abs(t)) else t)
+            theta.append(snap(t))
             drift.append(gap)
-    positive = [(t.real, g) for t, g in zip(theta, drift, strict=True) if t.real > 0 and t.imag == 0]
-    negative = [(t.real, g) for t, g in zip(theta, drift, strict=True) if t.real < 0]
+    # nu and omega as in rgsym.solve.spectrum.nu_omega, each with its drift between the grids
+    pairs = list(zip(theta, drift, strict=True))
+    positive = [(t.real, g) for t, g in pairs if kind(t) == "relevant" and t.imag == 0]
+    negative = [(t.real, g) for t, g in pairs if kind(t) == "irrelevant"]
     if not positive or not negative:
         raise SolveError("the discretised stability operator has no resolved relevant or irrelevant "
                          "real direction; this is not a Wilson-Fisher fixed point")

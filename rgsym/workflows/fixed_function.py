@@ -36,6 +36,7 @@ from rgsym.solve.pde_branch import (
     rho_max_factor_at,
     wilson_fisher_problem,
 )
+from rgsym.solve.spectrum import relevant_count
 from rgsym.spec import TheorySpec
 from rgsym.spec_variants import at_dimension, exact_dimension
 
@@ -70,7 +71,7 @@ def fixed_function(spec: TheorySpec, points: int = POINTS,
     """
     if spec.flow.equation == "polchinski":  # its own outer boundary (rgsym.polchinski.fixed_function)
         result = polchinski_fixed_function(spec)
-        relevant = sum(1 for t in result.theta if t.real > 0)
+        relevant = relevant_count(result.theta)
         problem = wilson_fisher_problem(result.kappa, result.mass, count_nodes(np.array(result.derivative)),
                                         relevant)
         if problem is not None:
@@ -231,7 +232,7 @@ def _step(spec: TheorySpec, guess: Callable[[np.ndarray], np.ndarray], kappa: fl
     check = pde.chebyshev_grid(points + points // 2, float(grid.rho[-1]))
     try:
         _, check_jac = pde.residual_and_jacobian(eq, check, pde.solve_collocation(eq, check, main(check.rho)))
-        relevant = sum(1 for t in converged_spectrum(jac, check_jac).theta if t.real > 0)
+        relevant = relevant_count(converged_spectrum(jac, check_jac).theta)
     except SolveError as exc:
         return str(exc)
     kappa_new = pde._zero(main, float(grid.rho[-1]))
