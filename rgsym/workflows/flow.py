@@ -33,10 +33,11 @@ def flow_potential(spec: TheorySpec, progress: bool = False) -> FlowResult:
 
     Raises
     ------
+    UnsupportedError, SpecError
+        Before any derivation, for a spec without a [bare] table or not of the Wetterich
+        equation; after it, unless the potential is 'full'.
     SolveError
-        When the integrator fails.  When the Chebyshev flow meets the propagator pole
-        (the broken phase) the flow is redone by finite volumes in phi; that result's
-        ``method`` says so.
+        As :func:`rgsym.solve.flow.integrate_potential`.
     """
     bare_table(spec)
     flow = derive(spec)
