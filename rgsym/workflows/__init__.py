@@ -10,6 +10,7 @@ imports them (``tests/test_architecture.py``).
   its polynomial start and the continuation in d that reaches it;
 - :mod:`~rgsym.workflows.study` (with ``study_run``, ``study_launch``, ``study_dask``,
   ``study_table``, ``study_plot``): a grid of spec points run locally or on Dask;
+- :mod:`~rgsym.workflows.flow`: RG-time flows from the [bare] potential;
 - :mod:`~rgsym.workflows.scan`: exponents along one spec value;
 - :mod:`~rgsym.workflows.crossover`: N_c of the cubic anisotropy;
 - :mod:`~rgsym.workflows.routes`: the polynomial result checked against the full potential;
