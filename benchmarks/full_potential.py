@@ -4,7 +4,7 @@ Two routes for the O(1) model in d = 3 (LPA, Litim regulator), each in a fresh p
 that no cache is shared:
 
 - full potential: ``derive`` of the PDE, the order-4 polynomial start, and the Chebyshev
-  collocation solve with its two-grid check (:func:`rgsym.solve.pde.fixed_function`);
+  collocation solve with its two-grid check (:func:`rgsym.workflows.fixed_function.fixed_function`);
 - polynomial route: ``critical_exponents`` around the minimum at increasing order until
   nu and omega agree with the full-potential result to 1e-8 (REFERENCES.md: order 20 is
   converged to ~1e-9 in nu).
@@ -32,8 +32,8 @@ TARGET = 1e-8
 def full_route(queue: Any) -> None:
     """Derive the PDE and solve for u*; report the times of both stages."""
     from rgsym.pipeline import derive
-    from rgsym.solve.pde import fixed_function
     from rgsym.spec import load_spec
+    from rgsym.workflows.fixed_function import fixed_function
 
     start = time.perf_counter()
     spec = load_spec(SPEC)

@@ -78,7 +78,7 @@ def lambdify_baseline(flow: Any, module: Any) -> Callable[[np.ndarray, np.ndarra
     """rhs + banded Jacobian from sympy.lambdify(cse=True) of G and its partials (the same stencils)."""
     import sympy as sp
 
-    from rgsym.solve.pde import W_SYMBOLS, differentiated_flow
+    from rgsym.pde_form import W_SYMBOLS, differentiated_flow
 
     g = differentiated_flow(flow.rhs, flow.invariant, flow.potential)
     args = [flow.invariant, *W_SYMBOLS, *flow.parameters]

@@ -17,11 +17,10 @@ import numpy as np
 
 from rgsym.errors import SolveError
 from rgsym.pipeline import critical_exponents, numeric_system
-from rgsym.polchinski.fixed_function import polchinski_fixed_function
 from rgsym.solve.exponents import compute_exponents, select_critical
 from rgsym.solve.fixed_points import FixedPoint, Truncated, multistart, solve_from
-from rgsym.solve.pde import fixed_function
 from rgsym.spec import parse_spec
+from rgsym.workflows.fixed_function import fixed_function, polchinski_fixed_function
 
 
 def spec(equation: str, order: int, potential: str = "polynomial"):  # type: ignore[no-untyped-def]

@@ -1,7 +1,7 @@
 """Benchmark: study throughput on local processes and on Dask (issue 18).
 
 A study of the O(N) LPA (Litim, order ``--order``) over N = 1..4 and d in [3, 3.8] is run
-with ``rgsym.solve.study_run.run_study``:
+with ``rgsym.workflows.study_launch.run_study``:
 
 - on local processes (the default of ``rgsym study``) with 1 and 2 workers;
 - as Dask tasks on a ``distributed.LocalCluster`` with the same number of worker processes
@@ -39,8 +39,8 @@ CHILD = """
 import sys, time, tempfile
 if __name__ != "__main__":
     raise SystemExit  # a spawned Dask nanny re-imports __main__
-from rgsym.solve.study import load_study
-from rgsym.solve.study_run import RunOptions, run_study
+from rgsym.workflows.study import load_study
+from rgsym.workflows.study_launch import RunOptions, run_study
 study_path, mode, workers = sys.argv[1], sys.argv[2], int(sys.argv[3])
 study = load_study(study_path)
 out = tempfile.mkdtemp() + "/r"
@@ -52,7 +52,7 @@ if mode == "dask":
     scheduler = cluster.scheduler_address
     from distributed import Client
     with Client(scheduler) as client:  # a running cluster has imported rgsym (and sympy) already
-        client.run(__import__, "rgsym.solve.study_run")
+        client.run(__import__, "rgsym.workflows.study_run")
 start = time.perf_counter()
 table = run_study(study, RunOptions(out, workers=workers, scheduler=scheduler, parquet=False))
 seconds = time.perf_counter() - start

@@ -36,8 +36,8 @@ def exact(n: int, m2: float = 1.0, lam: float = 1.0) -> dict[str, float]:
 
 
 def table(n: int, orders: range) -> list[str]:
-    from rgsym.solve.flow import flow_couplings, flow_potential
     from rgsym.spec import load_spec
+    from rgsym.workflows.flow import flow_couplings, flow_potential
 
     reference = exact(n)
     start = time.perf_counter()

@@ -56,7 +56,7 @@ NOTEBOOKS = {
                           "Here the Litim amplitude α is varied at order 4, and the exponential regulator "
                           "(threshold integrals by quadrature) is compared with it."),
         new_code_cell(SETUP),
-        new_code_cell('from rgsym.solve.scan import run_scan\n\n'
+        new_code_cell('from rgsym.workflows.scan import run_scan\n\n'
                       'values = [0.7, 0.85, 1.0, 1.15, 1.3]\n'
                       'scan = run_scan(DERIVATIONS / "on_lpa.toml", ["truncation.order=4"],\n'
                       '                "regulator.alpha", values, workers=1)\n'

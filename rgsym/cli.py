@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from rgsym import __version__
 from rgsym.backend_names import BACKENDS
 from rgsym.cache import NO_CACHE_VARIABLE
+from rgsym.cli_plot import check_plot, write_plot
 from rgsym.errors import RGSymError
 from rgsym.flow_cli import add_flow_parser
 
@@ -180,16 +181,17 @@ def _add_fixed_function(sub: Any) -> None:
 
 def _fixed_function(spec: TheorySpec, args: argparse.Namespace) -> str:
     from rgsym.errors import SpecError
-    from rgsym.solve.pde import fixed_function, plot_fixed_function
+    from rgsym.solve.pde import plot_fixed_function
+    from rgsym.workflows.fixed_function import fixed_function
 
     if spec.truncation.potential != "full":
         raise SpecError(spec.source, "truncation.potential",
                         f"got {spec.truncation.potential!r}; fixed-function needs 'full' "
                         "(use 'rgsym exponents' for a polynomial)")
-    _check_plot(args.plot)
+    check_plot(args.plot)
     result = fixed_function(spec)
     if args.plot:
-        _write_atomically(args.plot, lambda tmp: plot_fixed_function(result, tmp))
+        write_plot(args.plot, lambda tmp: plot_fixed_function(result, tmp))
     if args.json:
         return _dump({"spec": spec.source, **result.as_dict()})
     return (f"# {result.name}\n"
@@ -254,7 +256,7 @@ def _size(count: int) -> str:
 
 def _split_scan(args: argparse.Namespace, overrides: list[str]) -> list[str]:
     """Keep the scanned key aside; validate the spec with its first value."""
-    from rgsym.solve.scan import cap_workers, check_points, split_scan_override
+    from rgsym.workflows.scan import cap_workers, check_points, split_scan_override
 
     plain, key, values = split_scan_override(args.spec, overrides)
     check_points(args.spec, plain, key, values)
@@ -266,14 +268,14 @@ def _split_scan(args: argparse.Namespace, overrides: list[str]) -> list[str]:
 
 
 def _scan(spec: TheorySpec, args: argparse.Namespace) -> str:
-    from rgsym.solve.scan import plot_scan, run_scan, terminal_progress
+    from rgsym.workflows.scan import plot_scan, run_scan, terminal_progress
 
     plain, key, values = args.scan
-    _check_plot(args.plot)
+    check_plot(args.plot)
     result = run_scan(args.spec, plain, key, values, args.workers, terminal_progress, args.backend)
     if args.plot:
         title = f"{os.path.basename(spec.source)}: {_truncation_label(spec)}"
-        _write_atomically(args.plot, lambda tmp: plot_scan(result, tmp, title))
+        write_plot(args.plot, lambda tmp: plot_scan(result, tmp, title))
     if args.json:
         return _dump({"spec": spec.source, **result.as_dict()})
     lines = [f"# scan of {key} in {spec.source} ({len(values)} points, order {spec.truncation.order})",
@@ -316,28 +318,7 @@ def _study(args: argparse.Namespace) -> str:
     """``rgsym study``: validate every point, run them, write the table (and the plot)."""
     from rgsym.study_cli import run_study_command
 
-    return run_study_command(args, _write_atomically)
-
-
-def _write_atomically(path: str, write: Callable[[str], None]) -> None:
-    """Write the file ``path`` through :func:`rgsym.emit.output.write_file`: never a partial file."""
-    from rgsym.emit.output import write_file
-
-    write_file(path, lambda staged: write(str(staged)), "--plot")
-
-
-def _check_plot(path: str | None) -> None:
-    """Before any work: ``--plot FILE.png`` needs matplotlib and a file it can write."""
-    import importlib.util
-
-    from rgsym.emit.output import check_file_target
-    from rgsym.errors import SpecError
-
-    if path is None:
-        return
-    check_file_target(path, "--plot")
-    if importlib.util.find_spec("matplotlib") is None:
-        raise SpecError("", "--plot", "needs matplotlib: pip install 'rgsym[plot]'")
+    return run_study_command(args, write_plot)
 
 
 def _add_report(sub: Any) -> None:
@@ -358,9 +339,9 @@ def _add_report(sub: Any) -> None:
 def _report(spec: TheorySpec, args: argparse.Namespace) -> str:
     import importlib.util
 
-    from rgsym.emit.report import check_destination, write_report
     from rgsym.errors import SpecError
     from rgsym.solve.convergence import parse_orders
+    from rgsym.workflows.report import check_destination, write_report
 
     check_destination(args.output)
     if importlib.util.find_spec("matplotlib") is None:
@@ -519,7 +500,7 @@ def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
     check = None
     single = spec.theory.is_single_multiplet and not spec.theory.invariants
     if args.fixed_point is None and single and spec.theory.d.is_number and spec.theory.d != 3:
-        from rgsym.solve.routes import check_against_full_potential, full_potential_check
+        from rgsym.workflows.routes import check_against_full_potential, full_potential_check
 
         check = full_potential_check(spec)  # away from d = 3 every answer is checked by the other route
         check_against_full_potential(spec, ex.nu, check)
@@ -565,7 +546,7 @@ def _convergence(spec: TheorySpec, args: argparse.Namespace) -> str:
     """``exponents --orders FIRST:LAST [--plot FILE.png]``: nu and omega against the order."""
     from rgsym.errors import SpecError
     from rgsym.solve.convergence import parse_orders, plot_convergence, run_convergence
-    from rgsym.solve.scan import terminal_progress
+    from rgsym.workflows.scan import terminal_progress
 
     if args.orders is None:
         raise SpecError("", "--plot", "needs --orders, e.g. --orders 2:20 --plot conv.png")
@@ -573,10 +554,10 @@ def _convergence(spec: TheorySpec, args: argparse.Namespace) -> str:
         raise SpecError("", "--fixed-point", "cannot be combined with --orders (the most stable "
                                              "non-Gaussian point is followed)")
     orders = parse_orders(args.orders, spec)
-    _check_plot(args.plot)
+    check_plot(args.plot)
     conv = run_convergence(spec, orders, terminal_progress, args.backend)
     if args.plot:
-        _write_atomically(args.plot, lambda tmp: plot_convergence(conv, tmp))
+        write_plot(args.plot, lambda tmp: plot_convergence(conv, tmp))
     if args.json:
         return _dump(conv.as_dict())
     ref = conv.reference

@@ -12,6 +12,7 @@ import sys
 import warnings
 from typing import TYPE_CHECKING, Any
 
+from rgsym.cli_plot import check_plot, write_plot
 from rgsym.errors import SpecError
 
 if TYPE_CHECKING:  # imports sympy: not needed to register the command
@@ -40,8 +41,8 @@ def add_flow_parser(sub: Any) -> None:
 
 def run_flow(spec: TheorySpec, args: argparse.Namespace) -> str:
     """The handler of ``rgsym flow``: integrate, plot (atomically), format."""
-    from rgsym.cli import _write_atomically
-    from rgsym.solve.flow import flow_couplings, flow_potential, plot_phase_portrait, plot_potential_flow
+    from rgsym.solve.flow import plot_potential_flow
+    from rgsym.workflows.flow import flow_couplings, flow_potential, plot_phase_portrait
 
     if spec.bare is None:
         raise SpecError(spec.source, "bare", "rgsym flow starts from a [bare] table: "
@@ -49,7 +50,7 @@ def run_flow(spec: TheorySpec, args: argparse.Namespace) -> str:
                         "(see derivations/zero_dim_on.toml)")
     full = spec.truncation.potential == "full"
     if args.plot:
-        _check_plot_target(args.plot)
+        check_plot(args.plot)
     progress = sys.stderr.isatty()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
@@ -57,22 +58,15 @@ def run_flow(spec: TheorySpec, args: argparse.Namespace) -> str:
     notes = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     if args.plot:
         if full:
-            _write_atomically(args.plot, lambda tmp: plot_potential_flow(result, tmp))
+            write_plot(args.plot, lambda tmp: plot_potential_flow(result, tmp))
         else:
-            _write_atomically(args.plot, lambda tmp: plot_phase_portrait(spec, result, tmp))
+            write_plot(args.plot, lambda tmp: plot_phase_portrait(spec, result, tmp))
     for note in notes:
         print(f"rgsym: warning: {note}", file=sys.stderr)
     if args.json:
         return json.dumps({"spec": spec.source, "k_uv": spec.bare.k_uv, "k_ir": spec.bare.k_ir,
                            **result.as_dict(), "warnings": notes}, indent=2, sort_keys=True) + "\n"
     return _text(spec, result, notes)
-
-
-def _check_plot_target(path: str) -> None:
-    """Fail before the (long) flow, not after it: a writable file, matplotlib there."""
-    from rgsym.cli import _check_plot
-
-    _check_plot(path)
 
 
 def _text(spec: TheorySpec, result: Any, notes: list[str]) -> str:

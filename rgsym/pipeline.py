@@ -23,6 +23,10 @@ from rgsym.spec import TheorySpec
 from rgsym.vertices import take_vertices
 
 if TYPE_CHECKING:  # the solvers import scipy (0.9 s): 'rgsym derive' does not need them
+    from collections.abc import Callable
+    from fractions import Fraction
+
+    from rgsym.solve.continuation import Branch
     from rgsym.solve.exponents import Exponents
     from rgsym.solve.fixed_points import FixedPoint
     from rgsym.solve.numeric import NumericSystem
@@ -161,13 +165,13 @@ def fixed_point_names(spec: TheorySpec, points: Sequence[tuple[FixedPoint, Expon
 
     One O(N) multiplet: Gaussian, Wilson-Fisher (the point the continuation in d reaches),
     tricritical, ... (by the number of relevant directions, where d < d_c; see
-    :func:`rgsym.solve.multicritical.multicritical_name`), or "unidentified (...)".
+    :func:`rgsym.solve.multicritical_names.multicritical_name`), or "unidentified (...)".
     Several multiplets or invariants: the names of :mod:`rgsym.solve.naming` (gaussian,
     ising(phi), decoupled, isotropic, cubic, biconical), read off the couplings and symmetries.
     """
     import numpy as np
 
-    from rgsym.solve.multicritical import multicritical_name
+    from rgsym.solve.multicritical_names import multicritical_name
 
     if not _is_single_on(spec):
         from rgsym.solve.naming import fixed_point_names as names_by_symmetry
@@ -197,7 +201,7 @@ def critical_exponents(spec: TheorySpec, index: int | str | None = None,
     """Exponents at one fixed point: ``index`` into :func:`fixed_points` or its name
     (:func:`fixed_point_names`), or by default the Wilson-Fisher point for a single O(N)
     multiplet (identified at d = 3 and followed in d,
-    :func:`rgsym.solve.continuation.follow_wilson_fisher`), else the most stable non-Gaussian one
+    :func:`follow_wilson_fisher`), else the most stable non-Gaussian one
     (with several fields, by its singlet-sector exponents).
 
     Raises
@@ -208,8 +212,6 @@ def critical_exponents(spec: TheorySpec, index: int | str | None = None,
         If ``index`` is out of range (a user mistake: exit code 2).
     """
     if index is None and _is_single_on(spec):
-        from rgsym.solve.continuation import follow_wilson_fisher
-
         branch = follow_wilson_fisher(spec, backend)
         return branch.point, branch.exponents
     from rgsym.solve.exponents import select_critical
@@ -234,3 +236,61 @@ def critical_exponents(spec: TheorySpec, index: int | str | None = None,
             "order; try truncation.expand_around = 'minimum' or another truncation.order"
         )
     return chosen
+
+
+def follow_wilson_fisher(spec: TheorySpec, backend: str = "symengine") -> Branch:
+    """The Wilson-Fisher point of ``spec`` by continuation in d from d = 3
+    (:func:`rgsym.solve.continuation.follow_branch`).
+
+    Parameters
+    ----------
+    spec
+        A polynomial truncation of one O(N) multiplet with numeric 2 < d < 4.
+    backend
+        How the betas are evaluated at the requested d (:data:`rgsym.solve.numeric.BACKENDS`).
+
+    Returns
+    -------
+    Branch
+        The point, its exponents (from the spec's own compiled system) and the path.
+
+    Raises
+    ------
+    SolveError
+        If d is outside (2, 4), if the anchor is not unique, or if the branch gains a relevant
+        direction or cannot be followed before the requested d.
+    """
+    from rgsym.solve.continuation import ANCHOR_DIMENSION, Branch, BranchPoint, anchor_point, follow_branch
+    from rgsym.spec_variants import exact_dimension
+
+    if not spec.theory.d.is_number:
+        raise SolveError("the Wilson-Fisher point is followed in d from d = 3: theory.d must be a number")
+    value = float(spec.theory.d)
+    target = exact_dimension(spec) if 2 < value < 4 else None
+    if target is None or target == ANCHOR_DIMENSION:  # no continuation: the point must be unambiguous there
+        fp, ex = anchor_point(numeric_system(spec, backend), value)
+        return Branch(fp, ex, (BranchPoint(value, ex.relevant, ex.nu),))
+    tr = spec.truncation
+    return follow_branch(_dimension_family(spec), target, lambda: numeric_system(spec, backend),
+                         f"the polynomial truncation of order {tr.order} around {tr.expand_around}")
+
+
+def _dimension_family(spec: TheorySpec, backend: str = "symengine") -> Callable[[Fraction], NumericSystem]:
+    """The spec's truncation compiled at any d, from one derivation with symbolic d; a derivation
+    per dimension when the spec cannot be derived for symbolic d."""
+    from dataclasses import replace
+
+    from rgsym import symbols
+    from rgsym.errors import RGSymError
+    from rgsym.solve.numeric import compile_system
+    from rgsym.spec_variants import at_dimension
+
+    symbolic = replace(spec, theory=replace(spec.theory, d=symbols.d))
+    try:
+        system = derive(symbolic)
+    except RGSymError:
+        system = None
+    if isinstance(system, BetaSystem):
+        parameter = next(p for p in system.parameters if p.name == "d")
+        return lambda d: compile_system(system, {parameter: float(d)}, backend)
+    return lambda d: numeric_system(at_dimension(spec, d), backend)

@@ -1,4 +1,4 @@
-"""The ``rgsym study`` command: validate a study, run it, report it (see :mod:`rgsym.solve.study`)."""
+"""The ``rgsym study`` command: validate a study, run it, report it (see :mod:`rgsym.workflows.study`)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from rgsym.errors import SpecError
-from rgsym.solve.scan import terminal_progress
-from rgsym.solve.study import Study, load_study
-from rgsym.solve.study_dask import LOCAL_DASK
-from rgsym.solve.study_plot import ALPHA, alpha_pms, check_plot, plot_study
-from rgsym.solve.study_run import RunOptions, run_study
-from rgsym.solve.study_table import StudyTable
+from rgsym.workflows.scan import terminal_progress
+from rgsym.workflows.study import Study, load_study
+from rgsym.workflows.study_dask import LOCAL_DASK
+from rgsym.workflows.study_launch import RunOptions, run_study
+from rgsym.workflows.study_plot import ALPHA, alpha_pms, check_plot, plot_study
+from rgsym.workflows.study_table import StudyTable
 
 WriteAtomically = Callable[[str, Callable[[str], None]], None]
 

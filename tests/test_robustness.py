@@ -459,7 +459,7 @@ def _error_lines(argv: list[str], capsys: pytest.CaptureFixture[str], code: int 
 
 def _no_scan(monkeypatch: pytest.MonkeyPatch) -> None:
     """A scan that starts at all fails the test: the refusals below come before any work."""
-    from rgsym.solve import scan
+    from rgsym.workflows import scan
 
     def started(*args: object, **kwargs: object) -> None:
         raise AssertionError("the scan started")
@@ -501,7 +501,7 @@ def test_spec_errors_cross_a_process_pool() -> None:
 def test_a_bad_value_in_a_worker_is_a_spec_error() -> None:
     """Past the parent's check (run_scan called directly): the worker's SpecError arrives intact."""
     from rgsym.errors import SpecError
-    from rgsym.solve.scan import run_scan
+    from rgsym.workflows.scan import run_scan
 
     with pytest.raises(SpecError, match="regulator.alpha"):
         run_scan(ON_LPA, ["truncation.order=1"], "regulator.alpha", [1.0, -1.0], workers=2)
@@ -510,7 +510,7 @@ def test_a_bad_value_in_a_worker_is_a_spec_error() -> None:
 def test_workers_are_capped_at_the_cores(workdir: Path, monkeypatch: pytest.MonkeyPatch,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     from rgsym.errors import SolveError
-    from rgsym.solve import scan
+    from rgsym.workflows import scan
 
     monkeypatch.setattr(scan, "_cores", lambda: 2)
     assert scan.cap_workers(64, 10) == (2, "--workers 64: this machine has 2 core(s); using 2")
@@ -595,8 +595,9 @@ def test_the_shipped_flow_is_resolved() -> None:
     """The check passes where the grid is fine: the correction's coefficients decay to 1e-10."""
     import numpy as np
 
-    from rgsym.solve.flow import RESOLUTION_TOLERANCE, flow_potential
+    from rgsym.solve.flow import RESOLUTION_TOLERANCE
     from rgsym.spec import load_spec
+    from rgsym.workflows.flow import flow_potential
 
     result = flow_potential(load_spec(ISING_FLOW))
     rho = np.array(result.rho)

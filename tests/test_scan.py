@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rgsym.errors import SpecError
-from rgsym.solve.scan import ScanPoint, locate_stationary, parse_range, split_scan_override
+from rgsym.workflows.scan import ScanPoint, locate_stationary, parse_range, split_scan_override
 from tests.conftest import run_cli
 
 
@@ -68,7 +68,7 @@ def test_scan_through_the_c_backend_agrees_with_the_default() -> None:
     The backends differ by rounding in the betas (1e-14 relative); 1e-9 allows for the
     eigenvalues' condition numbers.
     """
-    from rgsym.solve.scan import run_scan
+    from rgsym.workflows.scan import run_scan
 
     spec = Path(__file__).resolve().parents[1] / "derivations" / "on_lpa.toml"
     overrides = ["truncation.order=3", "regulator.kind=exponential"]
@@ -91,7 +91,7 @@ def test_scan_plot_has_a_title(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     pytest.importorskip("matplotlib")
     from matplotlib.figure import Figure
 
-    from rgsym.solve.scan import Scan, plot_scan
+    from rgsym.workflows.scan import Scan, plot_scan
 
     titles: list[str] = []
     save = Figure.savefig

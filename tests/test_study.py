@@ -15,9 +15,10 @@ import pytest
 
 from rgsym.errors import SpecError
 from rgsym.pipeline import critical_exponents
-from rgsym.solve.study import load_study
-from rgsym.solve.study_run import PointTask, RunOptions, check_workers, core_count, run_study, solve_point
 from rgsym.spec import load_spec
+from rgsym.workflows.study import load_study
+from rgsym.workflows.study_launch import RunOptions, run_study
+from rgsym.workflows.study_run import PointTask, check_workers, core_count, solve_point
 from tests.conftest import DERIVATIONS, ROOT, run_cli
 
 SPEC = DERIVATIONS / "on_lpa.toml"
@@ -281,7 +282,7 @@ def test_readme_study_files_load() -> None:
 def test_a_dead_process_gives_error_rows_that_resume_reruns(tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """A pool process that dies (OOM killer, segfault) ends its points as 'error' rows, not the study."""
-    import rgsym.solve.study_run as study_run
+    import rgsym.workflows.study_run as study_run
 
     solve = study_run._critical
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from rgsym.solve.study import load_study
-from rgsym.solve.study_run import RunOptions, run_study
+from rgsym.workflows.study import load_study
+from rgsym.workflows.study_launch import RunOptions, run_study
 from tests.conftest import DERIVATIONS, ROOT
 
 pytest.importorskip("distributed")

@@ -156,8 +156,8 @@ class FlowDiagrams:
         return iter(self.terms)
 
     def _repr_svg_(self) -> str:
-        """The diagrams as a picture in Jupyter (:func:`rgsym.diagrams.render.render_svg`)."""
-        from rgsym.diagrams.render import render_svg
+        """The diagrams as a picture in Jupyter (:func:`rgsym.diagrams.svg.render_svg`)."""
+        from rgsym.diagrams.svg import render_svg
 
         return render_svg(self)
 

@@ -27,10 +27,12 @@ from rgsym.diagrams.graphs import (
     check_n_point,
     derive_flow_diagrams,
 )
-from rgsym.spec import TheorySpec
+from rgsym.diagrams.svg import VERTEX_COLOURS, leg_angles, polar, render_svg, ring_angles
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+
+    from rgsym.spec import TheorySpec
 
 #: Output formats of ``rgsym diagrams``.
 FORMATS = ("text", "json", "dot", "tikz", "png")
@@ -188,15 +190,6 @@ def render_dot(diagrams: FlowDiagrams, source: str = "") -> str:
     return "\n".join(out) + "\n"
 
 
-def _angles(k: int) -> list[float]:
-    """Vertex angles (degrees); the regulator insertion sits at 90 degrees, between the last and first."""
-    return [90.0 + 360.0 * (i + 1) / (k + 1) for i in range(k)]
-
-
-def _leg_angles(base: float, count: int, spread: float = 28.0) -> list[float]:
-    return [base + spread * (j - (count - 1) / 2) for j in range(count)]
-
-
 def _latex_coefficient(value: Fraction, first: bool) -> str:
     sign = "-" if value < 0 else ("" if first else "+")
     mag = abs(value)
@@ -211,8 +204,8 @@ def tikz_picture(term: DiagramTerm) -> str:
     lines = [r"\begin{tikzpicture}[baseline={([yshift=-0.6ex]current bounding box.center)},"
              r"scale=0.75,every node/.style={font=\scriptsize}]",
              rf"\draw[thick] (0,0) circle ({r});"]
-    for angle, legs, m in zip(_angles(term.loop_length), term.legs, term.orders, strict=True):
-        for leg_angle, a in zip(_leg_angles(angle, len(legs)), legs, strict=True):
+    for angle, legs, m in zip(ring_angles(term.loop_length), term.legs, term.orders, strict=True):
+        for leg_angle, a in zip(leg_angles(angle, len(legs)), legs, strict=True):
             lines.append(rf"\draw ({angle:.1f}:{r}) -- ++({leg_angle:.1f}:0.45) "
                          rf"node[anchor={_anchor(leg_angle)},inner sep=1pt] {{{a}}};")
         lines.append(rf"\fill ({angle:.1f}:{r}) circle (2.4pt);")
@@ -282,100 +275,17 @@ def render_png(diagrams: FlowDiagrams, columns: int = 4) -> bytes:
     return buf.getvalue()
 
 
-#: Size of one diagram's cell in the SVG picture (user units), and the loop radius in it.
-SVG_CELL = 150
-SVG_RADIUS = 32.0
-
-
-def render_svg(diagrams: FlowDiagrams, columns: int = 4) -> str:
-    """A picture of every class as plain SVG text (no matplotlib needed; the notebook picture).
-
-    The drawing is that of :func:`render_png`: the loop, the vertex insertions Gamma^(m) as
-    numbered dots with their legs, and the crossed regulator insertion on top; each cell is
-    titled ``[i] prefactor x multiplicity``.  The text is deterministic.
-
-    Parameters
-    ----------
-    diagrams
-        The merged classes (:func:`rgsym.diagrams.graphs.derive_flow_diagrams`).
-    columns
-        Cells per row.
-
-    Returns
-    -------
-    str
-        An ``<svg>`` document.
-
-    References
-    ----------
-    Wetterich, Phys. Lett. B301 (1993) 90, arXiv:1710.05815 (the flow equation); the rings
-    are the one-loop graphs of Berges, Tetradis, Wetterich, Phys. Rept. 363 (2002) 223,
-    hep-ph/0005122, sec. 2.3.
-    """
-    count = len(diagrams.terms)
-    cols = max(1, min(columns, count))
-    rows = max(1, math.ceil(count / cols))
-    top = 28
-    width, height = cols * SVG_CELL, rows * SVG_CELL + top
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" font-family="sans-serif">',
-           f'<text x="{width / 2:.1f}" y="18" text-anchor="middle" font-size="13">'
-           f'd_t \u0393^({diagrams.n}): {count} classes</text>']
-    for i, term in enumerate(diagrams.terms):
-        cx = (i % cols + 0.5) * SVG_CELL
-        cy = top + (i // cols + 0.55) * SVG_CELL
-        out += _svg_term(term, cx, cy)
-        sign = "\u2212" if term.prefactor < 0 else ""
-        out.append(f'<text x="{cx:.1f}" y="{cy - 0.47 * SVG_CELL:.1f}" text-anchor="middle" '
-                   f'font-size="11">[{i + 1}] {sign}{abs(term.prefactor)} \u00d7 {term.multiplicity}</text>')
-    out.append("</svg>")
-    return "\n".join(out) + "\n"
-
-
-def _svg_term(term: DiagramTerm, cx: float, cy: float) -> list[str]:
-    """The SVG elements of one ring centred at (cx, cy); y grows downwards in SVG."""
-    r = SVG_RADIUS
-
-    def at(angle: float, radius: float, x0: float = cx, y0: float = cy) -> tuple[float, float]:
-        x, y = _polar(angle, radius)
-        return x0 + x, y0 - y
-
-    out = [f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="none" stroke="black" stroke-width="1.6"/>']
-    for angle, legs, m in zip(_angles(term.loop_length), term.legs, term.orders, strict=True):
-        x, y = at(angle, r)
-        for leg_angle, a in zip(_leg_angles(angle, len(legs)), legs, strict=True):
-            ex, ey = at(leg_angle, 0.7 * r, x, y)
-            lx, ly = at(leg_angle, 0.95 * r, x, y)
-            out.append(f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{ex:.1f}" y2="{ey:.1f}" stroke="black"/>')
-            out.append(f'<text x="{lx:.1f}" y="{ly + 3:.1f}" text-anchor="middle" font-size="9">{a}</text>')
-        colour = VERTEX_COLOURS[(m - 3) % len(VERTEX_COLOURS)]
-        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{0.22 * r:.1f}" fill="{colour}"/>')
-        out.append(f'<text x="{x:.1f}" y="{y + 3:.1f}" text-anchor="middle" font-size="9" fill="white" '
-                   f'font-weight="bold">{m}</text>')
-    x, y = at(90.0, r)
-    d = 0.12 * r
-    out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{0.17 * r:.1f}" fill="white" stroke="red" '
-               'stroke-width="2"/>')
-    out.append(f'<path d="M{x - d:.1f},{y - d:.1f} L{x + d:.1f},{y + d:.1f} M{x - d:.1f},{y + d:.1f} '
-               f'L{x + d:.1f},{y - d:.1f}" stroke="red" stroke-width="2"/>')
-    return out
-
-
-#: Colours of the vertex insertions by order (cycled beyond the list).
-VERTEX_COLOURS = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
-
-
 def _draw_term(ax: Axes, term: DiagramTerm) -> None:
     from matplotlib.patches import Circle
 
     r = 1.0
     ax.add_patch(Circle((0, 0), r, fill=False, lw=1.6, color="black"))
-    for angle, legs, m in zip(_angles(term.loop_length), term.legs, term.orders, strict=True):
-        x, y = _polar(angle, r)
-        for leg_angle, a in zip(_leg_angles(angle, len(legs)), legs, strict=True):
-            dx, dy = _polar(leg_angle, 0.7)
+    for angle, legs, m in zip(ring_angles(term.loop_length), term.legs, term.orders, strict=True):
+        x, y = polar(angle, r)
+        for leg_angle, a in zip(leg_angles(angle, len(legs)), legs, strict=True):
+            dx, dy = polar(leg_angle, 0.7)
             ax.plot([x, x + dx], [y, y + dy], color="black", lw=1.2)
-            lx, ly = _polar(leg_angle, 0.9)
+            lx, ly = polar(leg_angle, 0.9)
             ax.text(x + lx, y + ly, str(a), ha="center", va="center", fontsize=8)
         colour = VERTEX_COLOURS[(m - 3) % len(VERTEX_COLOURS)]
         ax.add_patch(Circle((x, y), 0.2, color=colour, zorder=3))
@@ -389,11 +299,6 @@ def _draw_term(ax: Axes, term: DiagramTerm) -> None:
     ax.set_ylim(-2.1, 2.1)
     ax.set_aspect("equal")
     ax.axis("off")
-
-
-def _polar(angle: float, radius: float) -> tuple[float, float]:
-    t = math.radians(angle)
-    return radius * math.cos(t), radius * math.sin(t)
 
 
 __all__ = ["FORMATS", "check_format", "diagrams_for_spec", "render", "render_dot", "render_json",

@@ -17,11 +17,14 @@ shared library and :mod:`~rgsym.emit.backends` hands it to the solvers.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rgsym.betasystem import BetaSystem
 from rgsym.emit.output import OutputError, write_files
 from rgsym.project import PotentialFlow
-from rgsym.spec import TheorySpec
+
+if TYPE_CHECKING:
+    from rgsym.spec import TheorySpec
 
 #: The formats ``rgsym derive --emit`` accepts, and the files each one writes.
 FORMATS: dict[str, tuple[str, ...]] = {
@@ -34,7 +37,8 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "sympy": ("betas_sympy.py",),
 }
 
-__all__ = ["FORMATS", "OutputError", "has_paper_notation", "parse_formats", "render_files", "write_files"]
+__all__ = ["FORMATS", "OutputError", "has_paper_notation", "latex_files", "parse_formats", "render_files",
+           "write_files"]
 
 
 def has_paper_notation(spec: TheorySpec) -> bool:
@@ -42,6 +46,19 @@ def has_paper_notation(spec: TheorySpec) -> bool:
     Wetterich equation, LPA or LPA', in d > 0: in d = 0 there is no momentum integral)."""
     return (spec.flow.equation == "wetterich" and spec.truncation.scheme != "vertex"
             and spec.truncation.potential == "polynomial" and spec.theory.d != 0)
+
+
+def latex_files(system: BetaSystem, spec: TheorySpec, style: str = "paper") -> dict[str, str]:
+    """File name -> text of the LaTeX files: ``style`` is ``"paper"`` (threshold functions, d_t kappa
+    and eta as symbols, and ``betas.bib``; :mod:`rgsym.emit.paper_latex`) where the spec has that
+    notation (:func:`has_paper_notation`), else every beta written out (:mod:`rgsym.emit.latex`)."""
+    if style == "paper" and has_paper_notation(spec):
+        from rgsym.emit.paper_latex import render_paper_latex
+
+        return render_paper_latex(system, spec)
+    from rgsym.emit.latex import render_latex
+
+    return render_latex(system, spec)
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -82,7 +99,6 @@ def render_files(system: BetaSystem | PotentialFlow, spec: TheorySpec, formats: 
     from rgsym.emit.exports import render_julia, render_mathematica, render_sympy_module
     from rgsym.emit.json_form import render_json
     from rgsym.emit.kernels import build_kernels
-    from rgsym.emit.latex import render_latex
     from rgsym.emit.numpy_module import render_numpy
 
     if isinstance(system, PotentialFlow):
@@ -97,7 +113,7 @@ def render_files(system: BetaSystem | PotentialFlow, spec: TheorySpec, formats: 
         if "numpy" in formats:
             files.update(render_numpy(system, kernels))
     if "latex" in formats:
-        files.update(render_latex(system, spec, latex_style if has_paper_notation(spec) else "explicit"))
+        files.update(latex_files(system, spec, latex_style))
     if "json" in formats:
         files.update(render_json(system))
     if "mathematica" in formats:

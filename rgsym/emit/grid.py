@@ -3,7 +3,7 @@
 A :class:`~rgsym.project.PotentialFlow` is the PDE d_t u = F(rho, u, u', u'').  As in
 :mod:`rgsym.solve.pde`, the generated code works with w = u': one rho-derivative turns the PDE
 into d_t w = G(rho, w, w', w''), in which u itself no longer appears
-(:func:`rgsym.solve.pde.differentiated_flow`).  On a uniform grid rho_0 < ... < rho_{n-1} the
+(:func:`rgsym.pde_form.differentiated_flow`).  On a uniform grid rho_0 < ... < rho_{n-1} the
 generated functions return G_i = G(rho_i, w_i, (D1 w)_i, (D2 w)_i) and its Jacobian dG_i/dw_j.
 
 Discretisation
@@ -50,6 +50,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import symengine as se
 import sympy as sp
@@ -69,10 +70,12 @@ from rgsym.emit.printers import CodePrinting, RGC99CodePrinter, RGNumPyPrinter
 from rgsym.emit.templating import render
 from rgsym.emit.views import Assignment, Header, Input
 from rgsym.errors import UnsupportedError
+from rgsym.pde_form import W_SYMBOLS, differentiated_flow
 from rgsym.project import PotentialFlow
-from rgsym.solve.pde import W_SYMBOLS, differentiated_flow
-from rgsym.spec import TheorySpec
 from rgsym.threshold import ThresholdIntegral
+
+if TYPE_CHECKING:
+    from rgsym.spec import TheorySpec
 
 #: The files each format writes for a full-potential flow.
 FILES: dict[str, tuple[str, ...]] = {"c": ("pde.h", "pde.c"), "numpy": ("pde.py",)}

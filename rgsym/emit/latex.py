@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import sympy as sp
 
@@ -23,8 +24,10 @@ from rgsym.emit.printers import RGLatexPrinter
 from rgsym.emit.templating import latex_text, render
 from rgsym.emit.views import Definition, Equation, Header, LatexView
 from rgsym.integrate import regulator_of, threshold_integral
-from rgsym.spec import TheorySpec
 from rgsym.threshold import ThresholdIntegral
+
+if TYPE_CHECKING:
+    from rgsym.spec import TheorySpec
 
 #: Width of a line of an equation, in the units of :func:`display_width`.  A unit is
 #: 4.2pt to 6.1pt of typeset terms (measured with ``\\settowidth``); 50 units at
@@ -36,20 +39,12 @@ LINE_WIDTH = 50.0
 FILES = ("betas.tex", "betas_body.tex")
 
 
-#: The LaTeX styles: ``paper`` (:mod:`rgsym.emit.paper_latex`, the default) and ``explicit``.
-STYLES = ("paper", "explicit")
+def render_latex(system: BetaSystem, spec: TheorySpec) -> dict[str, str]:
+    """File name -> text of the standalone document and of its body, every beta written out.
 
-
-def render_latex(system: BetaSystem, spec: TheorySpec, style: str = "explicit") -> dict[str, str]:
-    """File name -> text of the standalone document and of its body.
-
-    ``style="paper"`` writes the paper notation instead (with ``betas.bib``), see
-    :func:`rgsym.emit.paper_latex.render_paper_latex`.
+    :func:`rgsym.emit.latex_files` chooses between this and the paper notation
+    (:func:`rgsym.emit.paper_latex.render_paper_latex`).
     """
-    if style == "paper":
-        from rgsym.emit.paper_latex import render_paper_latex
-
-        return render_paper_latex(system, spec)
     view = latex_view(system, spec)
     return {name: render(f"latex/{name}.j2", latex=view) for name in FILES}
 

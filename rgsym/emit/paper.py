@@ -22,6 +22,7 @@ substitutes them back; the tests check that this gives the derived betas exactly
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import sympy as sp
 
@@ -29,8 +30,10 @@ from rgsym import symbols
 from rgsym.action import Action, Coupling
 from rgsym.loop import LoopKey
 from rgsym.regulators import Regulator
-from rgsym.spec import TheorySpec
 from rgsym.symbols import to_sympy
+
+if TYPE_CHECKING:
+    from rgsym.spec import TheorySpec
 
 #: The angular factor v_d = 1/(2^(d+1) pi^(d/2) Gamma(d/2)), kept as a symbol (without
 #: assumptions: it passes through symengine, which does not keep them).

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sympy as sp
 
@@ -37,7 +38,9 @@ from rgsym.emit.paper import (
 from rgsym.emit.printers import RGLatexPrinter
 from rgsym.emit.templating import render
 from rgsym.emit.views import Definition, Equation, Header
-from rgsym.spec import TheorySpec
+
+if TYPE_CHECKING:
+    from rgsym.spec import TheorySpec
 
 #: The files this writer produces.
 FILES = ("betas.tex", "betas_body.tex", "betas.bib")

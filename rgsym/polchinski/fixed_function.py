@@ -46,11 +46,9 @@ from rgsym.solve.pde import (
     _assemble,
     _interpolant,
     chebyshev_grid,
-    collocation_equation,
     residual_and_jacobian,
     stability_exponents,
 )
-from rgsym.spec import TheorySpec
 
 #: Chebyshev degree of the main grid.  At d = 3 (Litim-type cutoff) nu and omega agree with the
 #: Wetterich values to ~1e-12 from about 80 points (tests/literature/test_polchinski_wetterich.py).
@@ -129,19 +127,28 @@ def _solve_on(eq: CollocationEquation, grid: ChebyshevGrid, tail: Asymptotics, s
     return np.asarray(sol.x), resid, theta, nu, omega
 
 
-def polchinski_fixed_function(spec: TheorySpec, points: int = POINTS,
-                              rho_max: float | None = None) -> FixedFunction:
-    """The Wilson-Fisher fixed point v*(rho) of the Polchinski LPA and its exponents.
+def solve_polchinski(name: str, eq: CollocationEquation, tail: Asymptotics, loop: float, components: float,
+                     points: int = POINTS, rho_max: float | None = None) -> FixedFunction:
+    """The Wilson-Fisher fixed point v*(rho) of a Polchinski LPA flow and its exponents.
 
     Newton starts from w = (rho - 2b)/(rho + 2b) w_inf, b = N |c_loop| (a shape with one zero and
     the right large-field limit, nothing more); the result is checked on a second grid with half
-    as many points again, as in :func:`rgsym.solve.pde.fixed_function`.
+    as many points again, as in :func:`rgsym.solve.pde.solve_fixed_function`.
+    :func:`rgsym.workflows.fixed_function.polchinski_fixed_function` derives the flow from a spec.
 
     Parameters
     ----------
-    spec
-        A spec with ``flow.equation = "polchinski"``, ``truncation.potential = "full"``, one
-        O(N) multiplet and numbers for d > 2 and N.
+    name
+        The flow's name (:attr:`rgsym.project.PotentialFlow.name`), carried into the result.
+    eq
+        :func:`rgsym.solve.pde.collocation_equation` of the full-potential Polchinski flow of one
+        O(N) multiplet.
+    tail
+        Its large-field behaviour (:func:`asymptotics`).
+    loop
+        |c_loop|, the coefficient of the Laplacian (:func:`rgsym.polchinski.derive.propagator_kernels`).
+    components
+        N.
     points
         Chebyshev degree of the main grid.
     rho_max
@@ -149,21 +156,10 @@ def polchinski_fixed_function(spec: TheorySpec, points: int = POINTS,
 
     Raises
     ------
-    UnsupportedError
-        If the spec is not a full-potential Polchinski spec with numbers for d > 2 and N.
     SolveError
         If Newton does not converge or the two grids disagree.
     """
-    from rgsym.pipeline import derive
-
-    flow = derive(spec)
-    if spec.flow.equation != "polchinski" or not isinstance(flow, PotentialFlow):
-        raise UnsupportedError(spec.source, "flow.equation",
-                               "needs flow.equation = 'polchinski' and truncation.potential = 'full'")
-    eq = collocation_equation(flow)
-    tail = asymptotics(flow)
-    loop = _loop_coefficient(spec)
-    unit = loop * float(sp.sympify(spec.theory.blocks[0].components))
+    unit = loop * components
     if rho_max is None:
         rho_max = min(max(RHO_MAX_KAPPAS * 2 * unit, RHO_MAX_LOOPS[0] * loop), RHO_MAX_LOOPS[1] * loop)
     grid = chebyshev_grid(points, rho_max)
@@ -176,13 +172,4 @@ def polchinski_fixed_function(spec: TheorySpec, points: int = POINTS,
     if error > AGREEMENT_TOLERANCE * max(nu, omega):
         raise SolveError(f"Polchinski fixed function: {points} and {check.points - 1} points differ "
                          f"by {error:.2e} in the exponents")
-    return _assemble(flow.name, eq, grid, w, resid, theta, nu, omega, error, main)
-
-
-def _loop_coefficient(spec: TheorySpec) -> float:
-    """|c_loop|, the coefficient of the Laplacian (:func:`rgsym.polchinski.derive.propagator_kernels`)."""
-    from rgsym.polchinski.cutoffs import CUTOFFS
-    from rgsym.polchinski.derive import propagator_kernels
-
-    kernels = propagator_kernels(CUTOFFS[spec.flow.cutoff or "litim"], spec.theory.d)
-    return float(abs(kernels.loop))
+    return _assemble(name, eq, grid, w, resid, theta, nu, omega, error, main)

@@ -19,10 +19,13 @@ Allgower, Georg, Introduction to Numerical Continuation Methods, SIAM (2003), ch
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from rgsym.solve.fixed_points import SAME_POINT, FixedPoint, Truncated, solve_from
 from rgsym.solve.numeric import NumericSystem
+from rgsym.solve.spectrum import relevant_count, stability_thetas
 from rgsym.solve.symmetry import (
     Slot,
     candidate_symmetries,
@@ -31,7 +34,9 @@ from rgsym.solve.symmetry import (
     slots_of,
     symmetries_at,
 )
-from rgsym.spec import Theory
+
+if TYPE_CHECKING:
+    from rgsym.spec import Theory
 
 #: Directions with |theta| below this are tried: a branch that crossed at a nearby order has
 #: a small theta here (0.07 at the O(3) point of the O(2) + O(1) model at order 3).
@@ -75,8 +80,8 @@ def _directions(fp: FixedPoint, numeric: NumericSystem, slots: tuple[Slot, ...],
 
 def _relevant(numeric: NumericSystem, g: np.ndarray) -> tuple[int, float]:
     """The number of relevant directions at g and the smallest |theta| there."""
-    theta = -np.linalg.eigvals(numeric.jacobian(g))
-    return int(np.sum(theta.real > 0)), float(np.min(np.abs(theta)))
+    theta = stability_thetas(numeric.jacobian(g))
+    return relevant_count(theta), float(np.min(np.abs(theta)))
 
 
 def _is_branch(numeric: NumericSystem, parent: FixedPoint, g: np.ndarray) -> bool:

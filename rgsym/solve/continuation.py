@@ -38,13 +38,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from rgsym import symbols
-from rgsym.errors import RGSymError, SolveError
+from rgsym.errors import SolveError
 from rgsym.solve.exponents import Exponents, compute_exponents
 from rgsym.solve.fixed_points import FixedPoint, Truncated, find_fixed_points, solve_from
-from rgsym.solve.numeric import NumericSystem, compile_system
-from rgsym.solve.pde_branch import at_dimension, exact_dimension
-from rgsym.spec import TheorySpec
+from rgsym.solve.numeric import NumericSystem
 
 log = logging.getLogger(__name__)
 
@@ -85,22 +82,6 @@ class Branch:
     point: FixedPoint
     exponents: Exponents
     path: tuple[BranchPoint, ...]
-
-
-def numeric_dimension(spec: TheorySpec) -> float | None:
-    """The spec's dimension as a float, or None when it is symbolic.
-
-    Parameters
-    ----------
-    spec
-        Any spec.
-
-    Returns
-    -------
-    float or None
-    """
-    d = spec.theory.d
-    return float(d) if d.is_number else None
 
 
 def is_wilson_fisher(exponents: Exponents) -> bool:
@@ -188,118 +169,55 @@ def dimension_steps(start: Fraction, target: Fraction, step: Fraction) -> Fracti
     return start + step if target > start else start - step
 
 
-class DimensionFamily:
-    """The spec's truncation compiled at any d, from one derivation with symbolic d.
+def follow_branch(compiled: Callable[[Fraction], NumericSystem], target: Fraction,
+                  final: Callable[[], NumericSystem], truncation: str) -> Branch:
+    """The Wilson-Fisher point of a family of systems, followed in d from :data:`ANCHOR_DIMENSION`.
 
-    Falls back to a derivation per dimension when the spec cannot be derived for symbolic d.
-    """
-
-    def __init__(self, spec: TheorySpec, backend: str = "symengine") -> None:
-        self.spec = spec
-        self.backend = backend
-        self._compile = self._family()
-
-    def _family(self) -> Callable[[Fraction], NumericSystem]:
-        from rgsym.betasystem import BetaSystem
-        from rgsym.pipeline import derive
-
-        symbolic = replace(self.spec, theory=replace(self.spec.theory, d=symbols.d))
-        try:
-            system = derive(symbolic)
-        except RGSymError:
-            system = None
-        if isinstance(system, BetaSystem):
-            parameter = next(p for p in system.parameters if p.name == "d")
-            return lambda d: compile_system(system, {parameter: float(d)}, self.backend)
-        return lambda d: self._derived(d)
-
-    def _derived(self, d: Fraction) -> NumericSystem:
-        from rgsym.pipeline import numeric_system
-
-        return numeric_system(self.at(d), self.backend)
-
-    def at(self, d: Fraction) -> TheorySpec:
-        """The spec at dimension ``d`` (:func:`rgsym.solve.pde_branch.at_dimension`).
-
-        Parameters
-        ----------
-        d
-            The dimension (exact).
-
-        Returns
-        -------
-        TheorySpec
-        """
-        return at_dimension(self.spec, d)
-
-    def compiled(self, d: Fraction) -> NumericSystem:
-        """The betas at dimension ``d``, compiled.
-
-        Parameters
-        ----------
-        d
-            The dimension.
-
-        Returns
-        -------
-        NumericSystem
-        """
-        return self._compile(d)
-
-
-def follow_wilson_fisher(spec: TheorySpec, backend: str = "symengine") -> Branch:
-    """The Wilson-Fisher point of ``spec`` by continuation in d from d = 3.
+    :func:`rgsym.pipeline.follow_wilson_fisher` builds the family from a spec.
 
     Parameters
     ----------
-    spec
-        A polynomial truncation of one O(N) multiplet with numeric 2 < d < 4.
-    backend
-        How the betas are evaluated at the requested d (:data:`rgsym.solve.numeric.BACKENDS`).
+    compiled
+        The betas compiled at an exact dimension (one symbolic-d derivation, or one per d).
+    target
+        The requested dimension, 2 < d < 4.
+    final
+        Gives the system at ``target`` itself (the spec's own compiled system, whose exponents
+        are reported); called when the last step is taken.
+    truncation
+        What the truncation is, for messages (e.g. "the polynomial truncation of order 6 around
+        minimum").
 
     Returns
     -------
     Branch
-        The point, its exponents (from the spec's own compiled system) and the path.
+        The point, its exponents (from ``final``) and the path.
 
     Raises
     ------
     SolveError
-        If d is outside (2, 4), if the anchor is not unique, or if the branch gains a relevant
-        direction or cannot be followed before the requested d.
+        If the anchor is not unique, or if the branch gains a relevant direction or cannot be
+        followed before ``target``.
     """
-    from rgsym.pipeline import numeric_system
-
-    value = numeric_dimension(spec)
-    if value is None:
-        raise SolveError("the Wilson-Fisher point is followed in d from d = 3: theory.d must be a number")
-    if not 2 < value < 4:  # no continuation: the point must be unambiguous where it is asked for
-        fp, ex = anchor_point(numeric_system(spec, backend), value)
-        return Branch(fp, ex, (BranchPoint(value, ex.relevant, ex.nu),))
-    target = exact_dimension(spec)
-    if target == ANCHOR_DIMENSION:
-        fp, ex = anchor_point(numeric_system(spec, backend))
-        return Branch(fp, ex, (BranchPoint(value, ex.relevant, ex.nu),))
-    family = DimensionFamily(spec)
-    fp, ex = anchor_point(family.compiled(ANCHOR_DIMENSION))
-    scaled = np.array(fp.values) / family.compiled(ANCHOR_DIMENSION).scales
+    fp, ex = anchor_point(compiled(ANCHOR_DIMENSION))
+    scaled = np.array(fp.values) / compiled(ANCHOR_DIMENSION).scales
     path = [BranchPoint(float(ANCHOR_DIMENSION), ex.relevant, ex.nu)]
     d, previous = ANCHOR_DIMENSION, None
     step = MAX_STEP
     while d != target:
         d_new = dimension_steps(d, target, step)
-        numeric = numeric_system(spec, backend) if d_new == target else family.compiled(d_new)
+        numeric = final() if d_new == target else compiled(d_new)
         predicted = scaled if previous is None else _secant(previous, (d, scaled), d_new)
         moved = _correct(numeric, predicted, fp)
         if moved is None:
             if step / 2 < MIN_STEP:
-                raise SolveError(_lost_message(spec, d, path))
+                raise SolveError(_lost_message(target, truncation, d, path))
             step /= 2
             continue
         fp, ex = moved
         path.append(BranchPoint(float(d_new), ex.relevant, ex.nu))
         if ex.relevant != 1:
-            raise SolveError(_gained_message(spec, float(d_new), ex, path))
+            raise SolveError(_gained_message(target, truncation, float(d_new), ex, path))
         previous = (d, scaled)
         d, scaled = d_new, np.array(fp.values) / numeric.scales
         step = min(MAX_STEP, step * 2)
@@ -324,24 +242,19 @@ def _correct(numeric: NumericSystem, predicted: np.ndarray, template: FixedPoint
     return fp, compute_exponents(numeric, fp)
 
 
-def _order_text(spec: TheorySpec) -> str:
-    tr = spec.truncation
-    return f"the polynomial truncation of order {tr.order} around {tr.expand_around}"
-
-
-def _gained_message(spec: TheorySpec, d: float, ex: Exponents, path: list[BranchPoint]) -> str:
+def _gained_message(target: Fraction, truncation: str, d: float, ex: Exponents,
+                    path: list[BranchPoint]) -> str:
     last_good = path[-2].d if len(path) > 1 else float(ANCHOR_DIMENSION)
-    return (f"no Wilson-Fisher fixed point at d = {float(spec.theory.d):g}: followed from d = 3, the "
+    return (f"no Wilson-Fisher fixed point at d = {float(target):g}: followed from d = 3, the "
             f"nearest fixed point has {ex.relevant} relevant directions from d = {d:g} on (one "
             f"down to d = {last_good:g}, nu = {path[-2].nu if len(path) > 1 else ex.nu:.6g}); "
-            f"{_order_text(spec)} does not converge here; use the full potential "
+            f"{truncation} does not converge here; use the full potential "
             "(truncation.potential = 'full', rgsym fixed-function)")
 
 
-def _lost_message(spec: TheorySpec, d: Fraction, path: list[BranchPoint]) -> str:
-    return (f"no Wilson-Fisher fixed point at d = {float(spec.theory.d):g}: followed from d = 3 with one "
+def _lost_message(target: Fraction, truncation: str, d: Fraction, path: list[BranchPoint]) -> str:
+    return (f"no Wilson-Fisher fixed point at d = {float(target):g}: followed from d = 3 with one "
             f"relevant direction down to d = {float(d):g} (nu = {path[-1].nu:.6g}), the branch of "
-            f"{_order_text(spec)} cannot be followed further (Newton fails with steps down to "
+            f"{truncation} cannot be followed further (Newton fails with steps down to "
             f"{float(MIN_STEP):g} in d); use the full potential (truncation.potential = 'full', "
             "rgsym fixed-function)")
-

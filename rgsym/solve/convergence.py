@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rgsym.errors import SolveError, SpecError
+from rgsym.solve.spectrum import theta_json
 from rgsym.spec import MAX_ORDER, MAX_VERTEX_ORDER, TheorySpec
 
 #: Called after each order with (orders done, orders in all), e.g. a progress bar.
@@ -131,8 +132,7 @@ class OrderResult:
             when there is one.
         """
         data: dict[str, Any] = {"order": self.order, "nu": self.nu, "omega": self.omega,
-                                "theta": [t.real if t.imag == 0 else {"re": t.real, "im": t.imag}
-                                          for t in self.theta]}
+                                "theta": [theta_json(t) for t in self.theta]}
         if self.eta is not None:
             data["eta"] = self.eta
         if not self.converged:
@@ -148,7 +148,7 @@ class Convergence:
 
     ``reference`` is the matching :class:`KnownCase`, if any; ``full_potential`` the exponents
     of the whole potential of the same LPA away from d = 3 (the other route: an order farther
-    from it than :data:`rgsym.solve.routes.ROUTE_AGREEMENT` is flagged as not converged).
+    from it than :data:`rgsym.workflows.routes.ROUTE_AGREEMENT` is flagged as not converged).
     In Jupyter the object shows as a plot (``_repr_png_``, when matplotlib is installed) or as a
     table.
     """
@@ -303,7 +303,7 @@ def run_convergence(spec: TheorySpec, orders: Sequence[int], progress: Progress 
         raise SpecError(spec.source, "truncation.potential",
                         f"got {spec.truncation.potential!r}; --orders needs 'polynomial' (the full "
                         "potential has no order: use 'rgsym fixed-function')")
-    from rgsym.solve.routes import ROUTE_AGREEMENT, full_potential_check
+    from rgsym.workflows.routes import ROUTE_AGREEMENT, full_potential_check
 
     full = full_potential_check(spec) if spec.theory.d.is_number and spec.theory.d != 3 else None
     results = []

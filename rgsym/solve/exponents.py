@@ -3,8 +3,8 @@
 theta = -eig(B), B_ij = d beta_i / d g_j at the fixed point, sorted by descending
 real part; nu = 1 / theta_1 for the largest positive theta, and omega = -theta
 for the irrelevant theta closest to zero (REFERENCES.md conventions;
-Litim, hep-th/0203006, sec. 4).  eta is the system's anomalous dimension at the
-fixed point (LPA'; zero in the LPA).
+Litim, hep-th/0203006, sec. 4; computed by :mod:`rgsym.solve.spectrum`).  eta is the
+system's anomalous dimension at the fixed point (LPA'; zero in the LPA).
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ import sympy as sp
 
 from rgsym.solve.fixed_points import FixedPoint, latex_number, latex_table
 from rgsym.solve.numeric import NumericSystem
-
-#: Imaginary parts below this (relative to |theta|) are rounding, not oscillation.
-REAL_TOLERANCE = 1e-10
+from rgsym.solve.spectrum import nu_omega, relevant_count, stability_thetas, theta_json
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,8 @@ class Exponents:
 
     @property
     def relevant(self) -> int:
-        """Number of relevant directions: the thetas with positive real part.
+        """Number of relevant directions: the thetas with positive real part
+        (:func:`rgsym.solve.spectrum.relevant_count`).
 
         A complex pair counts twice.
 
@@ -42,7 +41,7 @@ class Exponents:
         -------
         int
         """
-        return sum(1 for t in self.theta if t.real > 0)
+        return relevant_count(self.theta)
 
     def _repr_latex_(self) -> str:
         """nu, omega, the thetas and the fixed point as a LaTeX table, for Jupyter."""
@@ -69,31 +68,18 @@ class Exponents:
             "nu": self.nu,
             "omega": self.omega,
             "eta": self.eta,
-            "theta": [_number(t) for t in self.theta],
+            "theta": [theta_json(t) for t in self.theta],
             "relevant_directions": self.relevant,
             "fixed_point": self.fixed_point.as_dict(),
             "order": self.fixed_point.order,
         }
 
 
-def _number(t: complex) -> float | dict[str, float]:
-    if abs(t.imag) <= REAL_TOLERANCE * max(1.0, abs(t)):
-        return float(t.real)
-    return {"re": float(t.real), "im": float(t.imag)}
-
-
 def compute_exponents(numeric: NumericSystem, fp: FixedPoint) -> Exponents:
     """theta, nu and omega at ``fp``."""
-    b = numeric.jacobian(np.array(fp.values))
-    eig = np.linalg.eigvals(b)
-    theta = sorted((complex(-e) for e in eig), key=lambda z: (-z.real, -z.imag))
-    theta = [complex(t.real, 0.0) if abs(t.imag) <= REAL_TOLERANCE * max(1.0, abs(t)) else t
-             for t in theta]
-    positive = [t.real for t in theta if t.real > 0 and t.imag == 0]
-    negative = [t.real for t in theta if t.real < 0]
-    nu = 1.0 / max(positive) if positive else None
-    omega = -max(negative) if negative else None
-    return Exponents(fp, tuple(theta), nu, omega, anomalous_dimension_at(numeric, fp))
+    theta = stability_thetas(numeric.jacobian(np.array(fp.values)))
+    nu, omega = nu_omega(theta)
+    return Exponents(fp, theta, nu, omega, anomalous_dimension_at(numeric, fp))
 
 
 def anomalous_dimension_at(numeric: NumericSystem, fp: FixedPoint) -> float:

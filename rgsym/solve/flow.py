@@ -24,7 +24,7 @@ At k_ir the potential is checked for convexity in phi (U' >= 0 and U' + 2 rho U'
 
 Broken phase: as the inner region flattens a kink forms at the minimum; the global polynomial
 undershoots it and meets the pole (near k ~ 0.3 for the shipped double well), which the exact
-flow never reaches.  :func:`flow_potential` then starts again from k_uv with finite volumes in
+flow never reaches.  :func:`integrate_potential` then starts again from k_uv with finite volumes in
 the field phi (:mod:`rgsym.solve.volume`, :func:`flow_potential_in_phi`), which follow the flow
 to k_ir and read off rho_0, the curvature there and the convexity of U_k + R_k.
 
@@ -44,10 +44,10 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
@@ -56,17 +56,15 @@ from scipy.optimize import brentq
 
 from rgsym.betasystem import BetaSystem
 from rgsym.errors import SolveError, SpecError, UnsupportedError
+from rgsym.pde_form import W_SYMBOLS, differentiated_flow
 from rgsym.project import PotentialFlow, scaling_coefficients
-from rgsym.solve.pde import (
-    W_SYMBOLS,
-    ChebyshevGrid,
-    CollocationEquation,
-    chebyshev_grid,
-    differentiated_flow,
-    residual_and_jacobian,
-)
-from rgsym.spec import BareSpec, TheorySpec
+from rgsym.solve.pde import ChebyshevGrid, CollocationEquation, chebyshev_grid, residual_and_jacobian
 from rgsym.threshold import ThresholdIntegral
+
+if TYPE_CHECKING:
+    from rgsym.solve.fixed_points import FixedPoint
+    from rgsym.solve.numeric import NumericSystem
+    from rgsym.spec import BareSpec, TheorySpec
 
 log = logging.getLogger(__name__)
 
@@ -222,14 +220,17 @@ def hessian_eigenvalues(rho: np.ndarray, w: np.ndarray, dw: np.ndarray) -> tuple
     return w, w + 2.0 * rho * dw
 
 
-def flow_potential(spec: TheorySpec, progress: bool = False) -> FlowResult:
+def integrate_potential(spec: TheorySpec, flow: PotentialFlow, progress: bool = False) -> FlowResult:
     """Integrate the full-potential flow from the [bare] potential at k_uv down to k_ir.
+
+    :func:`rgsym.workflows.flow.flow_potential` derives ``flow`` from the spec.
 
     Parameters
     ----------
     spec
-        A spec with ``truncation.potential = "full"`` (one O(N) multiplet, numeric d, N),
-        and a [bare] table.
+        Its d, N, regulator and [bare] table (the start and the scales).
+    flow
+        The derived full-potential flow (one O(N) multiplet, numeric d, N).
     progress
         Show a progress bar (tqdm) on stderr.
 
@@ -240,12 +241,7 @@ def flow_potential(spec: TheorySpec, progress: bool = False) -> FlowResult:
         (:class:`PoleReached`; the broken phase) the flow is redone by finite volumes in phi
         (:func:`flow_potential_in_phi`); that result's ``method`` says so.
     """
-    from rgsym.pipeline import derive
-
-    bare = _bare(spec)
-    flow = derive(spec)
-    if not isinstance(flow, PotentialFlow):
-        raise UnsupportedError(spec.source, "truncation.potential", "flow_potential needs 'full'")
+    bare = bare_table(spec)
     eq = grid_equation(flow, spec)
     grid = chebyshev_grid(bare.points, bare.rho_max)
     start, boundary = _bare_start(bare, flow.invariant, grid)
@@ -318,7 +314,7 @@ def check_resolution(grid: ChebyshevGrid, start: np.ndarray, final: np.ndarray, 
                          f"or raise bare.points (now {bare.points})")
 
 
-def _bare(spec: TheorySpec) -> BareSpec:
+def bare_table(spec: TheorySpec) -> BareSpec:
     """The [bare] table of a Wetterich spec (the observables are those of the effective action)."""
     if spec.flow.equation != "wetterich":
         raise UnsupportedError(spec.source, "flow.equation", "flows in RG time integrate the Wetterich "
@@ -401,7 +397,7 @@ def _integrate_grid(eq: GridEquation, grid: ChebyshevGrid, bare: BareSpec, start
 
 
 class PoleReached(SolveError):
-    """The Chebyshev flow met the propagator pole (:func:`flow_potential` then uses finite volumes)."""
+    """The Chebyshev flow met the propagator pole (:func:`integrate_potential` then uses finite volumes)."""
 
 
 def flow_potential_in_phi(spec: TheorySpec, flow: PotentialFlow, eq: GridEquation,
@@ -414,7 +410,7 @@ def flow_potential_in_phi(spec: TheorySpec, flow: PotentialFlow, eq: GridEquatio
     """
     from rgsym.solve import volume
 
-    bare = _bare(spec)
+    bare = bare_table(spec)
     k = sp.Symbol("k", positive=True)
     rhs, big_u = dimensionful_flow(flow, spec.theory.d, k)
     times = _snapshot_times(bare)
@@ -517,20 +513,14 @@ def coupling_exponents(system: BetaSystem, d: sp.Expr) -> np.ndarray:
     return np.array([float(e) for e in exps])
 
 
-def flow_couplings(spec: TheorySpec, progress: bool = False) -> FlowResult:
+def integrate_couplings(spec: TheorySpec, numeric: NumericSystem, progress: bool = False) -> FlowResult:
     """Integrate the betas of a polynomial truncation (around zero) from the [bare] potential.
 
     The couplings start at the Taylor coefficients of U_Lambda at rho = 0; the dimensionful
     couplings G_i = k^(-e_i) g_i flow by d_t G_i = k^(-e_i) (beta_i(g) - e_i g_i).
+    :func:`rgsym.workflows.flow.flow_couplings` derives and compiles ``numeric`` from the spec.
     """
-    from rgsym.pipeline import numeric_system
-
-    bare = _bare(spec)
-    if spec.truncation.expand_around != "zero":
-        raise UnsupportedError(spec.source, "truncation.expand_around",
-                               "flows of polynomial truncations start from the Taylor expansion at "
-                               "zero field; use 'zero' (or truncation.potential = 'full')")
-    numeric = numeric_system(spec)
+    bare = bare_table(spec)
     system = numeric.system
     exps = coupling_exponents(system, spec.theory.d)
     rho = sp.Symbol("rho")
@@ -616,27 +606,13 @@ def plot_potential_flow(result: FlowResult, path: str) -> None:
     plt.close(fig)
 
 
-def plot_phase_portrait(spec: TheorySpec, result: FlowResult | None, path: str) -> None:
-    """The flow field of a two-coupling BetaSystem (towards the IR), its fixed points and the
-    dimensionless trajectory of ``result``, as PNG.
-
-    Raises
-    ------
-    SpecError
-        If the truncation does not have exactly two couplings.
-    """
-    from rgsym.pipeline import fixed_points, numeric_system
-
-    numeric = numeric_system(spec)
+def draw_phase_portrait(spec: TheorySpec, numeric: NumericSystem, fixed: Sequence[FixedPoint],
+                        result: FlowResult | None, path: str) -> None:
+    """The flow field of a two-coupling system (towards the IR), its ``fixed`` points and the
+    dimensionless trajectory of ``result``, as PNG (:func:`rgsym.workflows.flow.plot_phase_portrait`
+    derives the system and finds the points)."""
     system = numeric.system
-    if len(system.couplings) != 2:
-        raise SpecError(spec.source, "--plot", "a phase portrait needs exactly two couplings; this "
-                        f"truncation has {len(system.couplings)}: use truncation.order = 1 or "
-                        "truncation.potential = 'full'")
-    try:
-        points = [np.array(fp.values) for fp in fixed_points(spec)]
-    except SolveError:
-        points = []
+    points = [np.array(fp.values) for fp in fixed]
     trajectory = _dimensionless_trajectory(system, spec, result)
     xs, ys = _window([*points, *trajectory[:1]])
     grid_x, grid_y = np.meshgrid(xs, ys)

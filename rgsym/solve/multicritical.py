@@ -28,6 +28,8 @@ import numpy as np
 from scipy.special import genlaguerre
 
 from rgsym.errors import SolveError
+from rgsym.solve.multicritical_names import critical_dimension, multicritical_name
+from rgsym.solve.spectrum import relevant_count, theta_json
 from rgsym.spec import TheorySpec
 
 #: Amplitudes (relative to max |guess|) tried for each Laguerre shape: the multicritical u*'
@@ -36,64 +38,6 @@ AMPLITUDES = tuple(s * 10.0 ** e for e in np.arange(-2.0, 1.01, 0.25) for s in (
 #: rho_max in units of the largest node of the Laguerre shape (measured: 3 resolves d = 2.5 with
 #: 40 points, and keeps the spurious boundary modes away from the relevant ones).
 RANGE = 3.0
-#: Names by the number of relevant directions k (the phi^{2(k+1)} point).
-NAMES = {0: "Gaussian", 1: "Wilson-Fisher", 2: "tricritical", 3: "tetracritical", 4: "pentacritical"}
-
-
-def critical_dimension(relevant: int) -> float:
-    """d_c = 2n/(n - 1) of the phi^{2n} point with ``relevant`` = n - 1 relevant directions.
-
-    Parameters
-    ----------
-    relevant
-        The number of relevant directions in the symmetric sector, at least 1.
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> [critical_dimension(k) for k in (1, 2, 3, 4)]
-    [4.0, 3.0, 2.6666666666666665, 2.5]
-    """
-    n = relevant + 1
-    return 2.0 * n / (n - 1)
-
-
-def multicritical_name(relevant: int, nodes: int | None, d: float) -> str:
-    """The name of a fixed point from its relevant directions and the nodes of u*'.
-
-    Parameters
-    ----------
-    relevant
-        Relevant directions in the symmetric sector.
-    nodes
-        Nodes of u*' (None when unknown, e.g. for a polynomial truncation).
-    d
-        The dimension.
-
-    Returns
-    -------
-    str
-        E.g. ``"tricritical"``; ``"unidentified (...)"`` when the numbers do not fit a member of
-        the family.
-
-    Examples
-    --------
-    >>> multicritical_name(2, 2, 2.5)
-    'tricritical'
-    >>> multicritical_name(3, None, 2.9)
-    'unidentified (3 relevant directions; the phi^8 point exists only below d = 2.667)'
-    """
-    if relevant == 0:
-        return "unidentified (no relevant direction)"
-    if nodes is not None and nodes != relevant:
-        return f"unidentified ({relevant} relevant directions, {nodes} nodes of u*')"
-    if d >= critical_dimension(relevant):
-        return (f"unidentified ({relevant} relevant directions; the phi^{2 * relevant + 2} point "
-                f"exists only below d = {critical_dimension(relevant):.4g})")
-    return NAMES.get(relevant, f"phi^{2 * relevant + 2} multicritical")
 
 
 @dataclass(frozen=True)
@@ -119,7 +63,7 @@ class MulticriticalPoint:
         """
         return {"name": self.name, "relevant_directions": self.relevant, "nodes": self.nodes,
                 "nu": self.nu, "omega": self.omega, "u_prime_at_zero": self.u_prime_at_zero,
-                "theta": [t.real if t.imag == 0 else {"re": t.real, "im": t.imag} for t in self.theta[:8]]}
+                "theta": [theta_json(t) for t in self.theta[:8]]}
 
 
 def multicritical_functions(spec: TheorySpec, points: int = 40) -> list[MulticriticalPoint]:
@@ -136,10 +80,10 @@ def multicritical_functions(spec: TheorySpec, points: int = 40) -> list[Multicri
     -------
     list of MulticriticalPoint
         By the number of relevant directions; the Wilson-Fisher point comes from
-        :func:`rgsym.solve.pde.fixed_function` (continuation in d from d = 3).
+        :func:`rgsym.workflows.fixed_function.fixed_function` (continuation in d from d = 3).
     """
-    from rgsym.solve.pde import fixed_function
     from rgsym.solve.pde_branch import count_nodes
+    from rgsym.workflows.fixed_function import fixed_function
 
     d = float(spec.theory.d)
     found: dict[int, MulticriticalPoint] = {}
@@ -187,7 +131,7 @@ def follow_multicritical(spec: TheorySpec, relevant: int, points: int = 40,
         None when the branch is not found near d_c(k) or is lost on the way (every step must keep
         k nodes and k relevant directions, steps are halved down to 1/64 of :data:`STEP`).
     """
-    from rgsym.solve.pde_branch import at_dimension, exact_dimension
+    from rgsym.spec_variants import at_dimension, exact_dimension
 
     target = float(exact_dimension(spec))
     d = max(target, critical_dimension(relevant) - ONSET)
@@ -253,7 +197,7 @@ def _solve(spec: TheorySpec, guess: Any, rho_max: float, points: int) -> Multicr
                                       pde.residual_and_jacobian(eq, check, w2)[1])
     except SolveError:
         return None
-    relevant = sum(1 for t in spectrum.theta if t.real > 0)
+    relevant = relevant_count(spectrum.theta)
     nodes = count_nodes(w)
     name = multicritical_name(relevant, nodes, d)
     if name.startswith("unidentified"):

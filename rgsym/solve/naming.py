@@ -24,6 +24,7 @@ points of the cubic and O(n) x O(m) models); Calabrese, Pelissetto, Vicari, cond
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -41,7 +42,9 @@ from rgsym.solve.symmetry import (
     slots_of,
     symmetries_at,
 )
-from rgsym.spec import Theory
+
+if TYPE_CHECKING:
+    from rgsym.spec import Theory
 
 
 def name_fixed_point(fp: FixedPoint, couplings: Sequence[Coupling], slots: Sequence[Slot],

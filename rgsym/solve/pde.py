@@ -56,15 +56,18 @@ import sympy as sp
 from scipy.optimize import brentq, root
 
 from rgsym.errors import SolveError, UnsupportedError
+from rgsym.pde_form import W_SYMBOLS, differentiated_flow
 from rgsym.project import PotentialFlow
 from rgsym.solve.pde_branch import (
+    Start,
     carry,
     converged_spectrum,
+    count_nodes,
     points_at,
     rho_max_factor_at,
-    wilson_fisher_start,
+    wilson_fisher_problem,
 )
-from rgsym.spec import TheorySpec
+from rgsym.solve.spectrum import nu_omega, relevant_count, stability_thetas, theta_json
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +83,6 @@ RHO_MAX_FACTOR = 5.0
 RESIDUAL_TOLERANCE = 1e-9
 #: The two grids must agree on nu and omega to this (relative), or the solve is rejected.
 AGREEMENT_TOLERANCE = 1e-6
-#: Imaginary parts below this (relative to |theta|) are rounding.
-REAL_TOLERANCE = 1e-8
 #: Order of the polynomial fixed point (around the minimum) that seeds Newton.
 START_ORDER = 4
 
@@ -155,7 +156,7 @@ class FixedFunction:
         """
         return {
             "name": self.name, "nu": self.nu, "omega": self.omega,
-            "theta": [_number(t) for t in self.theta[:8]],
+            "theta": [theta_json(t) for t in self.theta[:8]],
             "kappa": self.kappa, "lambda": self.mass,
             "residual": self.residual, "discretisation_error": self.discretisation_error,
             "asymptotic_exponent": self.asymptotic_exponent,
@@ -175,10 +176,6 @@ class FixedFunction:
             path = Path(folder, "u.png")
             plot_fixed_function(self, str(path))
             return path.read_bytes()
-
-
-def _number(t: complex) -> float | dict[str, float]:
-    return float(t.real) if t.imag == 0 else {"re": float(t.real), "im": float(t.imag)}
 
 
 def collocation_equation(flow: PotentialFlow) -> CollocationEquation:
@@ -222,36 +219,6 @@ def collocation_equation(flow: PotentialFlow) -> CollocationEquation:
     return CollocationEquation(dimension, sp.lambdify(args, g, "numpy"),
                                (partials[0], partials[1], partials[2]),
                                sp.lambdify((rho, w0, w1), u_expr, "numpy"))
-
-
-#: w = u' and its first two derivatives, the unknowns of the differentiated flow.
-W_SYMBOLS = sp.symbols("w0 w1 w2")
-
-
-def differentiated_flow(rhs: sp.Expr, rho: sp.Symbol, u: sp.Expr) -> sp.Expr:
-    """d/drho of d_t u = rhs(rho, u', u''), written in W_SYMBOLS (w, w', w'') for w = u'.
-
-    Also used by :mod:`rgsym.solve.flow` for the dimensionful flow of U'.
-
-    Parameters
-    ----------
-    rhs
-        The right-hand side of the PDE (:attr:`rgsym.project.PotentialFlow.rhs`).
-    rho
-        The invariant.
-    u
-        The potential function u(rho) as it appears in ``rhs``.
-
-    Returns
-    -------
-    sympy.Expr
-        G(rho, w, w', w''); u itself has dropped out.
-    """
-    g = sp.diff(rhs, rho)
-    # replace the highest derivative first, so that Derivative(u, rho) inside it stays intact
-    for k, symbol in zip((3, 2, 1), reversed(W_SYMBOLS), strict=True):
-        g = g.subs(sp.Derivative(u, (rho, k)), symbol)
-    return g
 
 
 def chebyshev_grid(n: int, rho_max: float) -> ChebyshevGrid:
@@ -355,54 +322,13 @@ def solve_collocation(eq: CollocationEquation, grid: ChebyshevGrid, start: np.nd
 
 def stability_exponents(jacobian: np.ndarray) -> tuple[tuple[complex, ...], float, float]:
     """theta = -eig(J) by descending real part; nu = 1/theta_max, omega = -theta of the
-    least irrelevant direction (REFERENCES.md conventions; Litim hep-th/0203006, sec. 4)."""
-    raw = sorted((complex(-e) for e in np.linalg.eigvals(jacobian)), key=lambda z: (-z.real, -z.imag))
-    theta = tuple(complex(t.real, 0.0) if abs(t.imag) <= REAL_TOLERANCE * max(1.0, abs(t)) else t
-                  for t in raw)
-    positive = [t.real for t in theta if t.real > 0 and t.imag == 0]
-    negative = [t.real for t in theta if t.real < 0]
-    if not positive or not negative:
+    least irrelevant direction (:mod:`rgsym.solve.spectrum`; REFERENCES.md conventions)."""
+    theta = stability_thetas(jacobian)
+    nu, omega = nu_omega(theta)
+    if nu is None or omega is None:
         raise SolveError("the discretised stability operator has no relevant or no irrelevant "
                          "real direction; this is not a Wilson-Fisher fixed point")
-    return theta, 1.0 / max(positive), -max(negative)
-
-
-def polynomial_start(spec: TheorySpec) -> tuple[float, Callable[[np.ndarray], np.ndarray]]:
-    """kappa* and u*'(rho) from the polynomial fixed point of order :data:`START_ORDER`.
-
-    u*' = sum_n lambda_n (rho - kappa)^(n-1) / (n-1)!, the Taylor polynomial around the
-    minimum (Litim hep-th/0203006, sec. 3).
-
-    Parameters
-    ----------
-    spec
-        The full-potential spec; its polynomial twin (same theory, regulator) is solved.
-
-    Returns
-    -------
-    tuple
-        (kappa*, a function rho -> u*'(rho) of the polynomial fixed point).
-
-    References
-    ----------
-    Litim, Nucl. Phys. B631 (2002) 128, hep-th/0203006, sec. 3 (the expansion around the minimum).
-    """
-    from dataclasses import replace
-
-    from rgsym.pipeline import critical_exponents
-
-    poly = replace(spec, truncation=replace(spec.truncation, potential="polynomial",
-                                            expand_around="minimum", order=START_ORDER))
-    fp, _ = critical_exponents(poly)
-    values = fp.as_dict()
-    kappa = values["kappa"]
-    coefficients = [(n, values[f"lambda_{n}"]) for n in range(2, START_ORDER + 2)]
-
-    def derivative(rho: np.ndarray) -> np.ndarray:
-        return np.asarray(sum(lam * (rho - kappa) ** (n - 1) / math.factorial(n - 1)
-                              for n, lam in coefficients), dtype=float)
-
-    return kappa, derivative
+    return theta, nu, omega
 
 
 def _interpolant(grid: ChebyshevGrid, values: np.ndarray) -> np.polynomial.Chebyshev:
@@ -411,26 +337,31 @@ def _interpolant(grid: ChebyshevGrid, values: np.ndarray) -> np.polynomial.Cheby
                                        domain=[0.0, float(grid.rho[-1])])
 
 
-def fixed_function(spec: TheorySpec, points: int = POINTS,
-                   rho_max_factor: float = RHO_MAX_FACTOR) -> FixedFunction:
-    """The Wilson-Fisher fixed-point function u*(rho) of the LPA and its exponents.
+def solve_fixed_function(name: str, eq: CollocationEquation, begin: Start, points: int = POINTS,
+                         rho_max_factor: float = RHO_MAX_FACTOR) -> FixedFunction:
+    """The Wilson-Fisher fixed-point function u*(rho) of a Wetterich LPA flow and its exponents.
+
+    :func:`rgsym.workflows.fixed_function.fixed_function` takes a spec, derives the flow and
+    finds ``begin`` (the polynomial fixed point at d = 3, the continuation in d elsewhere).
 
     Parameters
     ----------
-    spec
-        A spec with ``truncation.potential = "full"``, one O(N) multiplet, numeric d > 2 and N.
+    name
+        The flow's name (:attr:`rgsym.project.PotentialFlow.name`), carried into the result.
+    eq
+        :func:`collocation_equation` of the full-potential flow of one O(N) multiplet.
+    begin
+        u*' and kappa* to start Newton from, on the Wilson-Fisher branch.
     points
         Chebyshev degree of the main grid; a check grid has ``points + points // 2``.
     rho_max_factor
-        rho_max in units of kappa* (estimated from the order-4 polynomial fixed point at d = 3,
-        or the continuation in d elsewhere, then from a first solve).
+        rho_max in units of kappa* (first of ``begin``, then of a first solve).
 
     Raises
     ------
-    UnsupportedError
-        If the spec is not a full-potential single-multiplet spec with numeric d > 2.
     SolveError
-        If Newton does not converge or the two grids disagree.
+        If Newton does not converge, the solution is not the Wilson-Fisher point or the two
+        grids disagree.
 
     Returns
     -------
@@ -444,27 +375,6 @@ def fixed_function(spec: TheorySpec, points: int = POINTS,
     function and its exponents, to 12 digits); Trefethen, Spectral Methods in MATLAB, SIAM (2000),
     ch. 6.
     """
-    from rgsym.pipeline import derive
-
-    if spec.flow.equation == "polchinski":  # its own outer boundary (rgsym.polchinski.fixed_function)
-        from rgsym.polchinski.fixed_function import polchinski_fixed_function
-
-        result = polchinski_fixed_function(spec)
-        from rgsym.solve.pde_branch import count_nodes, wilson_fisher_problem
-
-        relevant = sum(1 for t in result.theta if t.real > 0)
-        problem = wilson_fisher_problem(result.kappa, result.mass, count_nodes(np.array(result.derivative)),
-                                        relevant)
-        if problem is not None:
-            raise SolveError(f"the Polchinski solution found at d = {float(spec.theory.d):g} is not the "
-                             f"Wilson-Fisher fixed point: {problem}")
-        return result
-    flow = derive(spec)
-    if not isinstance(flow, PotentialFlow):
-        raise UnsupportedError(spec.source, "truncation.potential",
-                               "the fixed-point function needs 'full'")
-    eq = collocation_equation(flow)
-    begin = wilson_fisher_start(spec, points, rho_max_factor)
     # a first solve on rho_max_factor times the estimate of kappa*, then the grid [0, factor kappa*]
     rho_max_factor = rho_max_factor_at(eq.dimension, rho_max_factor)
     points = points_at(eq.dimension, points)
@@ -490,16 +400,14 @@ def fixed_function(spec: TheorySpec, points: int = POINTS,
     if error > AGREEMENT_TOLERANCE * max(nu, omega):
         raise SolveError(f"the exponents on {points} and {check_grid.points - 1} Chebyshev points "
                          f"on [0, {rho_max:.6g}] differ by {error:.2e}; try other points or rho_max")
-    return _assemble(flow.name, eq, grid, w, resid, theta, nu, omega, error, main)
+    return _assemble(name, eq, grid, w, resid, theta, nu, omega, error, main)
 
 
 def _check_wilson_fisher(eq: CollocationEquation, main: np.polynomial.Chebyshev, w: np.ndarray,
                          theta: tuple[complex, ...]) -> None:
     """Raise unless the solution is a minimum-type potential with one node and one relevant direction."""
-    from rgsym.solve.pde_branch import count_nodes, wilson_fisher_problem
-
     kappa = _zero(main, float(main.domain[1]))
-    relevant = sum(1 for t in theta if t.real > 0)
+    relevant = relevant_count(theta)
     problem = wilson_fisher_problem(kappa, float(main.deriv()(kappa)), count_nodes(w), relevant)
     if problem is not None:
         raise SolveError(f"the solution found at d = {eq.dimension:g} is not the Wilson-Fisher fixed "

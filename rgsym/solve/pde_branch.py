@@ -1,7 +1,8 @@
 """The Wilson-Fisher fixed-point function in 2 < d < 4: continuation in d and its checks.
 
 At d = 3 Newton on the collocated fixed-point equation starts from the polynomial fixed
-point of order :data:`~rgsym.solve.pde.START_ORDER` (:func:`~rgsym.solve.pde.polynomial_start`).
+point of order :data:`~rgsym.solve.pde.START_ORDER`
+(:func:`~rgsym.workflows.fixed_function.polynomial_start`).
 Elsewhere that start can lie in the basin of another solution (below d = 3 the
 tricritical one; issue 14 found kappa* = 0 with u*'' < 0 at d = 2.5), so the solution is
 followed in d from d = 3 instead, in steps of at most :data:`MAX_STEP`: each step starts
@@ -32,14 +33,13 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
-import sympy as sp
 
 from rgsym.errors import SolveError
-from rgsym.spec import TheorySpec
+from rgsym.solve.spectrum import kind, snap
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +108,6 @@ def count_nodes(values: np.ndarray) -> int:
 #: Two grids resolve an eigenvalue when they agree on it to this (relative to max(1, |theta|)).
 #: The exponents differ by ~1e-10 between the grids, the spurious boundary modes by O(1) or more.
 SPECTRAL_MATCH = 1e-4
-#: Imaginary parts below this (relative to |theta|) are rounding.
-REAL_TOLERANCE = 1e-8
 
 
 @dataclass(frozen=True)
@@ -153,10 +151,12 @@ def converged_spectrum(jacobian: np.ndarray, check: np.ndarray) -> Spectrum:
     for t in main:
         gap = float(np.min(np.abs(other - t)))
         if gap <= SPECTRAL_MATCH * max(1.0, abs(t)):
-            theta.append(complex(t.real, 0.0) if abs(t.imag) <= REAL_TOLERANCE * max(1.0, abs(t)) else t)
+            theta.append(snap(t))
             drift.append(gap)
-    positive = [(t.real, g) for t, g in zip(theta, drift, strict=True) if t.real > 0 and t.imag == 0]
-    negative = [(t.real, g) for t, g in zip(theta, drift, strict=True) if t.real < 0]
+    # nu and omega as in rgsym.solve.spectrum.nu_omega, each with its drift between the grids
+    pairs = list(zip(theta, drift, strict=True))
+    positive = [(t.real, g) for t, g in pairs if kind(t) == "relevant" and t.imag == 0]
+    negative = [(t.real, g) for t, g in pairs if kind(t) == "irrelevant"]
     if not positive or not negative:
         raise SolveError("the discretised stability operator has no resolved relevant or irrelevant "
                          "real direction; this is not a Wilson-Fisher fixed point")
@@ -199,41 +199,6 @@ def wilson_fisher_problem(kappa: float, mass: float, nodes: int, relevant: int) 
     if relevant != 1:
         problems.append(f"{relevant} relevant directions")
     return ", ".join(problems) or None
-
-
-def at_dimension(spec: TheorySpec, d: Fraction) -> TheorySpec:
-    """The spec at dimension ``d``.
-
-    Parameters
-    ----------
-    spec
-        Any spec.
-    d
-        The dimension.
-
-    Returns
-    -------
-    TheorySpec
-    """
-    return replace(spec, theory=replace(spec.theory, d=sp.Rational(d.numerator, d.denominator)))
-
-
-def exact_dimension(spec: TheorySpec) -> Fraction:
-    """The spec's numeric dimension as a fraction.
-
-    Parameters
-    ----------
-    spec
-        A spec with a numeric d.
-
-    Returns
-    -------
-    fractions.Fraction
-    """
-    d = spec.theory.d
-    if d.is_Rational:
-        return Fraction(int(d.p), int(d.q))
-    return Fraction(float(d)).limit_denominator(10**6)
 
 
 def carry(poly: np.polynomial.Chebyshev | Callable[[np.ndarray], np.ndarray], c_old: float,
@@ -316,90 +281,3 @@ def points_at(d: float, points: int) -> int:
     int
     """
     return points if d >= 2.5 else 2 * points
-
-
-def wilson_fisher_start(spec: TheorySpec, points: int, rho_max_factor: float) -> Start:
-    """A start at the spec's d that lies on the Wilson-Fisher branch (continuation from d = 3).
-
-    Parameters
-    ----------
-    spec
-        A Wetterich full-potential spec of one O(N) multiplet with numeric 2 < d < 4.
-    points
-        Chebyshev degree of the grid used along the way.
-    rho_max_factor
-        rho_max in units of the previous kappa*.
-
-    Returns
-    -------
-    Start
-        At d = 3 the order-4 polynomial fixed point; elsewhere the solution at the last step
-        before the requested d, rescaled to it.
-
-    Raises
-    ------
-    SolveError
-        If d is outside (2, 4), or the branch cannot be followed with every check passing.
-    """
-    from rgsym.solve import pde
-    from rgsym.solve.continuation import dimension_steps
-
-    target = exact_dimension(spec)
-    if not 2 < target < 4:
-        raise SolveError(f"no Wilson-Fisher fixed-point function at d = {float(target):g}: it exists "
-                         "for 2 < d < 4 (at d = 4 it merges with the Gaussian point)")
-    kappa, derivative = pde.polynomial_start(at_dimension(spec, ANCHOR_DIMENSION))
-    if target == ANCHOR_DIMENSION:
-        return Start(derivative, kappa)
-    d, step = ANCHOR_DIMENSION, MAX_STEP
-    while d != target:
-        d_new = dimension_steps(d, target, step)
-        scale = loop_prefactor(float(d_new)) / loop_prefactor(float(d))
-        guess = carry(derivative, loop_prefactor(float(d)), loop_prefactor(float(d_new)), float(d_new))
-        found = _step(at_dimension(spec, d_new), guess, kappa * scale,
-                      points_at(float(d_new), points), rho_max_factor_at(float(d_new), rho_max_factor))
-        if isinstance(found, str):
-            if step / 2 < MIN_STEP:
-                raise SolveError(f"no Wilson-Fisher fixed-point function at d = {float(target):g}: "
-                                 f"followed from d = 3 to d = {float(d):g}, the next step "
-                                 f"(d = {float(d_new):g}) finds {found}")
-            step /= 2
-            continue
-        derivative, kappa_new = found
-        if abs(kappa_new - kappa * scale) > JUMP * kappa * scale:
-            if step / 2 >= MIN_STEP:
-                step /= 2
-                continue
-        log.info("d = %s: kappa* = %.6g", d_new, kappa_new)
-        d, kappa, step = d_new, kappa_new, min(MAX_STEP, step * 2)
-    return Start(derivative, kappa)
-
-
-def _step(spec: TheorySpec, guess: Callable[[np.ndarray], np.ndarray], kappa: float, points: int,
-          rho_max_factor: float) -> tuple[Callable[[np.ndarray], np.ndarray], float] | str:
-    """Solve at one d from ``guess``; the interpolant and kappa*, or what was wrong."""
-    from rgsym.pipeline import derive_flow
-    from rgsym.project import PotentialFlow
-    from rgsym.solve import pde
-
-    flow = derive_flow(spec)
-    assert isinstance(flow, PotentialFlow)
-    eq = pde.collocation_equation(flow)
-    grid = pde.chebyshev_grid(points, rho_max_factor * kappa)
-    try:
-        w = pde.solve_collocation(eq, grid, guess(grid.rho))
-    except SolveError:
-        return "no solution of the collocated equation near the previous one"
-    _, jac = pde.residual_and_jacobian(eq, grid, w)
-    main = pde._interpolant(grid, w)
-    check = pde.chebyshev_grid(points + points // 2, float(grid.rho[-1]))
-    try:
-        _, check_jac = pde.residual_and_jacobian(eq, check, pde.solve_collocation(eq, check, main(check.rho)))
-        relevant = sum(1 for t in converged_spectrum(jac, check_jac).theta if t.real > 0)
-    except SolveError as exc:
-        return str(exc)
-    kappa_new = pde._zero(main, float(grid.rho[-1]))
-    problem = wilson_fisher_problem(kappa_new, float(main.deriv()(kappa_new)), count_nodes(w), relevant)
-    if problem is not None:
-        return problem
-    return main, kappa_new

@@ -36,14 +36,15 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from rgsym.action import Coupling
-from rgsym.solve.exponents import Exponents, _number
+from rgsym.solve.exponents import Exponents
 from rgsym.solve.fixed_points import FixedPoint
 from rgsym.solve.numeric import NumericSystem
+from rgsym.solve.spectrum import kind, nu_omega, snap, theta_json
 from rgsym.solve.symmetry import (
     SUBSPACE_TOLERANCE,
     Slot,
@@ -55,7 +56,9 @@ from rgsym.solve.symmetry import (
     slots_of,
     symmetries_at,
 )
-from rgsym.spec import Theory
+
+if TYPE_CHECKING:
+    from rgsym.spec import Theory
 
 #: Two thetas are one (possibly degenerate) eigenvalue within this relative distance.  The
 #: thetas of different sectors that are tested here differ by more than 1e-3; exact
@@ -121,7 +124,7 @@ class SectorExponents(Exponents):
         out = super().as_dict()
         out["name"] = self.name
         out["symmetry"] = list(self.symmetries)
-        out["sectors"] = [{"theta": _number(s.theta), "sector": s.sector,
+        out["sectors"] = [{"theta": theta_json(s.theta), "sector": s.sector,
                            **({"part": s.part} if s.part else {})} for s in self.sectors]
         out["crossover"] = [{"sector": s, "phi": v} for s, v in self.crossover]
         return out
@@ -218,7 +221,7 @@ def classify(b_scaled: np.ndarray, symmetries: Sequence[Symmetry]) -> tuple[Sect
         done.update(members)
         w = _cluster_space(b_scaled, eig, vecs, members)
         labels = _cluster_labels(w, symmetries)
-        out += [SectorTheta(_clean(complex(theta[m])), lab) for m, lab in zip(members, labels, strict=False)]
+        out += [SectorTheta(snap(complex(theta[m])), lab) for m, lab in zip(members, labels, strict=False)]
     return tuple(out)
 
 
@@ -256,12 +259,6 @@ def _decoupled_parts(fp: FixedPoint, couplings: Sequence[Coupling], slots: Seque
     return tuple(replace(s, part=p or "coupling") for s, p in zip(sectors, parts, strict=True))
 
 
-def _clean(t: complex) -> complex:
-    from rgsym.solve.exponents import REAL_TOLERANCE
-
-    return complex(t.real, 0.0) if abs(t.imag) <= REAL_TOLERANCE * max(1.0, abs(t)) else t
-
-
 def by_sector(theory: Theory, numeric: NumericSystem, fp: FixedPoint, ex: Exponents) -> Exponents:
     """The exponents of ``ex`` with nu and omega taken from the singlet sector.
 
@@ -295,13 +292,10 @@ def by_sector(theory: Theory, numeric: NumericSystem, fp: FixedPoint, ex: Expone
     sectors = classify(b_scaled, symmetries)
     if not any(s.kind == "swap" for s in symmetries):
         sectors = _decoupled_parts(fp, couplings, slots, scales, b_scaled, sectors)
-    singlet = [s.theta for s in sectors if s.is_singlet]
-    positive = [t.real for t in singlet if t.real > 0 and t.imag == 0]
-    negative = [t.real for t in singlet if t.real < 0]
-    nu = 1.0 / max(positive) if positive else None
-    omega = -max(negative) if negative else None
+    nu, omega = nu_omega(s.theta for s in sectors if s.is_singlet)
     crossover = tuple((s.sector, s.theta.real * nu) for s in sectors
-                      if not s.is_singlet and nu is not None and s.theta.real > 0 and s.theta.imag == 0)
+                      if not s.is_singlet and nu is not None and kind(s.theta) == "relevant"
+                      and s.theta.imag == 0)
     base = {f: getattr(ex, f) for f in ("fixed_point", "theta", "eta")}
     return SectorExponents(**base, nu=nu, omega=omega, sectors=sectors,
                            symmetries=tuple(s.name for s in symmetries), crossover=crossover)

@@ -26,14 +26,16 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
 
 from rgsym.action import Coupling
 from rgsym.solve.fixed_points import SAME_POINT, FixedPoint
-from rgsym.spec import Theory
+
+if TYPE_CHECKING:
+    from rgsym.spec import Theory
 
 #: A fixed point has a symmetry when its scaled couplings (order one) meet the conditions to
 #: this accuracy: the solver's own distance for "the same point" (a point this close to its

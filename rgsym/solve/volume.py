@@ -46,7 +46,7 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
@@ -54,7 +54,9 @@ from scipy import sparse
 from scipy.integrate import solve_ivp
 
 from rgsym.errors import SolveError, UnsupportedError
-from rgsym.spec import BareSpec, TheorySpec
+
+if TYPE_CHECKING:
+    from rgsym.spec import BareSpec, TheorySpec
 
 log = logging.getLogger(__name__)
 

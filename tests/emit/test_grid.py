@@ -1,7 +1,7 @@
 """The full-potential PDE as grid code: C and NumPy agree with sympy, the Jacobian is banded and exact.
 
 The reference is the derived PDE itself, G = d/drho of the PotentialFlow's rhs
-(:func:`rgsym.solve.pde.differentiated_flow`), evaluated with mpmath at 30 digits at the grid
+(:func:`rgsym.pde_form.differentiated_flow`), evaluated with mpmath at 30 digits at the grid
 derivatives the code computes.  Tolerance: 1e-12 times the size of the terms G sums at that
 point (``magnitude``, as in test_numerics): double-precision evaluation of a sum of terms of
 size M errs by a few multiples of 1e-16 M whatever the order of the additions.
@@ -30,16 +30,12 @@ from rgsym.emit.compiler import build_library
 from rgsym.emit.grid import STENCIL, build_grid_kernels, render_grid_files, stencils
 from rgsym.emit.numpy_module import load_module
 from rgsym.errors import UnsupportedError
+from rgsym.pde_form import W_SYMBOLS, differentiated_flow
 from rgsym.pipeline import derive
 from rgsym.project import PotentialFlow
-from rgsym.solve.pde import (
-    W_SYMBOLS,
-    chebyshev_grid,
-    collocation_equation,
-    differentiated_flow,
-    fixed_function,
-)
+from rgsym.solve.pde import chebyshev_grid, collocation_equation
 from rgsym.solve.pde import residual_and_jacobian as chebyshev_residual
+from rgsym.workflows.fixed_function import fixed_function
 from tests.emit.systems import ROOT
 from tests.emit.test_numerics import magnitude
 

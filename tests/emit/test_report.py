@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rgsym.cli import main
-from rgsym.emit.report import report_files
+from rgsym.workflows.report import report_files
 from tests.emit.systems import ROOT, spec_at
 
 SPEC = str(ROOT / "derivations" / "on_lpa.toml")

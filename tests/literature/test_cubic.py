@@ -25,9 +25,9 @@ import sympy as sp
 
 from rgsym.invariants import plane, potential
 from rgsym.pipeline import derive, exponents
-from rgsym.solve.crossover import crossover_components
 from rgsym.solve.sectors import SectorExponents
 from rgsym.spec import load_spec, parse_spec
+from rgsym.workflows.crossover import crossover_components
 
 SPEC = "derivations/cubic_lpa.toml"
 ORDER = 3

@@ -26,8 +26,8 @@ import pytest
 
 from rgsym.errors import SolveError
 from rgsym.pipeline import critical_exponents
-from rgsym.solve.pde import fixed_function
 from rgsym.spec import load_spec
+from rgsym.workflows.fixed_function import fixed_function
 
 DERIVATIONS = Path(__file__).resolve().parents[2] / "derivations"
 FULL = DERIVATIONS / "ising_lpa_full.toml"

@@ -18,11 +18,11 @@ import sympy as sp
 
 from rgsym import symbols
 from rgsym.pipeline import derive_flow
-from rgsym.polchinski.fixed_function import polchinski_fixed_function
 from rgsym.polchinski.legendre import SampledPotential, legendre_map, litim_prefactor, rescale
 from rgsym.project import PotentialFlow
-from rgsym.solve.pde import FixedFunction, fixed_function
+from rgsym.solve.pde import FixedFunction
 from rgsym.spec import TheorySpec, parse_spec
+from rgsym.workflows.fixed_function import fixed_function, polchinski_fixed_function
 
 NU = 0.649561773881
 OMEGA = 0.655745939193

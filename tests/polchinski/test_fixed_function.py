@@ -7,9 +7,10 @@ import pytest
 
 from rgsym.errors import UnsupportedError
 from rgsym.pipeline import derive_flow, numeric_system
-from rgsym.polchinski.fixed_function import asymptotics, polchinski_fixed_function
+from rgsym.polchinski.fixed_function import asymptotics
 from rgsym.project import PotentialFlow
 from rgsym.spec import TheorySpec, parse_spec
+from rgsym.workflows.fixed_function import polchinski_fixed_function
 
 
 def polchinski(d: object = 3, potential: str = "full", **extra: object) -> TheorySpec:

@@ -19,11 +19,11 @@ import pytest
 
 from rgsym.cli import main
 from rgsym.errors import SolveError
-from rgsym.pipeline import critical_exponents
-from rgsym.solve.continuation import dimension_steps, follow_wilson_fisher
-from rgsym.solve.pde import fixed_function
+from rgsym.pipeline import critical_exponents, follow_wilson_fisher
+from rgsym.solve.continuation import dimension_steps
 from rgsym.solve.pde_branch import count_nodes, loop_prefactor, wilson_fisher_problem
 from rgsym.spec import load_spec
+from rgsym.workflows.fixed_function import fixed_function
 
 ROOT = Path(__file__).resolve().parents[2]
 POLY = str(ROOT / "derivations" / "on_lpa.toml")

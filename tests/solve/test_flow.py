@@ -22,13 +22,13 @@ from rgsym.solve.flow import (
     FlowResult,
     GridEquation,
     dimensionful_flow,
-    flow_potential,
     flow_potential_in_phi,
     grid_equation,
 )
 from rgsym.solve.volume import M, V, VolumeFlow, VolumeGrid, compile_flux, field_flux, ghost_laplacian
 from rgsym.spec import TheorySpec, load_spec, parse_spec
 from rgsym.symbols import angular_factor
+from rgsym.workflows.flow import flow_potential
 
 DERIVATIONS = Path(__file__).resolve().parents[2] / "derivations"
 ISING = str(DERIVATIONS / "ising_lpa_flow.toml")

@@ -18,8 +18,9 @@ from rgsym.cli import main
 from rgsym.errors import SolveError, UnsupportedError
 from rgsym.pipeline import critical_exponents, derive
 from rgsym.project import PotentialFlow
-from rgsym.solve.pde import chebyshev_grid, collocation_equation, fixed_function
+from rgsym.solve.pde import chebyshev_grid, collocation_equation
 from rgsym.spec import TheorySpec, load_spec
+from rgsym.workflows.fixed_function import fixed_function
 
 DERIVATIONS = Path(__file__).resolve().parents[2] / "derivations"
 SPEC = str(DERIVATIONS / "ising_lpa_full.toml")

@@ -41,8 +41,8 @@ from pathlib import Path
 from typing import Any
 
 from rgsym.errors import SpecError
-from rgsym.solve.scan import parse_range
 from rgsym.spec import SECTIONS, TheorySpec, load_spec
+from rgsym.workflows.scan import parse_range
 
 #: Most points a study may have (each is a full derive-compile-solve; 50000 points of the
 #: order-8 LPA take about an hour on 16 cores).

@@ -1,6 +1,6 @@
 """Study on Dask: the points of a study as Dask tasks on a scheduler or a LocalCluster.
 
-Each point is one task running :func:`rgsym.solve.study_run.solve_point` on a worker, which
+Each point is one task running :func:`rgsym.workflows.study_run.solve_point` on a worker, which
 derives (or loads from the shared derivation cache) and solves.  A worker that dies has its
 tasks rescheduled by Dask on the others, up to ``distributed.scheduler.allowed-failures``
 times; a point lost beyond that is recorded as an ``"error"`` row, which ``--resume`` runs
@@ -14,7 +14,7 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from rgsym.errors import SpecError
-from rgsym.solve.study_run import PointResult, PointTask, outcome, solve_point
+from rgsym.workflows.study_run import PointResult, PointTask, outcome, solve_point
 
 #: ``--scheduler`` value that starts a Dask LocalCluster in this process.
 LOCAL_DASK = "local-dask"

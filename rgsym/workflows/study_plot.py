@@ -1,7 +1,7 @@
 """Study plots: lines for one varied key, heat maps for two, and the PMS in the regulator's α.
 
 When ``regulator.alpha`` is among the varied keys, every combination of the other keys is
-a scan in α: its point of minimal sensitivity (:func:`rgsym.solve.scan.locate_stationary`)
+a scan in α: its point of minimal sensitivity (:func:`rgsym.workflows.scan.locate_stationary`)
 is located and drawn on the curve ν(α), ω(α).
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rgsym.errors import SpecError
-from rgsym.solve.scan import ScanPoint, Stationary, locate_stationary
+from rgsym.workflows.scan import ScanPoint, Stationary, locate_stationary
 
 #: The key whose stationary points are looked for.
 ALPHA = "regulator.alpha"

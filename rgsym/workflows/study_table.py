@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from rgsym.errors import SpecError
-from rgsym.solve.study import Study, StudyPoint
-from rgsym.solve.study_run import PointResult
+from rgsym.solve.spectrum import theta_json
+from rgsym.workflows.study import Study, StudyPoint
+from rgsym.workflows.study_run import PointResult
 
 #: Result columns after the varied keys.
 RESULT_COLUMNS = ("status", "reason", "nu", "omega", "eta", "theta", "fixed_point", "seconds", "digest")
@@ -67,7 +68,7 @@ def result_cells(result: PointResult) -> dict[str, Any]:
     -------
     dict
     """
-    theta = [t.real if t.imag == 0 else {"re": t.real, "im": t.imag} for t in result.theta]
+    theta = [theta_json(t) for t in result.theta]
     return {"status": result.status, "reason": result.reason, "nu": result.nu, "omega": result.omega,
             "eta": result.eta, "theta": json.dumps(theta),
             "fixed_point": json.dumps(dict(result.fixed_point)),

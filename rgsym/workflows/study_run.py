@@ -9,7 +9,7 @@ fixed point, a pole, any :class:`~rgsym.errors.RGSymError`) comes back as a row 
 and message.  Neither stops the study.
 
 Local runs use a process pool (:func:`run_local`); with a Dask scheduler the points are Dask
-tasks (:mod:`rgsym.solve.study_dask`).
+tasks (:mod:`rgsym.workflows.study_dask`).
 """
 
 from __future__ import annotations
@@ -19,18 +19,15 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rgsym.betasystem import BetaSystem
 from rgsym.errors import RGSymError, SpecError
-from rgsym.solve.study import Study, StudyPoint
+from rgsym.workflows.study import StudyPoint
 
 if TYPE_CHECKING:
-    from rgsym.solve.study_table import StudyTable
     from rgsym.spec import TheorySpec
 
 log = logging.getLogger(__name__)
@@ -61,7 +58,7 @@ class PointResult:
     Attributes
     ----------
     index, digest
-        As in :class:`~rgsym.solve.study.StudyPoint`.
+        As in :class:`~rgsym.workflows.study.StudyPoint`.
     status
         ``"ok"``, ``"failed"`` (a numerical failure, with its reason) or ``"error"``.
     reason
@@ -279,87 +276,3 @@ def tasks_for(spec_path: str, points: Iterable[StudyPoint], backend: str) -> lis
     list of PointTask
     """
     return [PointTask(spec_path, p, backend) for p in points]
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """How a study runs.
-
-    Attributes
-    ----------
-    output
-        Prefix of the result files (``PREFIX.csv``, ``PREFIX.parquet``).
-    resume
-        Skip points with a finished row in ``PREFIX.csv``.
-    workers
-        Local processes, or LocalCluster workers (see :func:`check_workers`).
-    scheduler
-        None for local processes, ``tcp://HOST:PORT`` or :data:`rgsym.solve.study_dask.LOCAL_DASK`.
-    backend
-        How the betas are evaluated.
-    parquet
-        Write ``PREFIX.parquet`` too (needs pyarrow).
-    """
-
-    output: str
-    resume: bool = False
-    workers: int | None = None
-    scheduler: str | None = None
-    backend: str = "symengine"
-    parquet: bool = True
-
-
-#: progress(done, total, failed, seconds since the start)
-Progress = Callable[[int, int, int, float], None]
-
-
-def run_study(study: Study, options: RunOptions, progress: Progress | None = None,
-              announce: Callable[[str], None] | None = None) -> StudyTable:
-    """Run every pending point of a study and write its table.
-
-    Parameters
-    ----------
-    study
-        The validated study (:func:`rgsym.solve.study.load_study`).
-    options
-        Where the results go and how the points run.
-    progress
-        Called after each point with (done, total, failed, elapsed seconds).
-    announce
-        Called with Dask's dashboard link.
-
-    Returns
-    -------
-    StudyTable
-        Every row of the study, in point order, also on disk.
-    """
-    from rgsym.solve.study_dask import dask_client, run_dask
-    from rgsym.solve.study_table import StudyTable
-
-    workers = check_workers(options.workers)
-    # Dask workers may run in another folder (or on another machine with the same file system)
-    spec_path = os.path.abspath(study.spec_path) if options.scheduler else study.spec_path
-    total, start, failed = len(study.points), time.monotonic(), 0
-
-    def record(result: PointResult) -> None:
-        nonlocal failed
-        table.add(result)
-        failed += result.status != "ok"
-        if progress:
-            progress(len(table.rows), total, failed, time.monotonic() - start)
-
-    StudyTable(study, Path(options.output), options.parquet).check(options.resume)  # before connecting
-    with ExitStack() as stack:  # connect first: an unreachable scheduler leaves no files behind
-        client = stack.enter_context(dask_client(options.scheduler, workers, announce or (lambda _: None))) \
-            if options.scheduler else None
-        table = StudyTable.open(study, options.output, options.resume, options.parquet)
-        failed = sum(1 for r in table.rows.values() if r["status"] != "ok")
-        try:
-            tasks = tasks_for(spec_path, table.pending(), options.backend)
-            if client is None:
-                run_local(tasks, workers, record)
-            else:
-                run_dask(client, tasks, record)
-        finally:
-            table.close()
-    return table

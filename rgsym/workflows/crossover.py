@@ -32,6 +32,7 @@ from rgsym.betasystem import BetaSystem
 from rgsym.errors import SolveError, SpecError
 from rgsym.solve.fixed_points import SAME_POINT, Truncated, find_fixed_points, solve_from
 from rgsym.solve.numeric import NumericSystem, compile_system
+from rgsym.solve.spectrum import relevant_count, stability_thetas
 from rgsym.spec import FieldBlock, TheorySpec, load_spec
 
 #: Steps in N while bracketing the sign change: small enough that Newton from the point at the
@@ -155,7 +156,7 @@ def _isotropic_start(system: BetaSystem, n: float) -> np.ndarray:
         x = np.asarray(fp.values) / numeric.scales
         if fp.is_gaussian or np.max(np.abs(x[tau]), initial=0.0) > SAME_POINT:
             continue
-        relevant = int(np.sum((-np.linalg.eigvals(numeric.jacobian(np.asarray(fp.values)))).real > 0))
+        relevant = relevant_count(stability_thetas(numeric.jacobian(np.asarray(fp.values))))
         if best is None or relevant < best[0]:
             best = (relevant, np.asarray(fp.values))
     if best is None:
@@ -201,7 +202,7 @@ def crossover_components(spec: TheorySpec, lower: float = 2.0, upper: float = 4.
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m rgsym.solve.crossover SPEC [--orders 1,3,5] [--set K=V] [--json]``.
+    """``python -m rgsym.workflows.crossover SPEC [--orders 1,3,5] [--set K=V] [--json]``.
 
     Parameters
     ----------
@@ -213,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0, or 2 for a spec error and 1 for a numerical failure (one line on stderr).
     """
-    parser = argparse.ArgumentParser(prog="python -m rgsym.solve.crossover",
+    parser = argparse.ArgumentParser(prog="python -m rgsym.workflows.crossover",
                                      description="N_c of the cubic anisotropy by continuation in N.")
     parser.add_argument("spec")
     parser.add_argument("--orders", default=None, help="comma-separated truncation orders")

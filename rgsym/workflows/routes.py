@@ -40,7 +40,7 @@ def full_potential_check(spec: TheorySpec) -> RouteCheck | None:
         None for LPA', the vertex scheme, Polchinski, several multiplets, symbolic d, or when the
         full-potential solve fails.
     """
-    from rgsym.solve.pde import fixed_function
+    from rgsym.workflows.fixed_function import fixed_function
 
     if (spec.truncation.scheme != "lpa" or spec.flow.equation != "wetterich"
             or not spec.theory.is_single_multiplet or not spec.theory.d.is_number):

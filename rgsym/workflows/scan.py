@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from rgsym.errors import RGSymError, SpecError, SpecErrors
+from rgsym.solve.spectrum import theta_json
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,7 @@ class Scan:
         return {
             "key": self.key,
             "points": [{"value": p.value, "nu": p.nu, "omega": p.omega,
-                        "theta": [t.real if t.imag == 0 else {"re": t.real, "im": t.imag}
-                                  for t in p.theta],
+                        "theta": [theta_json(t) for t in p.theta],
                         **({"error": p.error} if p.error else {})} for p in self.points],
             "pms": [{"exponent": s.exponent, "value": s.value, "estimate": s.estimate}
                     for s in self.stationary],

@@ -1,0 +1,155 @@
+"""The import graph of rgsym: no cycles, and dependencies point down the pipeline.
+
+The graph is read with ``ast`` from the source, so it sees every import: at module level and
+inside functions (the lazy imports that keep ``rgsym --help`` fast are still dependencies).
+Imports under ``if TYPE_CHECKING:`` are left out: they exist for annotations only.
+
+Layering (DESIGN.md, "dependencies point down the pipeline only"): the solvers (``rgsym/solve/``)
+and the emitters (``rgsym/emit/``) take a derived system; they do not run the pipeline, read the
+spec or call back into the command line or the spec-level workflows (``rgsym/workflows/``).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "rgsym"
+
+#: Cycles still present, each with the reason; the lead empties this list.
+KNOWN_CYCLES: dict[frozenset[str], str] = {
+    frozenset({"rgsym.action", "rgsym.invariants", "rgsym.spec"}):
+        "the derivation core (issue 13 §1, the lead's): spec validates the invariants with "
+        "rgsym.invariants, which imports rgsym.action, which imports the spec",
+}
+
+#: Modules above the solvers and emitters: what solve/ and emit/ must not import.
+UPPER = ("rgsym.pipeline", "rgsym.spec", "rgsym.cli", "rgsym.cli_plot", "rgsym.flow_cli", "rgsym.study_cli",
+         "rgsym.workflows")
+
+#: (module, imported module) pairs that break the layering, each with the reason.
+LAYERING_EXCEPTIONS: dict[tuple[str, str], str] = {
+    ("rgsym.solve.convergence", "rgsym.pipeline"):
+        "run_convergence derives the spec at every order; the module is being sped up in parallel "
+        "(issue 13), and moves to rgsym.workflows after that",
+    ("rgsym.solve.convergence", "rgsym.spec"):
+        "parse_orders checks against MAX_ORDER / MAX_VERTEX_ORDER; moves with run_convergence",
+    ("rgsym.solve.convergence", "rgsym.workflows.routes"):
+        "the check against the full potential; moves with run_convergence",
+    ("rgsym.solve.multicritical", "rgsym.pipeline"):
+        "the multicritical search derives the full-potential flow at every step in d; the module's "
+        "physics is being reworked in parallel (issue 13), and moves to rgsym.workflows after that",
+    ("rgsym.solve.multicritical", "rgsym.spec"):
+        "TheorySpec in annotations, imported at run time; moves with the search",
+    ("rgsym.solve.multicritical", "rgsym.workflows.fixed_function"):
+        "the Wilson-Fisher member of the family; moves with the search",
+}
+
+
+def _module_names() -> dict[str, Path]:
+    names = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        names[".".join(parts)] = path
+    return names
+
+
+def _type_checking_nodes(tree: ast.Module) -> set[int]:
+    """ids of the nodes inside ``if TYPE_CHECKING:`` blocks."""
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for statement in node.body:
+                inside.update(id(n) for n in ast.walk(statement))
+    return inside
+
+
+def _targets(module: str, is_package: bool, node: ast.Import | ast.ImportFrom, known: dict[str, Path]
+             ) -> set[str]:
+    """The rgsym modules an import statement loads (the longest known prefix of each name)."""
+    if isinstance(node, ast.Import):
+        names = [alias.name for alias in node.names]
+    else:
+        base = node.module or ""
+        if node.level:
+            parts = module.split(".") if is_package else module.split(".")[:-1]
+            parts = parts[:len(parts) - (node.level - 1)]
+            base = ".".join([*parts, *([node.module] if node.module else [])])
+        names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+    found = set()
+    for name in names:
+        while name and name not in known:
+            name = name.rpartition(".")[0]
+        if name and name != module:
+            found.add(name)
+    return found
+
+
+def import_graph() -> nx.DiGraph:
+    """rgsym module -> rgsym modules it imports at run time (module level or in functions)."""
+    known = _module_names()
+    graph = nx.DiGraph()
+    for module, path in sorted(known.items()):
+        graph.add_node(module)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        skip = _type_checking_nodes(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom) and id(node) not in skip:
+                for target in _targets(module, path.name == "__init__.py", node, known):
+                    graph.add_edge(module, target)
+    return graph
+
+
+def _cycles() -> set[frozenset[str]]:
+    return {frozenset(c) for c in nx.strongly_connected_components(import_graph()) if len(c) > 1}
+
+
+def test_the_graph_sees_lazy_imports_and_skips_type_checking_ones() -> None:
+    graph = import_graph()
+    assert graph.has_edge("rgsym.pipeline", "rgsym.solve.fixed_points")  # inside fixed_points()
+    assert not graph.has_edge("rgsym.emit", "rgsym.spec")  # under TYPE_CHECKING only
+
+
+def test_no_import_cycles_beyond_the_known_ones() -> None:
+    unexpected = sorted(sorted(c) for c in _cycles() - set(KNOWN_CYCLES))
+    assert not unexpected, f"import cycles: {unexpected}"
+
+
+@pytest.mark.parametrize("cycle", sorted(KNOWN_CYCLES, key=sorted), ids=lambda c: "-".join(sorted(c)))
+def test_known_cycles_are_still_there(cycle: frozenset[str]) -> None:
+    """An entry of KNOWN_CYCLES that no longer exists fails here: take it out of the list."""
+    if cycle in _cycles():
+        pytest.xfail(KNOWN_CYCLES[cycle])
+    assert cycle in _cycles(), f"{sorted(cycle)} is no longer a cycle: remove it from KNOWN_CYCLES"
+
+
+def _is_upper(module: str) -> bool:
+    return any(module == top or module.startswith(top + ".") for top in UPPER)
+
+
+def test_solvers_and_emitters_do_not_import_upwards() -> None:
+    graph = import_graph()
+    wrong = sorted((a, b) for a, b in graph.edges
+                   if a.startswith(("rgsym.solve", "rgsym.emit")) and _is_upper(b)
+                   and (a, b) not in LAYERING_EXCEPTIONS)
+    assert not wrong, "solve/ and emit/ take derived systems; these imports go up the pipeline: " + \
+        ", ".join(f"{a} -> {b}" for a, b in wrong)
+
+
+def test_layering_exceptions_are_still_needed() -> None:
+    graph = import_graph()
+    stale = sorted(pair for pair in LAYERING_EXCEPTIONS if not graph.has_edge(*pair))
+    assert not stale, f"no longer imported, remove from LAYERING_EXCEPTIONS: {stale}"
+
+
+def test_nothing_below_the_workflows_imports_them() -> None:
+    """rgsym.workflows sits above the pipeline: only the command line and other workflows use it."""
+    graph = import_graph()
+    users = sorted(a for a, b in graph.edges if b.startswith("rgsym.workflows") and not _is_upper(a)
+                   and (a, b) not in LAYERING_EXCEPTIONS)
+    assert not users, f"import rgsym.workflows from below: {users}"
