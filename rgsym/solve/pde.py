@@ -463,6 +463,11 @@ def fixed_function(spec: TheorySpec, points: int = POINTS,
     if not isinstance(flow, PotentialFlow):
         raise UnsupportedError(spec.source, "truncation.potential",
                                "the fixed-point function needs 'full'")
+    if spec.theory.d == 2 and spec.theory.is_single_multiplet:  # a physics answer, not bad input
+        from rgsym.solve.two_dimensions import two_dimensional_report
+
+        components = spec.theory.blocks[0].components
+        raise SolveError(two_dimensional_report(flow, components if isinstance(components, int) else 0))
     eq = collocation_equation(flow)
     begin = wilson_fisher_start(spec, points, rho_max_factor)
     # a first solve on rho_max_factor times the estimate of kappa*, then the grid [0, factor kappa*]
