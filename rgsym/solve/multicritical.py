@@ -167,8 +167,30 @@ MAX_RELEVANT = 6
 
 
 #: The branch of the point with k relevant directions is picked up this far below d_c(k), where
-#: it is close to the Gaussian eigenfunction, and followed in d from there.
+#: it is close to the Gaussian eigenfunction, and followed in d from there; but at most half way
+#: to d_c(k + 1), below which Newton from the Laguerre shape can land on the next member (at
+#: d = 2.3 the L_5 shape gave the phi^14 point, d_c = 7/3, instead of phi^12, d_c = 2.4).
 ONSET = 0.1
+
+
+def onset(relevant: int) -> float:
+    """How far below d_c(k) the branch with k relevant directions is picked up.
+
+    Parameters
+    ----------
+    relevant
+        k, at least 2.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> [round(onset(k), 4) for k in (2, 3, 4, 5)]
+    [0.1, 0.1, 0.05, 0.0333]
+    """
+    return min(ONSET, 0.5 * (critical_dimension(relevant) - critical_dimension(relevant + 1)))
 #: Steps in d along a multicritical branch.
 STEP = 0.05
 #: rho_max tried at each step, relative to the carried one: below d ~ 2.25 Newton on the carried
@@ -204,9 +226,9 @@ def follow_multicritical(spec: TheorySpec, relevant: int, points: int = 40,
     target = float(exact_dimension(spec))
     if not target < critical_dimension(relevant):
         return None
-    # picked up ONSET below d_c (within ONSET of d_c the point is so close to the Gaussian one that
+    # picked up onset(k) below d_c (within ONSET of d_c the point is so close to the Gaussian one that
     # Newton from the Laguerre shape falls onto w = 0), then followed down or up to the target
-    d = critical_dimension(relevant) - ONSET
+    d = critical_dimension(relevant) - onset(relevant)
     here = _from_laguerre(at_dimension(spec, _fraction(d)), relevant, points)
     point = next((p for p in here if p.relevant == relevant), None)
     if path is not None and point is not None:
@@ -275,10 +297,29 @@ def _solve(spec: TheorySpec, guess: Any, rho_max: float, points: int) -> Multicr
     relevant = sum(1 for t in spectrum.theta if t.real > 0)
     nodes = count_nodes(w)
     name = multicritical_name(relevant, nodes, d)
-    if name.startswith("unidentified"):
+    if name.startswith("unidentified") or not _omega_resolved(spectrum.omega, d, relevant):
         return None
     return MulticriticalPoint(name, relevant, nodes, spectrum.theta, spectrum.nu, spectrum.omega,
                               float(w[0]), tuple(map(float, grid.rho)), tuple(map(float, w)))
+
+
+#: How far (per unit of d_c - d) the least irrelevant theta of the phi^{2n} point may lie below the
+#: Gaussian theta_n = d - n(d - 2) it branches from: measured -3.8 (n = 3), -5.5 (n = 4), -6.9 (n = 5)
+#: times (d_c - d) near d_c, about -3 at d = 2.1 (tricritical).
+OMEGA_SHIFT = 10.0
+#: And a fixed margin (the spacing of the Gaussian thetas is d - 2 >= 0 ... 2).
+OMEGA_MARGIN = 0.5
+
+
+def _omega_resolved(omega: float, d: float, relevant: int) -> bool:
+    """Whether -omega is the continuation of the Gaussian theta_{k+1} and not a grid mode.
+
+    Within ~0.01 of d_c the potential is ~1e-4 and the least irrelevant theta (~ -0.02) can fail
+    the two-grid match while a boundary mode (theta ~ -27 at d = 2.99) passes: such a point is
+    not reported (measured; its nu is right, its omega would not be).
+    """
+    gaussian = d - (relevant + 1) * (d - 2.0)
+    return -omega >= gaussian - OMEGA_MARGIN - OMEGA_SHIFT * (critical_dimension(relevant) - d)
 
 
 def _from_laguerre(spec: TheorySpec, degree: int, points: int) -> list[MulticriticalPoint]:
