@@ -188,7 +188,7 @@ def onset(relevant: int) -> float:
     Examples
     --------
     >>> [round(onset(k), 4) for k in (2, 3, 4, 5)]
-    [0.1, 0.1, 0.05, 0.0333]
+    [0.1, 0.0833, 0.05, 0.0333]
     """
     return min(ONSET, 0.5 * (critical_dimension(relevant) - critical_dimension(relevant + 1)))
 #: Steps in d along a multicritical branch.
