@@ -376,13 +376,17 @@ def wilson_fisher_start(spec: TheorySpec, points: int, rho_max_factor: float) ->
 
 
 def _step(spec: TheorySpec, guess: Callable[[np.ndarray], np.ndarray], kappa: float, points: int,
-          rho_max_factor: float) -> tuple[Callable[[np.ndarray], np.ndarray], float] | str:
-    """Solve at one d from ``guess``; the interpolant and kappa*, or what was wrong."""
+          rho_max_factor: float, flow: object | None = None
+          ) -> tuple[Callable[[np.ndarray], np.ndarray], float] | str:
+    """Solve at one d from ``guess``; the interpolant and kappa*, or what was wrong.
+
+    ``flow`` (a PotentialFlow) replaces the spec's own, e.g. at a real N (rgsym.solve.n_continuation).
+    """
     from rgsym.pipeline import derive_flow
     from rgsym.project import PotentialFlow
     from rgsym.solve import pde
 
-    flow = derive_flow(spec)
+    flow = derive_flow(spec) if flow is None else flow
     assert isinstance(flow, PotentialFlow)
     eq = pde.collocation_equation(flow)
     grid = pde.chebyshev_grid(points, rho_max_factor * kappa)
