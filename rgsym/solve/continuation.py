@@ -273,6 +273,10 @@ def follow_wilson_fisher(spec: TheorySpec, backend: str = "symengine") -> Branch
     value = numeric_dimension(spec)
     if value is None:
         raise SolveError("the Wilson-Fisher point is followed in d from d = 3: theory.d must be a number")
+    if value == 2 and spec.truncation.scheme == "lpa":  # nothing to identify (rgsym.solve.two_dimensions)
+        from rgsym.solve.two_dimensions import polynomial_report
+
+        raise SolveError(polynomial_report(spec.truncation.order, spec.truncation.expand_around))
     if not 2 < value < 4:  # no continuation: the point must be unambiguous where it is asked for
         fp, ex = anchor_point(numeric_system(spec, backend), value)
         return Branch(fp, ex, (BranchPoint(value, ex.relevant, ex.nu),))

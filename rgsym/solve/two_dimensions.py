@@ -124,3 +124,26 @@ def two_dimensional_report(flow: PotentialFlow, components: int) -> str:
     return ("no Wilson-Fisher or multicritical fixed-point function at d = 2 in the LPA (eta = 0): "
             f"{scaling}{gaussian}; {periodic}followed from d = 3 the Wilson-Fisher point has "
             "1/nu -> 0 as d -> 2; use d > 2 or a running eta (LPA')")
+
+
+def polynomial_report(order: int, around: str) -> str:
+    """The error text for a polynomial truncation of the LPA asked for its Wilson-Fisher point at d = 2.
+
+    A polynomial truncation does have roots with one relevant direction at d = 2 (order 8 around
+    zero: nu = 0.847 with lambda_9 ~ 1e8), but the untruncated LPA has no isolated non-Gaussian
+    point there (module docstring), so such a root is an artefact of the truncation.
+
+    Parameters
+    ----------
+    order, around
+        The truncation (for the message).
+
+    Returns
+    -------
+    str
+    """
+    return (f"no Wilson-Fisher fixed point at d = 2 in the LPA (eta = 0): the roots of the polynomial "
+            f"truncation of order {order} around {around} are artefacts of the truncation, since the "
+            "full LPA has only the Gaussian point (theta = 2 for every rho^m) and, for N = 1, a continuous "
+            "family of periodic solutions there (Morris, hep-th/9410141; 'rgsym fixed-function' on a "
+            "full-potential spec checks this on the derived flow); use d > 2 or a running eta (LPA')")

@@ -143,3 +143,14 @@ def test_wilson_fisher_relevant_eigenvalue_falls_towards_two_dimensions() -> Non
     assert thetas[0] > thetas[1] > thetas[2]
     assert thetas[2] < 0.35  # 2.05: 0.290, against theta = 2 for the Gaussian point
     assert np.all(np.diff(thetas) < -0.1)
+
+
+def test_polynomial_roots_at_two_dimensions_are_not_called_wilson_fisher(capsys) -> None:
+    """Order 8 around zero has a root with one relevant direction at d = 2 (nu = 0.847, lambda_9 ~
+    1e8): an artefact of the truncation (see above), refused with exit 1 and not named."""
+    poly = str(FULL.parent / "on_lpa.toml")
+    settings = ["--set", "theory.d=2", "--set", "truncation.expand_around=zero"]
+    assert main(["exponents", poly, *settings]) == 1
+    assert "artefacts of the truncation" in capsys.readouterr().err
+    assert main(["fixed-points", poly, *settings]) == 0
+    assert "Wilson-Fisher" not in capsys.readouterr().out.replace("Wilson-Fisher branch", "")
