@@ -266,6 +266,10 @@ def follow_wilson_fisher(spec: TheorySpec, backend: str = "symengine") -> Branch
     if not spec.theory.d.is_number:
         raise SolveError("the Wilson-Fisher point is followed in d from d = 3: theory.d must be a number")
     value = float(spec.theory.d)
+    if value == 2 and spec.truncation.scheme == "lpa":  # nothing to identify (rgsym.solve.two_dimensions)
+        from rgsym.solve.two_dimensions import polynomial_report
+
+        raise SolveError(polynomial_report(spec.truncation.order, spec.truncation.expand_around))
     target = exact_dimension(spec) if 2 < value < 4 else None
     if target is None or target == ANCHOR_DIMENSION:  # no continuation: the point must be unambiguous there
         fp, ex = anchor_point(numeric_system(spec, backend), value)

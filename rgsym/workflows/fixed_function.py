@@ -82,6 +82,11 @@ def fixed_function(spec: TheorySpec, points: int = POINTS,
     if not isinstance(flow, PotentialFlow):
         raise UnsupportedError(spec.source, "truncation.potential",
                                "the fixed-point function needs 'full'")
+    if spec.theory.d == 2 and spec.theory.is_single_multiplet:  # a physics answer, not bad input
+        from rgsym.solve.two_dimensions import two_dimensional_report
+
+        components = spec.theory.blocks[0].components
+        raise SolveError(two_dimensional_report(flow, components if isinstance(components, int) else 0))
     eq = pde.collocation_equation(flow)  # its UnsupportedError (symbolic d or N, d <= 2) first
     return pde.solve_fixed_function(flow.name, eq, wilson_fisher_start(spec, points, rho_max_factor),
                                     points, rho_max_factor)
@@ -217,9 +222,14 @@ def wilson_fisher_start(spec: TheorySpec, points: int, rho_max_factor: float) ->
 
 
 def _step(spec: TheorySpec, guess: Callable[[np.ndarray], np.ndarray], kappa: float, points: int,
-          rho_max_factor: float) -> tuple[Callable[[np.ndarray], np.ndarray], float] | str:
-    """Solve at one d from ``guess``; the interpolant and kappa*, or what was wrong."""
-    flow = derive_flow(spec)
+          rho_max_factor: float, flow: object | None = None
+          ) -> tuple[Callable[[np.ndarray], np.ndarray], float] | str:
+    """Solve at one d from ``guess``; the interpolant and kappa*, or what was wrong.
+
+    ``flow`` (a PotentialFlow) replaces the spec's own, e.g. at a real N
+    (:mod:`rgsym.workflows.n_continuation`).
+    """
+    flow = derive_flow(spec) if flow is None else flow
     assert isinstance(flow, PotentialFlow)
     eq = pde.collocation_equation(flow)
     grid = pde.chebyshev_grid(points, rho_max_factor * kappa)

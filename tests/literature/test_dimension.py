@@ -15,7 +15,9 @@ Sources
 - d = 3: Litim, hep-th/0203006; Bervillier, Juttner, Litim, hep-th/0701172 (REFERENCES.md).
 
 The numbers of Codello et al. are in their figures (LPA' with the running eta); we found no table
-of LPA values to quote, so the tests check the limits above and the agreement of routes.
+of LPA values to quote, so the tests check the limits above and the agreement of routes.  The
+multicritical points near their d_c (perturbation theory) and the LPA in d = 2 (Morris) are
+checked in test_fractional_dimension.py.
 """
 
 from __future__ import annotations
