@@ -27,6 +27,10 @@ Method
   branch point at integer d) and summed on Gauss-Legendre nodes in s; an infinite upper limit is
   cut at :data:`INFINITE_CUT` (the integrands of smooth regulators decay like exp(-y)).
 
+Length: a little over 400 lines, because compiling integrals, assembling the block Jacobian and
+the generalised eigenproblem belong together; splitting them would put the half-built system
+between modules.
+
 References
 ----------
 - Canet, Delamotte, Mouhanna, Vidal, PRD 67 (2003) 065004, hep-th/0211055 (O(d^2) fixed functions).
@@ -61,6 +65,9 @@ RESIDUAL_TOLERANCE = 1e-9
 SPECTRAL_MATCH = 1e-4
 #: Imaginary parts below this (relative to |theta|) are rounding.
 REAL_TOLERANCE = 1e-8
+
+#: A start value for each function by name: rho -> f(rho) on the grid.
+Start = Mapping[str, Callable[[np.ndarray], np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -114,13 +121,16 @@ class FixedFunctionSystem:
 
     def __post_init__(self) -> None:
         if len(self.functions) != len(self.equations):
-            raise ValueError(f"{self.name}: {len(self.functions)} functions but {len(self.equations)} equations")
+            raise ValueError(f"{self.name}: {len(self.functions)} functions but "
+                             f"{len(self.equations)} equations")
         if len(self.scalars) != len(self.conditions):
-            raise ValueError(f"{self.name}: {len(self.scalars)} scalars but {len(self.conditions)} conditions")
+            raise ValueError(f"{self.name}: {len(self.scalars)} scalars but "
+                             f"{len(self.conditions)} conditions")
         names = [f.name for f in self.functions]
         for c in self.conditions:
             if c.function not in names:
-                raise ValueError(f"{self.name}: condition on {c.function!r}; functions are {', '.join(names)}")
+                raise ValueError(f"{self.name}: condition on {c.function!r}; "
+                                 f"functions are {', '.join(names)}")
 
 
 @dataclass(frozen=True)
@@ -192,7 +202,8 @@ def compile_system(system: FixedFunctionSystem, nodes: int = NODES) -> _Compiled
     s = sp.Dummy("s", positive=True)
     for integral in all_found:
         if len(integral.limits) != 1 or len(integral.limits[0]) != 3:
-            raise SolveError(f"{system.name}: only one-dimensional definite integrals are compiled, got {integral}")
+            raise SolveError(f"{system.name}: only one-dimensional definite integrals are compiled, "
+                             f"got {integral}")
         var, low, high = integral.limits[0]
         low_f = float(low)
         high_f = INFINITE_CUT if high == sp.oo else float(high)
@@ -205,7 +216,8 @@ def compile_system(system: FixedFunctionSystem, nodes: int = NODES) -> _Compiled
     return _Compiled(unknowns, tuple(outer_exprs), tuple(integrals), nodes)
 
 
-def _evaluate(compiled: _Compiled, rho: np.ndarray, columns: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+def _evaluate(compiled: _Compiled, rho: np.ndarray,
+              columns: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
     """[(E_k, dE_k/dunknowns stacked (U, n))] at the grid points."""
     n, count = rho.size, len(compiled.symbols)
     x, w = np.polynomial.legendre.leggauss(compiled.nodes)
@@ -324,13 +336,14 @@ def _matched(main: np.ndarray, check: np.ndarray) -> tuple[list[complex], list[f
     for t in sorted(main, key=lambda z: (-z.real, -z.imag)):
         gap = float(np.min(np.abs(check - t)))
         if gap <= SPECTRAL_MATCH * max(1.0, abs(t)):
-            theta.append(complex(t.real, 0.0) if abs(t.imag) <= REAL_TOLERANCE * max(1.0, abs(t)) else complex(t))
+            real = abs(t.imag) <= REAL_TOLERANCE * max(1.0, abs(t))
+            theta.append(complex(t.real, 0.0) if real else complex(t))
             drift.append(gap)
     return theta, drift
 
 
 def _start_vector(system: FixedFunctionSystem, grid: ChebyshevGrid,
-                  start: Mapping[str, Callable[[np.ndarray], np.ndarray]], scalars: Mapping[str, float]) -> np.ndarray:
+                  start: Start, scalars: Mapping[str, float]) -> np.ndarray:
     missing = [f.name for f in system.functions if f.name not in start] + \
         [str(s) for s in system.scalars if str(s) not in scalars]
     if missing:
@@ -339,9 +352,10 @@ def _start_vector(system: FixedFunctionSystem, grid: ChebyshevGrid,
                            for f in system.functions] + [np.array([scalars[str(s)] for s in system.scalars])])
 
 
-def fixed_functions_on_grid(system: FixedFunctionSystem, start: Mapping[str, Callable[[np.ndarray], np.ndarray]],
+def fixed_functions_on_grid(system: FixedFunctionSystem, start: Start,
                             scalars: Mapping[str, float], rho_max: float, points: int = 40,
-                            nodes: int = NODES) -> tuple[dict[str, np.polynomial.Chebyshev], dict[str, float]]:
+                            nodes: int = NODES) -> tuple[dict[str, np.polynomial.Chebyshev],
+                                                         dict[str, float]]:
     """Newton on one grid only, no exponents: a cheap first solve to place rho_max.
 
     Parameters
@@ -358,12 +372,14 @@ def fixed_functions_on_grid(system: FixedFunctionSystem, start: Mapping[str, Cal
     grid = chebyshev_grid(points, rho_max)
     x, _ = _newton(system, compiled, grid, _start_vector(system, grid, start, scalars))
     n = grid.points
-    fitted = {f.name: np.polynomial.Chebyshev.fit(grid.rho, x[i * n:(i + 1) * n], n - 1, domain=[0.0, rho_max])
+    fitted = {f.name: np.polynomial.Chebyshev.fit(grid.rho, x[i * n:(i + 1) * n], n - 1,
+                                                  domain=[0.0, rho_max])
               for i, f in enumerate(system.functions)}
-    return fitted, {str(s): float(v) for s, v in zip(system.scalars, x[len(system.functions) * n:], strict=True)}
+    values = x[len(system.functions) * n:]
+    return fitted, {str(s): float(v) for s, v in zip(system.scalars, values, strict=True)}
 
 
-def solve_fixed_functions(system: FixedFunctionSystem, start: Mapping[str, Callable[[np.ndarray], np.ndarray]],
+def solve_fixed_functions(system: FixedFunctionSystem, start: Start,
                           scalars: Mapping[str, float], rho_max: float, points: int = 40,
                           nodes: int = NODES) -> FixedFunctionResult:
     """The fixed functions of ``system`` on [0, rho_max], the scalars and the exponents.
@@ -399,9 +415,11 @@ def solve_fixed_functions(system: FixedFunctionSystem, start: Mapping[str, Calla
     n = grid.points
     k_count = len(system.functions)
     main = {f.name: x[i * n:(i + 1) * n] for i, f in enumerate(system.functions)}
-    fitted = {name: np.polynomial.Chebyshev.fit(grid.rho, v, n - 1, domain=[0.0, rho_max]) for name, v in main.items()}
+    fitted = {name: np.polynomial.Chebyshev.fit(grid.rho, v, n - 1, domain=[0.0, rho_max])
+              for name, v in main.items()}
     check_grid = chebyshev_grid(points + points // 2, rho_max)
-    check_start = np.concatenate([fitted[f.name](check_grid.rho) for f in system.functions] + [x[k_count * n:]])
+    check_start = np.concatenate([fitted[f.name](check_grid.rho) for f in system.functions]
+                                 + [x[k_count * n:]])
     y, _ = _newton(system, compiled, check_grid, check_start)
     _, check_jac = residual_and_jacobian(system, compiled, check_grid, y)
     theta, drift = _matched(linearised_spectrum(system, jac, n),
