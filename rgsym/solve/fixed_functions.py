@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg
+import symengine as se
 import sympy as sp
 from scipy.optimize import root
 
@@ -168,6 +169,28 @@ class _Compiled:
     nodes: int
 
 
+def gradient(expr: sp.Expr, wrt: tuple[sp.Symbol, ...]) -> list[sp.Expr]:
+    """d expr / d w for each w, differentiated by symengine (15-20 times faster than sympy here).
+
+    The free symbols go through plain stand-ins, so that Dummy symbols survive the round trip;
+    an expression symengine cannot take is differentiated by sympy instead.
+
+    >>> a, b = sp.symbols("a b")
+    >>> gradient(a**2 * sp.exp(b), (a, b))
+    [2*a*exp(b), a**2*exp(b)]
+    """
+    symbols = sorted(expr.free_symbols | set(wrt), key=sp.default_sort_key)
+    plain = [sp.Symbol(f"_gradient_{j}") for j in range(len(symbols))]
+    back = dict(zip(plain, symbols, strict=True))
+    there = expr.xreplace(dict(zip(symbols, plain, strict=True)))
+    try:
+        converted = se.sympify(there)
+        derivatives = [sp.sympify(converted.diff(se.Symbol(str(plain[symbols.index(w)])))) for w in wrt]
+    except (RuntimeError, TypeError, NotImplementedError, sp.SympifyError):
+        return [sp.diff(expr, w) for w in wrt]
+    return [d.xreplace(back) for d in derivatives]
+
+
 def compile_system(system: FixedFunctionSystem, nodes: int = NODES) -> _Compiled:
     """Lambdify E_k and dE_k/d(f, f', f'', s) for every k, integrals as quadrature sums.
 
@@ -196,9 +219,8 @@ def compile_system(system: FixedFunctionSystem, nodes: int = NODES) -> _Compiled
     replace = dict(zip(all_found, names, strict=True))
     for e in equations:
         o = e.xreplace(replace)
-        grad = [sp.diff(o, s) for s in unknowns]
-        outer_exprs.append(sp.lambdify((rho, *unknowns, *names), [o, *grad, *[sp.diff(o, n) for n in names]],
-                                       "numpy", cse=True))
+        grad = gradient(o, (*unknowns, *names))
+        outer_exprs.append(sp.lambdify((rho, *unknowns, *names), [o, *grad], "numpy", cse=True))
     s = sp.Dummy("s", positive=True)
     for integral in all_found:
         if len(integral.limits) != 1 or len(integral.limits[0]) != 3:
@@ -210,7 +232,7 @@ def compile_system(system: FixedFunctionSystem, nodes: int = NODES) -> _Compiled
         if low_f < 0:
             raise SolveError(f"{system.name}: an integral over y from {low_f} < 0 cannot use y = s^2")
         body = integral.function.subs(var, s**2) * 2 * s
-        grad = [sp.diff(body, u) for u in unknowns]
+        grad = gradient(body, unknowns)
         integrals.append((sp.lambdify((s, rho, *unknowns), [body, *grad], "numpy", cse=True),
                           math.sqrt(low_f), math.sqrt(high_f)))
     return _Compiled(unknowns, tuple(outer_exprs), tuple(integrals), nodes)
@@ -342,6 +364,16 @@ def _matched(main: np.ndarray, check: np.ndarray) -> tuple[list[complex], list[f
     return theta, drift
 
 
+def _check_interval(system: FixedFunctionSystem, rho_max: float) -> None:
+    if not rho_max > 0:
+        raise ValueError(f"{system.name}: rho_max must be positive, got {rho_max}")
+    outside = [c for c in system.conditions if not 0 <= c.point <= rho_max]
+    if outside:
+        c = outside[0]
+        raise ValueError(f"{system.name}: the condition on {c.function!r} at rho = {c.point} "
+                         f"is outside the grid [0, {rho_max}]")
+
+
 def _start_vector(system: FixedFunctionSystem, grid: ChebyshevGrid,
                   start: Start, scalars: Mapping[str, float]) -> np.ndarray:
     missing = [f.name for f in system.functions if f.name not in start] + \
@@ -368,6 +400,7 @@ def fixed_functions_on_grid(system: FixedFunctionSystem, start: Start,
     tuple
         (the Chebyshev interpolant of each function by name, the scalars by name).
     """
+    _check_interval(system, rho_max)
     compiled = compile_system(system, nodes)
     grid = chebyshev_grid(points, rho_max)
     x, _ = _newton(system, compiled, grid, _start_vector(system, grid, start, scalars))
@@ -408,6 +441,7 @@ def solve_fixed_functions(system: FixedFunctionSystem, start: Start,
     SolveError
         If Newton fails on either grid, or no relevant or irrelevant direction is resolved.
     """
+    _check_interval(system, rho_max)
     compiled = compile_system(system, nodes)
     grid = chebyshev_grid(points, rho_max)
     x, worst = _newton(system, compiled, grid, _start_vector(system, grid, start, scalars))

@@ -112,6 +112,27 @@ def test_lpa_limit_is_rgsyms_lpa_flow() -> None:
     assert sp.simplify(ours - ref) == 0
 
 
+def test_symbolic_dimension_specialises() -> None:
+    d = sp.Symbol("d", positive=True)
+    general = reference_flows(1, d, "litim")
+    three = reference_flows(1, 3, "litim")
+    point = {rho: 0.2, u1: -0.1, u2: 0.4, u3: 0.3, z: 1.02, z1: -0.1, z2: 0.2, eta: 0.04}
+    for key in ("u1", "z"):
+        assert number(general[key].subs(d, 3).subs(point)) == pytest.approx(number(three[key].subs(point)),
+                                                                          rel=1e-12)
+
+
+def test_quadrature_nodes_are_converged() -> None:
+    # 64 Gauss-Legendre nodes in s = sqrt(y) against 96: the Litim integrands are rational in s
+    flows = reference_flows(1, 3, "litim")
+    system = FixedFunctionSystem(rho, (W, Z), (flows["u1"], flows["z"]), (eta,), (Condition("z", 0.0, 1.0),))
+    w, edge = lpa_start()
+    results = [solve_fixed_functions(system, {"w": w, "z": np.ones_like}, {"eta": 0.0}, edge, 32, nodes)
+               for nodes in (64, 96)]
+    assert abs(results[0].nu - results[1].nu) < 1e-11
+    assert abs(results[0].scalars["eta"] - results[1].scalars["eta"]) < 1e-11
+
+
 def test_u1_flow_is_the_rho_derivative_of_the_u_flow() -> None:
     flows = reference_flows(1, 3, "exponential")
     fields = [(u, u1), (u1, u2), (u2, u3), (z, z1)]

@@ -104,3 +104,9 @@ def test_missing_start_is_named() -> None:
     system = FixedFunctionSystem(sp.Symbol("rho"), (F,), (f0 - s,), (s,), (Condition("f", 0.0, 1.0),))
     with pytest.raises(ValueError, match="no start value for s"):
         solve_fixed_functions(system, {"f": np.ones_like}, {}, 1.0, 8)
+
+
+def test_condition_outside_the_grid_is_refused() -> None:
+    system = FixedFunctionSystem(sp.Symbol("rho"), (F,), (f0 - s,), (s,), (Condition("f", 2.0, 1.0),))
+    with pytest.raises(ValueError, match="outside the grid"):
+        solve_fixed_functions(system, {"f": np.ones_like}, {"s": 1.0}, 1.0, 8)
