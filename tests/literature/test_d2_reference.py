@@ -13,7 +13,6 @@ Sources:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -26,7 +25,7 @@ from rgsym.solve.fixed_functions import (
     FixedFunction,
     FixedFunctionResult,
     FixedFunctionSystem,
-    fixed_functions_on_grid,
+    solve_around_minimum,
     solve_fixed_functions,
 )
 from rgsym.solve.pde import fixed_function
@@ -51,22 +50,12 @@ def lpa_start() -> tuple[np.polynomial.Chebyshev, float]:
                                        domain=[0.0, lpa.rho_max]), lpa.rho_max
 
 
-Profile = Callable[[np.ndarray], np.ndarray]
-
-
-def extended(f: Profile, edge: float, power: float) -> Profile:
-    """f inside [0, edge], f(edge) (rho/edge)^power beyond (the polynomial would blow up there)."""
-    return lambda r: np.where(r <= edge, f(np.minimum(r, edge)),
-                              f(edge) * (np.maximum(r, edge) / edge) ** power)
-
-
 def solve_d2(regulator: str, amplitude: float = 1.0, at_minimum: bool = False,
              points: int = 40) -> tuple[FixedFunctionResult, float]:
     """O(d^2) fixed functions (w = u', z) with z(0) = 1 or z(kappa) = 1; returns (result, kappa).
 
-    A first solve on the LPA's [0, 5 kappa_LPA] places the minimum kappa; the result is then
-    computed on [0, 8 kappa]: on [0, 3 kappa] nu moved by 2e-6 (exponential regulator), on 5 to 8
-    kappa it agrees to 1e-9.
+    A first solve on the LPA's [0, 5 kappa_LPA] with z(0) = 1 places the minimum kappa; the result
+    is computed on [0, 8 kappa] (:func:`rgsym.solve.fixed_functions.solve_around_minimum`).
     """
     flows = reference_flows(1, 3, regulator)
     w, edge = lpa_start()
@@ -76,12 +65,11 @@ def solve_d2(regulator: str, amplitude: float = 1.0, at_minimum: bool = False,
                                    (Condition("z", point, 1.0),), ((alpha, amplitude),),
                                    f"O(d^2) Ising, {regulator}")
 
-    fitted, scalars = fixed_functions_on_grid(system(0.0), {"w": w, "z": np.ones_like}, {"eta": 0.0},
-                                              edge, 32)
-    roots = fitted["w"].roots()
-    kappa = min(r.real for r in roots if abs(r.imag) < 1e-12 and 0 < r.real < edge)
-    start = {"w": extended(fitted["w"], edge, 2.0), "z": extended(fitted["z"], edge, 0.0)}
-    result = solve_fixed_functions(system(kappa if at_minimum else 0.0), start, scalars, 8 * kappa, points)
+    start = {"w": w, "z": np.ones_like}
+    result, kappa = solve_around_minimum(system(0.0), start, {"eta": 0.0}, edge, "w", {"w": 2.0}, 8.0, points)
+    if at_minimum:
+        result = solve_fixed_functions(system(kappa), {k: result.interpolant(k) for k in ("w", "z")},
+                                       result.scalars, result.rho_max, points)
     return result, kappa
 
 
