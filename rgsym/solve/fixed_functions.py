@@ -490,8 +490,10 @@ def power_law_extension(f: Callable[[np.ndarray], np.ndarray], edge: float,
     >>> g(np.array([0.5, 2.0])).tolist()
     [0.25, 2.0]
     """
+    at_edge = f(np.array([edge]))[0]
+
     def extended(r: np.ndarray) -> np.ndarray:
-        return np.where(r <= edge, f(np.minimum(r, edge)), f(edge) * (np.maximum(r, edge) / edge) ** power)
+        return np.where(r <= edge, f(np.minimum(r, edge)), at_edge * (np.maximum(r, edge) / edge) ** power)
 
     return extended
 
