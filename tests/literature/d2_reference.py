@@ -38,6 +38,8 @@ one-loop integral at finite p; the exponents of Canet et al. at the PMS point).
 
 Regulators
 ----------
+- ``"generic"``: r = r(y) an undefined sympy Function (``r_shape``), r' and r'' as Derivatives;
+  the form to compare a derivation with before a regulator is chosen.
 - ``"exponential"``: r = alpha y/(e^y - 1) (Canet et al. 2003; rgsym's ``exponential``); the
   integrals run over (0, oo) and stay :class:`sympy.Integral`.  ``"exponential-stable"`` is the
   same function written as a Piecewise (its Taylor series below y = 1/2) for double-precision
@@ -59,7 +61,9 @@ z, z1, z2 = sp.symbols("z z1 z2", real=True)
 eta, y, alpha = sp.symbols("eta y alpha", real=True)
 d_symbol = sp.Symbol("d", positive=True)
 
-REGULATORS = ("litim", "exponential", "exponential-stable")
+REGULATORS = ("generic", "litim", "exponential", "exponential-stable")
+#: The regulator shape of the ``"generic"`` flows: R_k = Z_k k^2 r(y).
+r_shape = sp.Function("r")
 
 
 def angular_factor(d: sp.Expr) -> sp.Expr:
@@ -69,6 +73,9 @@ def angular_factor(d: sp.Expr) -> sp.Expr:
 
 def _pieces(regulator: str) -> tuple[sp.Expr, sp.Expr, sp.Expr, sp.Expr]:
     """(r, r', r'', upper limit) of the smooth part of the regulator."""
+    if regulator == "generic":
+        shape = r_shape(y)
+        return shape, sp.diff(shape, y), sp.diff(shape, y, 2), sp.oo
     if regulator == "litim":
         return 1 - y, sp.Integer(-1), sp.Integer(0), sp.Integer(1)
     if regulator == "exponential":
@@ -112,7 +119,7 @@ def reference_flows(N: int = 1, d: sp.Expr | int = 3, regulator: str = "litim") 
     d
         The dimension (a number or a symbol).
     regulator
-        ``"litim"`` or ``"exponential"`` (the latter with the amplitude symbol ``alpha``).
+        One of :data:`REGULATORS`; ``"exponential"`` carries the amplitude symbol ``alpha``.
 
     Returns
     -------

@@ -110,6 +110,18 @@ def test_symbolic_dimension_specialises() -> None:
                                                                           rel=1e-12)
 
 
+def test_generic_regulator_specialises_to_the_exponential() -> None:
+    from tests.literature.d2_reference import r_shape, y
+
+    generic = reference_flows(1, 3, "generic")["z"]
+    shape = alpha * y / (sp.exp(y) - 1)
+    special = generic.replace(r_shape, sp.Lambda(y, shape))
+    special = special.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.doit())
+    point = {rho: 0.2, u1: -0.1, u2: 0.4, u3: 0.3, z: 1.02, z1: -0.1, z2: 0.2, eta: 0.04, alpha: 2.0}
+    direct = reference_flows(1, 3, "exponential")["z"]
+    assert number(special.subs(point)) == pytest.approx(number(direct.subs(point)), rel=1e-12)
+
+
 def test_quadrature_nodes_are_converged() -> None:
     # 64 Gauss-Legendre nodes in s = sqrt(y) against 96: the Litim integrands are rational in s
     flows = reference_flows(1, 3, "litim")
