@@ -27,7 +27,7 @@ Method
   branch point at integer d) and summed on Gauss-Legendre nodes in s; an infinite upper limit is
   cut at :data:`INFINITE_CUT` (the integrands of smooth regulators decay like exp(-y)).
 
-Length: about 500 lines, because compiling integrals, assembling the block Jacobian, the
+Length: about 540 lines, because compiling integrals, assembling the block Jacobian, the
 generalised eigenproblem and the two-stage driver belong together; splitting them would put the
 half-built system between modules.
 
