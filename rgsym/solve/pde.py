@@ -195,6 +195,13 @@ def collocation_equation(flow: PotentialFlow) -> CollocationEquation:
         names = ", ".join(map(str, flow.parameters))
         raise UnsupportedError(flow.spec_source, "theory",
                                f"the fixed-point function needs numbers for {names}")
+    from rgsym.threshold import ThresholdIntegral
+
+    if flow.rhs.has(ThresholdIntegral):
+        raise UnsupportedError(flow.spec_source, "regulator.kind",
+                               "the fixed-point function is solved with closed threshold functions "
+                               "('litim', 'mass', 'sharp'); this regulator needs quadrature there, which "
+                               "the collocation solver does not do yet: use a polynomial truncation")
     rho, u = flow.invariant, flow.potential
     w0, w1, w2 = W_SYMBOLS
     g = differentiated_flow(flow.rhs, rho, u)
