@@ -196,3 +196,42 @@ def _scaling(name: str, d: sp.Expr) -> sp.Expr:
     a_coeff, b_coeff = sp.simplify(per_c.subs(n, 0)), sp.simplify(sp.diff(per_c, n))
     own = {"u": (sp.Symbol("u0"), U1), "z": (Z0, Z1), "y": (Y0, Y1)}[name]
     return sp.expand(a_coeff * own[0] + b_coeff * RHO * own[1])
+
+
+def flow_equations(flow: DerivativeExpansionFlow) -> dict[str, sp.Expr]:
+    """The flows of u', z (and Y) as functions of rho: scaling part plus the loop as an Integral over y.
+
+    The flow of u' is the rho-derivative of the flow of u, taken in jet space (u' -> u'', u'' -> u''',
+    z -> z'); u itself drops out.  Each loop term is 2 v_d int_0^oo dy y^(d/2-1) F(y), kept as a
+    :class:`sympy.Integral` for the quadrature of :mod:`rgsym.solve.fixed_functions`.
+
+    Parameters
+    ----------
+    flow
+        The derived O(d^2) flows.
+
+    Returns
+    -------
+    dict
+        ``{"u'": ..., "z": ...}`` and ``"y"`` for N != 1, in the symbols RHO, U1..U3, Z0..Z2, Y0..Y2
+        and eta.
+    """
+    y = symbols.y
+    d = flow.d
+    v_d = 1 / (2 ** (d + 1) * sp.pi ** (d / 2) * sp.gamma(d / 2))
+    loops, scaling = dict(flow.loops), dict(flow.scaling)
+    chain = {U1: U2, U2: U3, Z0: Z1, Z1: Z2, Y0: Y1, Y1: Y2}
+
+    def d_rho(expr: sp.Expr) -> sp.Expr:
+        return sp.diff(expr, RHO) + sum((sp.diff(expr, a) * b for a, b in chain.items()), sp.Integer(0))
+
+    def integral(integrand: sp.Expr) -> sp.Expr:
+        return 2 * v_d * sp.Integral(y ** (d / 2 - 1) * integrand, (y, 0, sp.oo))
+
+    u0 = sp.Symbol("u0")
+    out = {"u'": sp.expand(d_rho(scaling["u"].subs(u0, 0)) + sp.diff(scaling["u"], u0) * U1)
+           + integral(d_rho(loops["u"]))}
+    out["z"] = scaling["z"] + integral(loops["z"])
+    if "y" in flow.functions:
+        out["y"] = scaling["y"] + integral(loops["y"])
+    return out

@@ -47,12 +47,15 @@ BARE_FUNCTIONS = ("exp", "sqrt", "log", "cosh", "pi", "E")
 
 SECTIONS: dict[str, tuple[str, ...]] = {
     "theory": ("d", "N", "field", "fields", "symmetry", "name", "description", "invariants"),
-    "truncation": ("scheme", "potential", "order", "expand_around", "eta_projection"),
+    "truncation": ("scheme", "potential", "order", "expand_around", "eta_projection", "kinetic_order"),
     "regulator": ("kind", "alpha", "shape"),
     "flow": ("equation", "cutoff"),
     "bare": ("potential", "constants", "k_uv", "k_ir", "rho_max", "points", "cells"),
 }
-SCHEMES = ("lpa", "lpa'", "vertex")
+SCHEMES = ("lpa", "lpa'", "vertex", "d2")
+#: The derivative expansion at O(d^2) around the minimum: the highest degrees of u' and of z, Y in
+#: (rho - kappa) (compiling its Taylor-coefficient flows takes up to ~40 s at these, minutes beyond).
+MAX_D2_ORDER, MAX_D2_KINETIC_ORDER = 4, 3
 #: How LPA' reads eta off the two-point function at the minimum (see rgsym.anomalous).
 ETA_PROJECTIONS = ("goldstone", "radial")
 #: Highest n-point function of the vertex scheme (its derivation grows like 2^(order/2)).
@@ -145,6 +148,7 @@ class Truncation:
     order: int = 8
     expand_around: str = "minimum"
     eta_projection: str = "goldstone"
+    kinetic_order: int = 2  # "d2": the degree of z(rho) and Y(rho) in (rho - kappa)
 
 
 @dataclass(frozen=True)
@@ -441,6 +445,8 @@ def parse_spec(raw: Mapping[str, Any], source: str = "<spec>") -> TheorySpec:
                                                  theory.d if theory is not None else None))
     flow = attempt(lambda: _parse_flow(tables.get("flow", {}), source, raw))
     bare = attempt(lambda: _parse_bare(tables["bare"], source)) if "bare" in tables else None
+    if truncation is not None and truncation.scheme == "d2":
+        attempt(lambda: _check_d2_context(regulator, flow, source))
     if errors:
         raise errors[0] if len(errors) == 1 else SpecErrors(_unique(errors))
     assert theory is not None and truncation is not None  # else an error was recorded
@@ -698,7 +704,56 @@ def _parse_truncation(t: dict[str, Any], source: str, theory: Theory) -> Truncat
                         f"only used by the \"lpa'\" scheme (this spec has {scheme!r}); remove it")
     if scheme == "lpa'":
         _check_lpa_prime(potential, around, theory, source)
-    return Truncation(scheme, potential, order, around, projection)
+    kinetic = _check_d2(t, scheme, potential, around, order, theory, source)
+    return Truncation(scheme, potential, order, around, projection, kinetic)
+
+
+#: Regulators of the derivative expansion: smooth ones (the kink of 'litim' gives products of
+#: distributions at O(d^2), which rgsym.derivative_expansion does not resolve).
+D2_REGULATORS = ("exponential", "exp-mass")
+
+
+def _check_d2_context(regulator: RegulatorSpec | None, flow: FlowSpec | None, source: str) -> None:
+    """'d2' is derived from the Wetterich equation with a smooth regulator."""
+    if flow is not None and flow.equation != "wetterich":
+        raise UnsupportedError(source, "flow.equation", "'d2' is derived from the Wetterich equation; use "
+                               "'wetterich'")
+    if regulator is not None and regulator.kind not in D2_REGULATORS:
+        raise UnsupportedError(source, "regulator.kind", f"'d2' needs a smooth regulator: "
+                               f"{', '.join(repr(k) for k in D2_REGULATORS)}; got {regulator.kind!r} (a "
+                               "kink such as Litim's gives distributional terms at O(d^2) that are not "
+                               "resolved yet)")
+
+
+def _check_d2(t: dict[str, Any], scheme: str, potential: str, around: str, order: int, theory: Theory,
+              source: str) -> int:
+    """The derivative expansion: one multiplet, numeric d > 2, around the minimum; its kinetic order."""
+    if scheme != "d2":
+        if "kinetic_order" in t:
+            raise SpecError(source, "truncation.kinetic_order",
+                            f"only used by the 'd2' scheme (this spec has {scheme!r}); remove it")
+        return 2
+    if not theory.is_single_multiplet or theory.invariants:
+        raise UnsupportedError(source, "truncation.scheme", "'d2' is derived for one O(N) multiplet "
+                               "(theory.N) without invariants")
+    if not (theory.d.is_number and bool(theory.d > 2)):
+        raise UnsupportedError(source, "theory.d",
+                               f"'d2' is solved in a numeric dimension d > 2, got {theory.d}")
+    if not isinstance(theory.blocks[0].components, int):
+        raise UnsupportedError(source, "theory.N", "'d2' is solved for a numeric N")
+    if potential == "polynomial":
+        if around != "minimum":
+            raise UnsupportedError(source, "truncation.expand_around", "'d2' with a polynomial is "
+                                   "expanded around the running minimum; use 'minimum'")
+        if order > MAX_D2_ORDER:
+            raise SpecError(source, "truncation.order", f"for 'd2' the degree of u' is at most "
+                            f"{MAX_D2_ORDER} (its flows take minutes to compile beyond); got {order}; "
+                            "for more use potential = 'full'")
+    kinetic = t.get("kinetic_order", 2)
+    if isinstance(kinetic, bool) or not isinstance(kinetic, int) or not 0 <= kinetic <= MAX_D2_KINETIC_ORDER:
+        raise SpecError(source, "truncation.kinetic_order",
+                        f"must be an integer from 0 to {MAX_D2_KINETIC_ORDER}, got {kinetic!r}")
+    return kinetic
 
 
 def _check_field_count(theory: Theory, order: int, source: str) -> None:
@@ -810,6 +865,7 @@ def _canonical(theory: Theory, truncation: Truncation, regulator: RegulatorSpec,
             "order": truncation.order,
             "expand_around": truncation.expand_around,
             **({"eta_projection": truncation.eta_projection} if truncation.scheme == "lpa'" else {}),
+            **({"kinetic_order": truncation.kinetic_order} if truncation.scheme == "d2" else {}),
         },
         "regulator": {"kind": regulator.kind, **dict(regulator.parameters),
                       **({"shape": regulator.shape} if regulator.shape else {})},
