@@ -15,16 +15,18 @@ couplings only: 2k evaluations of the betas in one batched call, not 2n.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
+from typing import Any
 
 import numpy as np
 import symengine as se
 import sympy as sp
-from scipy.optimize import root
 
 from rgsym.errors import SolveError
 from rgsym.solve.numeric import NumericSystem, compile_system
+from rgsym.stability import LazyStability
 
 log = logging.getLogger(__name__)
 
@@ -298,14 +300,81 @@ def sub_system(numeric: NumericSystem, k: int) -> NumericSystem:
     dropped = system.couplings[k:]
     fast_zero = {se.Symbol(c.name): se.Integer(0) for c in dropped}
     zero = {c.symbol: sp.Integer(0) for c in dropped}
-    part = replace(system, couplings=system.couplings[:k],
-                   fast_betas=tuple(b.xreplace(fast_zero) for b in system.fast_betas[:k]),
-                   fast_stability=tuple(tuple(e.xreplace(fast_zero) for e in row[:k])
-                                        for row in system.fast_stability[:k]),
+    betas = tuple(b.xreplace(fast_zero) for b in system.fast_betas[:k])
+    # d beta_i / d g_j with the dropped couplings set to zero afterwards or before: the same
+    stability = (LazyStability(betas, [se.Symbol(c.name) for c in system.couplings[:k]])
+                 if isinstance(system.fast_stability, LazyStability) else
+                 tuple(tuple(e.xreplace(fast_zero) for e in row[:k]) for row in system.fast_stability[:k]))
+    part = replace(system, couplings=system.couplings[:k], fast_betas=betas, fast_stability=stability,
                    masses=tuple(sp.sympify(m).xreplace(zero) for m in system.masses),
                    scales=system.scales[:k],
                    thresholds=tuple((name, t.xreplace(zero)) for name, t in system.thresholds))
-    return compile_system(part, dict(numeric.values))
+    digest = getattr(system.fast_betas, "digest", "")
+    return compile_system(part, dict(numeric.values), betas_key=f"{digest}:first {k}" if digest else "")
+
+
+Vector = Callable[[np.ndarray], np.ndarray]
+
+
+def hybrj(fun: Vector, jac: Vector, start: np.ndarray, xtol: float, maxfev: int = 0) -> np.ndarray:
+    """MINPACK's hybrj (Powell's hybrid method with a given Jacobian): the last iterate.
+
+    Exactly what ``scipy.optimize.root(fun, start, jac=jac, method="hybr", options={"xtol": xtol,
+    "maxfev": maxfev})`` computes, ``.x`` (factor 100, no diag), but called in scipy's compiled
+    MINPACK module directly: importing ``scipy.optimize`` for it took 0.4-0.9 s, most of a warm
+    ``rgsym exponents``.  Where that module cannot be loaded on its own, ``root`` itself is used.
+
+    Parameters
+    ----------
+    fun, jac
+        The function and its Jacobian (rows: components of ``fun``).
+    start
+        The first iterate.
+    xtol
+        MINPACK's relative tolerance between iterates.
+    maxfev
+        Most calls of ``fun`` (0: MINPACK's default, 100 (n + 1)).
+
+    Returns
+    -------
+    numpy.ndarray
+        The last iterate, converged or not: callers check the residual.
+    """
+    x0 = np.asarray(start, dtype=float).flatten()
+    minpack = _minpack()
+    if minpack is None:
+        from scipy.optimize import root
+
+        return np.asarray(root(fun, x0, jac=jac, method="hybr",
+                               options={"xtol": xtol, "maxfev": maxfev}).x)
+    n = x0.size
+    for f, shape in ((fun, (n,)), (jac, (n, n))):  # what root checks first (MINPACK trusts shapes)
+        if np.shape(f(x0)) != shape:
+            raise ValueError(f"expected shape {shape}, got {np.shape(f(x0))}")
+    return np.asarray(minpack._hybrj(fun, jac, x0, (), 1, 0, xtol, maxfev or 100 * (n + 1), 100, None)[0])
+
+
+@cache
+def _minpack() -> Any:
+    """scipy's compiled MINPACK module, loaded without ``scipy.optimize`` (None if it cannot be)."""
+    import importlib.machinery
+    import importlib.util
+    from pathlib import Path
+
+    try:
+        import scipy
+
+        folder = Path(scipy.__file__).parent / "optimize"
+        path = next(p for suffix in importlib.machinery.EXTENSION_SUFFIXES
+                    if (p := folder / f"_minpack{suffix}").is_file())
+        spec = importlib.util.spec_from_file_location("scipy.optimize._minpack", path)
+        if spec is None or spec.loader is None:
+            return None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    except (ImportError, OSError, StopIteration):
+        return None
+    return module if hasattr(module, "_hybrj") else None
 
 
 def solve_from(system: Truncated, start: np.ndarray) -> np.ndarray | None:
@@ -330,11 +399,9 @@ def solve_from(system: Truncated, start: np.ndarray) -> np.ndarray | None:
     """
     with np.errstate(all="ignore"):
         try:
-            sol = root(system.rhs, start, jac=system.jacobian, method="hybr",
-                       options={"xtol": 1e-14, "maxfev": 400})
+            x = hybrj(system.rhs, system.jacobian, start, xtol=1e-14, maxfev=400)
         except (ValueError, ZeroDivisionError, FloatingPointError, OverflowError):
             return None
-        x = sol.x
         if not np.all(np.isfinite(x)) or system.residual(x) > RESIDUAL_TOLERANCE:
             return None
     return x if system.is_physical(x) else None
@@ -429,15 +496,15 @@ def continue_point(system: Truncated, start: np.ndarray, known: int) -> np.ndarr
 
     def correct(g: np.ndarray, s: float) -> np.ndarray | None:
         try:
-            r = root(h, g, args=(s,), jac=jac, method="hybr", options={"xtol": 1e-14})
+            x = hybrj(lambda z: h(z, s), lambda z: jac(z, s), g, xtol=1e-14)
         except (ValueError, FloatingPointError, ZeroDivisionError):
             return None
-        res = h(r.x, s)
-        ok = np.all(np.isfinite(r.x)) and np.all(np.isfinite(res))
+        res = h(x, s)
+        ok = np.all(np.isfinite(x)) and np.all(np.isfinite(res))
         if not ok:
             return None
-        size = np.maximum(1.0, np.abs(jac(r.x, s)) @ np.abs(r.x))
-        return r.x if np.max(np.abs(res) / size) < RESIDUAL_TOLERANCE else None
+        size = np.maximum(1.0, np.abs(jac(x, s)) @ np.abs(x))
+        return x if np.max(np.abs(res) / size) < RESIDUAL_TOLERANCE else None
 
     s, step = 0.0, 0.25
     with np.errstate(all="ignore"):
