@@ -120,3 +120,97 @@ def test_accurate_jacobian_matches_the_exact_one() -> None:
     exact = numeric.exact_jacobian(g) * s[None, :] / s[:, None]
     approx = numeric.accurate_scaled_jacobian(g / s)
     assert np.max(np.abs(approx - exact)) <= 1e-9 * np.max(np.abs(exact))
+
+
+def test_hybrj_takes_the_steps_of_scipy_root() -> None:
+    """The direct MINPACK call gives root(method="hybr")'s iterate bit for bit."""
+    import numpy as np
+    from scipy.optimize import root
+
+    from rgsym.solve.fixed_points import Truncated, hybrj
+    from rgsym.solve.numeric import compile_system
+
+    truncated = Truncated(compile_system(_system(6)), 3)
+    rng = np.random.default_rng(3)
+    for start in rng.uniform(-2, 2, size=(20, 3)):
+        ours = hybrj(truncated.rhs, truncated.jacobian, start, xtol=1e-14, maxfev=400)
+        theirs = root(truncated.rhs, start, jac=truncated.jacobian, method="hybr",
+                      options={"xtol": 1e-14, "maxfev": 400}).x
+        assert np.array_equal(ours, theirs, equal_nan=True)
+
+
+def test_warm_cache_reads_compiled_code_and_gives_the_same_exponents(
+        tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second process-like run (caches of the pipeline emptied) loads the LLVM code and the
+    stability matrix from the cache, reads no beta beyond the order-1 ones, and gives the same
+    numbers to the last bit."""
+    from pathlib import Path
+
+    from rgsym import pipeline
+    from rgsym.stability import LazyBetas
+
+    folder = Path(str(tmp_path))
+    monkeypatch.setenv("RGSYM_CACHE_DIR", str(folder))
+    monkeypatch.delenv("RGSYM_NO_CACHE", raising=False)
+    spec = parse_spec({"theory": {"d": 3, "N": 1},
+                       "truncation": {"order": 8, "expand_around": "minimum"}}, "warm")
+
+    def run() -> tuple[object, BetaSystem]:
+        pipeline.derive.cache_clear()
+        pipeline._compiled.cache_clear()
+        fp, ex = pipeline.critical_exponents(spec)
+        system = pipeline.derive(spec)
+        assert isinstance(system, BetaSystem)
+        return (fp.values, ex.theta, ex.nu, ex.omega), system
+
+    cold, _ = run()
+    stored = sorted((folder / "c").iterdir())
+    assert stored and {p.suffix for p in stored} == {".llvm"}  # betas and masses, order 8 and order 1
+    warm, system = run()
+    assert warm == cold
+    assert sorted((folder / "c").iterdir()) == stored
+    assert isinstance(system.fast_betas, LazyBetas)
+    # only the two of the order-1 sub-system (rgsym.solve.fixed_points.sub_system) are read
+    assert repr(system.fast_betas).startswith("LazyBetas(9 betas, 2 read")
+
+
+def test_damaged_compiled_code_is_rebuilt(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+    import symengine as se
+
+    from rgsym.emit.compiler import artefact_key, cached_llvm
+
+    monkeypatch.setenv("RGSYM_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("RGSYM_NO_CACHE", raising=False)
+    x, y = se.symbols("x y")
+    key = artefact_key("test", "x*y + 1")
+    calls: list[int] = []
+
+    def build() -> object:
+        calls.append(1)
+        return se.Lambdify([x, y], [x * y + 1], backend="llvm", cse=True)
+
+    first = cached_llvm(key, build)
+    second = cached_llvm(key, build)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(first([2.0, 3.0]), second([2.0, 3.0]))
+    from pathlib import Path
+
+    (path,) = (Path(str(tmp_path)) / "c").glob(f"{key}-*.llvm")
+    path.write_bytes(path.read_bytes()[:-10])
+    third = cached_llvm(key, build)
+    assert len(calls) == 2 and float(third([2.0, 3.0])[0]) == 7.0
+
+
+def test_lazy_betas_read_each_beta_once_and_compare_by_digest() -> None:
+    from rgsym.expression import read_postfix, write_postfix
+    from rgsym.stability import LazyBetas
+
+    system = _system(4)
+    tokens = [write_postfix(b) for b in system.fast_betas]
+    lazy, again = LazyBetas(tokens, read_postfix), LazyBetas(tokens, read_postfix)
+    assert lazy == again and hash(lazy) == hash(again) and len(lazy) == len(tokens)
+    assert repr(lazy).startswith(f"LazyBetas({len(tokens)} betas, 0 read")
+    assert lazy[1] == system.fast_betas[1] and lazy[-1] == system.fast_betas[-1]
+    assert tuple(lazy) == tuple(system.fast_betas) and lazy == tuple(system.fast_betas)
+    assert pickle.loads(pickle.dumps(lazy)) == tuple(system.fast_betas)
