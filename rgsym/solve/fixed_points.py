@@ -15,7 +15,7 @@ couplings only: 2k evaluations of the betas in one batched call, not 2n.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
@@ -523,6 +523,109 @@ def continue_point(system: Truncated, start: np.ndarray, known: int) -> np.ndarr
     return solve_from(system, g)
 
 
+def fixed_points_by_order(numeric: NumericSystem, base: int = 1
+                          ) -> Iterator[tuple[int, Truncated, list[np.ndarray]]]:
+    """The continuation of :func:`find_fixed_points`, order by order.
+
+    Parameters
+    ----------
+    numeric
+        The compiled system at the highest order.
+    base
+        The order where the multi-start search runs.
+
+    Yields
+    ------
+    tuple
+        (order m, the order-m sub-system, the scaled solutions carried to order m), from
+        ``base`` to the order of ``numeric``: ``rgsym exponents --orders`` reads every order off
+        one compiled system and one walk (:func:`rgsym.solve.convergence.run_convergence`).
+    """
+    sizes = order_sizes(numeric)
+    target = max(sizes)
+    base = min(base, target)
+    points = multistart(Truncated(sub_system(numeric, sizes[base]), sizes[base]))
+    log.info("order %d: %d fixed points from multi-start", base, len(points))
+    yield base, Truncated(numeric, sizes[base]), points
+    pending: list[np.ndarray] = []  # lost at some order: retried at the next ones
+    for order in range(base + 1, target + 1):
+        nxt = Truncated(numeric, sizes[order])
+        carried: list[np.ndarray] = []
+        lost: list[np.ndarray] = []
+        for x in points + pending:
+            start = np.concatenate([x, np.zeros(nxt.k - len(x))])
+            sol = continue_point(nxt, start, len(x))
+            if sol is not None:
+                _add_distinct(carried, sol)
+            else:
+                lost.append(start)
+        points, pending = carried, lost
+        log.info("order %d: %d fixed points carried, %d pending", order, len(points), len(pending))
+        yield order, nxt, points
+
+
+def restricted(numeric: NumericSystem, k: int) -> NumericSystem:
+    """The first ``k`` betas with the couplings beyond ``k`` set to zero, evaluated through the
+    compiled code of the whole system (nothing is compiled: compare :func:`sub_system`).
+
+    Its exact stability matrix is that of the sub-system's own expressions, so its exponents are
+    those of the lower truncation order.
+
+    Parameters
+    ----------
+    numeric
+        The compiled system, couplings sorted by truncation order (:func:`order_sizes`).
+    k
+        How many couplings to keep.
+
+    Returns
+    -------
+    NumericSystem
+    """
+    system = numeric.system
+    n = len(system.couplings)
+    if k >= n:
+        return numeric
+    fast_zero = {se.Symbol(c.name): se.Integer(0) for c in system.couplings[k:]}
+    zero = {c.symbol: sp.Integer(0) for c in system.couplings[k:]}
+    betas = tuple(b.xreplace(fast_zero) for b in system.fast_betas[:k])
+    part = replace(system, couplings=system.couplings[:k], fast_betas=betas,
+                   fast_stability=LazyStability(betas, [se.Symbol(c.name) for c in system.couplings[:k]]),
+                   masses=tuple(sp.sympify(m).xreplace(zero) for m in system.masses),
+                   scales=system.scales[:k],
+                   thresholds=tuple((name, t.xreplace(zero)) for name, t in system.thresholds))
+    masses = None if numeric.masses_function is None else _Padded(numeric.masses_function, n, None)
+    return replace(numeric, system=part, rhs_function=_Padded(numeric.rhs_function, n, k),
+                   masses_function=masses, scales=numeric.scales[:k])
+
+
+class _Padded:
+    """A compiled function of n couplings called with the first k of them (the rest zero);
+    ``keep`` of its outputs are returned (all when None)."""
+
+    def __init__(self, function: Any, n: int, keep: int | None) -> None:
+        self.function, self.n, self.keep = function, n, keep
+
+    def __call__(self, g: np.ndarray) -> np.ndarray:
+        g = np.asarray(g, dtype=float)
+        full = np.zeros((*g.shape[:-1], self.n))
+        full[..., : g.shape[-1]] = g
+        out = np.asarray(self.function(full), dtype=float)
+        out = out.reshape(*g.shape[:-1], -1)
+        return out if self.keep is None else out[..., : self.keep]
+
+
+def as_fixed_points(current: Truncated, points: Sequence[np.ndarray], order: int) -> list[FixedPoint]:
+    """Scaled solutions of ``current`` as :class:`FixedPoint` s of its order (names, values,
+    residual), Gaussian points first, then by the size of the coupling vector."""
+    system = current.numeric.system
+    k = current.k
+    flags = tuple(c.is_minimum for c in system.couplings[:k])
+    fps = [FixedPoint(system.names[:k], tuple(float(v) for v in x * current.numeric.scales[:k]),
+                      current.residual(x), order, flags) for x in points]
+    return sorted(fps, key=lambda f: (not f.is_gaussian, float(np.linalg.norm(f.values))))
+
+
 def find_fixed_points(numeric: NumericSystem, base: int = 1) -> list[FixedPoint]:
     """All fixed points found at the truncation order of ``numeric``.
 
@@ -551,24 +654,7 @@ def find_fixed_points(numeric: NumericSystem, base: int = 1) -> list[FixedPoint]
     """
     sizes = order_sizes(numeric)
     target = max(sizes)
-    base = min(base, target)
-    points = multistart(Truncated(sub_system(numeric, sizes[base]), sizes[base]))
-    log.info("order %d: %d fixed points from multi-start", base, len(points))
-    current = Truncated(numeric, sizes[base])
-    pending: list[np.ndarray] = []  # lost at some order: retried at the next ones
-    for order in range(base + 1, target + 1):
-        nxt = Truncated(numeric, sizes[order])
-        carried: list[np.ndarray] = []
-        lost: list[np.ndarray] = []
-        for x in points + pending:
-            start = np.concatenate([x, np.zeros(nxt.k - len(x))])
-            sol = continue_point(nxt, start, len(x))
-            if sol is not None:
-                _add_distinct(carried, sol)
-            else:
-                lost.append(start)
-        points, pending, current = carried, lost, nxt
-        log.info("order %d: %d fixed points carried, %d pending", order, len(points), len(pending))
+    *_, (_, current, points) = fixed_points_by_order(numeric, base)  # the last order's
     if not points:
         points = multistart(current, starts=200 * current.k)
     if not points:
@@ -577,8 +663,4 @@ def find_fixed_points(numeric: NumericSystem, base: int = 1) -> list[FixedPoint]
             f"continuation to order {target}, then a multi-start search at order {target}; "
             "try another truncation.expand_around or a lower truncation.order"
         )
-    system = numeric.system
-    flags = tuple(c.is_minimum for c in system.couplings)
-    fps = [FixedPoint(system.names, tuple(float(v) for v in x * numeric.scales),
-                      current.residual(x), target, flags) for x in points]
-    return sorted(fps, key=lambda f: (not f.is_gaussian, float(np.linalg.norm(f.values))))
+    return as_fixed_points(current, points, target)
