@@ -234,3 +234,28 @@ def test_one_walk_over_the_orders_gives_each_order_its_own_exponents() -> None:
         assert ex.relevant == alone.relevant == 1
         assert ex.fixed_point.names == alone.fixed_point.names
     assert _one_walk(spec.with_order(4), (2, 3), "sympy") == {}  # other backends: order by order
+
+
+def test_exact_stability_matrix_is_kept_for_the_same_point(tmp_path: object,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 256-bit matrix at a point is read back for exactly that point, bit for bit, and
+    computed again for any other point."""
+    import numpy as np
+
+    from rgsym import pipeline
+    from rgsym.solve.numeric import MEMO_MIN_COUPLINGS, compile_system
+
+    monkeypatch.setenv("RGSYM_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("RGSYM_NO_CACHE", raising=False)
+    pipeline.derive.cache_clear()
+    spec = parse_spec({"theory": {"d": 3, "N": 1},
+                       "truncation": {"order": MEMO_MIN_COUPLINGS - 1, "expand_around": "minimum"}}, "memo")
+    system = pipeline.derive(spec)
+    assert isinstance(system, BetaSystem)
+    g = np.linspace(0.01, 0.02, len(system.couplings))
+    first = compile_system(system).exact_jacobian(g)
+    again = compile_system(system)
+    monkeypatch.setattr(type(again), "_exact_jacobian_function", None)  # must not be needed
+    np.testing.assert_array_equal(again.exact_jacobian(g), first)
+    with pytest.raises(TypeError):
+        again.exact_jacobian(g * (1 + 1e-15))

@@ -9,7 +9,9 @@ own (a few small expressions: a call costs a fraction of one of the whole
 system, and the search makes thousands); each point is then carried up one
 order at a time by a homotopy, and a multi-start at the target order is the
 fallback.  Newton steps are steered by central differences in the sub-system's
-couplings only: 2k evaluations of the betas in one batched call, not 2n.
+couplings only: 2k evaluations of the betas in one batched call, not 2n.  The steps are
+MINPACK's hybrj, called in scipy's compiled module without importing ``scipy.optimize``
+(:func:`hybrj`).
 """
 
 from __future__ import annotations

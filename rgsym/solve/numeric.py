@@ -17,6 +17,17 @@ compiled matrix was off by 1e-8 of its largest entry at order 16, the
 substituted one by 6e-5 at order 24 (benchmarks/derive_lpa.py).  The
 generated-code backends (``"c"``, ``"numpy"``) bring their own compiled
 Jacobian, for callers that need it at many points.
+
+A warm run reuses what a previous one built (issue 15): the LLVM code of the betas and masses
+is kept in the cache under the digest of the betas, the parameter values and the compile
+options (:func:`rgsym.emit.compiler.cached_llvm`), and the exact stability matrix at a point
+under the same digest and the point's bits (:meth:`NumericSystem.exact_jacobian`): the same
+code takes the same steps to the same point, so a warm ``rgsym exponents`` at order 20 reads
+neither betas nor compiler.  The 256-bit matrix stays the only route to the exponents: a
+sixth-order stencil of the compiled betas in the scaled couplings is good to 3e-14 of the
+largest entry, but the far eigenvalues of this non-normal matrix are so ill-conditioned that
+at order 20 they moved by 6e-5 (relative; the first-order bound |V^-1| |E| |V| said 4e-3),
+which the printed thetas would show; from order 12 on the bound exceeds 1e-10.
 """
 
 from __future__ import annotations
@@ -45,6 +56,10 @@ POLISH_STEPS = 8
 #: :meth:`NumericSystem.polish` stops when no coupling moves by more than this many units in the
 #: last place (the steps jitter at some 15 units; omega moves by 5e-14 for 1e-14 in g).
 POLISH_ULPS = 64
+
+#: Systems with fewer couplings do not keep their exact stability matrix in the cache: it took
+#: 0.04 s at 13 couplings (order 12 around the minimum), 0.2 s at 17 and 0.9 s at 21.
+MEMO_MIN_COUPLINGS = 13
 
 _PARAMETER_KEYS = {"d": "theory.d", "N": "theory.N", "M": "theory.fields", "epsilon": "theory.d"}
 
@@ -129,9 +144,11 @@ class NumericSystem:
         """A key naming exactly these betas, parameter values and point ("" when the betas have
         no digest, see :func:`compile_system`): :meth:`exact_jacobian` keeps its values in the
         cache under it, since a later run finds the same point to the last bit (same compiled
-        code, same steps) and rebuilding the 256-bit matrix took 0.9 s at order 20."""
+        code, same steps) and rebuilding the 256-bit matrix took 0.9 s at order 20.  Smaller
+        systems (below :data:`MEMO_MIN_COUPLINGS`) are not kept: their matrix is cheaper to build
+        than an entry is to write."""
         digest = _betas_key(self.system, dict(self.values), "")
-        if not digest:
+        if not digest or g.size < MEMO_MIN_COUPLINGS:
             return ""
         return _artefact_key(kind, digest, g.astype(float).tobytes().hex())
 
