@@ -71,7 +71,10 @@ ENTRY_NAME = re.compile(r"([A-Za-z0-9_]+)-[0-9a-f]{40}\.json\Z")
 #: Entries of earlier versions (pickles): never read, removed by ``rgsym cache clear``.
 LEGACY_NAME = re.compile(r"[A-Za-z0-9_]+-[0-9a-f]{40}\.pickle\Z")
 #: Names of compiled libraries (:mod:`rgsym.emit.compiler`): the key, then the library's SHA-256.
-LIBRARY_NAME = re.compile(r"[0-9a-f]{64}(-[0-9a-f]{64})?\.(so|dylib|dll|llvm)\Z")
+LIBRARY_NAME = re.compile(r"[0-9a-f]{64}(-[0-9a-f]{64})?\.(so|dylib|dll)\Z")
+#: Subfolder of symengine's LLVM code (:func:`rgsym.emit.compiler.cached_llvm`), and its names.
+LLVM_FOLDER = "llvm"
+LLVM_NAME = re.compile(r"[0-9a-f]{64}-[0-9a-f]{64}\.llvm\Z")
 
 T = TypeVar("T")
 
@@ -556,8 +559,11 @@ def info() -> CacheInfo:
     for path in _libraries(folder):
         size = _regular_size(path)
         if size is not None:
-            what = "compiled LLVM code" if path.suffix == ".llvm" else "compiled C library"
-            entries.append(CacheEntry(path, size, LIBRARY_FOLDER, what))
+            entries.append(CacheEntry(path, size, LIBRARY_FOLDER, "compiled C library"))
+    for path in _named(folder / LLVM_FOLDER, LLVM_NAME):
+        size = _regular_size(path)
+        if size is not None:
+            entries.append(CacheEntry(path, size, LLVM_FOLDER, "compiled LLVM code"))
     return CacheInfo(folder, is_enabled(), tuple(entries))
 
 
@@ -626,7 +632,8 @@ def clear() -> int:
     """
     folder = cache_dir()
     temporary = re.compile(r"\.[A-Za-z0-9_]+-[0-9a-f]{40}-.*\.tmp\Z")
-    doomed = [*_named(folder, ENTRY_NAME), *_named(folder, LEGACY_NAME), *_libraries(folder)]
+    doomed = [*_named(folder, ENTRY_NAME), *_named(folder, LEGACY_NAME), *_libraries(folder),
+              *_named(folder / LLVM_FOLDER, LLVM_NAME)]
     removed = 0
     for path in [*doomed, *_named(folder, temporary)]:
         if _regular_size(path) is None:

@@ -153,7 +153,7 @@ def test_warm_cache_reads_compiled_code_and_gives_the_same_exponents(
     monkeypatch.setenv("RGSYM_CACHE_DIR", str(folder))
     monkeypatch.delenv("RGSYM_NO_CACHE", raising=False)
     spec = parse_spec({"theory": {"d": 3, "N": 1},
-                       "truncation": {"order": 8, "expand_around": "minimum"}}, "warm")
+                       "truncation": {"order": 12, "expand_around": "minimum"}}, "warm")
 
     def run() -> tuple[object, BetaSystem]:
         pipeline.derive.cache_clear()
@@ -163,15 +163,19 @@ def test_warm_cache_reads_compiled_code_and_gives_the_same_exponents(
         assert isinstance(system, BetaSystem)
         return (fp.values, ex.theta, ex.nu, ex.omega), system
 
+    from rgsym.solve.numeric import MEMO_MIN_COUPLINGS
+
+    assert MEMO_MIN_COUPLINGS <= 13  # the stability matrix of order 12 is kept too
+
     cold, _ = run()
-    stored = sorted((folder / "c").iterdir())
-    assert stored and {p.suffix for p in stored} == {".llvm"}  # betas and masses, order 8 and order 1
+    stored = sorted((folder / "llvm").iterdir())
+    assert stored and {p.suffix for p in stored} == {".llvm"}  # betas and masses, order 12 and order 1
     warm, system = run()
     assert warm == cold
-    assert sorted((folder / "c").iterdir()) == stored
+    assert sorted((folder / "llvm").iterdir()) == stored
     assert isinstance(system.fast_betas, LazyBetas)
     # only the two of the order-1 sub-system (rgsym.solve.fixed_points.sub_system) are read
-    assert repr(system.fast_betas).startswith("LazyBetas(9 betas, 2 read")
+    assert repr(system.fast_betas).startswith("LazyBetas(13 betas, 2 read")
 
 
 def test_damaged_compiled_code_is_rebuilt(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -196,7 +200,7 @@ def test_damaged_compiled_code_is_rebuilt(tmp_path: object, monkeypatch: pytest.
     np.testing.assert_array_equal(first([2.0, 3.0]), second([2.0, 3.0]))
     from pathlib import Path
 
-    (path,) = (Path(str(tmp_path)) / "c").glob(f"{key}-*.llvm")
+    (path,) = (Path(str(tmp_path)) / "llvm").glob(f"{key}-*.llvm")
     path.write_bytes(path.read_bytes()[:-10])
     third = cached_llvm(key, build)
     assert len(calls) == 2 and float(third([2.0, 3.0])[0]) == 7.0

@@ -14,7 +14,7 @@ a broken file.  When the cache is off (``--no-cache``), or its folder cannot be 
 instead: an unusable cache never stops a run.
 
 Code compiled by symengine's LLVM backend (the default backend of the solvers) is kept in the
-same folder under the same rules (:func:`load_llvm`, :func:`store_llvm`): a file
+subfolder ``llvm/`` under the same rules (:func:`load_llvm`, :func:`store_llvm`): a file
 ``<key>-<sha256>.llvm`` holding the arguments of symengine's own loader and the object code,
 so that a warm run loads the betas it compiled before instead of compiling them again (0.5 s
 at order 20).
@@ -110,22 +110,23 @@ def build_library(files: Mapping[str, str], source: str = "betas.c",
     return _build(files, source, [*command, *flags], private, key)
 
 
-def _library_folder() -> Path | None:
-    """The cache's ``c/`` folder when it may be used (created if need be), else None (logged)."""
+def _library_folder(name: str = "") -> Path | None:
+    """The cache's ``c/`` folder (or the subfolder ``name``) when it may be used (created if need
+    be), else None (logged)."""
     from rgsym.cache import LIBRARY_FOLDER, is_enabled, untrusted
 
     if not is_enabled():
         return None
-    folder = cache_dir() / LIBRARY_FOLDER
+    folder = cache_dir() / (name or LIBRARY_FOLDER)
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
-        log.warning("cannot use the cache folder %s for compiled C (%s); building privately",
+        log.warning("cannot use the cache folder %s for compiled code (%s); building privately",
                     folder, exc.strerror or exc)
         return None
     why = untrusted(folder, "folder")
     if why is not None:
-        log.warning("not using the cache folder %s for compiled C: %s; building privately", folder, why)
+        log.warning("not using the cache folder %s for compiled code: %s; building privately", folder, why)
         return None
     if not os.access(folder, os.W_OK | os.X_OK):
         log.warning("the cache folder %s is not writable; building privately", folder)
@@ -235,7 +236,9 @@ def cached_llvm(key: str, build: Callable[[], Any]) -> Any:
         The loaded or freshly compiled function.  Nothing is stored or loaded with the cache
         off, and a file that is damaged, not ours or not loadable is ignored (and replaced).
     """
-    folder = _library_folder()
+    from rgsym.cache import LLVM_FOLDER
+
+    folder = _library_folder(LLVM_FOLDER)
     if folder is None:
         return build()
     found = _load_llvm(folder, key)
