@@ -16,6 +16,7 @@ MINPACK's hybrj, called in scipy's compiled module without importing ``scipy.opt
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -28,7 +29,7 @@ import sympy as sp
 
 from rgsym.errors import SolveError
 from rgsym.solve.numeric import NumericSystem, compile_system
-from rgsym.stability import LazyStability
+from rgsym.stability import LazyBetas, LazyStability
 
 log = logging.getLogger(__name__)
 
@@ -590,8 +591,16 @@ def restricted(numeric: NumericSystem, k: int) -> NumericSystem:
         return numeric
     fast_zero = {se.Symbol(c.name): se.Integer(0) for c in system.couplings[k:]}
     zero = {c.symbol: sp.Integer(0) for c in system.couplings[k:]}
-    betas = tuple(b.xreplace(fast_zero) for b in system.fast_betas[:k])
-    part = replace(system, couplings=system.couplings[:k], fast_betas=betas,
+    digest = getattr(system.fast_betas, "digest", "")
+    whole = system.fast_betas
+    # each beta is cut when first used, and named by the whole system's digest, so that its
+    # exact stability matrix at a point is kept in the cache like the whole system's
+    betas: Sequence[se.Basic] = (
+        LazyBetas(range(k), lambda i: whole[i].xreplace(fast_zero),
+                  hashlib.sha256(f"{digest}:first {k}".encode()).hexdigest())
+        if digest else tuple(b.xreplace(fast_zero) for b in whole[:k]))
+    part = replace(system, couplings=system.couplings[:k],
+                   fast_betas=betas,  # type: ignore[arg-type]  # a LazyBetas reads like the tuple
                    fast_stability=LazyStability(betas, [se.Symbol(c.name) for c in system.couplings[:k]]),
                    masses=tuple(sp.sympify(m).xreplace(zero) for m in system.masses),
                    scales=system.scales[:k],
