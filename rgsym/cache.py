@@ -39,7 +39,7 @@ import re
 import stat
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -72,6 +72,9 @@ ENTRY_NAME = re.compile(r"([A-Za-z0-9_]+)-[0-9a-f]{40}\.json\Z")
 LEGACY_NAME = re.compile(r"[A-Za-z0-9_]+-[0-9a-f]{40}\.pickle\Z")
 #: Names of compiled libraries (:mod:`rgsym.emit.compiler`): the key, then the library's SHA-256.
 LIBRARY_NAME = re.compile(r"[0-9a-f]{64}(-[0-9a-f]{64})?\.(so|dylib|dll)\Z")
+#: Subfolder of symengine's LLVM code (:func:`rgsym.emit.compiler.cached_llvm`), and its names.
+LLVM_FOLDER = "llvm"
+LLVM_NAME = re.compile(r"[0-9a-f]{64}-[0-9a-f]{64}\.llvm\Z")
 
 T = TypeVar("T")
 
@@ -483,12 +486,18 @@ def _system_data(system: BetaSystem) -> dict[str, Any]:
 
 
 def _system_from(data: dict[str, Any]) -> BetaSystem:
-    """The BetaSystem of :func:`_system_data`; the stability matrix is derived again (faster than read)."""
+    """The BetaSystem of :func:`_system_data`; the stability matrix is derived again (faster than read).
+
+    Without quadrature thresholds the betas are a :class:`~rgsym.stability.LazyBetas`: each is read
+    the first time it is used (reading order 20's took 0.7 s; compiled code cached under their
+    digest needs none of them).
+    """
     import symengine as se
 
     from rgsym.action import Coupling
     from rgsym.betasystem import BetaSystem, stability_matrix_of
     from rgsym.expression import read_postfix, read_srepr
+    from rgsym.stability import LazyBetas, LazyStability
     from rgsym.threshold import ThresholdIntegral
 
     def text(value: Any) -> str:
@@ -503,16 +512,25 @@ def _system_from(data: dict[str, Any]) -> BetaSystem:
 
     couplings = tuple(Coupling(name(c["name"]), text(c["latex"]), tuple(int(i) for i in c["index"]),
                                bool(c["is_minimum"])) for c in data["couplings"])
-    betas = tuple(read_postfix(b) for b in data["betas"])
-    if len(betas) != len(couplings):
-        raise ValueError(f"{len(betas)} betas for {len(couplings)} couplings")
+    tokens = data["betas"]
+    if not isinstance(tokens, list) or len(tokens) != len(couplings):
+        raise ValueError(f"{len(tokens)} betas for {len(couplings)} couplings")
     thresholds = {name(n): read_srepr(t) for n, t in data["thresholds"]}
     if not all(isinstance(t, ThresholdIntegral) for t in thresholds.values()):
         raise ValueError("a threshold that is not a ThresholdIntegral")
     numeric = {se.Symbol(n): t for n, t in thresholds.items()}
-    stability = stability_matrix_of(list(betas), [se.Symbol(c.name) for c in couplings], numeric)
+    symbols = [se.Symbol(c.name) for c in couplings]
+    betas: Sequence[se.Basic]
+    if numeric:  # the chain rule through the thresholds builds the whole matrix now
+        betas = tuple(read_postfix(b) for b in tokens)
+        stability = stability_matrix_of(list(betas), symbols, numeric)
+    else:  # read on first use: a warm run with cached compiled code never reads them
+        betas = LazyBetas(tokens, read_postfix)
+        stability = LazyStability(betas, symbols)
     return BetaSystem(text(data["name"]), text(data["spec_digest"]), text(data["spec_source"]), couplings,
-                      tuple(read_srepr(p) for p in data["parameters"]), betas, read_srepr(data["eta"]),
+                      tuple(read_srepr(p) for p in data["parameters"]),
+                      betas,  # type: ignore[arg-type]  # a LazyBetas reads like the tuple
+                      read_srepr(data["eta"]),
                       stability, tuple(read_srepr(m) for m in data["masses"]),
                       tuple(read_srepr(m) for m in data["scales"]),
                       tuple((str(k), v) for k, v in numeric.items()))
@@ -542,6 +560,10 @@ def info() -> CacheInfo:
         size = _regular_size(path)
         if size is not None:
             entries.append(CacheEntry(path, size, LIBRARY_FOLDER, "compiled C library"))
+    for path in _named(folder / LLVM_FOLDER, LLVM_NAME):
+        size = _regular_size(path)
+        if size is not None:
+            entries.append(CacheEntry(path, size, LLVM_FOLDER, "compiled LLVM code"))
     return CacheInfo(folder, is_enabled(), tuple(entries))
 
 
@@ -610,7 +632,8 @@ def clear() -> int:
     """
     folder = cache_dir()
     temporary = re.compile(r"\.[A-Za-z0-9_]+-[0-9a-f]{40}-.*\.tmp\Z")
-    doomed = [*_named(folder, ENTRY_NAME), *_named(folder, LEGACY_NAME), *_libraries(folder)]
+    doomed = [*_named(folder, ENTRY_NAME), *_named(folder, LEGACY_NAME), *_libraries(folder),
+              *_named(folder / LLVM_FOLDER, LLVM_NAME)]
     removed = 0
     for path in [*doomed, *_named(folder, temporary)]:
         if _regular_size(path) is None:

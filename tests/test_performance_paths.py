@@ -120,3 +120,146 @@ def test_accurate_jacobian_matches_the_exact_one() -> None:
     exact = numeric.exact_jacobian(g) * s[None, :] / s[:, None]
     approx = numeric.accurate_scaled_jacobian(g / s)
     assert np.max(np.abs(approx - exact)) <= 1e-9 * np.max(np.abs(exact))
+
+
+def test_hybrj_takes_the_steps_of_scipy_root() -> None:
+    """The direct MINPACK call gives root(method="hybr")'s iterate bit for bit."""
+    import numpy as np
+    from scipy.optimize import root
+
+    from rgsym.solve.fixed_points import Truncated, hybrj
+    from rgsym.solve.numeric import compile_system
+
+    truncated = Truncated(compile_system(_system(6)), 3)
+    rng = np.random.default_rng(3)
+    for start in rng.uniform(-2, 2, size=(20, 3)):
+        ours = hybrj(truncated.rhs, truncated.jacobian, start, xtol=1e-14, maxfev=400)
+        theirs = root(truncated.rhs, start, jac=truncated.jacobian, method="hybr",
+                      options={"xtol": 1e-14, "maxfev": 400}).x
+        assert np.array_equal(ours, theirs, equal_nan=True)
+
+
+def test_warm_cache_reads_compiled_code_and_gives_the_same_exponents(
+        tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second process-like run (caches of the pipeline emptied) loads the LLVM code and the
+    stability matrix from the cache, reads no beta beyond the order-1 ones, and gives the same
+    numbers to the last bit."""
+    from pathlib import Path
+
+    from rgsym import pipeline
+    from rgsym.stability import LazyBetas
+
+    folder = Path(str(tmp_path))
+    monkeypatch.setenv("RGSYM_CACHE_DIR", str(folder))
+    monkeypatch.delenv("RGSYM_NO_CACHE", raising=False)
+    spec = parse_spec({"theory": {"d": 3, "N": 1},
+                       "truncation": {"order": 12, "expand_around": "minimum"}}, "warm")
+
+    def run() -> tuple[object, BetaSystem]:
+        pipeline.derive.cache_clear()
+        pipeline._compiled.cache_clear()
+        fp, ex = pipeline.critical_exponents(spec)
+        system = pipeline.derive(spec)
+        assert isinstance(system, BetaSystem)
+        return (fp.values, ex.theta, ex.nu, ex.omega), system
+
+    from rgsym.solve.numeric import MEMO_MIN_COUPLINGS
+
+    assert MEMO_MIN_COUPLINGS <= 13  # the stability matrix of order 12 is kept too
+
+    cold, _ = run()
+    stored = sorted((folder / "llvm").iterdir())
+    assert stored and {p.suffix for p in stored} == {".llvm"}  # betas and masses, order 12 and order 1
+    warm, system = run()
+    assert warm == cold
+    assert sorted((folder / "llvm").iterdir()) == stored
+    assert isinstance(system.fast_betas, LazyBetas)
+    # only the two of the order-1 sub-system (rgsym.solve.fixed_points.sub_system) are read
+    assert repr(system.fast_betas).startswith("LazyBetas(13 betas, 2 read")
+
+
+def test_damaged_compiled_code_is_rebuilt(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+    import symengine as se
+
+    from rgsym.emit.compiler import artefact_key, cached_llvm
+
+    monkeypatch.setenv("RGSYM_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("RGSYM_NO_CACHE", raising=False)
+    x, y = se.symbols("x y")
+    key = artefact_key("test", "x*y + 1")
+    calls: list[int] = []
+
+    def build() -> object:
+        calls.append(1)
+        return se.Lambdify([x, y], [x * y + 1], backend="llvm", cse=True)
+
+    first = cached_llvm(key, build)
+    second = cached_llvm(key, build)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(first([2.0, 3.0]), second([2.0, 3.0]))
+    from pathlib import Path
+
+    (path,) = (Path(str(tmp_path)) / "llvm").glob(f"{key}-*.llvm")
+    path.write_bytes(path.read_bytes()[:-10])
+    third = cached_llvm(key, build)
+    assert len(calls) == 2 and float(third([2.0, 3.0])[0]) == 7.0
+
+
+def test_lazy_betas_read_each_beta_once_and_compare_by_digest() -> None:
+    from rgsym.expression import read_postfix, write_postfix
+    from rgsym.stability import LazyBetas
+
+    system = _system(4)
+    tokens = [write_postfix(b) for b in system.fast_betas]
+    lazy, again = LazyBetas(tokens, read_postfix), LazyBetas(tokens, read_postfix)
+    assert lazy == again and hash(lazy) == hash(again) and len(lazy) == len(tokens)
+    assert repr(lazy).startswith(f"LazyBetas({len(tokens)} betas, 0 read")
+    assert lazy[1] == system.fast_betas[1] and lazy[-1] == system.fast_betas[-1]
+    assert tuple(lazy) == tuple(system.fast_betas) and lazy == tuple(system.fast_betas)
+    assert pickle.loads(pickle.dumps(lazy)) == tuple(system.fast_betas)
+
+
+def test_one_walk_over_the_orders_gives_each_order_its_own_exponents() -> None:
+    """--orders reads every order off one compiled system: the same nu and omega as each
+    order's own derivation, to rounding (1e-10: both fixed points have residuals below 1e-11
+    in the scaled couplings, and these low orders are well conditioned)."""
+    from rgsym.pipeline import critical_exponents
+    from rgsym.solve.convergence import _one_walk
+
+    spec = parse_spec({"theory": {"d": 3, "N": 1},
+                       "truncation": {"order": 8, "expand_around": "minimum"}}, "walk")
+    walked = _one_walk(spec, range(2, 9), "symengine")
+    assert sorted(walked) == list(range(2, 9))
+    for order, ex in walked.items():
+        _, alone = critical_exponents(spec.with_order(order))
+        assert ex.nu == pytest.approx(alone.nu, rel=1e-10, abs=0)
+        assert ex.omega == pytest.approx(alone.omega, rel=1e-10, abs=0)
+        assert ex.relevant == alone.relevant == 1
+        assert ex.fixed_point.names == alone.fixed_point.names
+    assert _one_walk(spec.with_order(4), (2, 3), "sympy") == {}  # other backends: order by order
+
+
+def test_exact_stability_matrix_is_kept_for_the_same_point(tmp_path: object,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 256-bit matrix at a point is read back for exactly that point, bit for bit, and
+    computed again for any other point."""
+    import numpy as np
+
+    from rgsym import pipeline
+    from rgsym.solve.numeric import MEMO_MIN_COUPLINGS, compile_system
+
+    monkeypatch.setenv("RGSYM_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("RGSYM_NO_CACHE", raising=False)
+    pipeline.derive.cache_clear()
+    spec = parse_spec({"theory": {"d": 3, "N": 1},
+                       "truncation": {"order": MEMO_MIN_COUPLINGS - 1, "expand_around": "minimum"}}, "memo")
+    system = pipeline.derive(spec)
+    assert isinstance(system, BetaSystem)
+    g = np.linspace(0.01, 0.02, len(system.couplings))
+    first = compile_system(system).exact_jacobian(g)
+    again = compile_system(system)
+    monkeypatch.setattr(type(again), "_exact_jacobian_function", None)  # must not be needed
+    np.testing.assert_array_equal(again.exact_jacobian(g), first)
+    with pytest.raises(TypeError):
+        again.exact_jacobian(g * (1 + 1e-15))

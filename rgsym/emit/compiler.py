@@ -12,6 +12,12 @@ there with one atomic rename, so that concurrent builds and interrupted ones nev
 a broken file.  When the cache is off (``--no-cache``), or its folder cannot be used
 (read-only, a file, someone else's), the library is built in a private temporary folder
 instead: an unusable cache never stops a run.
+
+Code compiled by symengine's LLVM backend (the default backend of the solvers) is kept in the
+subfolder ``llvm/`` under the same rules (:func:`load_llvm`, :func:`store_llvm`): a file
+``<key>-<sha256>.llvm`` holding the arguments of symengine's own loader and the object code,
+so that a warm run loads the betas it compiled before instead of compiling them again (0.5 s
+at order 20).
 """
 
 from __future__ import annotations
@@ -26,9 +32,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from rgsym.errors import RGSymError
 
@@ -103,22 +110,23 @@ def build_library(files: Mapping[str, str], source: str = "betas.c",
     return _build(files, source, [*command, *flags], private, key)
 
 
-def _library_folder() -> Path | None:
-    """The cache's ``c/`` folder when it may be used (created if need be), else None (logged)."""
+def _library_folder(name: str = "") -> Path | None:
+    """The cache's ``c/`` folder (or the subfolder ``name``) when it may be used (created if need
+    be), else None (logged)."""
     from rgsym.cache import LIBRARY_FOLDER, is_enabled, untrusted
 
     if not is_enabled():
         return None
-    folder = cache_dir() / LIBRARY_FOLDER
+    folder = cache_dir() / (name or LIBRARY_FOLDER)
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
-        log.warning("cannot use the cache folder %s for compiled C (%s); building privately",
+        log.warning("cannot use the cache folder %s for compiled code (%s); building privately",
                     folder, exc.strerror or exc)
         return None
     why = untrusted(folder, "folder")
     if why is not None:
-        log.warning("not using the cache folder %s for compiled C: %s; building privately", folder, why)
+        log.warning("not using the cache folder %s for compiled code: %s; building privately", folder, why)
         return None
     if not os.access(folder, os.W_OK | os.X_OK):
         log.warning("the cache folder %s is not writable; building privately", folder)
@@ -184,6 +192,129 @@ def _run(args: list[str], cwd: Path) -> None:
     if done.returncode != 0:
         first = next((line for line in done.stderr.splitlines() if "error" in line), done.stderr.strip())
         raise CompilerError(f"the C compiler failed ({shlex.join(args)}): {first[:300]}")
+
+
+#: Format of the ``.llvm`` files: part of their key.
+LLVM_FORMAT = "rgsym-llvm/1"
+#: Largest header of a ``.llvm`` file (the loader's arguments, as JSON).
+MAX_LLVM_HEADER = 1 << 20
+
+
+def artefact_key(*parts: str) -> str:
+    """SHA-256 of the parts (NUL-separated): the key of a compiled artefact.
+
+    Parameters
+    ----------
+    parts
+        Everything the compiled code depends on.
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
+    digest = hashlib.sha256(LLVM_FORMAT.encode())
+    for part in parts:
+        digest.update(b"\0" + part.encode())
+    return digest.hexdigest()
+
+
+def cached_llvm(key: str, build: Callable[[], Any]) -> Any:
+    """The LLVM-compiled function stored under ``key``, else ``build()``, stored for next time.
+
+    Parameters
+    ----------
+    key
+        From :func:`artefact_key`; it must cover the expressions, the compile options and the
+        symengine version.
+    build
+        Compiles the function (a symengine ``LLVMDouble``; anything else is returned unstored).
+
+    Returns
+    -------
+    object
+        The loaded or freshly compiled function.  Nothing is stored or loaded with the cache
+        off, and a file that is damaged, not ours or not loadable is ignored (and replaced).
+    """
+    from rgsym.cache import LLVM_FOLDER
+
+    folder = _library_folder(LLVM_FOLDER)
+    if folder is None:
+        return build()
+    found = _load_llvm(folder, key)
+    if found is not None:
+        return found
+    function = build()
+    _store_llvm(folder, key, function)
+    return function
+
+
+def _load_llvm(folder: Path, key: str) -> Any:
+    """The function in ``<key>-<sha256>.llvm`` if the file is ours and intact, else None."""
+    from rgsym.cache import read_private_file
+
+    for path in sorted(folder.glob(f"{key}-*.llvm")):
+        recorded = path.name[len(key) + 1: -len(".llvm")]
+        data = read_private_file(path, MAX_LIBRARY_BYTES)
+        if data is None or hashlib.sha256(data).hexdigest() != recorded:
+            log.warning("ignoring the compiled code %s: damaged or not ours (it is rebuilt)", path)
+            continue
+        try:
+            return _llvm_from(data)
+        except Exception as exc:  # noqa: BLE001 - any unloadable file is rebuilt
+            log.warning("ignoring the compiled code %s (%s: %s)", path, type(exc).__name__, str(exc)[:200])
+    return None
+
+
+def _llvm_from(data: bytes) -> Any:
+    """Load what :func:`_llvm_bytes` wrote through symengine's loader (the one its pickles use)."""
+    import json
+
+    import numpy as np
+    from symengine.lib.symengine_wrapper import llvm_loading_func
+
+    head, _, code = data.partition(b"\n")
+    if len(head) > MAX_LLVM_HEADER:
+        raise ValueError("header too long")
+    args = json.loads(head)
+    if not (isinstance(args, list) and len(args) == 7 and all(isinstance(a, int) for a in args[:2])
+            and isinstance(args[3], bool) and isinstance(args[4], int) and args[5] in ("C", "F")):
+        raise ValueError("not the arguments of symengine's loader")
+    shapes = [tuple(int(k) for k in shape) for shape in args[2]]
+    lengths = [int(k) for k in args[6]]
+    return llvm_loading_func(args[0], args[1], shapes, args[3], args[4], args[5], lengths, np.float64, code)
+
+
+def _store_llvm(folder: Path, key: str, function: Any) -> None:
+    """Write ``function`` as ``<key>-<sha256>.llvm`` (atomically); failures are logged."""
+    import json
+
+    import numpy as np
+
+    try:
+        loader, args = function.__reduce__()
+    except (AttributeError, TypeError, ValueError, RuntimeError):
+        return
+    if getattr(loader, "__name__", "") != "llvm_loading_func" or len(args) != 9 or args[7] is not np.float64:
+        return
+    head = json.dumps([args[0], args[1], [list(s) for s in args[2]], bool(args[3]), args[4], args[5],
+                       list(args[6])], separators=(",", ":")).encode()
+    data = head + b"\n" + bytes(args[8])
+    target = folder / f"{key}-{hashlib.sha256(data).hexdigest()}.llvm"
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".build-", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)  # not writable by others, whatever the umask
+        os.replace(tmp, target)
+        tmp = None
+    except OSError as exc:
+        log.warning("could not store compiled code in %s (%s)", folder, exc.strerror or exc)
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
 
 
 def _suffix() -> str:

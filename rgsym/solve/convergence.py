@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rgsym.errors import SolveError, SpecError
+from rgsym.errors import RGSymError, SolveError, SpecError
 from rgsym.solve.spectrum import theta_json
 from rgsym.spec import MAX_ORDER, MAX_VERTEX_ORDER, TheorySpec
 
@@ -306,10 +306,11 @@ def run_convergence(spec: TheorySpec, orders: Sequence[int], progress: Progress 
     from rgsym.workflows.routes import ROUTE_AGREEMENT, full_potential_check
 
     full = full_potential_check(spec) if spec.theory.d.is_number and spec.theory.d != 3 else None
+    walked = _one_walk(spec, orders, backend)
     results = []
     for done, order in enumerate(orders, start=1):
         try:
-            _, ex = critical_exponents(spec.with_order(order), backend=backend)
+            ex = walked.get(order) or critical_exponents(spec.with_order(order), backend=backend)[1]
             eta = ex.eta if spec.truncation.scheme == "lpa'" else None
             converged = (full is None or ex.nu is None
                          or abs(ex.nu - full.nu) <= ROUTE_AGREEMENT * full.nu)
@@ -322,6 +323,55 @@ def run_convergence(spec: TheorySpec, orders: Sequence[int], progress: Progress 
         raise SolveError(f"no critical fixed point at any order of {list(orders)}; at order "
                          f"{results[0].order}: {results[0].error}")
     return Convergence(spec.source, describe(spec), tuple(results), known_case(spec), full)
+
+
+def _one_walk(spec: TheorySpec, orders: Sequence[int], backend: str) -> dict[int, Any]:
+    """The Wilson-Fisher exponents at each of ``orders``, read off one compiled system.
+
+    The order-m truncation is the first k(m) betas of a higher order with the higher couplings
+    set to zero (:mod:`rgsym.solve.fixed_points`), so the highest order is derived and compiled
+    once, the fixed points are carried up through the orders once
+    (:func:`~rgsym.solve.fixed_points.fixed_points_by_order`), and the exponents at order m come
+    from the exact stability matrix of the order-m sub-system.  At each order the answer is
+    picked as :func:`rgsym.solve.continuation.anchor_point` picks it (the unique non-Gaussian
+    point with one relevant direction).  Per order this is what ``rgsym exponents`` does with
+    that order's own derivation, to rounding (both residuals are below
+    :data:`~rgsym.solve.fixed_points.RESIDUAL_TOLERANCE`); the walk cost 18 derivations,
+    compilations and multi-start searches fewer at ``--orders 2:20``.
+
+    Only for the case ``exponents`` solves at d = 3 this way (one O(N) multiplet, LPA, Wetterich,
+    polynomial, symengine's LLVM).  Orders missing from the result (all of them otherwise, and
+    any order without a unique such point) go through
+    :func:`rgsym.pipeline.critical_exponents`, which says what went wrong.
+    """
+    from rgsym.solve.continuation import ANCHOR_DIMENSION
+    from rgsym.solve.pde_branch import exact_dimension
+
+    theory, truncation = spec.theory, spec.truncation
+    if (backend != "symengine" or truncation.scheme != "lpa" or spec.flow.equation != "wetterich"
+            or not theory.is_single_multiplet or theory.invariants or not theory.d.is_number
+            or len(orders) < 2 or exact_dimension(spec) != ANCHOR_DIMENSION):
+        return {}
+    from rgsym.pipeline import numeric_system
+    from rgsym.solve.continuation import is_wilson_fisher
+    from rgsym.solve.exponents import compute_exponents
+    from rgsym.solve.fixed_points import as_fixed_points, fixed_points_by_order, restricted
+
+    wanted = set(orders)
+    found: dict[int, Any] = {}
+    try:
+        numeric = numeric_system(spec.with_order(max(orders)), backend)
+        for order, current, points in fixed_points_by_order(numeric):
+            if order not in wanted or not points:
+                continue
+            part = restricted(numeric, current.k)
+            here = as_fixed_points(current, points, order)
+            candidates = [ex for ex in (compute_exponents(part, fp) for fp in here) if is_wilson_fisher(ex)]
+            if len(candidates) == 1:
+                found[order] = candidates[0]
+    except RGSymError:
+        return found
+    return found
 
 
 def _figure(conv: Convergence) -> Any:

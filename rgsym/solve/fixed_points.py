@@ -9,22 +9,27 @@ own (a few small expressions: a call costs a fraction of one of the whole
 system, and the search makes thousands); each point is then carried up one
 order at a time by a homotopy, and a multi-start at the target order is the
 fallback.  Newton steps are steered by central differences in the sub-system's
-couplings only: 2k evaluations of the betas in one batched call, not 2n.
+couplings only: 2k evaluations of the betas in one batched call, not 2n.  The steps are
+MINPACK's hybrj, called in scipy's compiled module without importing ``scipy.optimize``
+(:func:`hybrj`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
+from typing import Any
 
 import numpy as np
 import symengine as se
 import sympy as sp
-from scipy.optimize import root
 
 from rgsym.errors import SolveError
 from rgsym.solve.numeric import NumericSystem, compile_system
+from rgsym.stability import LazyBetas, LazyStability
 
 log = logging.getLogger(__name__)
 
@@ -298,14 +303,81 @@ def sub_system(numeric: NumericSystem, k: int) -> NumericSystem:
     dropped = system.couplings[k:]
     fast_zero = {se.Symbol(c.name): se.Integer(0) for c in dropped}
     zero = {c.symbol: sp.Integer(0) for c in dropped}
-    part = replace(system, couplings=system.couplings[:k],
-                   fast_betas=tuple(b.xreplace(fast_zero) for b in system.fast_betas[:k]),
-                   fast_stability=tuple(tuple(e.xreplace(fast_zero) for e in row[:k])
-                                        for row in system.fast_stability[:k]),
+    betas = tuple(b.xreplace(fast_zero) for b in system.fast_betas[:k])
+    # d beta_i / d g_j with the dropped couplings set to zero afterwards or before: the same
+    stability = (LazyStability(betas, [se.Symbol(c.name) for c in system.couplings[:k]])
+                 if isinstance(system.fast_stability, LazyStability) else
+                 tuple(tuple(e.xreplace(fast_zero) for e in row[:k]) for row in system.fast_stability[:k]))
+    part = replace(system, couplings=system.couplings[:k], fast_betas=betas, fast_stability=stability,
                    masses=tuple(sp.sympify(m).xreplace(zero) for m in system.masses),
                    scales=system.scales[:k],
                    thresholds=tuple((name, t.xreplace(zero)) for name, t in system.thresholds))
-    return compile_system(part, dict(numeric.values))
+    digest = getattr(system.fast_betas, "digest", "")
+    return compile_system(part, dict(numeric.values), betas_key=f"{digest}:first {k}" if digest else "")
+
+
+Vector = Callable[[np.ndarray], np.ndarray]
+
+
+def hybrj(fun: Vector, jac: Vector, start: np.ndarray, xtol: float, maxfev: int = 0) -> np.ndarray:
+    """MINPACK's hybrj (Powell's hybrid method with a given Jacobian): the last iterate.
+
+    Exactly what ``scipy.optimize.root(fun, start, jac=jac, method="hybr", options={"xtol": xtol,
+    "maxfev": maxfev})`` computes, ``.x`` (factor 100, no diag), but called in scipy's compiled
+    MINPACK module directly: importing ``scipy.optimize`` for it took 0.4-0.9 s, most of a warm
+    ``rgsym exponents``.  Where that module cannot be loaded on its own, ``root`` itself is used.
+
+    Parameters
+    ----------
+    fun, jac
+        The function and its Jacobian (rows: components of ``fun``).
+    start
+        The first iterate.
+    xtol
+        MINPACK's relative tolerance between iterates.
+    maxfev
+        Most calls of ``fun`` (0: MINPACK's default, 100 (n + 1)).
+
+    Returns
+    -------
+    numpy.ndarray
+        The last iterate, converged or not: callers check the residual.
+    """
+    x0 = np.asarray(start, dtype=float).flatten()
+    minpack = _minpack()
+    if minpack is None:
+        from scipy.optimize import root
+
+        return np.asarray(root(fun, x0, jac=jac, method="hybr",
+                               options={"xtol": xtol, "maxfev": maxfev}).x)
+    n = x0.size
+    for f, shape in ((fun, (n,)), (jac, (n, n))):  # what root checks first (MINPACK trusts shapes)
+        if np.shape(f(x0)) != shape:
+            raise ValueError(f"expected shape {shape}, got {np.shape(f(x0))}")
+    return np.asarray(minpack._hybrj(fun, jac, x0, (), 1, 0, xtol, maxfev or 100 * (n + 1), 100, None)[0])
+
+
+@cache
+def _minpack() -> Any:
+    """scipy's compiled MINPACK module, loaded without ``scipy.optimize`` (None if it cannot be)."""
+    import importlib.machinery
+    import importlib.util
+    from pathlib import Path
+
+    try:
+        import scipy
+
+        folder = Path(scipy.__file__).parent / "optimize"
+        path = next(p for suffix in importlib.machinery.EXTENSION_SUFFIXES
+                    if (p := folder / f"_minpack{suffix}").is_file())
+        spec = importlib.util.spec_from_file_location("scipy.optimize._minpack", path)
+        if spec is None or spec.loader is None:
+            return None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    except (ImportError, OSError, StopIteration):
+        return None
+    return module if hasattr(module, "_hybrj") else None
 
 
 def solve_from(system: Truncated, start: np.ndarray) -> np.ndarray | None:
@@ -330,11 +402,9 @@ def solve_from(system: Truncated, start: np.ndarray) -> np.ndarray | None:
     """
     with np.errstate(all="ignore"):
         try:
-            sol = root(system.rhs, start, jac=system.jacobian, method="hybr",
-                       options={"xtol": 1e-14, "maxfev": 400})
+            x = hybrj(system.rhs, system.jacobian, start, xtol=1e-14, maxfev=400)
         except (ValueError, ZeroDivisionError, FloatingPointError, OverflowError):
             return None
-        x = sol.x
         if not np.all(np.isfinite(x)) or system.residual(x) > RESIDUAL_TOLERANCE:
             return None
     return x if system.is_physical(x) else None
@@ -429,15 +499,15 @@ def continue_point(system: Truncated, start: np.ndarray, known: int) -> np.ndarr
 
     def correct(g: np.ndarray, s: float) -> np.ndarray | None:
         try:
-            r = root(h, g, args=(s,), jac=jac, method="hybr", options={"xtol": 1e-14})
+            x = hybrj(lambda z: h(z, s), lambda z: jac(z, s), g, xtol=1e-14)
         except (ValueError, FloatingPointError, ZeroDivisionError):
             return None
-        res = h(r.x, s)
-        ok = np.all(np.isfinite(r.x)) and np.all(np.isfinite(res))
+        res = h(x, s)
+        ok = np.all(np.isfinite(x)) and np.all(np.isfinite(res))
         if not ok:
             return None
-        size = np.maximum(1.0, np.abs(jac(r.x, s)) @ np.abs(r.x))
-        return r.x if np.max(np.abs(res) / size) < RESIDUAL_TOLERANCE else None
+        size = np.maximum(1.0, np.abs(jac(x, s)) @ np.abs(x))
+        return x if np.max(np.abs(res) / size) < RESIDUAL_TOLERANCE else None
 
     s, step = 0.0, 0.25
     with np.errstate(all="ignore"):
@@ -454,6 +524,117 @@ def continue_point(system: Truncated, start: np.ndarray, known: int) -> np.ndarr
             else:
                 return None
     return solve_from(system, g)
+
+
+def fixed_points_by_order(numeric: NumericSystem, base: int = 1
+                          ) -> Iterator[tuple[int, Truncated, list[np.ndarray]]]:
+    """The continuation of :func:`find_fixed_points`, order by order.
+
+    Parameters
+    ----------
+    numeric
+        The compiled system at the highest order.
+    base
+        The order where the multi-start search runs.
+
+    Yields
+    ------
+    tuple
+        (order m, the order-m sub-system, the scaled solutions carried to order m), from
+        ``base`` to the order of ``numeric``: ``rgsym exponents --orders`` reads every order off
+        one compiled system and one walk (:func:`rgsym.solve.convergence.run_convergence`).
+    """
+    sizes = order_sizes(numeric)
+    target = max(sizes)
+    base = min(base, target)
+    points = multistart(Truncated(sub_system(numeric, sizes[base]), sizes[base]))
+    log.info("order %d: %d fixed points from multi-start", base, len(points))
+    yield base, Truncated(numeric, sizes[base]), points
+    pending: list[np.ndarray] = []  # lost at some order: retried at the next ones
+    for order in range(base + 1, target + 1):
+        nxt = Truncated(numeric, sizes[order])
+        carried: list[np.ndarray] = []
+        lost: list[np.ndarray] = []
+        for x in points + pending:
+            start = np.concatenate([x, np.zeros(nxt.k - len(x))])
+            sol = continue_point(nxt, start, len(x))
+            if sol is not None:
+                _add_distinct(carried, sol)
+            else:
+                lost.append(start)
+        points, pending = carried, lost
+        log.info("order %d: %d fixed points carried, %d pending", order, len(points), len(pending))
+        yield order, nxt, points
+
+
+def restricted(numeric: NumericSystem, k: int) -> NumericSystem:
+    """The first ``k`` betas with the couplings beyond ``k`` set to zero, evaluated through the
+    compiled code of the whole system (nothing is compiled: compare :func:`sub_system`).
+
+    Its exact stability matrix is that of the sub-system's own expressions, so its exponents are
+    those of the lower truncation order.
+
+    Parameters
+    ----------
+    numeric
+        The compiled system, couplings sorted by truncation order (:func:`order_sizes`).
+    k
+        How many couplings to keep.
+
+    Returns
+    -------
+    NumericSystem
+    """
+    system = numeric.system
+    n = len(system.couplings)
+    if k >= n:
+        return numeric
+    fast_zero = {se.Symbol(c.name): se.Integer(0) for c in system.couplings[k:]}
+    zero = {c.symbol: sp.Integer(0) for c in system.couplings[k:]}
+    digest = getattr(system.fast_betas, "digest", "")
+    whole = system.fast_betas
+    # each beta is cut when first used, and named by the whole system's digest, so that its
+    # exact stability matrix at a point is kept in the cache like the whole system's
+    betas: Sequence[se.Basic] = (
+        LazyBetas(range(k), lambda i: whole[i].xreplace(fast_zero),
+                  hashlib.sha256(f"{digest}:first {k}".encode()).hexdigest())
+        if digest else tuple(b.xreplace(fast_zero) for b in whole[:k]))
+    part = replace(system, couplings=system.couplings[:k],
+                   fast_betas=betas,  # type: ignore[arg-type]  # a LazyBetas reads like the tuple
+                   fast_stability=LazyStability(betas, [se.Symbol(c.name) for c in system.couplings[:k]]),
+                   masses=tuple(sp.sympify(m).xreplace(zero) for m in system.masses),
+                   scales=system.scales[:k],
+                   thresholds=tuple((name, t.xreplace(zero)) for name, t in system.thresholds))
+    masses = None if numeric.masses_function is None else _Padded(numeric.masses_function, n, None)
+    return replace(numeric, system=part, rhs_function=_Padded(numeric.rhs_function, n, k),
+                   masses_function=masses, scales=numeric.scales[:k])
+
+
+class _Padded:
+    """A compiled function of n couplings called with the first k of them (the rest zero);
+    ``keep`` of its outputs are returned (all when None)."""
+
+    def __init__(self, function: Any, n: int, keep: int | None) -> None:
+        self.function, self.n, self.keep = function, n, keep
+
+    def __call__(self, g: np.ndarray) -> np.ndarray:
+        g = np.asarray(g, dtype=float)
+        full = np.zeros((*g.shape[:-1], self.n))
+        full[..., : g.shape[-1]] = g
+        out = np.asarray(self.function(full), dtype=float)
+        out = out.reshape(*g.shape[:-1], -1)
+        return out if self.keep is None else out[..., : self.keep]
+
+
+def as_fixed_points(current: Truncated, points: Sequence[np.ndarray], order: int) -> list[FixedPoint]:
+    """Scaled solutions of ``current`` as :class:`FixedPoint` s of its order (names, values,
+    residual), Gaussian points first, then by the size of the coupling vector."""
+    system = current.numeric.system
+    k = current.k
+    flags = tuple(c.is_minimum for c in system.couplings[:k])
+    fps = [FixedPoint(system.names[:k], tuple(float(v) for v in x * current.numeric.scales[:k]),
+                      current.residual(x), order, flags) for x in points]
+    return sorted(fps, key=lambda f: (not f.is_gaussian, float(np.linalg.norm(f.values))))
 
 
 def find_fixed_points(numeric: NumericSystem, base: int = 1) -> list[FixedPoint]:
@@ -484,24 +665,7 @@ def find_fixed_points(numeric: NumericSystem, base: int = 1) -> list[FixedPoint]
     """
     sizes = order_sizes(numeric)
     target = max(sizes)
-    base = min(base, target)
-    points = multistart(Truncated(sub_system(numeric, sizes[base]), sizes[base]))
-    log.info("order %d: %d fixed points from multi-start", base, len(points))
-    current = Truncated(numeric, sizes[base])
-    pending: list[np.ndarray] = []  # lost at some order: retried at the next ones
-    for order in range(base + 1, target + 1):
-        nxt = Truncated(numeric, sizes[order])
-        carried: list[np.ndarray] = []
-        lost: list[np.ndarray] = []
-        for x in points + pending:
-            start = np.concatenate([x, np.zeros(nxt.k - len(x))])
-            sol = continue_point(nxt, start, len(x))
-            if sol is not None:
-                _add_distinct(carried, sol)
-            else:
-                lost.append(start)
-        points, pending, current = carried, lost, nxt
-        log.info("order %d: %d fixed points carried, %d pending", order, len(points), len(pending))
+    *_, (_, current, points) = fixed_points_by_order(numeric, base)  # the last order's
     if not points:
         points = multistart(current, starts=200 * current.k)
     if not points:
@@ -510,8 +674,4 @@ def find_fixed_points(numeric: NumericSystem, base: int = 1) -> list[FixedPoint]
             f"continuation to order {target}, then a multi-start search at order {target}; "
             "try another truncation.expand_around or a lower truncation.order"
         )
-    system = numeric.system
-    flags = tuple(c.is_minimum for c in system.couplings)
-    fps = [FixedPoint(system.names, tuple(float(v) for v in x * numeric.scales),
-                      current.residual(x), target, flags) for x in points]
-    return sorted(fps, key=lambda f: (not f.is_gaussian, float(np.linalg.norm(f.values))))
+    return as_fixed_points(current, points, target)

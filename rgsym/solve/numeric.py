@@ -17,6 +17,17 @@ compiled matrix was off by 1e-8 of its largest entry at order 16, the
 substituted one by 6e-5 at order 24 (benchmarks/derive_lpa.py).  The
 generated-code backends (``"c"``, ``"numpy"``) bring their own compiled
 Jacobian, for callers that need it at many points.
+
+A warm run reuses what a previous one built (issue 15): the LLVM code of the betas and masses
+is kept in the cache under the digest of the betas, the parameter values and the compile
+options (:func:`rgsym.emit.compiler.cached_llvm`), and the exact stability matrix at a point
+under the same digest and the point's bits (:meth:`NumericSystem.exact_jacobian`): the same
+code takes the same steps to the same point, so a warm ``rgsym exponents`` at order 20 reads
+neither betas nor compiler.  The 256-bit matrix stays the only route to the exponents: a
+sixth-order stencil of the compiled betas in the scaled couplings is good to 3e-14 of the
+largest entry, but the far eigenvalues of this non-normal matrix are so ill-conditioned that
+at order 20 they moved by 6e-5 (relative; the first-order bound |V^-1| |E| |V| said 4e-3),
+which the printed thetas would show; from order 12 on the bound exceeds 1e-10.
 """
 
 from __future__ import annotations
@@ -45,6 +56,10 @@ POLISH_STEPS = 8
 #: :meth:`NumericSystem.polish` stops when no coupling moves by more than this many units in the
 #: last place (the steps jitter at some 15 units; omega moves by 5e-14 for 1e-14 in g).
 POLISH_ULPS = 64
+
+#: Systems with fewer couplings do not keep their exact stability matrix in the cache: it took
+#: 0.04 s at 13 couplings (order 12 around the minimum), 0.2 s at 17 and 0.9 s at 21.
+MEMO_MIN_COUPLINGS = 13
 
 _PARAMETER_KEYS = {"d": "theory.d", "N": "theory.N", "M": "theory.fields", "epsilon": "theory.d"}
 
@@ -89,6 +104,8 @@ class NumericSystem:
         """d beta_i / d g_j: the generated code's compiled Jacobian (``"c"``, ``"numpy"``,
         ``"sympy"`` backends), else :meth:`exact_jacobian`."""
         g = np.asarray(g, dtype=float)
+        if self.jacobian_function is None:
+            return self.exact_jacobian(g)
         return np.asarray(self._jacobian_function(g), dtype=float).reshape(g.size, g.size)
 
     def exact_jacobian(self, g: np.ndarray) -> np.ndarray:
@@ -110,7 +127,30 @@ class NumericSystem:
             The n x n matrix.
         """
         g = np.asarray(g, dtype=float)
-        return np.asarray(self._exact_jacobian_function(g), dtype=float).reshape(g.size, g.size)
+        key = self._point_key("stability", g)
+        if key:
+            from rgsym import cache
+
+            stored = cache.load("stability", key)
+            if _is_matrix(stored, g.size):
+                return np.array(stored, dtype=float).reshape(g.size, g.size)
+        matrix = np.asarray(self._exact_jacobian_function(g), dtype=float).reshape(g.size, g.size)
+        if key and np.all(np.isfinite(matrix)):
+            cache.store("stability", key, [float(v) for v in matrix.reshape(-1)],
+                        f"exact stability matrix of {self.system.name} at one point")
+        return matrix
+
+    def _point_key(self, kind: str, g: np.ndarray) -> str:
+        """A key naming exactly these betas, parameter values and point ("" when the betas have
+        no digest, see :func:`compile_system`): :meth:`exact_jacobian` keeps its values in the
+        cache under it, since a later run finds the same point to the last bit (same compiled
+        code, same steps) and rebuilding the 256-bit matrix took 0.9 s at order 20.  Smaller
+        systems (below :data:`MEMO_MIN_COUPLINGS`) are not kept: their matrix is cheaper to build
+        than an entry is to write."""
+        digest = _betas_key(self.system, dict(self.values), "")
+        if not digest or g.size < MEMO_MIN_COUPLINGS:
+            return ""
+        return _artefact_key(kind, digest, g.astype(float).tobytes().hex())
 
     @cached_property
     def _exact_rhs_function(self) -> Any:
@@ -244,8 +284,12 @@ class NumericSystem:
 
 
 def compile_system(system: BetaSystem, values: Mapping[sp.Symbol, float] | None = None,
-                   backend: str = "symengine") -> NumericSystem:
+                   backend: str = "symengine", betas_key: str = "") -> NumericSystem:
     """Substitute parameter values and compile the betas (and, for generated code, the Jacobian).
+
+    symengine's LLVM code is kept in the cache (:func:`rgsym.emit.compiler.cached_llvm`) when the
+    betas came from it (a :class:`~rgsym.stability.LazyBetas` knows its digest) or ``betas_key``
+    names them: a warm run then neither reads nor compiles the betas.
 
     Parameters
     ----------
@@ -255,6 +299,8 @@ def compile_system(system: BetaSystem, values: Mapping[sp.Symbol, float] | None 
         Numbers for the system's parameters.
     backend
         One of :data:`BACKENDS`.
+    betas_key
+        A digest of the betas (for a system that was not read from the cache), or "".
 
     Raises
     ------
@@ -274,18 +320,52 @@ def compile_system(system: BetaSystem, values: Mapping[sp.Symbol, float] | None 
                         f"must be a number to solve numerically (it is the symbol {p}); use --set {key}=...")
     subs = {se.Symbol(k.name): se.sympify(v) for k, v in values.items()}
     syms = [se.Symbol(c.name) for c in system.couplings]
-    betas = [b.subs(subs) for b in system.fast_betas]
     masses = [se.sympify(sp.sympify(m).subs(values)).xreplace(_plain_symbols(m)) for m in system.masses]
     if backend == "symengine":
-        rhs_f, jac_f = _compile(system, betas, values, _fast_compile()), None
+        key = _betas_key(system, values, betas_key)
+        rhs_f, jac_f = _cached(key, lambda: _compile(system, [b.subs(subs) for b in system.fast_betas],
+                                                       values, _fast_compile())), None
     else:
         from rgsym.emit.backends import compile_functions
 
         rhs_f, jac_f = compile_functions(system, values, backend)
-    mass_f = se.Lambdify(syms, masses, backend=_backend(), cse=True) if masses else None
+    mass_key = _artefact_key("masses", *map(str, syms), *map(str, masses))
+    mass_f = (_cached(mass_key, lambda: se.Lambdify(syms, masses, backend=_backend(), cse=True))
+              if masses else None)
     scales = np.array([float(sp.sympify(s).subs(values)) for s in system.scales]
                       if system.scales else [1.0] * len(syms))
     return NumericSystem(system, rhs_f, mass_f, scales, tuple(values.items()), jac_f, backend)
+
+
+def _is_matrix(value: Any, n: int) -> bool:
+    """Whether ``value`` (read from the cache) is n * n finite floats."""
+    return (isinstance(value, list) and len(value) == n * n
+            and all(isinstance(v, float) and np.isfinite(v) for v in value))
+
+
+def _betas_key(system: BetaSystem, values: Mapping[sp.Symbol, float], betas_key: str) -> str:
+    """The key of the compiled betas ("" when they have no digest: then nothing is cached)."""
+    digest = betas_key or getattr(system.fast_betas, "digest", "")
+    if not digest or system.thresholds:
+        return ""
+    numbers = sorted((k.name, repr(float(v))) for k, v in values.items())
+    return _artefact_key("betas", digest, *system.names, *(f"{k}={v}" for k, v in numbers),
+                         repr(_fast_compile()))
+
+
+def _artefact_key(*parts: str) -> str:
+    from rgsym.emit.compiler import artefact_key
+
+    return artefact_key(se.__version__, _backend(), *parts)
+
+
+def _cached(key: str, build: Any) -> Any:
+    """``build()`` through the cache of compiled code when there is a key and LLVM."""
+    if not key or _backend() != "llvm":
+        return build()
+    from rgsym.emit.compiler import cached_llvm
+
+    return cached_llvm(key, build)
 
 
 @dataclass(frozen=True)
