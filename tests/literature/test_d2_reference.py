@@ -28,8 +28,8 @@ from rgsym.solve.fixed_functions import (
     solve_around_minimum,
     solve_fixed_functions,
 )
-from rgsym.workflows.fixed_function import fixed_function
 from rgsym.spec import load_spec
+from rgsym.workflows.fixed_function import fixed_function
 from tests.conftest import DERIVATIONS
 from tests.literature.d2_reference import alpha, eta, reference_flows, rho, u, u1, u2, u3, z, z1, z2
 
