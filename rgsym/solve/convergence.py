@@ -345,7 +345,7 @@ def _one_walk(spec: TheorySpec, orders: Sequence[int], backend: str) -> dict[int
     :func:`rgsym.pipeline.critical_exponents`, which says what went wrong.
     """
     from rgsym.solve.continuation import ANCHOR_DIMENSION
-    from rgsym.solve.pde_branch import exact_dimension
+    from rgsym.spec_variants import exact_dimension
 
     theory, truncation = spec.theory, spec.truncation
     if (backend != "symengine" or truncation.scheme != "lpa" or spec.flow.equation != "wetterich"
