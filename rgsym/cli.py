@@ -489,6 +489,8 @@ def _sector_lines(ex: Any) -> list[str]:
 def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
     from rgsym.pipeline import critical_exponents
 
+    if spec.truncation.scheme == "d2":
+        return _d2_exponents(spec, args)
     if args.orders is not None or args.plot is not None:
         return _convergence(spec, args)
     if isinstance(args.fixed_point, int) and args.fixed_point < 0:
@@ -526,6 +528,32 @@ def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
                      f"{', '.join(ex.symmetries) or 'none'}):")
         lines += [f"  {_thetas([s.theta], 1):>14}  {s.sector}" + (f" ({s.part})" if s.part else "")
                   for s in ex.sectors]
+    return "\n".join(lines) + "\n"
+
+
+def _d2_exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
+    """The derivative expansion at O(d^2): nu, eta, omega of the Wilson-Fisher point."""
+    from rgsym.errors import SpecError
+    from rgsym.workflows.d2 import d2_exponents
+
+    flags = (("--orders", args.orders), ("--plot", args.plot), ("--fixed-point", args.fixed_point))
+    for flag, value in flags:
+        if value is not None:
+            raise SpecError("", flag, "not available for the 'd2' scheme yet (it solves the Wilson-Fisher "
+                            "point at the spec's truncation)")
+    result = d2_exponents(spec)
+    if args.json:
+        return _dump({"spec": spec.source, **result.as_dict()})
+    functions = "u, z" if spec.theory.blocks[0].components == 1 else "u, z, Y"
+    lines = [f"# {spec.source}: O(d^2) derivative expansion ({functions}), {spec.regulator.kind} regulator, "
+             f"{result.route}, {result.normalisation}",
+             "Wilson-Fisher fixed point:"]
+    lines += _coupling_lines(dict(result.fixed_point))
+    lines.append("critical exponents:")
+    lines.append(f"  nu    = {_fmt(result.nu)}")
+    lines.append(f"  eta   = {_fmt(result.eta)}")
+    lines.append(f"  omega = {_fmt(result.omega)}")
+    lines.append(f"  theta = {_thetas(list(result.theta), len(result.theta))}")
     return "\n".join(lines) + "\n"
 
 

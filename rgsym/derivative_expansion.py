@@ -233,5 +233,9 @@ def flow_equations(flow: DerivativeExpansionFlow) -> dict[str, sp.Expr]:
            + integral(d_rho(loops["u"]))}
     out["z"] = scaling["z"] + integral(loops["z"])
     if "y" in flow.functions:
-        out["y"] = scaling["y"] + integral(loops["y"])
+        # loops["y"] = (radial - Goldstone) / rho: both p^2 parts agree at rho = 0 for any jet (the
+        # O(N)-symmetric point), so the quotient is regular; at rho = 0 it is the rho-derivative
+        difference = sp.expand(loops["y"] * RHO, deep=False)
+        at_zero = sp.diff(difference, RHO)
+        out["y"] = scaling["y"] + integral(sp.Piecewise((at_zero, sp.Eq(RHO, 0)), (loops["y"], True)))
     return out

@@ -44,6 +44,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -248,17 +249,29 @@ def compile_system(system: FixedFunctionSystem, nodes: int = NODES) -> _Compiled
     return _Compiled(unknowns, tuple(outer_exprs), tuple(integrals), nodes)
 
 
+@cache
+def _legendre(nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """The deterministic Gauss-Legendre rule of :func:`rgsym.threshold.gauss_legendre` (the same
+    doubles with every numpy)."""
+    from rgsym.threshold import gauss_legendre
+
+    return gauss_legendre(nodes)
+
+
 def _evaluate(compiled: _Compiled, rho: np.ndarray,
               columns: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
     """[(E_k, dE_k/dunknowns stacked (U, n))] at the grid points."""
     n, count = rho.size, len(compiled.symbols)
-    x, w = np.polynomial.legendre.leggauss(compiled.nodes)
+    x, w = _legendre(compiled.nodes)
     values, grads = [], []
     for f, a, b in compiled.integrals:
         s = (a + (b - a) * (x + 1) / 2)[None, :]
         weights = w * (b - a) / 2
         cols = [np.broadcast_to(c[:, None], (n, compiled.nodes)) for c in columns]
-        parts = f(s, rho[:, None], *cols)
+        # a Piecewise (a regular limit at rho = 0) evaluates both branches: the unused one may divide
+        # by zero there; a non-finite residual that is used is caught by the Newton iteration
+        with np.errstate(divide="ignore", invalid="ignore"):
+            parts = f(s, rho[:, None], *cols)
         parts = [np.broadcast_to(p, (n, compiled.nodes)) @ weights for p in parts]
         values.append(parts[0])
         grads.append(np.array(parts[1:]))

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from rgsym.pde_form import W_SYMBOLS, differentiated_flow
 from rgsym.pipeline import derive
 from rgsym.project import PotentialFlow
 from rgsym.solve.fixed_functions import (
@@ -23,8 +24,9 @@ from rgsym.solve.fixed_functions import (
     residual_and_jacobian,
     solve_fixed_functions,
 )
-from rgsym.solve.pde import W_SYMBOLS, chebyshev_grid, differentiated_flow, fixed_function
+from rgsym.solve.pde import chebyshev_grid
 from rgsym.spec import load_spec
+from rgsym.workflows.fixed_function import fixed_function
 from tests.conftest import DERIVATIONS
 
 NU, OMEGA = 0.649561773881, 0.655745939193

@@ -1,0 +1,181 @@
+"""O(d^2) exponents for a spec: the derivative expansion derived, then solved by one of two routes.
+
+- ``potential = "full"``: the fixed functions u*'(rho), z*(rho) (and Y*(rho) for N > 1) by Chebyshev
+  collocation (:mod:`rgsym.solve.fixed_functions`), started from the LPA fixed function (Litim,
+  the same d and N) with z = 1, Y = 0, eta = 0, on [0, 8 kappa]; eta is fixed by z(kappa) = 1.
+- ``potential = "polynomial"``: u' of degree ``order`` and z, Y of degree ``kinetic_order`` around the
+  running minimum (:mod:`rgsym.solve.d2_polynomial`), started from the LPA polynomial fixed point of
+  the same order and regulator; z(kappa) = 1.
+
+Either way a result is returned only for a point with exactly one relevant direction.
+
+References
+----------
+Canet, Delamotte, Mouhanna, Vidal, Phys. Rev. D 67 (2003) 065004, hep-th/0211055 (O(d^2), Ising,
+exponential regulator: nu = 0.628, eta = 0.044 at the PMS point).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cache
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from rgsym import symbols
+from rgsym.derivative_expansion import RHO, U1, U2, U3, Y0, Y1, Y2, Z0, Z1, Z2, DerivativeExpansionFlow
+from rgsym.errors import SolveError
+from rgsym.spec import RegulatorSpec, TheorySpec, Truncation
+
+#: Collocation: Chebyshev degree, and the interval [0, FACTOR kappa].
+POINTS, FACTOR = 40, 8.0
+
+
+@dataclass(frozen=True)
+class D2Result:
+    """The O(d^2) Wilson-Fisher point of a spec and its exponents.
+
+    Attributes
+    ----------
+    route
+        ``"full functions"`` or ``"polynomial"``.
+    nu, eta, omega
+        The exponents (omega None if no irrelevant direction was resolved).
+    theta
+        The resolved eigenvalues, by descending real part.
+    relevant
+        The number of relevant directions (1).
+    fixed_point
+        The couplings (polynomial route), or kappa and the functions' values there (full route).
+    normalisation
+        Where z = 1 is imposed.
+    """
+
+    route: str
+    nu: float
+    eta: float
+    omega: float | None
+    theta: tuple[complex, ...]
+    relevant: int
+    fixed_point: tuple[tuple[str, float], ...]
+    normalisation: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: nu, eta, omega, theta (complex ones as {re, im}), the point, the route.
+
+        Returns
+        -------
+        dict
+        """
+        from rgsym.solve.spectrum import theta_json
+
+        return {"scheme": "d2", "route": self.route, "nu": self.nu, "eta": self.eta, "omega": self.omega,
+                "theta": [theta_json(t) for t in self.theta], "relevant_directions": self.relevant,
+                "fixed_point": dict(self.fixed_point), "normalisation": self.normalisation}
+
+
+@cache
+def derive_d2_flow(spec: TheorySpec) -> DerivativeExpansionFlow:
+    """The derived O(d^2) flows of a 'd2' spec (kept for the process).
+
+    Parameters
+    ----------
+    spec
+        A spec with ``truncation.scheme = "d2"``.
+
+    Returns
+    -------
+    DerivativeExpansionFlow
+    """
+    from rgsym.derivative_expansion import derive_d2
+    from rgsym.integrate import regulator_of
+
+    n = sp.sympify(spec.theory.blocks[0].components)
+    return derive_d2(spec.theory.d, n, regulator_of(spec.regulator))
+
+
+def d2_exponents(spec: TheorySpec) -> D2Result:
+    """The O(d^2) Wilson-Fisher point of a 'd2' spec (see the module docstring).
+
+    Parameters
+    ----------
+    spec
+        A spec with ``truncation.scheme = "d2"``.
+
+    Returns
+    -------
+    D2Result
+
+    Raises
+    ------
+    SolveError
+        If no point with exactly one relevant direction is found.
+    """
+    flow = derive_d2_flow(spec)
+    if spec.truncation.potential == "full":
+        return _full_functions(spec, flow)
+    return _polynomial(spec, flow)
+
+
+def _lpa_twin(spec: TheorySpec, potential: str, regulator: RegulatorSpec | None = None) -> TheorySpec:
+    """The LPA of the same theory (the start of the O(d^2) solve)."""
+    truncation = Truncation("lpa", potential, spec.truncation.order, "minimum")
+    return replace(spec, truncation=truncation, regulator=regulator or spec.regulator)
+
+
+def _polynomial(spec: TheorySpec, flow: DerivativeExpansionFlow) -> D2Result:
+    from rgsym.pipeline import critical_exponents
+    from rgsym.solve.d2_polynomial import D2System, lpa_start, solve_d2
+
+    lpa_point, _ = critical_exponents(_lpa_twin(spec, "polynomial"))
+    system = D2System(flow, spec.truncation.order, spec.truncation.kinetic_order)
+    fp = solve_d2(system, lpa_start(system.names, lpa_point.as_dict()))
+    return D2Result("polynomial", fp.nu, fp.eta, fp.omega, fp.theta, fp.relevant,
+                    tuple(zip(fp.names, fp.values, strict=True)), "z(kappa) = 1")
+
+
+def _full_functions(spec: TheorySpec, flow: DerivativeExpansionFlow) -> D2Result:
+    from rgsym.derivative_expansion import flow_equations
+    from rgsym.solve.fixed_functions import (
+        Condition,
+        FixedFunction,
+        FixedFunctionSystem,
+        solve_around_minimum,
+        solve_fixed_functions,
+    )
+    from rgsym.workflows.fixed_function import fixed_function
+
+    equations = flow_equations(flow)
+    functions = [FixedFunction("w", U1, U2, U3), FixedFunction("z", Z0, Z1, Z2)]
+    rows = [equations["u'"], equations["z"]]
+    if "y" in flow.functions:
+        functions.append(FixedFunction("y", Y0, Y1, Y2))
+        rows.append(equations["y"])
+
+    def system(point: float) -> FixedFunctionSystem:
+        return FixedFunctionSystem(RHO, tuple(functions), tuple(rows), (symbols.eta,),
+                                   (Condition("z", point, 1.0),), (), f"O(d^2) {spec.source}")
+
+    # the start: the LPA fixed function with Litim's closed thresholds (only a start)
+    lpa = fixed_function(_lpa_twin(spec, "full", RegulatorSpec("litim")))
+    w = np.polynomial.Chebyshev.fit(lpa.rho, lpa.derivative, len(lpa.rho) - 1, domain=[0.0, lpa.rho_max])
+    start: dict[str, Any] = {"w": w, "z": np.ones_like}
+    if "y" in flow.functions:
+        start["y"] = np.zeros_like
+    d = float(spec.theory.d)
+    first, kappa = solve_around_minimum(system(0.0), start, {"eta": 0.0}, lpa.rho_max, "w",
+                                        {"w": 2.0 / (d - 2.0)}, FACTOR, POINTS)
+    result = solve_fixed_functions(system(kappa), {k.name: first.interpolant(k.name) for k in functions},
+                                   first.scalars, first.rho_max, POINTS)
+    relevant = sum(1 for t in result.theta if t.real > 0)
+    if relevant != 1:
+        raise SolveError(f"the O(d^2) fixed functions found have {relevant} relevant directions (theta = "
+                         f"{', '.join(f'{t.real:.4g}' for t in result.theta[:4])}): not the Wilson-Fisher "
+                         "point")
+    at = {name: float(result.interpolant(name)(kappa)) for name in ("z", "y") if name in result.values}
+    point = (("kappa", kappa), *((f"{name}(kappa)", value) for name, value in at.items()),
+             ("rho_max", result.rho_max))
+    return D2Result("full functions", result.nu, float(result.scalars["eta"]), result.omega,
+                    tuple(result.theta), relevant, point, "z(kappa) = 1")
