@@ -1,0 +1,69 @@
+"""O(d^2) exponents from the flows the engine derives (scheme 'd2'), against the literature.
+
+Source: Canet, Delamotte, Mouhanna, Vidal, PRD 67 (2003) 065004, hep-th/0211055: the Ising model in
+d = 3 at O(d^2) with the exponential regulator r = alpha y/(e^y - 1) at its PMS point (alpha ~ 2.2):
+nu = 0.628, eta = 0.044.  They quote three decimals; the shipped spec uses alpha = 2 and z(kappa) = 1,
+which move nu and eta by less than 1e-4 from the PMS point and z(0) = 1 (measured with
+tests/literature/test_d2_reference.py), so the tolerance is half a unit of their last digit.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rgsym.errors import SolveError, UnsupportedError
+from rgsym.spec import load_spec, parse_spec
+from rgsym.workflows.d2 import d2_exponents
+from tests.conftest import DERIVATIONS
+
+NU_CANET, ETA_CANET = 0.628, 0.044
+ROUNDING = 5e-4
+
+
+def test_ising_d2_full_functions_reproduce_canet_et_al() -> None:
+    result = d2_exponents(load_spec(str(DERIVATIONS / "ising_d2.toml")))
+    assert result.route == "full functions" and result.relevant == 1
+    assert abs(result.nu - NU_CANET) <= ROUNDING
+    assert abs(result.eta - ETA_CANET) <= ROUNDING
+    # omega: Canet et al. do not quote it at O(d^2); the LPA's is 0.655 (Litim), the bootstrap's 0.830:
+    # the O(d^2) value must lie between the LPA's and 1.0 (a sanity bound, not a literature value)
+    assert result.omega is not None and 0.7 < result.omega < 1.0
+
+
+def test_polynomial_route_is_close_to_the_full_functions() -> None:
+    """u' of degree 3 and z of degree 2 around the minimum, alpha = 1, against the full functions at
+    the same alpha (nu = 0.627161, eta = 0.046465).  Measured: nu 0.634120, eta 0.036307, i.e. the
+    truncation error of so low an order is 0.007 in nu and 0.010 in eta; the bounds leave 50% on top.
+    (At alpha = 2 the same orders are much further off, nu = 0.660: README, derivative expansion.)"""
+    overrides = ["truncation.potential=polynomial", "truncation.order=3", "truncation.kinetic_order=2",
+                 "regulator.alpha=1"]
+    result = d2_exponents(load_spec(str(DERIVATIONS / "ising_d2.toml"), overrides))
+    full = d2_exponents(load_spec(str(DERIVATIONS / "ising_d2.toml"), ["regulator.alpha=1"]))
+    assert result.route == "polynomial" and result.relevant == 1
+    assert abs(result.nu - full.nu) < 0.0105
+    assert abs(result.eta - full.eta) < 0.015
+
+
+def test_d2_refuses_the_litim_regulator_and_several_fields() -> None:
+    with pytest.raises(UnsupportedError, match="regulator.kind"):
+        parse_spec({"theory": {"d": 3, "N": 1}, "truncation": {"scheme": "d2", "potential": "full"},
+                    "regulator": {"kind": "litim"}})
+    with pytest.raises(UnsupportedError, match="truncation.scheme"):
+        parse_spec({"theory": {"d": 3, "fields": ["phi", "chi"]}, "truncation": {"scheme": "d2"},
+                    "regulator": {"kind": "exponential"}})
+
+
+def test_a_point_with_two_relevant_directions_is_not_reported() -> None:
+    """The polynomial route checks the number of relevant directions (no silent wrong answer)."""
+    import numpy as np
+
+    from rgsym.solve.d2_polynomial import D2System, solve_d2
+    from rgsym.workflows.d2 import derive_d2_flow
+
+    spec = load_spec(str(DERIVATIONS / "ising_d2.toml"), ["truncation.potential=polynomial",
+                                                          "truncation.order=3", "truncation.kinetic_order=2",
+                                                          "regulator.alpha=2"])
+    system = D2System(derive_d2_flow(spec), 3, 2)
+    # a start far from the Wilson-Fisher point (the spurious root found from kappa = 0.03, lambda = 7)
+    with pytest.raises(SolveError):
+        solve_d2(system, np.array([0.03, 7.0, 0.0, 0.0, 0.0, 0.0, 0.04]))
