@@ -665,6 +665,9 @@ def _choice(t: dict[str, Any], key: str, allowed: tuple[str, ...], default: str,
 
 def _parse_truncation(t: dict[str, Any], source: str, theory: Theory) -> Truncation:
     scheme = _choice(t, "scheme", SCHEMES, "lpa", source, "truncation")
+    if scheme == "d2" and (not theory.is_single_multiplet or theory.invariants):
+        raise UnsupportedError(source, "truncation.scheme", "'d2' is derived for one O(N) multiplet "
+                               "(theory.N) without invariants")
     if scheme == "lpa'" and len(theory.blocks) > 1:
         raise UnsupportedError(source, "truncation.scheme",
                                "\"lpa'\" with several fields is not supported yet (eta is read at the "
@@ -733,9 +736,6 @@ def _check_d2(t: dict[str, Any], scheme: str, potential: str, around: str, order
             raise SpecError(source, "truncation.kinetic_order",
                             f"only used by the 'd2' scheme (this spec has {scheme!r}); remove it")
         return 2
-    if not theory.is_single_multiplet or theory.invariants:
-        raise UnsupportedError(source, "truncation.scheme", "'d2' is derived for one O(N) multiplet "
-                               "(theory.N) without invariants")
     if not (theory.d.is_number and bool(theory.d > 2)):
         raise UnsupportedError(source, "theory.d",
                                f"'d2' is solved in a numeric dimension d > 2, got {theory.d}")
