@@ -308,15 +308,37 @@ def momentum_ring(names: Sequence[str], multiplicities: Sequence[sp.Expr], verte
         product = sp.expand(vertex[i, k] * vertex[k, i])
         if product == 0:
             continue
-        weight = _pair_weight(names, multiplicities, i, k) * (1 if i == k else 2)
+        weight = pair_weight(names, multiplicities, i, k) * (1 if i == k else 2)
         key = LoopKey(species_counts(n, None, i), species_counts(n, None, k), p2_order=1, dy_order=2,
                       sign=signs[i])
         terms.append(RingTerm((names[i], names[k]), weight, product, key))
     return tuple(terms)
 
 
-def _pair_weight(names: Sequence[str], multiplicities: Sequence[sp.Expr], i: int, k: int) -> sp.Expr:
-    """How many ordered pairs of real components a pair of representatives stands for."""
+def pair_weight(names: Sequence[str], multiplicities: Sequence[sp.Expr], i: int, k: int) -> sp.Expr:
+    """How many ordered pairs of real components the ordered pair of representatives (i, k) stands for.
+
+    A representative standing for several components pairs only with itself (its members do not
+    mix) or with a single component.
+
+    Parameters
+    ----------
+    names
+        Mode names (for the error).
+    multiplicities
+        Components per mode.
+    i, k
+        The two modes.
+
+    Returns
+    -------
+    sympy.Expr
+
+    Raises
+    ------
+    UnsupportedError
+        For two multi-component classes.
+    """
     mi, mk = sp.sympify(multiplicities[i]), sp.sympify(multiplicities[k])
     if i == k:
         return mi

@@ -43,6 +43,7 @@ import sympy as sp
 
 from rgsym.errors import UnsupportedError
 from rgsym.hessian import P2, PQ, Q2, Momentum, momentum_vertex
+from rgsym.loop import pair_weight
 
 #: The regulator R_k(q^2) and its flow d_t R_k(q^2), as undefined functions of q^2.
 R = sp.Function("R")
@@ -127,7 +128,7 @@ def p2_flow(potential: sp.Expr, kinetic: sp.Matrix, fields: Sequence[sp.Symbol],
         if product == 0:
             continue
         shifted = _taylor_shift(propagator(i, Q2))
-        total -= sp.Rational(1, 2) * _ordered_pair_weight(fields, multiplicities, i, j) \
+        total -= sp.Rational(1, 2) * pair_weight([str(f) for f in fields], multiplicities, i, j) \
             * propagator(j, Q2) * shifted * product
     # second order in p (p^2 counts 2, p.q counts 1), then the angular average <(p.q)^2> = p^2 q^2 / d;
     # read off by differentiation, so that nothing is multiplied out
@@ -144,15 +145,3 @@ def _taylor_shift(prop: sp.Expr) -> sp.Expr:
     first = sp.diff(prop, Q2)
     second = sp.diff(prop, Q2, 2)
     return prop + first * delta + second * delta**2 / 2
-
-
-def _ordered_pair_weight(fields: Sequence[sp.Symbol], multiplicities: Sequence[sp.Expr], i: int, j: int
-                         ) -> sp.Expr:
-    """Ordered pairs of components that the ordered pair of representatives (i, j) stands for."""
-    mi, mj = sp.sympify(multiplicities[i]), sp.sympify(multiplicities[j])
-    if i == j:
-        return mi
-    if mi == 1 or mj == 1:
-        return mi * mj
-    raise UnsupportedError("", "theory.fields",
-                           f"the ring of {fields[i]} and {fields[j]} mixes two multi-component classes")
