@@ -489,7 +489,7 @@ def _sector_lines(ex: Any) -> list[str]:
 def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
     from rgsym.pipeline import critical_exponents
 
-    if spec.truncation.scheme == "d2":
+    if spec.truncation.scheme in ("d2", "d2-z"):
         return _d2_exponents(spec, args)
     if args.orders is not None or args.plot is not None:
         return _convergence(spec, args)
@@ -544,7 +544,8 @@ def _d2_exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
     result = d2_exponents(spec)
     if args.json:
         return _dump({"spec": spec.source, **result.as_dict()})
-    functions = "u, z" if spec.theory.blocks[0].components == 1 else "u, z, Y"
+    with_y = spec.theory.blocks[0].components != 1 and spec.truncation.scheme == "d2"
+    functions = "u, z, Y" if with_y else "u, z"
     lines = [f"# {spec.source}: O(d^2) derivative expansion ({functions}), {spec.regulator.kind} regulator, "
              f"{result.route}, {result.normalisation}",
              "Wilson-Fisher fixed point:"]

@@ -79,7 +79,7 @@ class DerivativeExpansionFlow:
                 f"{self.regulator})")
 
 
-def derive_d2(d: sp.Expr, n: sp.Expr, regulator: Regulator) -> DerivativeExpansionFlow:
+def derive_d2(d: sp.Expr, n: sp.Expr, regulator: Regulator, with_y: bool = True) -> DerivativeExpansionFlow:
     """The O(d^2) flows of u, z (and y for N != 1) at a point rho.
 
     Parameters
@@ -90,6 +90,9 @@ def derive_d2(d: sp.Expr, n: sp.Expr, regulator: Regulator) -> DerivativeExpansi
         The number of components (1: u and z only).
     regulator
         A smooth regulator (one piece).
+    with_y
+        Keep Y(rho) (the full O(d^2)); False is the common variant with Y = 0 ("d2-z"), where z is
+        read off the Goldstone two-point function.
 
     Returns
     -------
@@ -105,6 +108,7 @@ def derive_d2(d: sp.Expr, n: sp.Expr, regulator: Regulator) -> DerivativeExpansi
                                f"(exponential, exp-mass or a smooth custom shape); {regulator.name!r} has "
                                "kinks whose distributional terms at O(d^2) are not handled yet")
     single = sp.sympify(n) == 1
+    keep_y = with_y and not single
     u, z, yy = (sp.Function(f) for f in ("u", "z", "Y"))
     sigma = sp.Symbol("sigma", positive=True)
     if single:
@@ -116,13 +120,13 @@ def derive_d2(d: sp.Expr, n: sp.Expr, regulator: Regulator) -> DerivativeExpansi
     grads = [sp.Symbol(f"grad_{f.name}", real=True) for f in fields]
     rho = sum((f**2 for f in fields), sp.Integer(0)) / 2
     density = z(rho) * sum((g**2 for g in grads), sp.Integer(0)) / 2
-    if not single:
+    if keep_y:
         density += yy(rho) * sum((f * g for f, g in zip(fields, grads, strict=True)), sp.Integer(0)) ** 2 / 4
     kin = kinetic_matrix(density, grads)
     background = {sigma: sp.sqrt(2 * RHO)}
     potential = u(rho)
     goldstone = None if single else p2_flow(potential, kin, fields, mult, 1, background, d)
-    radial = p2_flow(potential, kin, fields, mult, 0, background, d)
+    radial = p2_flow(potential, kin, fields, mult, 0, background, d) if single or keep_y else None
     at = {f: sp.Integer(0) for f in fields} | background
     masses = [sp.diff(potential, f, 2).xreplace(at) for f in fields]
     kinetics = [kin[i, i].xreplace(at) for i in range(len(fields))]
@@ -131,14 +135,17 @@ def derive_d2(d: sp.Expr, n: sp.Expr, regulator: Regulator) -> DerivativeExpansi
                   for m, kz, w in zip(mult, kinetics, masses, strict=True)), sp.Integer(0)) / 2
     loops = {"u": loop_u}
     if single:
+        assert radial is not None
         loops["z"] = radial.integrand
     else:
         assert goldstone is not None
         loops["z"] = goldstone.integrand
-        loops["y"] = (radial.integrand - goldstone.integrand) / RHO
+        if keep_y:
+            assert radial is not None
+            loops["y"] = (radial.integrand - goldstone.integrand) / RHO
     shape = regulator.pieces[0].shape
     concrete = {name: _in_symbols(_with_regulator(expr, shape)) for name, expr in loops.items()}
-    names = ("u", "z") if single else ("u", "z", "y")
+    names = ("u", "z", "y") if keep_y else ("u", "z")
     scaling = tuple((name, _scaling(name, d)) for name in names)
     return DerivativeExpansionFlow(names, scaling, tuple((k, concrete[k]) for k in names), d, sp.sympify(n),
                                    regulator.name)

@@ -70,7 +70,7 @@ def derive_flow(spec: TheorySpec) -> BetaSystem | PotentialFlow:
 
 
 def _derive_flow(spec: TheorySpec) -> BetaSystem | PotentialFlow:
-    if spec.truncation.scheme == "d2":
+    if spec.truncation.scheme in ("d2", "d2-z"):
         raise UnsupportedError(spec.source, "truncation.scheme",
                                "the 'd2' flows are solved by 'rgsym exponents' (rgsym.workflows.d2); "
                                "printing, emitting and caching them is not available yet")

@@ -52,7 +52,9 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "flow": ("equation", "cutoff"),
     "bare": ("potential", "constants", "k_uv", "k_ir", "rho_max", "points", "cells"),
 }
-SCHEMES = ("lpa", "lpa'", "vertex", "d2")
+SCHEMES = ("lpa", "lpa'", "vertex", "d2", "d2-z")
+#: The derivative-expansion schemes: O(d^2) with Z(rho) and Y(rho), or Z(rho) alone (Y = 0).
+D2_SCHEMES = ("d2", "d2-z")
 #: The derivative expansion at O(d^2) around the minimum: the highest degrees of u' and of z, Y in
 #: (rho - kappa) (compiling its Taylor-coefficient flows takes up to ~40 s at these, minutes beyond).
 MAX_D2_ORDER, MAX_D2_KINETIC_ORDER = 4, 3
@@ -445,7 +447,7 @@ def parse_spec(raw: Mapping[str, Any], source: str = "<spec>") -> TheorySpec:
                                                  theory.d if theory is not None else None))
     flow = attempt(lambda: _parse_flow(tables.get("flow", {}), source, raw))
     bare = attempt(lambda: _parse_bare(tables["bare"], source)) if "bare" in tables else None
-    if truncation is not None and truncation.scheme == "d2":
+    if truncation is not None and truncation.scheme in D2_SCHEMES:
         attempt(lambda: _check_d2_context(regulator, flow, source))
     if errors:
         raise errors[0] if len(errors) == 1 else SpecErrors(_unique(errors))
@@ -665,7 +667,7 @@ def _choice(t: dict[str, Any], key: str, allowed: tuple[str, ...], default: str,
 
 def _parse_truncation(t: dict[str, Any], source: str, theory: Theory) -> Truncation:
     scheme = _choice(t, "scheme", SCHEMES, "lpa", source, "truncation")
-    if scheme == "d2" and (not theory.is_single_multiplet or theory.invariants):
+    if scheme in D2_SCHEMES and (not theory.is_single_multiplet or theory.invariants):
         raise UnsupportedError(source, "truncation.scheme", "'d2' is derived for one O(N) multiplet "
                                "(theory.N) without invariants")
     if scheme == "lpa'" and len(theory.blocks) > 1:
@@ -731,7 +733,7 @@ def _check_d2_context(regulator: RegulatorSpec | None, flow: FlowSpec | None, so
 def _check_d2(t: dict[str, Any], scheme: str, potential: str, around: str, order: int, theory: Theory,
               source: str) -> int:
     """The derivative expansion: one multiplet, numeric d > 2, around the minimum; its kinetic order."""
-    if scheme != "d2":
+    if scheme not in D2_SCHEMES:
         if "kinetic_order" in t:
             raise SpecError(source, "truncation.kinetic_order",
                             f"only used by the 'd2' scheme (this spec has {scheme!r}); remove it")
@@ -865,7 +867,7 @@ def _canonical(theory: Theory, truncation: Truncation, regulator: RegulatorSpec,
             "order": truncation.order,
             "expand_around": truncation.expand_around,
             **({"eta_projection": truncation.eta_projection} if truncation.scheme == "lpa'" else {}),
-            **({"kinetic_order": truncation.kinetic_order} if truncation.scheme == "d2" else {}),
+            **({"kinetic_order": truncation.kinetic_order} if truncation.scheme in D2_SCHEMES else {}),
         },
         "regulator": {"kind": regulator.kind, **dict(regulator.parameters),
                       **({"shape": regulator.shape} if regulator.shape else {})},

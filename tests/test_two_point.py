@@ -138,3 +138,17 @@ def test_on_d2_goldstone_flow_reduces_to_lpa_prime() -> None:
     y = symbols.y
     got = _integrate(loops["z"].subs(point).subs(symbols.eta, eta0).xreplace({y: Q2}), reg.shape(), eta0, d)
     assert abs(got - expected) < 1e-9 * abs(expected), (got, expected)  # as above: quadrature only
+
+
+def test_d2_z_equals_d2_for_one_field() -> None:
+    """For N = 1 the Y term is part of Z: the "d2-z" flows are the "d2" flows."""
+    from rgsym.derivative_expansion import derive_d2
+    from rgsym.regulators import EXP_MASS
+
+    reg = EXP_MASS.with_alpha(sp.Integer(1))
+    full = derive_d2(sp.Integer(3), sp.Integer(1), reg)
+    z_only = derive_d2(sp.Integer(3), sp.Integer(1), reg, with_y=False)
+    assert full.functions == z_only.functions == ("u", "z")
+    assert full.loops == z_only.loops and full.scaling == z_only.scaling
+    o2 = derive_d2(sp.Integer(3), sp.Integer(2), reg, with_y=False)
+    assert o2.functions == ("u", "z")

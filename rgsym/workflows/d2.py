@@ -39,6 +39,8 @@ class D2Result:
 
     Attributes
     ----------
+    scheme
+        ``"d2"`` (Z and Y) or ``"d2-z"`` (Z alone).
     route
         ``"full functions"`` or ``"polynomial"``.
     nu, eta, omega
@@ -53,6 +55,7 @@ class D2Result:
         Where z = 1 is imposed.
     """
 
+    scheme: str
     route: str
     nu: float
     eta: float
@@ -71,8 +74,8 @@ class D2Result:
         """
         from rgsym.solve.spectrum import theta_json
 
-        return {"scheme": "d2", "route": self.route, "nu": self.nu, "eta": self.eta, "omega": self.omega,
-                "theta": [theta_json(t) for t in self.theta], "relevant_directions": self.relevant,
+        return {"scheme": self.scheme, "route": self.route, "nu": self.nu, "eta": self.eta,
+                "omega": self.omega, "theta": [theta_json(t) for t in self.theta], "relevant_directions": self.relevant,
                 "fixed_point": dict(self.fixed_point), "normalisation": self.normalisation}
 
 
@@ -93,7 +96,7 @@ def derive_d2_flow(spec: TheorySpec) -> DerivativeExpansionFlow:
     from rgsym.integrate import regulator_of
 
     n = sp.sympify(spec.theory.blocks[0].components)
-    return derive_d2(spec.theory.d, n, regulator_of(spec.regulator))
+    return derive_d2(spec.theory.d, n, regulator_of(spec.regulator), spec.truncation.scheme == "d2")
 
 
 def d2_exponents(spec: TheorySpec) -> D2Result:
@@ -132,7 +135,7 @@ def _polynomial(spec: TheorySpec, flow: DerivativeExpansionFlow) -> D2Result:
     lpa_point, _ = critical_exponents(_lpa_twin(spec, "polynomial"))
     system = D2System(flow, spec.truncation.order, spec.truncation.kinetic_order)
     fp = solve_d2(system, lpa_start(system.names, lpa_point.as_dict()))
-    return D2Result("polynomial", fp.nu, fp.eta, fp.omega, fp.theta, fp.relevant,
+    return D2Result(spec.truncation.scheme, "polynomial", fp.nu, fp.eta, fp.omega, fp.theta, fp.relevant,
                     tuple(zip(fp.names, fp.values, strict=True)), "z(kappa) = 1")
 
 
@@ -177,5 +180,5 @@ def _full_functions(spec: TheorySpec, flow: DerivativeExpansionFlow) -> D2Result
     at = {name: float(result.interpolant(name)(kappa)) for name in ("z", "y") if name in result.values}
     point = (("kappa", kappa), *((f"{name}(kappa)", value) for name, value in at.items()),
              ("rho_max", result.rho_max))
-    return D2Result("full functions", result.nu, float(result.scalars["eta"]), result.omega,
-                    tuple(result.theta), relevant, point, "z(kappa) = 1")
+    return D2Result(spec.truncation.scheme, "full functions", result.nu, float(result.scalars["eta"]),
+                    result.omega, tuple(result.theta), relevant, point, "z(kappa) = 1")
