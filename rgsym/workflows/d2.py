@@ -75,7 +75,8 @@ class D2Result:
         from rgsym.solve.spectrum import theta_json
 
         return {"scheme": self.scheme, "route": self.route, "nu": self.nu, "eta": self.eta,
-                "omega": self.omega, "theta": [theta_json(t) for t in self.theta], "relevant_directions": self.relevant,
+                "omega": self.omega, "theta": [theta_json(t) for t in self.theta],
+                "relevant_directions": self.relevant,
                 "fixed_point": dict(self.fixed_point), "normalisation": self.normalisation}
 
 
