@@ -278,15 +278,18 @@ def _scan(spec: TheorySpec, args: argparse.Namespace) -> str:
         write_plot(args.plot, lambda tmp: plot_scan(result, tmp, title))
     if args.json:
         return _dump({"spec": spec.source, **result.as_dict()})
+    with_eta = any(p.eta is not None for p in result.points)
     lines = [f"# scan of {key} in {spec.source} ({len(values)} points, order {spec.truncation.order})",
-             f"{key:>16} {'nu':>16} {'omega':>16}"]
+             f"{key:>16} {'nu':>16} {'omega':>16}" + (f" {'eta':>16}" if with_eta else "")]
     for p in result.points:
         lines.append(f"{p.value:16.8g} {_fmt(p.nu):>16} {_fmt(p.omega):>16}"
+                     + (f" {_fmt(p.eta):>16}" if with_eta else "")
                      + (f"  ({p.error})" if p.error else ""))
     for s in result.stationary:
         lines.append(f"PMS of {s.exponent}: {key} = {s.value:.6g}, {s.exponent} = {s.estimate:.10g}")
     if not result.stationary:
-        lines.append("no stationary point of nu or omega inside the range")
+        lines.append("no stationary point of nu, omega or eta inside the range" if with_eta
+                     else "no stationary point of nu or omega inside the range")
     return "\n".join(lines) + "\n"
 
 

@@ -33,6 +33,7 @@ class ScanPoint:
     omega: float | None
     theta: tuple[complex, ...]
     error: str | None = None
+    eta: float | None = None  # the derivative expansion's (O(d^2))
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Scan:
         return {
             "key": self.key,
             "points": [{"value": p.value, "nu": p.nu, "omega": p.omega,
+                        **({"eta": p.eta} if p.eta is not None else {}),
                         "theta": [theta_json(t) for t in p.theta],
                         **({"error": p.error} if p.error else {})} for p in self.points],
             "pms": [{"exponent": s.exponent, "value": s.value, "estimate": s.estimate}
@@ -218,6 +220,11 @@ def _point(task: tuple[str, list[str], str, float, str]) -> ScanPoint:
     path, overrides, key, value, backend = task
     spec = load_spec(path, [*overrides, f"{key}={value!r}"])
     try:
+        if spec.truncation.scheme in ("d2", "d2-z"):  # the derivative expansion (rgsym.workflows.d2)
+            from rgsym.workflows.d2 import d2_exponents
+
+            d2 = d2_exponents(spec)
+            return ScanPoint(value, d2.nu, d2.omega, d2.theta, eta=d2.eta)
         _, ex = critical_exponents(spec, backend=backend)
     except RGSymError as exc:
         if isinstance(exc, SpecError):
@@ -255,7 +262,7 @@ def run_scan(path: str | Path, overrides: Sequence[str], key: str, values: Seque
 def locate_stationary(points: Sequence[ScanPoint]) -> tuple[Stationary, ...]:
     """Where d(exponent)/d(value) changes sign: a parabola through the three points around it."""
     found = []
-    for name in ("nu", "omega"):
+    for name in ("nu", "omega", "eta"):
         xs = np.array([p.value for p in points if getattr(p, name) is not None])
         ys = np.array([getattr(p, name) for p in points if getattr(p, name) is not None])
         for i in range(1, len(xs) - 1):

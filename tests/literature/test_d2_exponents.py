@@ -67,3 +67,15 @@ def test_a_point_with_two_relevant_directions_is_not_reported() -> None:
     # a start far from the Wilson-Fisher point (the spurious root found from kappa = 0.03, lambda = 7)
     with pytest.raises(SolveError):
         solve_d2(system, np.array([0.03, 7.0, 0.0, 0.0, 0.0, 0.0, 0.04]))
+
+
+def test_pms_in_alpha_by_scan() -> None:
+    """`rgsym scan --set regulator.alpha=...` on the O(d^2) spec finds the stationary points of nu and
+    eta next to alpha ~ 2.2 (Canet et al. 2003's PMS), with their values (same tolerance)."""
+    from rgsym.workflows.scan import run_scan
+
+    scan = run_scan(DERIVATIONS / "ising_d2.toml", [], "regulator.alpha", (1.8, 2.2, 2.6), workers=1)
+    stationary = {s.exponent: s for s in scan.stationary}
+    assert 1.8 < stationary["nu"].value < 2.6 and 1.8 < stationary["eta"].value < 2.6
+    assert abs(stationary["nu"].estimate - NU_CANET) <= ROUNDING
+    assert abs(stationary["eta"].estimate - ETA_CANET) <= ROUNDING
