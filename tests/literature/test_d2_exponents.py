@@ -79,3 +79,22 @@ def test_pms_in_alpha_by_scan() -> None:
     assert 1.8 < stationary["nu"].value < 2.6 and 1.8 < stationary["eta"].value < 2.6
     assert abs(stationary["nu"].estimate - NU_CANET) <= ROUNDING
     assert abs(stationary["eta"].estimate - ETA_CANET) <= ROUNDING
+
+
+@pytest.mark.slow
+def test_large_n_limit() -> None:
+    """O(N) at O(d^2), N = 20, d = 3, against the 1/N expansion (Moshe, Zinn-Justin, Phys. Rept. 385
+    (2003) 69, hep-th/0306133, sec. 2): eta = 8/(3 pi^2 N), nu = 1 - 32/(3 pi^2 N), omega -> 1.
+
+    Measured: eta = 0.01446 (1/N: 0.01351), nu = 0.94290 (0.94596), omega = 0.886.  The O(1/N^2)
+    terms are of order (1/N)^2 times coefficients of a few: 0.01 in nu and 15% in eta leave room
+    for them (and for the truncation)."""
+    import math
+
+    n = 20
+    result = d2_exponents(load_spec(str(DERIVATIONS / "on_d2.toml"), [f"theory.N={n}"]))
+    eta_1n = 8 / (3 * math.pi**2 * n)
+    nu_1n = 1 - 32 / (3 * math.pi**2 * n)
+    assert abs(result.eta / eta_1n - 1) < 0.15
+    assert abs(result.nu - nu_1n) < 0.01
+    assert result.omega is not None and 0.8 < result.omega < 1.0
