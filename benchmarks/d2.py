@@ -1,0 +1,73 @@
+"""Benchmark: the O(d^2) derivative expansion (issue 16), against the LPA in the same run.
+
+Whole processes, each started fresh (no shared in-process state; the disk cache is off):
+
+- baseline: ``rgsym fixed-function derivations/ising_lpa_full.toml`` (the LPA fixed function);
+- ``rgsym exponents derivations/ising_d2.toml`` (U and Z in full, exponential regulator);
+- ``rgsym exponents derivations/on_d2.toml`` (O(2): U, Z and Y);
+- the polynomial route (u' of degree 3, z of degree 2 around the minimum).
+
+In-process, the stages of the Ising case: deriving the flows (:func:`rgsym.derivative_expansion.derive_d2`)
+and solving them (:func:`rgsym.workflows.d2.d2_exponents`, which compiles and solves).
+
+It prints seconds and ratios to the baseline measured in the same run; nothing is asserted.
+Run ``python benchmarks/d2.py`` with this checkout importable (``PYTHONPATH=.``).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str) -> float:
+    """Seconds for ``python -m rgsym.cli ARGS`` in a fresh process (cache off)."""
+    env = {**os.environ, "RGSYM_NO_CACHE": "1", "PYTHONPATH": str(ROOT)}
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "rgsym.cli", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=900)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed: {done.stderr.strip()}")
+    return time.perf_counter() - start
+
+
+def in_process() -> tuple[float, float]:
+    """(derive, derive + solve) seconds for the Ising spec in this process."""
+    import sympy as sp
+
+    from rgsym.derivative_expansion import derive_d2
+    from rgsym.regulators import EXPONENTIAL
+    from rgsym.spec import load_spec
+    from rgsym.workflows.d2 import d2_exponents
+
+    start = time.perf_counter()
+    derive_d2(sp.Integer(3), sp.Integer(1), EXPONENTIAL.with_alpha(sp.Integer(2)))
+    derived = time.perf_counter() - start
+    start = time.perf_counter()
+    d2_exponents(load_spec(ROOT / "derivations" / "ising_d2.toml"))
+    return derived, time.perf_counter() - start
+
+
+def main() -> None:
+    baseline = run("fixed-function", "derivations/ising_lpa_full.toml")
+    rows = [
+        ("LPA fixed function (baseline)", baseline),
+        ("O(d^2) Ising, full functions", run("exponents", "derivations/ising_d2.toml")),
+        ("O(d^2) O(2), full functions (U, Z, Y)", run("exponents", "derivations/on_d2.toml")),
+        ("O(d^2) Ising, polynomial 3/2", run("exponents", "derivations/ising_d2.toml", "--set",
+                                             "truncation.potential=polynomial", "--set", "truncation.order=3",
+                                             "--set", "regulator.alpha=1")),
+    ]
+    for name, seconds in rows:
+        print(f"{name:42s} {seconds:7.2f} s   {seconds / baseline:5.2f} x baseline")
+    derived, total = in_process()
+    print(f"in process: derive_d2 {derived:.2f} s, d2_exponents (derive + compile + solve) {total:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
