@@ -484,8 +484,11 @@ def solve_fixed_functions(system: FixedFunctionSystem, start: Start,
     positive = [(t.real, g) for t, g in zip(theta, drift, strict=True) if t.real > 0 and t.imag == 0]
     negative = [(t.real, g) for t, g in zip(theta, drift, strict=True) if t.real < 0]
     if not positive or not negative:
-        raise SolveError(f"{system.name}: the linearised problem has no resolved relevant or irrelevant "
-                         f"real direction (resolved theta: {[complex(t) for t in theta[:6]]})")
+        shown = ", ".join(f"{t.real:.6g}" + (f"{t.imag:+.3g}i" if t.imag else "") for t in theta[:6])
+        raise SolveError(f"{system.name}: the two grids agree on {len(positive)} relevant and "
+                         f"{len(negative)} irrelevant direction(s) (theta = {shown or 'none'}); nu and omega "
+                         "need one of each: the fixed point was found, but its exponents are not resolved "
+                         "on this grid")
     top, top_gap = max(positive)
     least, least_gap = max(negative)
     scalar_gap = float(np.max(np.abs(x[k_count * n:] - y[k_count * check_grid.points:]), initial=0.0))
