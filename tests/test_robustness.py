@@ -133,7 +133,8 @@ def assert_nothing_written(workdir: Path) -> None:
     left = sorted(p.name for p in workdir.iterdir()) if workdir.exists() else []
     assert left in (["case"], ["cache", "case"]), left
     cache = workdir / "cache"
-    assert not cache.exists() or not any(cache.iterdir()), "a failed run wrote to the cache"
+    written = sorted(str(p.relative_to(cache)) for p in cache.rglob("*")) if cache.exists() else []
+    assert not written, f"a failed run wrote to the cache: {written}"
 
 
 # --- strategies ------------------------------------------------------------------------------
