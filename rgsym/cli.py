@@ -395,6 +395,8 @@ def _derive(spec: TheorySpec, args: argparse.Namespace) -> str:
 
     if args.emit is not None or args.output is not None:
         return _emit(spec, args)
+    if spec.truncation.scheme in ("d2", "d2-z"):
+        return _derive_d2(spec, args)
     result = derive(spec)
     if isinstance(result, PotentialFlow):
         if args.json:
@@ -410,6 +412,26 @@ def _derive(spec: TheorySpec, args: argparse.Namespace) -> str:
         lines.append(f"# parameters: {', '.join(map(str, result.parameters))}")
     width = max(len(n) for n in result.names)
     lines += [f"beta_{n:<{width}} = {b}" for n, b in zip(result.names, beta_texts(result), strict=True)]
+    return "\n".join(lines) + "\n"
+
+
+def _derive_d2(spec: TheorySpec, args: argparse.Namespace) -> str:
+    """The derived O(d^2) flows as text (or JSON): d_t u', d_t z (and d_t Y), loops as y-integrals."""
+    from rgsym.derivative_expansion import flow_equations
+    from rgsym.workflows.d2 import derive_d2_flow
+
+    flow = derive_d2_flow(spec)
+    equations = flow_equations(flow)
+    names = {"u'": "u'", "z": "z", "y": "Y"}
+    legend = ("u1, u2, u3 are the first three rho-derivatives of u, z1, z2 those of z (y0, y1, y2: Y "
+              "and its derivatives), all at rho; y = q^2/k^2; eta is fixed by z(kappa) = 1")
+    if args.json:
+        return _dump({"scheme": spec.truncation.scheme, "regulator": flow.regulator, "d": str(flow.d),
+                      "N": str(flow.n), "symbols": legend,
+                      "flows": {f"d_t {names[k]}": str(v) for k, v in equations.items()}})
+    lines = [f"# {spec.source}: O(d^2) flows at fixed dimensionless rho, {flow.regulator} regulator, "
+             f"d = {flow.d}, N = {flow.n}", f"# {legend}"]
+    lines += [f"d_t {names[k]} = {v}" for k, v in equations.items()]
     return "\n".join(lines) + "\n"
 
 

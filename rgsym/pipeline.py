@@ -72,8 +72,8 @@ def derive_flow(spec: TheorySpec) -> BetaSystem | PotentialFlow:
 def _derive_flow(spec: TheorySpec) -> BetaSystem | PotentialFlow:
     if spec.truncation.scheme in ("d2", "d2-z"):
         raise UnsupportedError(spec.source, "truncation.scheme",
-                               "the 'd2' flows are solved by 'rgsym exponents' (rgsym.workflows.d2); "
-                               "printing, emitting and caching them is not available yet")
+                               "the 'd2' flows are printed by 'rgsym derive' and solved by 'rgsym exponents' "
+                               "(rgsym.workflows.d2); emitting files for them is not available yet")
     if spec.flow.equation == "polchinski":
         from rgsym.polchinski.derive import derive_polchinski
 

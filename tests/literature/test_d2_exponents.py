@@ -98,3 +98,14 @@ def test_large_n_limit() -> None:
     assert abs(result.eta / eta_1n - 1) < 0.15
     assert abs(result.nu - nu_1n) < 0.01
     assert result.omega is not None and 0.8 < result.omega < 1.0
+
+
+def test_derive_prints_the_flows_and_emit_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    from rgsym.cli import main
+
+    spec = str(DERIVATIONS / "ising_d2.toml")
+    assert main(["derive", spec]) == 0
+    out = capsys.readouterr().out
+    assert "d_t u' = " in out and "d_t z = " in out and "Integral(" in out
+    assert main(["derive", spec, "--emit", "c", "-o", "never-written"]) == 2
+    assert "truncation.scheme" in capsys.readouterr().err
