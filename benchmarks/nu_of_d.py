@@ -20,9 +20,9 @@ import numpy as np
 
 from rgsym.errors import SolveError
 from rgsym.pipeline import critical_exponents
-from rgsym.solve.multicritical import MulticriticalPoint, critical_dimension, follow_multicritical
 from rgsym.spec import load_spec
 from rgsym.workflows.fixed_function import fixed_function
+from rgsym.workflows.multicritical import MulticriticalPoint, critical_dimension, follow_multicritical
 
 FULL = "derivations/ising_lpa_full.toml"
 POLY = "derivations/on_lpa.toml"

@@ -47,7 +47,7 @@ NOTEBOOKS = {
         new_code_cell('fixed_point, exponents = critical_exponents(spec)\nexponents'),
         new_markdown_cell("ν and ω at orders 2 to 8 converge towards ν* = 0.649561773881 and "
                           "ω* = 0.655745939193 (Litim, hep-th/0203006):"),
-        new_code_cell('from rgsym.solve.convergence import run_convergence\n\n'
+        new_code_cell('from rgsym.workflows.convergence import run_convergence\n\n'
                       'conv = run_convergence(spec, range(2, 9))\nconv'),
         new_code_cell('[(r.order, r.nu, r.omega) for r in conv.results]'),
     ],

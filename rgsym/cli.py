@@ -343,7 +343,7 @@ def _report(spec: TheorySpec, args: argparse.Namespace) -> str:
     import importlib.util
 
     from rgsym.errors import SpecError
-    from rgsym.solve.convergence import parse_orders
+    from rgsym.workflows.convergence import parse_orders
     from rgsym.workflows.report import check_destination, write_report
 
     check_destination(args.output)
@@ -476,7 +476,7 @@ def _fixed_points(spec: TheorySpec, args: argparse.Namespace) -> str:
 
 def _fixed_functions(spec: TheorySpec, args: argparse.Namespace) -> str:
     """``fixed-points`` for a full potential: the multicritical family at the spec's d."""
-    from rgsym.solve.multicritical import multicritical_functions
+    from rgsym.workflows.multicritical import multicritical_functions
 
     family = multicritical_functions(spec)
     if args.json:
@@ -599,7 +599,7 @@ def _truncation_label(spec: TheorySpec) -> str:
 def _convergence(spec: TheorySpec, args: argparse.Namespace) -> str:
     """``exponents --orders FIRST:LAST [--plot FILE.png]``: nu and omega against the order."""
     from rgsym.errors import SpecError
-    from rgsym.solve.convergence import parse_orders, plot_convergence, run_convergence
+    from rgsym.workflows.convergence import parse_orders, plot_convergence, run_convergence
     from rgsym.workflows.scan import terminal_progress
 
     if args.orders is None:

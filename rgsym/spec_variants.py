@@ -1,7 +1,7 @@
 """Spec variants: the same theory and truncation at another dimension.
 
 The continuations in d (:func:`rgsym.pipeline.follow_wilson_fisher`,
-:mod:`rgsym.workflows.fixed_function`, :mod:`rgsym.solve.multicritical`) derive the spec at a
+:mod:`rgsym.workflows.fixed_function`, :mod:`rgsym.workflows.multicritical`) derive the spec at a
 sequence of exact dimensions; these two helpers make those specs.
 """
 

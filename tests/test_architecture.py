@@ -27,22 +27,7 @@ UPPER = ("rgsym.pipeline", "rgsym.spec", "rgsym.cli", "rgsym.cli_plot", "rgsym.f
          "rgsym.workflows")
 
 #: (module, imported module) pairs that break the layering, each with the reason.
-LAYERING_EXCEPTIONS: dict[tuple[str, str], str] = {
-    ("rgsym.solve.convergence", "rgsym.pipeline"):
-        "run_convergence derives the spec at every order; the module is being sped up in parallel "
-        "(issue 13), and moves to rgsym.workflows after that",
-    ("rgsym.solve.convergence", "rgsym.spec"):
-        "parse_orders checks against MAX_ORDER / MAX_VERTEX_ORDER; moves with run_convergence",
-    ("rgsym.solve.convergence", "rgsym.workflows.routes"):
-        "the check against the full potential; moves with run_convergence",
-    ("rgsym.solve.multicritical", "rgsym.pipeline"):
-        "the multicritical search derives the full-potential flow at every step in d; the module's "
-        "physics is being reworked in parallel (issue 13), and moves to rgsym.workflows after that",
-    ("rgsym.solve.multicritical", "rgsym.spec"):
-        "TheorySpec in annotations, imported at run time; moves with the search",
-    ("rgsym.solve.multicritical", "rgsym.workflows.fixed_function"):
-        "the Wilson-Fisher member of the family; moves with the search",
-}
+LAYERING_EXCEPTIONS: dict[tuple[str, str], str] = {}
 
 
 def _module_names() -> dict[str, Path]:

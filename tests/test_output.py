@@ -145,7 +145,7 @@ def test_plot_destination_is_checked_before_the_work(tmp_path: Path, monkeypatch
         target = tmp_path / "missing" / "plot.png"
     want = "is a folder" if make == "folder" else "does not exist"
     _forbid(monkeypatch, "rgsym.workflows.scan", "run_scan")
-    _forbid(monkeypatch, "rgsym.solve.convergence", "run_convergence")
+    _forbid(monkeypatch, "rgsym.workflows.convergence", "run_convergence")
     _forbid(monkeypatch, "rgsym.workflows.fixed_function", "fixed_function")
     _forbid(monkeypatch, "rgsym.workflows.flow", "flow_potential")
     runs = [["scan", ON_LPA, "--set", "regulator.alpha=1:2:3", "--plot", str(target)],

@@ -225,7 +225,7 @@ def test_one_walk_over_the_orders_gives_each_order_its_own_exponents() -> None:
     order's own derivation, to rounding (1e-10: both fixed points have residuals below 1e-11
     in the scaled couplings, and these low orders are well conditioned)."""
     from rgsym.pipeline import critical_exponents
-    from rgsym.solve.convergence import _one_walk
+    from rgsym.workflows.convergence import _one_walk
 
     spec = parse_spec({"theory": {"d": 3, "N": 1},
                        "truncation": {"order": 8, "expand_around": "minimum"}}, "walk")

@@ -78,7 +78,7 @@ def test_every_command_parses_and_its_spec_loads(args: list[str], monkeypatch: p
         overrides = namespace.split_overrides(namespace, overrides)
     loaded = load_spec(spec, overrides)
     if getattr(namespace, "orders", None):
-        from rgsym.solve.convergence import parse_orders
+        from rgsym.workflows.convergence import parse_orders
 
         parse_orders(namespace.orders, loaded)
 

@@ -97,7 +97,7 @@ def test_diagrams_svg(legs: int | list[str], even: bool) -> None:
 
 
 def _convergence() -> object:
-    from rgsym.solve.convergence import KNOWN_CASES, Convergence, OrderResult
+    from rgsym.workflows.convergence import KNOWN_CASES, Convergence, OrderResult
 
     results = (OrderResult(2, 0.729, 1.07, (1.37, complex(-1.07, 0.9))), OrderResult(3, 0.6506, 0.599),
                OrderResult(4, None, None, (), "no fixed point"))
@@ -126,7 +126,7 @@ def test_convergence_png_without_matplotlib(monkeypatch: pytest.MonkeyPatch) -> 
 def test_convergence_plot_shows_the_distance_only_for_a_known_case() -> None:
     from dataclasses import replace
 
-    from rgsym.solve.convergence import _figure
+    from rgsym.workflows.convergence import _figure
 
     conv = _convergence()
     assert len(_figure(conv).axes) == 3  # nu, omega, log distance to the converged values

@@ -378,8 +378,8 @@ def test_bad_orders_leave_no_file(workdir: Path, capsys: pytest.CaptureFixture[s
     from hypothesis import assume
 
     from rgsym.errors import SpecError
-    from rgsym.solve.convergence import parse_orders
     from rgsym.spec import parse_spec
+    from rgsym.workflows.convergence import parse_orders
 
     try:
         parse_orders(text, parse_spec(base_spec()))

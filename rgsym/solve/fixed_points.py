@@ -542,7 +542,7 @@ def fixed_points_by_order(numeric: NumericSystem, base: int = 1
     tuple
         (order m, the order-m sub-system, the scaled solutions carried to order m), from
         ``base`` to the order of ``numeric``: ``rgsym exponents --orders`` reads every order off
-        one compiled system and one walk (:func:`rgsym.solve.convergence.run_convergence`).
+        one compiled system and one walk (:func:`rgsym.workflows.convergence.run_convergence`).
     """
     sizes = order_sizes(numeric)
     target = max(sizes)

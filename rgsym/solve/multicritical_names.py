@@ -1,6 +1,6 @@
 """Names of the O(N) multicritical fixed points from their relevant directions and nodes.
 
-Pure bookkeeping, split from :mod:`rgsym.solve.multicritical` (which searches the
+Pure bookkeeping, split from :mod:`rgsym.workflows.multicritical` (which searches the
 full-potential solutions) so that :func:`rgsym.pipeline.fixed_point_names` can name polynomial
 fixed points without importing the search.  Codello, Defenu, D'Odorico, PRD 91 (2015) 105003,
 arXiv:1410.3308: the phi^{2n} point exists below d_c(n) = 2n/(n - 1) with n - 1 relevant

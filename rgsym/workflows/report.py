@@ -32,7 +32,7 @@ from rgsym.errors import UnsupportedError
 from rgsym.spec import TheorySpec
 
 if TYPE_CHECKING:
-    from rgsym.solve.convergence import Convergence
+    from rgsym.workflows.convergence import Convergence
 
 #: The n of the n-point functions whose flow is drawn.
 DIAGRAM_ORDERS = (2, 4)
@@ -131,7 +131,7 @@ def report_files(spec: TheorySpec, orders: Sequence[int]) -> tuple[dict[str, str
     """The LaTeX files of the report (name -> text) and the convergence plot (PNG bytes)."""
     from rgsym.emit import latex_files
     from rgsym.pipeline import derive
-    from rgsym.solve.convergence import render_png, run_convergence
+    from rgsym.workflows.convergence import render_png, run_convergence
 
     system = derive(spec)
     assert isinstance(system, BetaSystem)

@@ -34,10 +34,10 @@ from scipy.integrate import solve_ivp
 
 from rgsym.cli import main
 from rgsym.pipeline import derive
-from rgsym.solve.multicritical import critical_dimension, follow_multicritical
 from rgsym.solve.two_dimensions import gaussian_thetas, scaling_term_vanishes
 from rgsym.spec import load_spec
 from rgsym.workflows.fixed_function import fixed_function
+from rgsym.workflows.multicritical import critical_dimension, follow_multicritical
 
 FULL = Path(__file__).resolve().parents[2] / "derivations" / "ising_lpa_full.toml"
 

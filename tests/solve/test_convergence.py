@@ -11,8 +11,8 @@ import pytest
 
 from rgsym.cli import main
 from rgsym.errors import SpecError
-from rgsym.solve.convergence import KNOWN_CASES, known_case, parse_orders, run_convergence
 from rgsym.spec import MAX_ORDER, load_spec
+from rgsym.workflows.convergence import KNOWN_CASES, known_case, parse_orders, run_convergence
 from tests.conftest import DERIVATIONS
 
 ISING = DERIVATIONS / "on_lpa.toml"
@@ -153,7 +153,7 @@ def test_orders_2_to_20_converge() -> None:
     assert by_order[20].omega == pytest.approx(KNOWN_CASES[0].omega, abs=1e-7)  # converged to ~4e-8
 
 
-@pytest.mark.parametrize("module", ["rgsym.solve.convergence", "rgsym.cache", "rgsym.errors"])
+@pytest.mark.parametrize("module", ["rgsym.workflows.convergence", "rgsym.cache", "rgsym.errors"])
 def test_doctests(module: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import doctest
     import importlib

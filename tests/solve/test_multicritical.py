@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from rgsym.cli import main
-from rgsym.solve.multicritical import critical_dimension, follow_multicritical, multicritical_name
 from rgsym.solve.pde_branch import count_nodes
 from rgsym.spec import load_spec
+from rgsym.workflows.multicritical import critical_dimension, follow_multicritical, multicritical_name
 
 ROOT = Path(__file__).resolve().parents[2]
 FULL = str(ROOT / "derivations" / "ising_lpa_full.toml")
