@@ -169,8 +169,9 @@ def _in_symbols(expr: sp.Expr) -> sp.Expr:
         sp.Derivative(yy(RHO), (RHO, 2)): Y2, sp.Derivative(yy(RHO), RHO): Y1, yy(RHO): Y0,
     }
     out = expr.doit()
-    for old, new in table.items():  # highest derivatives first
-        out = out.subs(old, new)
+    derivatives = {old: new for old, new in table.items() if isinstance(old, sp.Derivative)}
+    values = {old: new for old, new in table.items() if not isinstance(old, sp.Derivative)}
+    out = out.xreplace(derivatives).xreplace(values)  # whole derivatives first, then the values
     left = [a for a in out.atoms(sp.Function, sp.Derivative, sp.Subs) if a.has(u, z, yy)]
     if left:
         raise AssertionError(f"the O(d^2) flow has terms the projection did not name: {left[:3]}")

@@ -202,6 +202,12 @@ def gradient(expr: sp.Expr, wrt: tuple[sp.Symbol, ...]) -> list[sp.Expr]:
     return [d.xreplace(back) for d in derivatives]
 
 
+#: Compiled systems of this process, by what compiling depends on (not the conditions, so the
+#: stages of :func:`solve_around_minimum` and a re-solve with another normalisation point share one).
+_COMPILED: dict[tuple[Any, ...], _Compiled] = {}
+_COMPILED_KEEP = 8
+
+
 def compile_system(system: FixedFunctionSystem, nodes: int = NODES) -> _Compiled:
     """Lambdify E_k and dE_k/d(f, f', f'', s) for every k, integrals as quadrature sums.
 
@@ -215,7 +221,17 @@ def compile_system(system: FixedFunctionSystem, nodes: int = NODES) -> _Compiled
     Returns
     -------
     _Compiled
+        Kept for the process: the same equations are compiled once.
     """
+    key = (system.variable, system.functions, system.equations, system.scalars, system.parameters, nodes)
+    if key not in _COMPILED:
+        if len(_COMPILED) >= _COMPILED_KEEP:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        _COMPILED[key] = _compile_system(system, nodes)
+    return _COMPILED[key]
+
+
+def _compile_system(system: FixedFunctionSystem, nodes: int) -> _Compiled:
     rho = system.variable
     unknowns = tuple(s for f in system.functions for s in (f.value, f.first, f.second)) + system.scalars
     params = dict(system.parameters)
