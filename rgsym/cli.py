@@ -395,7 +395,7 @@ def _derive(spec: TheorySpec, args: argparse.Namespace) -> str:
 
     if args.emit is not None or args.output is not None:
         return _emit(spec, args)
-    if spec.truncation.scheme in ("d2", "d2-z"):
+    if spec.truncation.is_derivative_expansion:
         return _derive_d2(spec, args)
     result = derive(spec)
     if isinstance(result, PotentialFlow):
@@ -514,7 +514,7 @@ def _sector_lines(ex: Any) -> list[str]:
 def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
     from rgsym.pipeline import critical_exponents
 
-    if spec.truncation.scheme in ("d2", "d2-z"):
+    if spec.truncation.is_derivative_expansion:
         return _d2_exponents(spec, args)
     if args.orders is not None or args.plot is not None:
         return _convergence(spec, args)

@@ -70,7 +70,7 @@ def derive_flow(spec: TheorySpec) -> BetaSystem | PotentialFlow:
 
 
 def _derive_flow(spec: TheorySpec) -> BetaSystem | PotentialFlow:
-    if spec.truncation.scheme in ("d2", "d2-z"):
+    if spec.truncation.is_derivative_expansion:
         raise UnsupportedError(spec.source, "truncation.scheme",
                                "the 'd2' flows are printed by 'rgsym derive' and solved by 'rgsym exponents' "
                                "(rgsym.workflows.d2); emitting files for them is not available yet")

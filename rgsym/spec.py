@@ -152,6 +152,16 @@ class Truncation:
     eta_projection: str = "goldstone"
     kinetic_order: int = 2  # "d2": the degree of z(rho) and Y(rho) in (rho - kappa)
 
+    @property
+    def is_derivative_expansion(self) -> bool:
+        """Whether the scheme is one of :data:`D2_SCHEMES` (solved by :mod:`rgsym.workflows.d2`).
+
+        Returns
+        -------
+        bool
+        """
+        return self.scheme in D2_SCHEMES
+
 
 @dataclass(frozen=True)
 class RegulatorSpec:

@@ -352,6 +352,10 @@ def solve_d2(system: D2System, start: np.ndarray) -> D2FixedPoint:
         raise SolveError(f"the O(d^2) fixed point did not converge in {MAX_STEPS} Newton steps "
                          f"(residual {np.max(np.abs(system.fixed_point_equations(x)[0])):.2e})")
     couplings = x[:-1]
+    kappa, lam2 = couplings[0], couplings[1]
+    if not (kappa > 0 and lam2 > 0):  # u'(kappa) = 0 must be a minimum in the broken regime
+        raise SolveError(f"the O(d^2) point found has kappa = {kappa:.4g}, u''(kappa) = {lam2:.4g}: not a "
+                         "minimum at positive rho, so not the Wilson-Fisher point")
     _, stability = system.betas(couplings)
     theta = sorted((-complex(v) for v in np.linalg.eigvals(stability)), key=lambda t: (-t.real, t.imag))
     relevant = sum(1 for t in theta if t.real > 0)

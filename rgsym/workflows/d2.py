@@ -173,6 +173,12 @@ def _full_functions(spec: TheorySpec, flow: DerivativeExpansionFlow) -> D2Result
                                         {"w": 2.0 / (d - 2.0)}, FACTOR, POINTS)
     result = solve_fixed_functions(system(kappa), {k.name: first.interpolant(k.name) for k in functions},
                                    first.scalars, first.rho_max, POINTS)
+    curvature = float(result.interpolant("w").deriv()(kappa))
+    z_least = min(result.values["z"])
+    if not (kappa > 0 and curvature > 0 and z_least > 0):  # a minimum, and a positive kinetic term
+        raise SolveError(f"the O(d^2) fixed functions found have kappa = {kappa:.4g}, u''(kappa) = "
+                         f"{curvature:.4g}, min z = {z_least:.4g}: not a minimum with a positive kinetic "
+                         "term, so not the Wilson-Fisher point")
     relevant = sum(1 for t in result.theta if t.real > 0)
     if relevant != 1:
         raise SolveError(f"the O(d^2) fixed functions found have {relevant} relevant directions (theta = "

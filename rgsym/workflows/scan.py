@@ -220,7 +220,7 @@ def _point(task: tuple[str, list[str], str, float, str]) -> ScanPoint:
     path, overrides, key, value, backend = task
     spec = load_spec(path, [*overrides, f"{key}={value!r}"])
     try:
-        if spec.truncation.scheme in ("d2", "d2-z"):  # the derivative expansion (rgsym.workflows.d2)
+        if spec.truncation.is_derivative_expansion:  # the derivative expansion (rgsym.workflows.d2)
             from rgsym.workflows.d2 import d2_exponents
 
             d2 = d2_exponents(spec)
