@@ -164,7 +164,6 @@ class D2System:
         ansatz, loop_eqs, scale_eqs = _equations(flow, order, kinetic_order)
         self.names = ansatz.names
         s = se.Symbol("s_quad")
-        d = float(flow.d)
         v_d = 1 / (2 ** (flow.d + 1) * sp.pi ** (flow.d / 2) * sp.gamma(flow.d / 2))
         measure = 2 * s ** (se.sympify(flow.d) - 1) * 2 * se.sympify(v_d)  # 2 v_d y^(d/2-1) dy, y = s^2
         eta = se.Symbol(symbols.eta.name)
@@ -182,7 +181,6 @@ class D2System:
         self._w = w * S_MAX / 2
         self.n_u = order + 1
         self.n_z = kinetic_order + 1
-        self.d = d
 
     def evaluate(self, couplings: np.ndarray, eta: float) -> tuple[np.ndarray, np.ndarray]:
         """The Taylor coefficients f of d_t u', d_t z (and d_t Y) at kappa, at fixed rho, and their
