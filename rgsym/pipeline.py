@@ -74,6 +74,10 @@ def _derive_flow(spec: TheorySpec) -> BetaSystem | PotentialFlow:
         raise UnsupportedError(spec.source, "truncation.scheme",
                                "the 'd2' flows are printed by 'rgsym derive' and solved by 'rgsym exponents' "
                                "(rgsym.workflows.d2); emitting files for them is not available yet")
+    if spec.theory.fermions:
+        from rgsym.gny import derive_gny
+
+        return derive_gny(spec)
     if spec.flow.equation == "polchinski":
         from rgsym.polchinski.derive import derive_polchinski
 

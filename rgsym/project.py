@@ -249,7 +249,8 @@ def _parameters(betas: list[se.Basic], couplings: tuple[Coupling, ...],
         free = set().union(*(b.free_symbols for b in betas)) if betas else set()
     else:
         free = {s for s in candidates if s.name not in names and any(b.has(s) for b in betas)}
-    known = {"d": symbols.d, "N": symbols.N, "M": symbols.M, "epsilon": symbols.epsilon, "eta": symbols.eta}
+    known = {"d": symbols.d, "N": symbols.N, "M": symbols.M, "N_f": symbols.N_f, "epsilon": symbols.epsilon,
+             "eta": symbols.eta}
     params = {known.get(s.name, sp.Symbol(s.name)) for s in free if s.name not in names}
     return tuple(sorted(params, key=sp.default_sort_key))
 

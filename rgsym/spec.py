@@ -46,7 +46,8 @@ SHAPE_FUNCTIONS = SHAPE_NAMES
 BARE_FUNCTIONS = ("exp", "sqrt", "log", "cosh", "pi", "E")
 
 SECTIONS: dict[str, tuple[str, ...]] = {
-    "theory": ("d", "N", "field", "fields", "symmetry", "name", "description", "invariants"),
+    "theory": ("d", "N", "field", "fields", "symmetry", "name", "description", "invariants", "fermions",
+               "yukawa"),
     "truncation": ("scheme", "potential", "order", "expand_around", "eta_projection", "kinetic_order"),
     "regulator": ("kind", "alpha", "shape"),
     "flow": ("equation", "cutoff"),
@@ -99,13 +100,29 @@ class FieldBlock:
 
 
 @dataclass(frozen=True)
+class FermionField:
+    """N_f flavours of Dirac fermions with ``spinor_dim`` components (theory.fermions).
+
+    ``flavours`` is a positive integer or the symbol ``N_f``.
+    """
+
+    name: str
+    flavours: int | sp.Symbol
+    spinor_dim: int
+
+
+@dataclass(frozen=True)
 class Theory:
     """Dimension and field content; ``invariants`` are the anisotropic invariants of
-    ``theory.invariants`` (:class:`rgsym.invariants.Invariant`), empty for O(N)-symmetric blocks."""
+    ``theory.invariants`` (:class:`rgsym.invariants.Invariant`), empty for O(N)-symmetric blocks.
+    ``fermions`` and ``yukawa`` (the matrix T_a of each boson component in h phi_a psibar T_a psi)
+    describe a Gross-Neveu-Yukawa theory (:mod:`rgsym.gny`); both are empty without fermions."""
 
     d: sp.Expr
     blocks: tuple[FieldBlock, ...]
     invariants: tuple[Any, ...] = ()
+    fermions: tuple[FermionField, ...] = ()
+    yukawa: tuple[str, ...] = ()
 
     @property
     def symmetry(self) -> str:
@@ -411,8 +428,9 @@ def apply_override(raw: dict[str, Any], item: str, source: str) -> None:
 #: Keys and sections that ask for fermions, which rgsym does not derive yet.
 FERMION_WORDS = frozenset({"yukawa", "yukawas", "fermion", "fermions", "dirac", "majorana", "spinor",
                            "spinors", "weyl", "gross_neveu", "grossneveu"})
-_FERMIONS = ("fermions (Yukawa couplings, Dirac, Majorana or Weyl fields) are not supported yet: "
-             "rgsym derives flows of real scalar fields")
+_FERMIONS = ("Dirac fermions with a Yukawa coupling are given in [theory] as fermions = [{name, flavours, "
+             "spinor_dim}] and yukawa = 'chiral-ising' (see the README); Majorana and Weyl fields are not "
+             "supported yet")
 
 
 def parse_spec(raw: Mapping[str, Any], source: str = "<spec>") -> TheorySpec:
@@ -459,6 +477,8 @@ def parse_spec(raw: Mapping[str, Any], source: str = "<spec>") -> TheorySpec:
     bare = attempt(lambda: _parse_bare(tables["bare"], source)) if "bare" in tables else None
     if truncation is not None and truncation.scheme in D2_SCHEMES:
         attempt(lambda: _check_d2_context(regulator, flow, source))
+    if theory is not None and theory.fermions and truncation is not None:
+        attempt(lambda: _check_fermion_context(truncation, regulator, flow, source))
     if errors:
         raise errors[0] if len(errors) == 1 else SpecErrors(_unique(errors))
     assert theory is not None and truncation is not None  # else an error was recorded
@@ -632,6 +652,9 @@ def _parse_theory(t: dict[str, Any], source: str) -> Theory:
         from rgsym.invariants import parse_invariants
 
         theory = Theory(dim, blocks, parse_invariants(t["invariants"], blocks, source))
+    if "fermions" in t or "yukawa" in t:
+        fermions, yukawa = _parse_fermions(t, dim, blocks, source)
+        theory = replace(theory, fermions=fermions, yukawa=yukawa)
     if "symmetry" in t:
         given = t["symmetry"]
         if not isinstance(given, str) or given.replace(" ", "") != theory.symmetry:
@@ -641,6 +664,87 @@ def _parse_theory(t: dict[str, Any], source: str) -> Theory:
                 f" O(n) per multiplet, cubic(n) for a multiplet with sum(phi_a**4)); got {given!r}",
             )
     return theory
+
+
+def _parse_fermions(t: dict[str, Any], dim: sp.Expr, blocks: tuple[FieldBlock, ...], source: str
+                    ) -> tuple[tuple[FermionField, ...], tuple[str, ...]]:
+    """theory.fermions (one Dirac field) and theory.yukawa (a class name or one matrix per boson)."""
+    from rgsym.fermions import YUKAWA_CLASSES, YukawaError, yukawa_matrices
+
+    if "fermions" not in t or "yukawa" not in t:
+        raise SpecError(source, "theory.yukawa" if "fermions" in t else "theory.fermions",
+                        "fermions need theory.fermions and theory.yukawa together")
+    value = t["fermions"]
+    if not isinstance(value, list) or len(value) != 1 or not isinstance(value[0], dict) \
+            or not set(value[0]) <= {"name", "flavours", "spinor_dim"}:
+        raise SpecError(source, "theory.fermions", "must be a list with one table {name = 'psi', flavours = "
+                        "N_f or a positive integer, spinor_dim = 2 or 4}")
+    item = value[0]
+    name = item.get("name", "psi")
+    if not isinstance(name, str) or not name.isidentifier():
+        raise SpecError(source, "theory.fermions[0].name", f"must be an identifier, got {name!r}")
+    flavours = item.get("flavours", 1)
+    if flavours == "N_f":
+        flavours = symbols.N_f
+    elif isinstance(flavours, bool) or not isinstance(flavours, int) or flavours <= 0:
+        raise SpecError(source, "theory.fermions[0].flavours",
+                        f"must be a positive integer or the symbol 'N_f', got {flavours!r}")
+    spinor = item.get("spinor_dim", 4)
+    if isinstance(spinor, bool) or not isinstance(spinor, int) or spinor <= 0 or spinor % 2:
+        raise SpecError(source, "theory.fermions[0].spinor_dim", f"must be a positive even integer, got {spinor!r}")
+    if len(blocks) != 1 or not isinstance(blocks[0].components, int):
+        raise UnsupportedError(source, "theory.N", "a Yukawa theory has one boson multiplet with a number of "
+                               "components (theory.N = 1, 2, 3 ...)")
+    raw = t["yukawa"]
+    if isinstance(raw, str):
+        if raw not in YUKAWA_CLASSES:
+            raise SpecError(source, "theory.yukawa", f"got {raw!r}; allowed: "
+                            f"{', '.join(map(repr, YUKAWA_CLASSES))} or a list of matrices, one per boson")
+        texts = YUKAWA_CLASSES[raw]
+    elif isinstance(raw, list) and raw and all(isinstance(x, str) for x in raw):
+        texts = tuple(raw)
+    else:
+        raise SpecError(source, "theory.yukawa", "must be a class name or a list of matrix strings")
+    if len(texts) != blocks[0].components:
+        raise SpecError(source, "theory.yukawa", f"gives {len(texts)} matrices for theory.N = "
+                        f"{blocks[0].components} bosons; give one matrix T_a per boson component")
+    try:
+        matrices, _ = yukawa_matrices(texts)
+    except YukawaError as exc:
+        raise SpecError(source, "theory.yukawa", str(exc)) from None
+    chiral = any(w[1] for m in matrices for w, _ in m.terms)
+    if dim.is_number and dim == int(dim):
+        need = 2 ** ((int(dim) + (1 if chiral and int(dim) % 2 else 0)) // 2)
+        if spinor % need:
+            why = " (gamma5 in odd d needs the reducible representation)" if chiral and int(dim) % 2 else ""
+            raise SpecError(source, "theory.fermions[0].spinor_dim",
+                            f"{spinor} does not fit d = {dim}: Dirac spinors there have a multiple of {need} "
+                            f"components{why}")
+    return (FermionField(name, flavours, spinor),), tuple(texts)
+
+
+#: What the Yukawa derivation (rgsym.gny) covers so far.
+FERMION_SCHEMES, FERMION_REGULATORS = ("lpa",), ("litim",)
+
+
+def _check_fermion_context(truncation: Truncation, regulator: RegulatorSpec | None, flow: FlowSpec | None,
+                           source: str) -> None:
+    """A Yukawa theory: Wetterich equation, LPA, polynomial potential, the Litim regulator."""
+    if flow is not None and flow.equation != "wetterich":
+        raise UnsupportedError(source, "flow.equation", "fermions are derived from the Wetterich equation "
+                               "(the Polchinski form of rgsym has bosons only); use 'wetterich'")
+    if truncation.scheme not in FERMION_SCHEMES:
+        raise UnsupportedError(source, "truncation.scheme", f"{truncation.scheme!r} with fermions is not "
+                               f"derived yet; allowed: {', '.join(map(repr, FERMION_SCHEMES))}")
+    if truncation.potential != "polynomial":
+        raise UnsupportedError(source, "truncation.potential", "fermions are derived with a polynomial "
+                               "potential; use 'polynomial'")
+    if regulator is not None and regulator.kind not in FERMION_REGULATORS:
+        raise UnsupportedError(source, "regulator.kind", f"{regulator.kind!r} with fermions needs quadrature "
+                               f"of the fermion loops, which is not available yet; allowed: "
+                               f"{', '.join(map(repr, FERMION_REGULATORS))}")
+    if regulator is not None and dict(regulator.parameters).get("alpha", 1) != 1:
+        raise UnsupportedError(source, "regulator.alpha", "the fermion regulator is derived for alpha = 1")
 
 
 def _parse_fields(value: Any, source: str) -> tuple[FieldBlock, ...]:
@@ -869,6 +973,10 @@ def _canonical(theory: Theory, truncation: Truncation, regulator: RegulatorSpec,
                flow: FlowSpec) -> dict[str, Any]:
     blocks = [{"name": b.name, "N": str(b.components)} for b in theory.blocks]  # N may be symbolic
     invariants = {"invariants": [i.canonical() for i in theory.invariants]} if theory.invariants else {}
+    if theory.fermions:  # absent without fermions: the same text (and digest) as before they existed
+        invariants["fermions"] = [{"name": f.name, "flavours": str(f.flavours), "spinor_dim": f.spinor_dim}
+                                  for f in theory.fermions]
+        invariants["yukawa"] = list(theory.yukawa)
     return {
         "theory": {"d": str(theory.d), "fields": blocks, **invariants},
         "truncation": {

@@ -17,6 +17,8 @@ d = sp.Symbol("d", positive=True)
 N = sp.Symbol("N", positive=True, integer=True)
 #: Number of components of a second multiplet (O(N) + O(M)) when it is left symbolic.
 M = sp.Symbol("M", positive=True, integer=True)
+#: Number of fermion flavours of a Yukawa theory when it is left symbolic.
+N_f = sp.Symbol("N_f", positive=True)
 #: Small parameter of the epsilon expansion, d = 4 - epsilon.
 epsilon = sp.Symbol("epsilon")
 #: Anomalous dimension eta = -d ln Z_k / dt.
@@ -121,7 +123,7 @@ def to_sympy(e: Any) -> sp.Expr:
         by the symbols of this module (so that their assumptions hold).
     """
     out = sp.sympify(e)
-    known = {"d": d, "N": N, "M": M, "epsilon": epsilon, "eta": eta}
+    known = {"d": d, "N": N, "M": M, "N_f": N_f, "epsilon": epsilon, "eta": eta, "h2": coupling("h2")}
     mapping: dict[sp.Basic, sp.Basic] = {}
     for s in out.free_symbols:
         if not isinstance(s, sp.Symbol):

@@ -1,0 +1,289 @@
+"""GNY: the flows of Gross-Neveu-Yukawa models in the LPA, from the supertrace of :mod:`rgsym.fermions`.
+
+Truncation (dimensionless, Z_phi = Z_psi = 1 in the LPA):
+
+    Gamma_k = int [ psibar d-slash psi + (1/2) (d phi)^2 + U(rho) + h phi_a psibar T_a psi ].
+
+The loop densities of :mod:`rgsym.fermions` (the potential's, and the fermion two-point
+function's projection on T_1 at p = 0) are functions of y, the regulator values r_B, a_F =
+1 + r_F and their d~_t, the background s = |phi| (rho = s^2/2), the potential's derivatives
+u' and u'' at rho and h.  Here the regulator is put in and the y-integral done:
+
+* the boson regulator R_B = Z_phi k^2 r(y) of the spec, with d~_t R_B / (Z_phi k^2) derived
+  (:func:`rgsym.integrate.regulator_insertion`);
+* the fermion regulator R_F = i Z_psi q/ r_F(y) with y (1 + r_F)^2 = y + r(y), so that bosons and
+  fermions share the regularised kinetic term P(y) = y + r(y) (for Litim r_F = (1/sqrt(y) - 1)
+  theta(1 - y), the choice of Gies et al. and Janssen-Herbut); d~_t r_F is derived likewise.
+
+With Litim the denominators are constant where d~_t R does not vanish (y < 1) and the integral
+is closed; other regulators are refused for now.
+
+Projection: d_t u = -d u + (d - 2) rho u' + L_u(rho); the Yukawa coupling is read off the
+rho-derivative of the fermion mass term, d_t (h s) = L_h(s), d_t h = dL_h/ds at the expansion
+point (the running minimum kappa, or zero), and h^2 = h_bar^2 k^(d-4) scales with d - 4.
+
+References
+----------
+Gies, Janssen, Rechenberger, Scherer, PRD 81 (2010) 025009, arXiv:0910.0764, sec. III and app. B
+(the same truncation and projections); Janssen, Herbut, PRB 89 (2014) 205403, arXiv:1402.6277;
+Berges, Tetradis, Wetterich, Phys. Rept. 363 (2002) 223, hep-ph/0005122, sec. 5.2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import sympy as sp
+
+from rgsym.fermions import (A_F, ADOT_F, H, R_B, RDOT_B, S, Y, YukawaModel, boson_masses, potential_density,
+                            yukawa_density)
+from rgsym.regulators import Piece, Regulator
+from rgsym.symbols import angular_factor
+
+if TYPE_CHECKING:
+    from rgsym.betasystem import BetaSystem
+    from rgsym.spec import Theory, TheorySpec
+
+#: Jet symbols: u'(rho), u''(rho), u'''(rho) at the point where the loop is taken, and rho.
+U1, U2, U3 = sp.symbols("U1 U2 U3", real=True)
+RHO = sp.Symbol("rho", nonnegative=True)
+#: The dimensionless squared Yukawa coupling.
+H2 = sp.Symbol("h2", positive=True)
+
+
+@dataclass(frozen=True)
+class YukawaLoops:
+    """The integrated loops of a Yukawa theory, as functions of the jet at rho.
+
+    Attributes
+    ----------
+    potential
+        L_u(rho): the loop part of d_t u, in U1 = u', U2 = u'', RHO and H2.
+    yukawa
+        The loop part of d_t h / h at rho (the rho-derivative projection), in U1, U2, U3, RHO, H2.
+    """
+
+    potential: sp.Expr
+    yukawa: sp.Expr
+
+
+def fermion_insertion(piece: Piece, eta_psi: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """(a_F, d~_t a_F) on a regulator piece: 1 + r_F with y (1 + r_F)^2 = y + r, and its rate.
+
+    Derived from R_F = Z_psi q/ r_F(q^2/k^2), d_t Z_psi = -eta_psi Z_psi, t = ln k.
+    """
+    t, q2 = sp.symbols("t q2", positive=True)
+    z = sp.Function("Z")(t)
+    k = sp.exp(t)
+    shape = piece.shape
+    r_f = sp.sqrt((Y + shape) / Y) - 1
+    rate = sp.diff(z * r_f.subs(Y, q2 / k**2), t).subs(sp.Derivative(z, t), -eta_psi * z)
+    adot = sp.simplify((rate / z).subs(q2, Y * k**2))
+    return sp.simplify(1 + r_f), adot
+
+
+def boson_insertion(piece: Piece, eta_phi: sp.Expr) -> sp.Expr:
+    """d~_t R_B / (Z_phi k^2) on a piece (:func:`rgsym.integrate.regulator_insertion`)."""
+    from rgsym.integrate import regulator_insertion
+
+    return regulator_insertion(piece, eta_phi)
+
+
+def integrate_density(density: sp.Expr, regulator: Regulator, d: sp.Expr, eta_phi: sp.Expr,
+                      eta_psi: sp.Expr) -> sp.Expr:
+    """v_d int_0^oo dy y^(d/2-1) density, piece by piece of the regulator.
+
+    Closed where the propagator denominators do not depend on y on every piece where d~_t R
+    does not vanish (Litim); the integrand is then a polynomial in sqrt(y) over constants.
+
+    Raises
+    ------
+    NotImplementedError
+        For a regulator without such closed integrals.
+    """
+    z = sp.Symbol("z", positive=True)  # y = z^2
+    total = sp.Integer(0)
+    for piece in regulator.pieces:
+        rdot = boson_insertion(piece, eta_phi)
+        a_f, adot = fermion_insertion(piece, eta_psi)
+        if rdot == 0 and sp.simplify(adot) == 0:
+            continue
+        if sp.expand(Y + piece.shape).has(Y):
+            raise NotImplementedError(f"the {regulator.name!r} regulator needs quadrature for the fermion "
+                                      "loops, which is not available yet; use 'litim'")
+        on_piece = sp.expand(density.xreplace({RDOT_B: rdot, ADOT_F: adot}).xreplace({R_B: piece.shape, A_F: a_f}))
+        in_z = sp.expand(on_piece.subs(Y, z**2) * 2 * z)  # dy = 2 z dz
+        lower, upper = sp.sqrt(piece.lower), sp.sqrt(piece.upper)
+        for term in sp.Add.make_args(in_z):
+            power = sp.degree(term, z) if term.has(z) else 0
+            coefficient = sp.simplify(term / z**power)
+            if coefficient.has(z):
+                raise AssertionError(f"the loop integrand is not a polynomial in sqrt(y): {term}")
+            # int z^(d - 2 + power) dz on the piece
+            exponent = d - 1 + power
+            total += coefficient * (upper**exponent - (lower**exponent if lower != 0 else 0)) / exponent
+    return sp.simplify(angular_factor(d) * total)
+
+
+def yukawa_loops(model: YukawaModel, regulator: Regulator, d: sp.Expr, eta_phi: sp.Expr = sp.Integer(0),
+                 eta_psi: sp.Expr = sp.Integer(0)) -> YukawaLoops:
+    """Derive and integrate the potential and Yukawa loops of ``model``.
+
+    Parameters
+    ----------
+    model
+        The algebra data (matrices T_a, spinor dimension, flavours).
+    regulator
+        The boson regulator (the fermion one follows from it).
+    d
+        Dimension.
+    eta_phi, eta_psi
+        Anomalous dimensions (0 in the LPA).
+
+    Returns
+    -------
+    YukawaLoops
+    """
+    masses = boson_masses(U1, U2, len(model.matrices))
+    on_rho = {S: sp.sqrt(2 * RHO)}
+    pot = integrate_density(potential_density(model, masses), regulator, d, eta_phi, eta_psi)
+    pot = sp.simplify(pot.xreplace(on_rho).subs(H, sp.sqrt(H2)))
+    # the T_1 part of d_t Gamma_psibar psi(p = 0) is d_t(h s) = L_h(s); d_t h = d L_h / d s
+    mass_loop = integrate_density(yukawa_density(model, masses), regulator, d, eta_phi, eta_psi)
+    ds = sp.diff(mass_loop, S) + S * (sp.diff(mass_loop, U1) * U2 + sp.diff(mass_loop, U2) * U3)
+    per_h = sp.simplify((ds / H).xreplace(on_rho).subs(H, sp.sqrt(H2)))
+    return YukawaLoops(pot, per_h)
+
+
+def _jet(n: int) -> list[sp.Symbol]:
+    """U1 .. Un: u'(rho), u''(rho), ... (U1..U3 are the module's symbols)."""
+    return [U1, U2, U3] + [sp.Symbol(f"U{k}", real=True) for k in range(4, n + 1)]
+
+
+def total_derivative(expr: sp.Expr, jet: list[sp.Symbol]) -> sp.Expr:
+    """d/drho in jet space: the explicit rho-dependence plus U_k -> U_(k+1)."""
+    out = sp.diff(expr, RHO)
+    for lower, upper in zip(jet[:-1], jet[1:], strict=True):
+        if expr.has(lower):
+            out += sp.diff(expr, lower) * upper
+    return out
+
+
+@dataclass(frozen=True)
+class YukawaProjection:
+    """The polynomial truncation of a Yukawa theory: couplings and their betas (sympy).
+
+    Attributes
+    ----------
+    names
+        kappa (around the minimum) or lambda_1 (around zero), lambda_2, ..., then h2.
+    betas
+        d_t of each, in the coupling symbols.
+    masses
+        Radial, Goldstone (when N_b > 1) and fermion dimensionless masses at the expansion point.
+    """
+
+    names: tuple[str, ...]
+    betas: tuple[sp.Expr, ...]
+    masses: tuple[sp.Expr, ...]
+
+
+def project_polynomial(loops: YukawaLoops, d: sp.Expr, order: int, around: str, bosons: int,
+                       eta_phi: sp.Expr = sp.Integer(0), eta_psi: sp.Expr = sp.Integer(0)
+                       ) -> YukawaProjection:
+    """Taylor coefficients of d_t u' at the expansion point, and d_t h^2 there.
+
+    Around the running minimum (u'(kappa) = 0 at all t): d_t kappa = -f_1 / lambda_2 and
+    d_t lambda_n = f_n + lambda_(n+1) d_t kappa, with f_n = (d/drho)^(n-1) d_t u' at kappa.
+    Around zero: d_t lambda_n = f_n at rho = 0.  d_t h^2 = (d - 4 + eta_phi + 2 eta_psi) h^2
+    + 2 h^2 (d_t h / h)|_loop at the same point.
+    """
+    jet = _jet(order + 4)
+    flow_uprime = -(2 - eta_phi) * U1 + (d - 2 + eta_phi) * RHO * U2 + total_derivative(loops.potential, jet)
+    f = [flow_uprime]
+    for _ in range(order):
+        f.append(total_derivative(f[-1], jet))
+    from rgsym.symbols import coupling
+
+    lam = {k: coupling(f"lambda_{k}") for k in range(1 if around == "zero" else 2, order + 2)}
+    kappa = coupling("kappa")
+    point = sp.Integer(0) if around == "zero" else kappa
+    values = {RHO: point} | {u: lam.get(k + 1, sp.Integer(0)) for k, u in enumerate(jet)}
+    if around != "zero":
+        values[U1] = sp.Integer(0)
+    h2 = coupling("h2")
+    at = {**values, H2: h2}
+    fn = [e.xreplace(at) for e in f]  # fn[k] = f_(k+1)
+    beta_h2 = (d - 4 + eta_phi + 2 * eta_psi) * h2 + 2 * h2 * loops.yukawa.xreplace(at)
+    if around == "zero":
+        names = tuple(f"lambda_{k}" for k in lam)
+        betas = [fn[k - 1] for k in lam]
+    else:
+        beta_kappa = -fn[0] / lam[2]
+        names = ("kappa", *(f"lambda_{k}" for k in lam))
+        betas = [beta_kappa] + [fn[k - 1] + lam.get(k + 1, 0) * beta_kappa for k in lam]
+    masses = boson_masses(values[U1], values[U2], bosons)
+    w = [sp.expand(m.xreplace({S: sp.sqrt(2 * point)})) for m in masses[:2]]
+    return YukawaProjection((*names, "h2"), (*betas, beta_h2), (*w, sp.expand(2 * h2 * point)))
+
+
+def yukawa_model(theory: Theory) -> YukawaModel:
+    """The algebra data of the spec's Yukawa theory (matrices read and checked by the spec)."""
+    from rgsym.fermions import yukawa_matrices
+
+    matrices, flavour = yukawa_matrices(theory.yukawa)
+    (fermion,) = theory.fermions
+    return YukawaModel(matrices, flavour, sp.Integer(fermion.spinor_dim), sp.sympify(fermion.flavours))
+
+
+def derive_gny(spec: TheorySpec) -> BetaSystem:
+    """The BetaSystem of a Gross-Neveu-Yukawa spec: derive, integrate, project, assemble.
+
+    Parameters
+    ----------
+    spec
+        A spec with theory.fermions and theory.yukawa (checked by :mod:`rgsym.spec`).
+
+    Returns
+    -------
+    BetaSystem
+        Couplings kappa (or lambda_1), lambda_2, ..., h2.
+    """
+    import symengine as se
+
+    from rgsym.couplings import Coupling
+    from rgsym.integrate import regulator_of
+    from rgsym.project import assemble_system
+
+    model = yukawa_model(spec.theory)
+    d = spec.theory.d
+    tr = spec.truncation
+    loops = yukawa_loops(model, regulator_of(spec.regulator), d)
+    bosons = len(model.matrices)
+    projection = project_polynomial(loops, d, tr.order, tr.expand_around, bosons)
+    couplings = []
+    for name in projection.names:
+        if name == "kappa":
+            couplings.append(Coupling("kappa", r"\kappa", (0,), True))
+        elif name == "h2":
+            couplings.append(Coupling("h2", "h^{2}", (0,)))
+        else:
+            k = int(name.split("_")[1])
+            couplings.append(Coupling(name, rf"\lambda_{{{k}}}", (k,)))
+    # natural scales: c = (bosons + fermion components) x the loop at zero mass (as for the LPA)
+    loop = 2 * angular_factor(d) / d  # v_d int_0^1 y^(d/2-1) 2 dy, Litim
+    c = (bosons + model.components) * loop
+    scales = tuple(c if cp.is_minimum else (1 / c if cp.name == "h2" else c ** (1 - cp.index[0]) *
+                                            sp.factorial(cp.index[0])) for cp in couplings)
+    # h2 belongs to the lowest truncation order: it goes after the order-1 couplings
+    first = sum(1 for cp in couplings if cp.name != "h2" and cp.order == 1)
+    order = [*range(first), len(couplings) - 1, *range(first, len(couplings) - 1)]
+    couplings = [couplings[i] for i in order]
+    scales = tuple(scales[i] for i in order)
+    betas = [se.sympify(projection.betas[i]) for i in order]
+    fields = ", ".join(f"{b.name}[{b.components}]" for b in spec.theory.blocks)
+    (fermion,) = spec.theory.fermions
+    name = (f"LPA Yukawa ({fields}; {fermion.name}[{fermion.flavours} x {fermion.spinor_dim}]), d={d}, "
+            f"polynomial order {tr.order} around {tr.expand_around}, {spec.regulator.kind} regulator, wetterich")
+    return assemble_system(name, spec, tuple(couplings), betas, sp.Integer(0), {}, projection.masses, scales)
