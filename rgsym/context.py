@@ -150,8 +150,11 @@ class FlowContext:
                                                "scheme", "potential", "order", "expand_around",
                                                "eta_projection", "symmetry")}
         for name, value in plain.items():
-            if not (isinstance(value, str) or (value is None and name in ("cutoff", "regulator_shape"))
-                    or (name == "order" and isinstance(value, int))):
+            if name == "order":
+                ok = isinstance(value, int) and not isinstance(value, bool)
+            else:
+                ok = isinstance(value, str) or (value is None and name in ("cutoff", "regulator_shape"))
+            if not ok:
                 raise ValueError(f"context field {name}: unexpected {type(value).__name__}")
         parameters = tuple((_string(k), float(v)) for k, v in data["regulator_parameters"])
         blocks = tuple(FieldContent(_string(n), _components(_expression(c))) for n, c in data["fields"])
