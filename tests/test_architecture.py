@@ -6,7 +6,9 @@ Imports under ``if TYPE_CHECKING:`` are left out: they exist for annotations onl
 
 Layering (DESIGN.md, "dependencies point down the pipeline only"): the solvers (``rgsym/solve/``)
 and the emitters (``rgsym/emit/``) take a derived system; they do not run the pipeline, read the
-spec or call back into the command line or the spec-level workflows (``rgsym/workflows/``).
+spec or call back into the command line or the spec-level workflows (``rgsym/workflows/``).  A
+derived system carries its context (:mod:`rgsym.context`), so they do not even name a spec type:
+a second scan, :func:`spec_imports`, includes the ``TYPE_CHECKING`` imports.
 """
 
 from __future__ import annotations
