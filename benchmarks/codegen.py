@@ -75,7 +75,6 @@ def measure_emission(order: int) -> dict[str, Any]:
     from rgsym.emit.numpy_module import render_numpy
 
     system = system_at(order)
-    spec = _spec(order)
     out: dict[str, Any] = {}
     start = time.perf_counter()
     kernels = build_kernels(system)
@@ -90,7 +89,7 @@ def measure_emission(order: int) -> dict[str, Any]:
             c_files = files
     if order <= 12:  # LaTeX of higher orders is pages of equations nobody typesets
         start = time.perf_counter()
-        render_latex(system, spec)
+        render_latex(system)
         out["latex"] = time.perf_counter() - start
     with tempfile.TemporaryDirectory() as cache:
         os.environ["RGSYM_CACHE_DIR"] = cache  # cold: compile now
@@ -100,13 +99,6 @@ def measure_emission(order: int) -> dict[str, Any]:
     out["temporaries"] = len(kernels.rhs.temporaries) + len(kernels.jacobian.temporaries)
     out["operations"] = _operation_mix(kernels)
     return out
-
-
-def _spec(order: int) -> Any:
-    from rgsym import load_spec
-
-    root = Path(__file__).resolve().parents[1]
-    return load_spec(root / "derivations" / "on_lpa.toml", [f"truncation.order={order}"])
 
 
 def _operation_mix(kernels: Any) -> dict[str, int]:

@@ -53,7 +53,7 @@ def load(symbolic: bool) -> tuple[Any, Any, dict[str, str], float]:
     spec = load_spec(ROOT / "derivations" / "ising_lpa_full.toml", overrides)
     flow = derive(spec)
     start = time.perf_counter()
-    files = render_grid_files(flow, spec, ["c", "numpy"])
+    files = render_grid_files(flow, ["c", "numpy"])
     return flow, spec, files, time.perf_counter() - start
 
 

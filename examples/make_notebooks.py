@@ -33,10 +33,10 @@ NOTEBOOKS = {
                           "$\\partial_t\\kappa$ stays a symbol. Substituting the definitions back gives "
                           "the derived betas exactly:"),
         new_code_cell('import sympy as sp\nfrom IPython.display import Math, display\n\n'
-                      'from rgsym.emit.paper import paper_flow\n'
                       'from rgsym.emit.paper_latex import paper_equation\n'
-                      'from rgsym.emit.printers import RGLatexPrinter\n\n'
-                      'flow = paper_flow(spec)\nnames = {c.symbol: c.latex for c in flow.couplings}\n'
+                      'from rgsym.emit.printers import RGLatexPrinter\n'
+                      'from rgsym.pipeline import derive_paper\n\n'
+                      'flow = derive_paper(spec)\nnames = {c.symbol: c.latex for c in flow.couplings}\n'
                       'names.update({rate: rf"\\partial_t {c.latex}" for c, rate in flow.rates})\n'
                       'show = RGLatexPrinter(names).doprint\n'
                       'for c, beta in zip(flow.couplings, flow.betas, strict=True):\n'
@@ -81,9 +81,9 @@ NOTEBOOKS = {
                           "notation it reads η = (16 v_d/d) κ λ_2² m^d_{2,2}(0, 2κλ_2) (Berges, Tetradis, "
                           "Wetterich, hep-ph/0005122), and η stays a symbol in the betas."),
         new_code_cell(SETUP),
-        new_code_cell('from rgsym.emit.paper import paper_flow\n\n'
+        new_code_cell('from rgsym.pipeline import derive_paper\n\n'
                       'spec = load_spec(DERIVATIONS / "ising_lpa_prime.toml", ["truncation.order=3"])\n'
-                      'flow = paper_flow(spec)\nflow.eta'),
+                      'flow = derive_paper(spec)\nflow.eta'),
         new_code_cell('[f.function for f in flow.functions]  # the threshold functions the flow uses'),
         new_code_cell('from rgsym.pipeline import critical_exponents\n\n'
                       'for order in (4, 6, 8):\n'

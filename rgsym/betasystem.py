@@ -20,7 +20,8 @@ from typing import Any
 import symengine as se
 import sympy as sp
 
-from rgsym.action import Coupling
+from rgsym.context import FlowContext
+from rgsym.couplings import Coupling
 from rgsym.expression import ExpressionError, read_srepr
 from rgsym.stability import LazyStability
 from rgsym.symbols import to_sympy
@@ -58,6 +59,11 @@ class BetaSystem:
         Natural magnitude of each coupling: with c the loop prefactor T_1(0),
         u and rho scale as c, so d^a u scales as c^(1 - |a|) and kappa as c.
         The solvers work with g_i / scale_i, which are of order one.
+    context
+        What the system was derived for (:class:`~rgsym.context.FlowContext`: flow equation,
+        regulator, truncation, d, fields), read by the emitters and solvers.  The public JSON form
+        (:meth:`to_dict`) leaves it out, so a system read back from ``betas.json`` has None; the
+        disk cache stores it (:mod:`rgsym.cache`).
     """
 
     name: str
@@ -71,6 +77,7 @@ class BetaSystem:
     masses: tuple[sp.Expr, ...] = ()
     scales: tuple[sp.Expr, ...] = ()
     thresholds: tuple[tuple[str, sp.Expr], ...] = ()
+    context: FlowContext | None = field(default=None, repr=False)
 
     @cached_property
     def _threshold_map(self) -> dict[sp.Symbol, sp.Expr]:
@@ -135,7 +142,8 @@ class BetaSystem:
                           betas, sp.sympify(self.eta).subs(values), jac,
                           tuple(sp.sympify(m).subs(values) for m in self.masses),
                           tuple(sp.sympify(m).subs(values) for m in self.scales),
-                          tuple((n, t.subs(values)) for n, t in self.thresholds))
+                          tuple((n, t.subs(values)) for n, t in self.thresholds),
+                          None if self.context is None else self.context.subs(values))
 
     def beta(self, name: str) -> sp.Expr:
         """The beta function of the coupling called ``name``."""

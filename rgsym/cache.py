@@ -49,6 +49,7 @@ from rgsym import __version__
 
 if TYPE_CHECKING:
     from rgsym.betasystem import BetaSystem
+    from rgsym.project import PotentialFlow
 
 log = logging.getLogger(__name__)
 
@@ -353,7 +354,7 @@ def encode(value: Any) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"type": ..., "data": ...}``.
+        ``{"type": ..., "data": ...}``, and ``"context"`` for a derived flow that carries one.
 
     Raises
     ------
@@ -365,16 +366,16 @@ def encode(value: Any) -> dict[str, Any]:
 
     if isinstance(value, BetaSystem):
         try:
-            return {"type": "BetaSystem/postfix", "data": _system_data(value)}
+            return {"type": "BetaSystem/postfix", "data": _system_data(value), **_context_data(value)}
         except TypeError:  # a node the postfix tokens do not cover: the slower srepr form
-            return {"type": "BetaSystem", "data": value.to_dict()}
+            return {"type": "BetaSystem", "data": value.to_dict(), **_context_data(value)}
     if isinstance(value, PotentialFlow):
         from sympy import srepr
 
         return {"type": "PotentialFlow", "data": {
             "name": value.name, "spec_digest": value.spec_digest, "spec_source": value.spec_source,
             "invariant": srepr(value.invariant), "potential": srepr(value.potential), "rhs": srepr(value.rhs),
-            "parameters": [srepr(p) for p in value.parameters]}}
+            "parameters": [srepr(p) for p in value.parameters]}, **_context_data(value)}
     if json.loads(json.dumps(value)) != value:
         raise TypeError(f"{type(value).__name__} does not survive JSON unchanged")
     return {"type": "json", "data": value}
@@ -398,14 +399,16 @@ def decode(entry: Any) -> Any:
         For an unknown type or text that is not an expression rgsym writes.
     """
     from rgsym.betasystem import BetaSystem
+    from rgsym.context import FlowContext
     from rgsym.expression import read_srepr
     from rgsym.project import PotentialFlow
 
     kind, data = entry["type"], entry["data"]
+    context = FlowContext.from_data(entry["context"]) if entry.get("context") is not None else None
     if kind == "BetaSystem/postfix":
-        return _system_from(data)
+        return dataclasses.replace(_system_from(data), context=context)
     if kind == "BetaSystem":
-        return BetaSystem.from_dict(data)
+        return dataclasses.replace(BetaSystem.from_dict(data), context=context)
     if kind == "PotentialFlow":
         name, digest, source = (data[k] for k in ("name", "spec_digest", "spec_source"))
         if not all(isinstance(t, str) for t in (name, digest, source)) \
@@ -413,7 +416,7 @@ def decode(entry: Any) -> Any:
             raise ValueError("a PotentialFlow entry needs its names as strings and a list of parameters")
         return PotentialFlow(name, digest, source, read_srepr(data["invariant"]),
                              read_srepr(data["potential"]), read_srepr(data["rhs"]),
-                             tuple(read_srepr(t) for t in data["parameters"]))
+                             tuple(read_srepr(t) for t in data["parameters"]), context)
     if kind == "json":
         return data
     raise ValueError(f"unknown cache value type {str(kind)[:40]!r}")
@@ -464,6 +467,12 @@ def with_source(value: T, source: str) -> T:
             and getattr(value, "spec_source", source) != source:
         return dataclasses.replace(value, spec_source=source)  # type: ignore[type-var]
     return value
+
+
+def _context_data(value: BetaSystem | PotentialFlow) -> dict[str, Any]:
+    """``{"context": ...}`` beside the value's data (:meth:`rgsym.context.FlowContext.to_data`),
+    or nothing for a value without one: the public JSON of a BetaSystem leaves it out."""
+    return {} if value.context is None else {"context": value.context.to_data()}
 
 
 def _system_data(system: BetaSystem) -> dict[str, Any]:

@@ -437,9 +437,9 @@ def _derive_d2(spec: TheorySpec, args: argparse.Namespace) -> str:
 
 def _emit(spec: TheorySpec, args: argparse.Namespace) -> str:
     """``derive --emit FORMATS -o OUTDIR``: write the files, list them."""
-    from rgsym.emit import OutputError, parse_formats, render_files, write_files
+    from rgsym.emit import OutputError, parse_formats, write_files
     from rgsym.emit.output import ensure_writable
-    from rgsym.pipeline import derive
+    from rgsym.pipeline import render_derivation
 
     if args.emit is None:
         raise OutputError("-o needs --emit FORMATS, e.g. --emit latex,c,numpy,json")
@@ -447,7 +447,7 @@ def _emit(spec: TheorySpec, args: argparse.Namespace) -> str:
         raise OutputError("--emit needs -o OUTDIR, the directory to write the files into")
     formats = parse_formats(args.emit)
     ensure_writable(args.output)
-    paths = write_files(render_files(derive(spec), spec, formats, args.latex_style), args.output)
+    paths = write_files(render_derivation(spec, formats, args.latex_style), args.output)
     if args.json:
         return _dump({"spec": spec.source, "formats": list(formats), "files": [str(p) for p in paths]})
     return "".join(f"wrote {p}\n" for p in paths)

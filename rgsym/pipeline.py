@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the solvers import scipy (0.9 s): 'rgsym derive' does not n
     from collections.abc import Callable
     from fractions import Fraction
 
+    from rgsym.paper_notation import PaperFlow
     from rgsym.solve.continuation import Branch
     from rgsym.solve.exponents import Exponents
     from rgsym.solve.fixed_points import FixedPoint
@@ -100,16 +101,71 @@ def _derive_flow(spec: TheorySpec) -> BetaSystem | PotentialFlow:
     return project_couplings(integrals, spec, anomalous)
 
 
+def derive_paper(spec: TheorySpec) -> PaperFlow:
+    """The flow of ``spec`` in paper notation: the stages up to the loop integrals (and eta in
+    LPA'), then :func:`rgsym.paper_notation.project_paper_flow` with the threshold functions and
+    d_t kappa kept as symbols.  :mod:`rgsym.emit.paper_latex` lays it out.
+
+    Raises
+    ------
+    UnsupportedError
+        For the Polchinski equation, the vertex expansion, a full potential and d = 0,
+        which have no threshold functions of this kind (:func:`rgsym.emit.has_paper_notation`).
+    """
+    from rgsym.emit import has_paper_notation
+    from rgsym.paper_notation import project_paper_flow
+    from rgsym.project import context_of
+
+    if not has_paper_notation(context_of(spec)):
+        raise UnsupportedError(spec.source, "--latex-style",
+                               "paper notation needs a polynomial truncation of the Wetterich "
+                               "equation (lpa or lpa') in d > 0; use --latex-style explicit")
+    action = build_action(spec)
+    integrals = integrate_loops(expand_flow_trace(take_vertices(action)), spec.regulator)
+    anomalous = None
+    if spec.truncation.scheme == "lpa'":
+        anomalous = anomalous_dimension(action, integrals.regulator, spec.truncation.eta_projection)
+    return project_paper_flow(integrals, spec, anomalous)
+
+
+def render_derivation(spec: TheorySpec, formats: Sequence[str], latex_style: str = "paper") -> dict[str, str]:
+    """Derive the flow of ``spec`` and render it as files (:func:`rgsym.emit.render_files`): the
+    derived system, and for LaTeX in paper notation the flow of :func:`derive_paper` too.
+
+    Parameters
+    ----------
+    spec
+        The spec.
+    formats
+        Formats from :data:`rgsym.emit.FORMATS`.
+    latex_style
+        ``"paper"`` or ``"explicit"``.
+
+    Returns
+    -------
+    dict
+        File name -> text; nothing is written.
+    """
+    from rgsym.emit import has_paper_notation, render_files
+
+    system = derive(spec)
+    paper = None
+    if ("latex" in formats and latex_style == "paper" and isinstance(system, BetaSystem)
+            and system.context is not None and has_paper_notation(system.context)):
+        paper = derive_paper(spec)
+    return render_files(system, formats, latex_style, paper)
+
+
 def emit(spec: TheorySpec, formats: Sequence[str], outdir: str | Path) -> list[Path]:
     """Derive and write the flow as files: ``formats`` from :data:`rgsym.emit.FORMATS`.
 
     A polynomial truncation gives the betas; a full potential (a PotentialFlow) the PDE on
     a grid (``c`` and ``numpy`` only, :mod:`rgsym.emit.grid`).  All files are rendered before
-    any is written, and written all or nothing.
+    any is written (:func:`render_derivation`), and written all or nothing.
     """
-    from rgsym.emit import render_files, write_files
+    from rgsym.emit import write_files
 
-    return write_files(render_files(derive(spec), spec, formats), outdir)
+    return write_files(render_derivation(spec, formats), outdir)
 
 
 def numeric_system(spec: TheorySpec, backend: str = "symengine") -> NumericSystem:

@@ -15,7 +15,7 @@ Litim, Nucl. Phys. B631 (2002) 128, hep-th/0203006, sec. 3 (expansion around the
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import symengine as se
@@ -25,6 +25,7 @@ from rgsym import symbols
 from rgsym.action import Action, Coupling
 from rgsym.anomalous import AnomalousDimension
 from rgsym.betasystem import BetaSystem, placeholder_for, stability_matrix_of, threshold_symbol, to_sympy
+from rgsym.context import FieldContent, FlowContext
 from rgsym.expand import ExpansionVariable, derivative_series, shift_series
 from rgsym.integrate import LoopIntegrals
 from rgsym.series import Series
@@ -34,7 +35,11 @@ from rgsym.threshold import ThresholdIntegral
 
 @dataclass(frozen=True)
 class PotentialFlow:
-    """The flow of the full dimensionless potential: a PDE d_t u = rhs(rho, u', u'', ...)."""
+    """The flow of the full dimensionless potential: a PDE d_t u = rhs(rho, u', u'', ...).
+
+    ``context`` says what it was derived for (regulator, truncation, d, fields); it is None only
+    for a flow built by hand.
+    """
 
     name: str
     spec_digest: str
@@ -43,6 +48,7 @@ class PotentialFlow:
     potential: sp.Expr
     rhs: sp.Expr
     parameters: tuple[sp.Symbol, ...]
+    context: FlowContext | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return f"PotentialFlow({self.name}: d_t u = {self.rhs})"
@@ -160,7 +166,49 @@ def assemble_system(name: str, spec: TheorySpec, couplings: tuple[Coupling, ...]
     params = _parameters(betas, couplings, set(numeric), candidates)
     thresholds = tuple((str(k), v) for k, v in numeric.items())
     return BetaSystem(name, spec.digest, spec.source, couplings, params, tuple(betas), eta, jacobian, masses,
-                      scales, thresholds)
+                      scales, thresholds, context_of(spec))
+
+
+def assemble_potential_flow(name: str, spec: TheorySpec, rho: sp.Symbol, u: sp.Expr, rhs: sp.Expr
+                            ) -> PotentialFlow:
+    """The one place a PotentialFlow is made (Wetterich and Polchinski): its parameters and context.
+
+    Parameters
+    ----------
+    name
+        The readable name of the truncation.
+    spec
+        The spec (digest, source and :func:`context_of`).
+    rho, u
+        The invariant and the potential function u(rho).
+    rhs
+        d_t u at fixed dimensionless rho.
+
+    Returns
+    -------
+    PotentialFlow
+    """
+    free = sorted(rhs.free_symbols - {rho}, key=sp.default_sort_key)
+    return PotentialFlow(name, spec.digest, spec.source, rho, u, rhs, tuple(free), context_of(spec))
+
+
+def context_of(spec: TheorySpec) -> FlowContext:
+    """What later stages need to know of the spec a flow is derived from (:class:`FlowContext`).
+
+    Parameters
+    ----------
+    spec
+        The spec.
+
+    Returns
+    -------
+    FlowContext
+    """
+    th, tr, reg = spec.theory, spec.truncation, spec.regulator
+    return FlowContext(spec.flow.equation, spec.flow.cutoff, reg.kind, reg.parameters, reg.shape,
+                       tr.scheme, tr.potential, tr.order, tr.expand_around, tr.eta_projection, th.d,
+                       tuple(FieldContent(b.name, b.components) for b in th.blocks), tuple(th.invariants),
+                       th.symmetry)
 
 
 class CollectedSum:
@@ -310,8 +358,7 @@ def _potential_flow(integrals: LoopIntegrals, a_coeff: sp.Expr, b_coeff: sp.Expr
     loop = sp.Add(*[to_sympy(s.constant_term()) * t for (c, s), (_, t)
                     in zip(integrals.trace.terms, integrals.thresholds, strict=True)])
     rhs = a_coeff * u + b_coeff * rho * sp.diff(u, rho) + loop
-    free = sorted(rhs.free_symbols - {rho}, key=sp.default_sort_key)
-    return PotentialFlow(name, spec.digest, spec.source, rho, u, rhs, tuple(free))
+    return assemble_potential_flow(name, spec, rho, u, rhs)
 
 
 def describe(spec: TheorySpec) -> str:

@@ -20,11 +20,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rgsym.betasystem import BetaSystem
+from rgsym.context import FlowContext, required_context
 from rgsym.emit.output import OutputError, write_files
 from rgsym.project import PotentialFlow
 
 if TYPE_CHECKING:
-    from rgsym.spec import TheorySpec
+    from rgsym.paper_notation import PaperFlow
 
 #: The formats ``rgsym derive --emit`` accepts, and the files each one writes.
 FORMATS: dict[str, tuple[str, ...]] = {
@@ -41,24 +42,53 @@ __all__ = ["FORMATS", "OutputError", "has_paper_notation", "latex_files", "parse
            "write_files"]
 
 
-def has_paper_notation(spec: TheorySpec) -> bool:
-    """Whether ``spec``'s betas can be written in paper notation (a polynomial truncation of the
-    Wetterich equation, LPA or LPA', in d > 0: in d = 0 there is no momentum integral)."""
-    return (spec.flow.equation == "wetterich" and spec.truncation.scheme != "vertex"
-            and spec.truncation.potential == "polynomial" and spec.theory.d != 0)
+def has_paper_notation(context: FlowContext) -> bool:
+    """Whether betas derived under ``context`` can be written in paper notation (a polynomial
+    truncation of the Wetterich equation, LPA or LPA', in d > 0: in d = 0 there is no momentum
+    integral)."""
+    return (context.equation == "wetterich" and context.scheme != "vertex"
+            and context.potential == "polynomial" and context.d != 0)
 
 
-def latex_files(system: BetaSystem, spec: TheorySpec, style: str = "paper") -> dict[str, str]:
+def latex_files(system: BetaSystem, style: str = "paper", paper: PaperFlow | None = None) -> dict[str, str]:
     """File name -> text of the LaTeX files: ``style`` is ``"paper"`` (threshold functions, d_t kappa
-    and eta as symbols, and ``betas.bib``; :mod:`rgsym.emit.paper_latex`) where the spec has that
-    notation (:func:`has_paper_notation`), else every beta written out (:mod:`rgsym.emit.latex`)."""
-    if style == "paper" and has_paper_notation(spec):
+    and eta as symbols, and ``betas.bib``; :mod:`rgsym.emit.paper_latex`) where the system has that
+    notation (:func:`has_paper_notation`), else every beta written out (:mod:`rgsym.emit.latex`).
+
+    Parameters
+    ----------
+    system
+        The derived system (with its context).
+    style
+        ``"paper"`` or ``"explicit"``.
+    paper
+        The same flow in paper notation (:func:`rgsym.pipeline.derive_paper`); needed for the
+        paper style where it applies.
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    UnsupportedError
+        For the paper style without ``paper``, or a system without its context (read from JSON).
+    """
+    context = required_context(system, "--emit latex")
+    if style == "paper" and has_paper_notation(context):
+        if paper is None:
+            from rgsym.errors import UnsupportedError
+
+            raise UnsupportedError(system.spec_source, "--latex-style",
+                                   "paper notation is laid out from the flow of rgsym.pipeline.derive_paper "
+                                   "(rgsym.pipeline.render_derivation passes it); use --latex-style "
+                                   "explicit")
         from rgsym.emit.paper_latex import render_paper_latex
 
-        return render_paper_latex(system, spec)
+        return render_paper_latex(system, paper)
     from rgsym.emit.latex import render_latex
 
-    return render_latex(system, spec)
+    return render_latex(system)
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -77,14 +107,16 @@ def parse_formats(text: str) -> tuple[str, ...]:
     return tuple(f for f in FORMATS if f in asked)
 
 
-def render_files(system: BetaSystem | PotentialFlow, spec: TheorySpec, formats: Sequence[str],
-                 latex_style: str = "paper") -> dict[str, str]:
+def render_files(system: BetaSystem | PotentialFlow, formats: Sequence[str], latex_style: str = "paper",
+                 paper: PaperFlow | None = None) -> dict[str, str]:
     """File name -> text for each requested format (nothing is written).
 
     ``latex_style`` is ``"paper"`` (threshold functions, d_t kappa and eta as symbols, and
-    ``betas.bib``; :mod:`rgsym.emit.paper_latex`) or ``"explicit"`` (every beta a function of
-    the couplings alone).  Specs without threshold functions of that kind (the Polchinski
+    ``betas.bib``; :mod:`rgsym.emit.paper_latex`, laid out from ``paper``, the flow of
+    :func:`rgsym.pipeline.derive_paper`) or ``"explicit"`` (every beta a function of
+    the couplings alone).  Systems without threshold functions of that kind (the Polchinski
     equation, the vertex expansion) are written explicitly.
+    :func:`rgsym.pipeline.render_derivation` derives both from a spec.
 
     A full potential (:class:`~rgsym.project.PotentialFlow`) is written as the PDE on a
     grid by :mod:`rgsym.emit.grid` (pde.h, pde.c, pde.py).
@@ -93,7 +125,7 @@ def render_files(system: BetaSystem | PotentialFlow, spec: TheorySpec, formats: 
     ------
     UnsupportedError
         For C or NumPy code of a system whose quadrature thresholds have a symbolic d or eta
-        (their nodes are computed once, for numbers).
+        (their nodes are computed once, for numbers), or LaTeX of a system without its context.
     """
     from rgsym.emit.c import render_c
     from rgsym.emit.exports import render_julia, render_mathematica, render_sympy_module
@@ -104,7 +136,7 @@ def render_files(system: BetaSystem | PotentialFlow, spec: TheorySpec, formats: 
     if isinstance(system, PotentialFlow):
         from rgsym.emit.grid import render_grid_files
 
-        return render_grid_files(system, spec, formats)
+        return render_grid_files(system, formats)
     files: dict[str, str] = {}
     if "c" in formats or "numpy" in formats:
         kernels = build_kernels(system)
@@ -113,7 +145,7 @@ def render_files(system: BetaSystem | PotentialFlow, spec: TheorySpec, formats: 
         if "numpy" in formats:
             files.update(render_numpy(system, kernels))
     if "latex" in formats:
-        files.update(latex_files(system, spec, latex_style))
+        files.update(latex_files(system, latex_style, paper))
     if "json" in formats:
         files.update(render_json(system))
     if "mathematica" in formats:

@@ -50,7 +50,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import symengine as se
 import sympy as sp
@@ -73,9 +72,6 @@ from rgsym.errors import UnsupportedError
 from rgsym.pde_form import W_SYMBOLS, differentiated_flow
 from rgsym.project import PotentialFlow
 from rgsym.threshold import ThresholdIntegral
-
-if TYPE_CHECKING:
-    from rgsym.spec import TheorySpec
 
 #: The files each format writes for a full-potential flow.
 FILES: dict[str, tuple[str, ...]] = {"c": ("pde.h", "pde.c"), "numpy": ("pde.py",)}
@@ -165,16 +161,15 @@ class GridView:
     operations: int
 
 
-def render_grid_files(flow: PotentialFlow, spec: TheorySpec, formats: Sequence[str]) -> dict[str, str]:
+def render_grid_files(flow: PotentialFlow, formats: Sequence[str]) -> dict[str, str]:
     """File name -> text of ``pde.h``/``pde.c`` (format ``c``) and ``pde.py`` (``numpy``).
 
     Parameters
     ----------
     flow
         The full-potential flow from :func:`rgsym.pipeline.derive`; d and N may be symbols
-        (the generated functions then take them in ``params``).
-    spec
-        The spec it was derived from (named in the files' headers).
+        (the generated functions then take them in ``params``); the files' headers name the
+        spec it records.
     formats
         Formats from :data:`rgsym.emit.FORMATS`; only ``c`` and ``numpy`` exist for a PDE.
 
@@ -188,22 +183,22 @@ def render_grid_files(flow: PotentialFlow, spec: TheorySpec, formats: Sequence[s
     >>> from rgsym import load_spec
     >>> from rgsym.pipeline import derive
     >>> spec = load_spec("derivations/ising_lpa_full.toml")
-    >>> sorted(render_grid_files(derive(spec), spec, ["c", "numpy"]))
+    >>> sorted(render_grid_files(derive(spec), ["c", "numpy"]))
     ['pde.c', 'pde.h', 'pde.py']
     """
     other = [f for f in formats if f not in FILES]
     if other:
-        raise UnsupportedError(spec.source, "truncation.potential",
+        raise UnsupportedError(flow.spec_source, "truncation.potential",
                                f"a full potential is emitted as code on a grid only (--emit "
                                f"{','.join(FILES)}), not as {', '.join(other)}; use 'polynomial' for "
                                "LaTeX or JSON betas")
     kernels = build_grid_kernels(flow)
     files: dict[str, str] = {}
     if "c" in formats:
-        view = grid_view(flow, spec, kernels, RGC99CodePrinter())
+        view = grid_view(flow, kernels, RGC99CodePrinter())
         files.update({name: render(f"c/{name}.j2", pde=view) for name in FILES["c"]})
     if "numpy" in formats:
-        view = grid_view(flow, spec, kernels, RGNumPyPrinter())
+        view = grid_view(flow, kernels, RGNumPyPrinter())
         files["pde.py"] = render("numpy/pde.py.j2", pde=view)
     return files
 
@@ -318,7 +313,7 @@ def stencils(points: int = STENCIL) -> tuple[Stencil, Stencil]:
     return out[0], out[1]
 
 
-def grid_view(flow: PotentialFlow, spec: TheorySpec, kernels: GridKernels,
+def grid_view(flow: PotentialFlow, kernels: GridKernels,
               printer: CodePrinting) -> GridView:
     """Print the kernels with ``printer`` (which collects the helpers they call)."""
     first, second = stencils()
@@ -329,7 +324,7 @@ def grid_view(flow: PotentialFlow, spec: TheorySpec, kernels: GridKernels,
     constants = tuple(Assignment(printer.expression(c), printer.expression(e)) for c, e in kernels.constants)
     value = _point_view(kernels.value, kernels, params, printer)
     partials = _point_view(kernels.partials, kernels, params, printer)
-    header = Header(__version__, flow.spec_source or spec.source, flow.spec_digest, flow.name)
+    header = Header(__version__, flow.spec_source, flow.spec_digest, flow.name)
     operations = kernels.value.operation_count() + kernels.partials.operation_count()
     equation = f"d_t w = {sp.sstr(kernels.equation)}  (w0 = w, w1 = w', w2 = w'')"
     return GridView(header, flow.name, equation, kernels.invariant.name,

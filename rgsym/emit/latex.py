@@ -1,4 +1,4 @@
-"""LaTeX: the beta functions as labelled equations, with the spec they come from.
+"""LaTeX: the beta functions as labelled equations, with the choices they were derived under.
 
 ``betas.tex`` is a standalone document and ``betas_body.tex`` the same content
 for ``\\input`` into a paper.  Each beta function is one ``equation`` with a
@@ -13,21 +13,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 import sympy as sp
 
 from rgsym import symbols
-from rgsym.action import Coupling
 from rgsym.betasystem import BetaSystem
+from rgsym.context import FlowContext, required_context
+from rgsym.couplings import Coupling
 from rgsym.emit.printers import RGLatexPrinter
 from rgsym.emit.templating import latex_text, render
 from rgsym.emit.views import Definition, Equation, Header, LatexView
-from rgsym.integrate import regulator_of, threshold_integral
+from rgsym.integrate import threshold_integral
 from rgsym.threshold import ThresholdIntegral
-
-if TYPE_CHECKING:
-    from rgsym.spec import TheorySpec
 
 #: Width of a line of an equation, in the units of :func:`display_width`.  A unit is
 #: 4.2pt to 6.1pt of typeset terms (measured with ``\\settowidth``); 50 units at
@@ -39,26 +36,28 @@ LINE_WIDTH = 50.0
 FILES = ("betas.tex", "betas_body.tex")
 
 
-def render_latex(system: BetaSystem, spec: TheorySpec) -> dict[str, str]:
+def render_latex(system: BetaSystem) -> dict[str, str]:
     """File name -> text of the standalone document and of its body, every beta written out.
 
     :func:`rgsym.emit.latex_files` chooses between this and the paper notation
     (:func:`rgsym.emit.paper_latex.render_paper_latex`).
     """
-    view = latex_view(system, spec)
+    view = latex_view(system)
     return {name: render(f"latex/{name}.j2", latex=view) for name in FILES}
 
 
-def latex_view(system: BetaSystem, spec: TheorySpec) -> LatexView:
-    """Print everything the LaTeX templates lay out."""
+def latex_view(system: BetaSystem) -> LatexView:
+    """Print everything the LaTeX templates lay out (the system's context says what it was
+    derived for)."""
+    context = required_context(system, "--emit latex")
     printer = RGLatexPrinter(latex_names(system))
-    equations = tuple(beta_equation(c, b, printer.doprint, d=spec.theory.d)
+    equations = tuple(beta_equation(c, b, printer.doprint, d=context.d)
                       for c, b in zip(system.couplings, system.betas, strict=True))
     eta = sp.sympify(system.eta)
     if eta != 0:  # LPA': eta(g) is already inside the betas; state it first
-        equations = (eta_equation(eta, printer.doprint, d=spec.theory.d), *equations)
-    return LatexView(Header.of(system), system.name, spec_summary(system, spec, printer.doprint),
-                     coupling_definitions(system, spec), threshold_definitions(system, spec, printer),
+        equations = (eta_equation(eta, printer.doprint, d=context.d), *equations)
+    return LatexView(Header.of(system), system.name, spec_summary(system, context, printer.doprint),
+                     coupling_definitions(system, context), threshold_definitions(system, context, printer),
                      equations, eta != 0)
 
 
@@ -222,48 +221,47 @@ def eta_equation(eta: sp.Expr, show: Callable[[sp.Expr], str], width: float = LI
     return Equation("eq:eta", r"\eta", pack_lines(signed_terms(terms, show), width - 3.2, width - indent))
 
 
-# -- the spec in words ---------------------------------------------------------------------------
+# -- the context in words ------------------------------------------------------------------------
 
-def spec_summary(system: BetaSystem, spec: TheorySpec, show: Callable[[sp.Expr], str]
+def spec_summary(system: BetaSystem, context: FlowContext, show: Callable[[sp.Expr], str]
                  ) -> tuple[Definition, ...]:
     """Theory, truncation, regulator and flow equation, as short LaTeX sentences."""
-    theory, trunc = spec.theory, spec.truncation
     fields = ", ".join(rf"${_field(b.name)}$ with $N = {show(sp.sympify(b.components))}$ components"
                        if b.components != 1 else rf"${_field(b.name)}$ (one real component)"
-                       for b in theory.blocks)
-    around = ("the running minimum $\\kappa$" if trunc.expand_around == "minimum"
+                       for b in context.fields)
+    around = ("the running minimum $\\kappa$" if context.expand_around == "minimum"
               else r"$\tilde\rho = 0$")
-    potential = (f"polynomial of order {trunc.order} in $u'$, expanded around {around}"
-                 if trunc.potential == "polynomial" else "full potential")
+    potential = (f"polynomial of order {context.order} in $u'$, expanded around {around}"
+                 if context.potential == "polynomial" else "full potential")
     return (
-        Definition("Theory", f"{_symmetry(theory.symmetry)} symmetric scalars: {fields}; "
-                             f"$d = {show(theory.d)}$."),
-        Definition("Truncation", f"{trunc.scheme.upper()}, {potential}; "
+        Definition("Theory", f"{_symmetry(context.symmetry)} symmetric scalars: {fields}; "
+                             f"$d = {show(context.d)}$."),
+        Definition("Truncation", f"{context.scheme.upper()}, {potential}; "
                                  + (r"a running $Z_k$, with the anomalous dimension $\eta$ of "
                                     r"eq.~(\ref{eq:eta}), read off $\partial_{p^2}\Gamma^{(2)}$ at the "
-                                    f"minimum ({trunc.eta_projection} projection)."
+                                    f"minimum ({context.eta_projection} projection)."
                                     if sp.sympify(system.eta) != 0
                                     else rf"$\eta = {show(sp.sympify(system.eta))}$.")),
-        _regulator_definition(spec, show),
-        Definition("Flow", FLOW_EQUATIONS.get(spec.flow.equation, _text(spec.flow.equation))
+        _regulator_definition(context, show),
+        Definition("Flow", FLOW_EQUATIONS.get(context.equation, _text(context.equation))
                    + r", $t = \ln k$; $\tilde\rho = Z_k k^{2-d} \phi^2/2$ and $u = U_k / k^d$"
                    + " are dimensionless."),
     )
 
 
-def _regulator_definition(spec: TheorySpec, show: Callable[[sp.Expr], str]) -> Definition:
+def _regulator_definition(context: FlowContext, show: Callable[[sp.Expr], str]) -> Definition:
     """The Wetterich regulator R_k, or the Polchinski UV cutoff K."""
-    if spec.flow.equation == "polchinski":
+    if context.equation == "polchinski":
         from rgsym.polchinski.cutoffs import CUTOFFS
 
-        cutoff = CUTOFFS[spec.flow.cutoff or "litim"]
+        cutoff = CUTOFFS[context.cutoff or "litim"]
         return Definition("Cutoff", rf"{_text(cutoff.name)}, $\Delta = K(p^2/\Lambda^2)/p^2$ with "
                                     rf"$K(y) = {show(cutoff.shape())}$ ({_text(cutoff.reference)}).")
-    regulator = regulator_of(spec.regulator)
+    regulator = context.regulator
     if regulator.sharp:
         return Definition("Regulator", r"sharp cutoff, $R_k = \lim_{\alpha\to\infty} \alpha Z_k k^2 "
                                        rf"\theta(1 - q^2/k^2)$ ({_text(regulator.reference)}).")
-    return Definition("Regulator", rf"{_text(spec.regulator.kind)}, $R_k = Z_k k^2 r(q^2/k^2)$ with "
+    return Definition("Regulator", rf"{_text(context.regulator_kind)}, $R_k = Z_k k^2 r(q^2/k^2)$ with "
                                    rf"$r(y) = {show(regulator.shape())}$ ({_text(regulator.reference)}).")
 
 
@@ -280,18 +278,18 @@ FLOW_EQUATIONS = {
 }
 
 
-def coupling_definitions(system: BetaSystem, spec: TheorySpec) -> tuple[Definition, ...]:
+def coupling_definitions(system: BetaSystem, context: FlowContext) -> tuple[Definition, ...]:
     """What each coupling is: a derivative of u at the expansion point, or the minimum."""
-    blocks = [b.name for b in spec.theory.blocks]
+    blocks = [b.name for b in context.fields]
     at = r"\kappa" if any(c.is_minimum for c in system.couplings) else "0"
     out = []
     for c in system.couplings:
         if c.is_minimum:
             out.append(Definition(c.latex, r"position of the minimum, $u'(\kappa) = 0$"))
-        elif spec.theory.invariants:  # u(rho, tau): see rgsym.invariants
+        elif context.invariants:  # u(rho, tau): see rgsym.invariants
             from rgsym.invariants import coupling_definition
 
-            out.append(Definition(c.latex, coupling_definition(c, spec.theory.invariants)))
+            out.append(Definition(c.latex, coupling_definition(c, context.invariants)))
         elif len(c.index) == 1:
             out.append(Definition(c.latex, f"$u^{{({c.index[0]})}}({at})$"))
         else:
@@ -301,7 +299,7 @@ def coupling_definitions(system: BetaSystem, spec: TheorySpec) -> tuple[Definiti
     return tuple(out)
 
 
-def threshold_definitions(system: BetaSystem, spec: TheorySpec, printer: RGLatexPrinter
+def threshold_definitions(system: BetaSystem, context: FlowContext, printer: RGLatexPrinter
                           ) -> tuple[str, ...]:
     """Display equations defining the threshold functions the betas use.
 
@@ -309,15 +307,15 @@ def threshold_definitions(system: BetaSystem, spec: TheorySpec, printer: RGLatex
     one (the betas contain it already, written out), or the note that the
     ``T^{(c)}`` in the betas are evaluated by quadrature.
     """
-    if spec.flow.equation == "polchinski":
+    if context.equation == "polchinski":
         return ()  # no propagators: the momentum integrals are numbers inside the betas
-    d, eta = spec.theory.d, sp.sympify(system.eta)
+    d, eta = context.d, sp.sympify(system.eta)
     definition = (r"T_{c}(w) = v_d \int_0^\infty dy\, y^{d/2-1} \left[(2-\eta) r(y) - 2 y r'(y)\right]"
                   r" \prod_i \left(y + r(y) + w_i\right)^{-c_i}")
     angular = r"v_d = \frac{1}{2^{d+1} \pi^{d/2} \Gamma(d/2)}"
     masses = r", \qquad ".join(f"w_{{{i + 1}}} = {printer.doprint(m)}" for i, m in enumerate(system.masses))
     lines = [definition, angular]
-    regulator = regulator_of(spec.regulator)
+    regulator = context.regulator
     if any(isinstance(t, ThresholdIntegral) for _, t in system.thresholds):
         lines.append(r"T^{(c)}(w) \equiv T_{c}(w) \quad \text{(by quadrature)}")
     elif regulator.sharp:  # one mode per loop; T_1 up to a field-independent constant
@@ -328,7 +326,7 @@ def threshold_definitions(system: BetaSystem, spec: TheorySpec, printer: RGLatex
     else:
         counts = sp.symbols(f"c_1:{len(system.masses) + 1}", positive=True)
         ws = sp.symbols(f"w_1:{len(system.masses) + 1}")
-        closed = threshold_integral(regulator_of(spec.regulator), counts, ws, d, eta)
+        closed = threshold_integral(regulator, counts, ws, d, eta)
         lines.append(rf"T_{{c}}(w) = {printer.doprint(with_angular_factor(closed, d))}")
     if masses:
         lines.append(masses)

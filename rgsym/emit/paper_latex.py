@@ -1,6 +1,7 @@
 """Paper LaTeX: ``betas.tex`` in the notation of papers, with its ``betas.bib``.
 
-The flow of :func:`rgsym.emit.paper.paper_flow` laid out as a paper shows it: the
+The flow of :func:`rgsym.pipeline.derive_paper` (:mod:`rgsym.paper_notation`) laid out as a
+paper shows it, with the regulator and truncation read off the system's context: the
 threshold functions defined once (eq:threshold:*), their closed form for the regulator
 in a separate equation where one exists, v_d, d_t kappa (eq:beta:kappa) and eta
 (eq:eta) stated once and kept as symbols in the other betas (eq:beta:<coupling>), each
@@ -17,6 +18,7 @@ import sympy as sp
 
 from rgsym import symbols
 from rgsym.betasystem import BetaSystem
+from rgsym.context import FlowContext, required_context
 from rgsym.emit.latex import (
     LINE_WIDTH,
     coupling_definitions,
@@ -27,20 +29,19 @@ from rgsym.emit.latex import (
     spec_summary,
     split_terms,
 )
-from rgsym.emit.paper import (
+from rgsym.emit.printers import RGLatexPrinter
+from rgsym.emit.templating import render
+from rgsym.emit.views import Definition, Equation, Header
+from rgsym.paper_notation import (
     ANGULAR_FACTOR,
     PaperFlow,
     ThresholdL,
     ThresholdM,
     ThresholdMixed,
-    paper_flow,
 )
-from rgsym.emit.printers import RGLatexPrinter
-from rgsym.emit.templating import render
-from rgsym.emit.views import Definition, Equation, Header
 
 if TYPE_CHECKING:
-    from rgsym.spec import TheorySpec
+    from rgsym.regulators import Regulator
 
 #: The files this writer produces.
 FILES = ("betas.tex", "betas_body.tex", "betas.bib")
@@ -96,14 +97,27 @@ class PaperLatexView:
     bibliography: tuple[str, ...]
 
 
-def render_paper_latex(system: BetaSystem, spec: TheorySpec) -> dict[str, str]:
-    """File name -> text: the standalone document, its body and the BibTeX file."""
-    view = paper_latex_view(system, spec, paper_flow(spec))
+def render_paper_latex(system: BetaSystem, flow: PaperFlow) -> dict[str, str]:
+    """File name -> text: the standalone document, its body and the BibTeX file.
+
+    Parameters
+    ----------
+    system
+        The derived system (its context names the regulator and truncation).
+    flow
+        The same flow in paper notation (:func:`rgsym.pipeline.derive_paper`).
+
+    Returns
+    -------
+    dict
+    """
+    view = paper_latex_view(system, flow)
     return {name: render(f"latex/paper_{name}.j2", latex=view) for name in FILES}
 
 
-def paper_latex_view(system: BetaSystem, spec: TheorySpec, flow: PaperFlow) -> PaperLatexView:
+def paper_latex_view(system: BetaSystem, flow: PaperFlow) -> PaperLatexView:
     """Print the paper-notation flow into the view the templates lay out."""
+    context = required_context(system, "--emit latex")
     names = latex_names(system)
     names.update({rate: rf"\partial_t {c.latex}" for c, rate in flow.rates})
     names[ANGULAR_FACTOR] = f"v_{{{sp.latex(flow.d)}}}"
@@ -111,8 +125,8 @@ def paper_latex_view(system: BetaSystem, spec: TheorySpec, flow: PaperFlow) -> P
     rated = {c for c, _ in flow.rates}
     equations = {c: paper_equation(f"eq:beta:{c.name}", rf"\partial_t {c.latex}", b, show)
                  for c, b in zip(flow.couplings, flow.betas, strict=True)}
-    closed, note = closed_forms(spec, flow, show)
-    keys = citations(spec, flow)
+    closed, note = closed_forms(context.regulator, flow, show)
+    keys = citations(context, flow)
     sections = [Section(r"The loops are written with the threshold functions of Berges, Tetradis and "
                         r"Wetterich~\cite{Berges:2000ew} (eq.~(2.16) ff.),", definitions(flow, show))]
     after = r"where $\tilde\partial_t$ acts on the regulator only, $r \to (2 - \eta) r - 2 y r'$. " \
@@ -133,8 +147,8 @@ def paper_latex_view(system: BetaSystem, spec: TheorySpec, flow: PaperFlow) -> P
     sections.append(Section(r"The beta functions of the Wetterich equation~\cite{Wetterich:1992yh} are"
                             + (", with " + " and ".join(symbols_used) if symbols_used else "") + ",",
                             tuple(e for c, e in equations.items() if c not in rated)))
-    return PaperLatexView(Header.of(system), system.name, spec_summary(system, spec, show),
-                          coupling_definitions(system, spec), tuple(sections),
+    return PaperLatexView(Header.of(system), system.name, spec_summary(system, context, show),
+                          coupling_definitions(system, context), tuple(sections),
                           tuple(BIBLIOGRAPHY[k] for k in keys))
 
 
@@ -207,15 +221,14 @@ def definitions(flow: PaperFlow, show: Callable[[sp.Expr], str]) -> tuple[Equati
     return tuple(out)
 
 
-def closed_forms(spec: TheorySpec, flow: PaperFlow, show: Callable[[sp.Expr], str]
+def closed_forms(regulator: Regulator, flow: PaperFlow, show: Callable[[sp.Expr], str]
                  ) -> tuple[tuple[Equation, ...], str]:
     """The regulator's closed forms of the threshold functions, derived by
     :func:`rgsym.integrate.threshold_integral` with symbolic propagator powers; or a note
     that they are evaluated by quadrature."""
-    from rgsym.integrate import regulator_of, threshold_integral
+    from rgsym.integrate import threshold_integral
     from rgsym.threshold import ThresholdIntegral
 
-    regulator = regulator_of(spec.regulator)
     if regulator.sharp:
         return (), "For the sharp cutoff the betas hold the functions as they are; see the regulator above."
     d, eta = flow.d, symbols.eta if flow.eta is not None else sp.Integer(0)
@@ -235,7 +248,7 @@ def closed_forms(spec: TheorySpec, flow: PaperFlow, show: Callable[[sp.Expr], st
                             (closed_text(mixed, show),)))
     for f in flow.functions:
         if isinstance(f.function, ThresholdM):
-            closed = m_closed_form(spec, d, w1, w2)
+            closed = m_closed_form(regulator, d, w1, w2)
             out.append(Equation("eq:threshold:m:closed", r"m_{2,2}^{" + show(d) + "}(w_1, w_2)",
                                 (show(closed),)))
             break
@@ -258,21 +271,20 @@ def closed_text(expr: sp.Expr, show: Callable[[sp.Expr], str]) -> str:
     return rf"\frac{{{show(num)}}}{{{lower}}}"
 
 
-def m_closed_form(spec: TheorySpec, d: sp.Expr, w1: sp.Symbol, w2: sp.Symbol) -> sp.Expr:
-    """m^d_{2,2}(w_1, w_2) of the spec's regulator: the ring integral J of
-    :mod:`rgsym.anomalous` divided by its kernel's factor (see :func:`rgsym.emit.paper.eta_equation`)."""
+def m_closed_form(regulator: Regulator, d: sp.Expr, w1: sp.Symbol, w2: sp.Symbol) -> sp.Expr:
+    """m^d_{2,2}(w_1, w_2) of the regulator: the ring integral J of :mod:`rgsym.anomalous`
+    divided by its kernel's factor (see :func:`rgsym.paper_notation.eta_equation`)."""
     from rgsym.anomalous import momentum_derivative_integral, p2_kernel
-    from rgsym.integrate import regulator_of
 
     ratio = sp.simplify(-2 * p2_kernel(d) / symbols.y ** (d / 2))
-    j = momentum_derivative_integral(regulator_of(spec.regulator), d, symbols.eta, w1, w2)
+    j = momentum_derivative_integral(regulator, d, symbols.eta, w1, w2)
     return sp.factor(sp.simplify(j / ratio))
 
 
-def citations(spec: TheorySpec, flow: PaperFlow) -> tuple[str, ...]:
+def citations(context: FlowContext, flow: PaperFlow) -> tuple[str, ...]:
     """BibTeX keys of the sources this output relies on, in the order of :data:`BIBLIOGRAPHY`."""
     keys = {"Wetterich:1992yh", "Berges:2000ew"}
-    if spec.regulator.kind == "litim":
+    if context.regulator_kind == "litim":
         keys.add("Litim:2001up")
     if flow.rates:
         keys.add("Litim:2002cf")

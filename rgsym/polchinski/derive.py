@@ -44,15 +44,16 @@ import sympy as sp
 
 from rgsym import symbols
 from rgsym.action import Action, build_action
-from rgsym.betasystem import BetaSystem, stability_matrix_of
+from rgsym.betasystem import BetaSystem
 from rgsym.errors import UnsupportedError
 from rgsym.expand import _entry_series, _expansion_variables
 from rgsym.polchinski.cutoffs import CUTOFFS, Cutoff
 from rgsym.project import (
     PotentialFlow,
     _betas_from_series,
-    _parameters,
     _scaling_series,
+    assemble_potential_flow,
+    assemble_system,
     describe,
     scaling_coefficients,
 )
@@ -219,11 +220,8 @@ def _beta_system(terms: WilsonianTerms, spec: TheorySpec) -> BetaSystem:
         series = _entry_series(terms.vertices, structure, variables, max_weight)
         flow = flow + series.scale(se.sympify(coefficient))
     betas = [se.expand(b) for b in _betas_from_series(action, variables, flow)]
-    syms = [se.Symbol(c.name) for c in action.couplings]
-    jac = stability_matrix_of(betas, syms, {})
-    params = _parameters(betas, action.couplings, set())
-    return BetaSystem(describe(spec), spec.digest, spec.source, action.couplings, params, tuple(betas),
-                      action.eta, jac, (), coupling_scales(terms.kernels, action), ())
+    return assemble_system(describe(spec), spec, action.couplings, betas, action.eta, {}, (),
+                           coupling_scales(terms.kernels, action))
 
 
 def coupling_scales(kernels: PropagatorKernels, action: Action) -> tuple[sp.Expr, ...]:
@@ -258,8 +256,7 @@ def _potential_flow(terms: WilsonianTerms, spec: TheorySpec) -> PotentialFlow:
     a_coeff, b_coeff = scaling_coefficients(terms.action.d, terms.action.eta)
     rhs = (a_coeff * u + b_coeff * rho * sp.diff(u, rho)
            + terms.kernels.tree * tree + terms.kernels.loop * loop)
-    free = sorted(rhs.free_symbols - {rho}, key=sp.default_sort_key)
-    return PotentialFlow(describe(spec), spec.digest, spec.source, rho, u, rhs, tuple(free))
+    return assemble_potential_flow(describe(spec), spec, rho, u, rhs)
 
 
 def dimensionless_power(d: sp.Expr) -> tuple[sp.Expr, sp.Expr]:

@@ -47,7 +47,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import sympy as sp
@@ -55,6 +55,7 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
 from rgsym.betasystem import BetaSystem
+from rgsym.context import FlowContext, required_context
 from rgsym.errors import SolveError, SpecError, UnsupportedError
 from rgsym.pde_form import W_SYMBOLS, differentiated_flow
 from rgsym.project import PotentialFlow, scaling_coefficients
@@ -64,7 +65,6 @@ from rgsym.threshold import ThresholdIntegral
 if TYPE_CHECKING:
     from rgsym.solve.fixed_points import FixedPoint
     from rgsym.solve.numeric import NumericSystem
-    from rgsym.spec import BareSpec, TheorySpec
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,35 @@ TRAJECTORY_POINTS = 41
 #: Negative curvature below -CONVEXITY_TOLERANCE * max|U'| at k_ir is reported as non-convex;
 #: the scale is rounding of the spectral derivative, ~1e4 times double precision.
 CONVEXITY_TOLERANCE = 1e-10
+
+
+class BareTable(Protocol):
+    """The start of a flow in RG time, as the solvers read it (the spec's [bare] table is one):
+    the dimensionful potential U_Lambda(rho) at k_uv, the scale k_ir where the flow stops, and
+    the grid (rho_max, Chebyshev points, finite volumes in phi; None: the default)."""
+
+    @property
+    def k_uv(self) -> float:
+        """The scale where the flow starts."""
+
+    @property
+    def k_ir(self) -> float:
+        """The scale where it stops."""
+
+    @property
+    def rho_max(self) -> float:
+        """The end of the rho grid."""
+
+    @property
+    def points(self) -> int:
+        """Chebyshev points of the grid."""
+
+    @property
+    def cells(self) -> int | None:
+        """Finite volumes in phi (None: :data:`rgsym.solve.volume.CELLS`)."""
+
+    def expression(self, rho: sp.Symbol) -> sp.Expr:
+        """U_Lambda as an expression in ``rho``."""
 
 
 @dataclass(frozen=True)
@@ -177,8 +206,9 @@ def dimensionful_flow(flow: PotentialFlow, d: sp.Expr, k: sp.Symbol) -> tuple[sp
     return rhs, big_u(rho)
 
 
-def grid_equation(flow: PotentialFlow, spec: TheorySpec) -> GridEquation:
-    """Differentiate d_t U once in rho and compile G(k, rho, W, W', W'') and its partials.
+def grid_equation(flow: PotentialFlow) -> GridEquation:
+    """Differentiate d_t U once in rho and compile G(k, rho, W, W', W'') and its partials
+    (d and the regulator from the flow's context).
 
     Raises
     ------
@@ -188,8 +218,9 @@ def grid_equation(flow: PotentialFlow, spec: TheorySpec) -> GridEquation:
     if flow.parameters:
         raise UnsupportedError(flow.spec_source, "theory", "a flow needs numbers for "
                                + ", ".join(map(str, flow.parameters)))
+    context = wetterich_context(flow)
     k = sp.Symbol("k", positive=True)
-    rhs, big_u = dimensionful_flow(flow, spec.theory.d, k)
+    rhs, big_u = dimensionful_flow(flow, context.d, k)
     g = differentiated_flow(rhs, flow.invariant, big_u)
     if g.has(big_u) or g.atoms(ThresholdIntegral):
         raise UnsupportedError(flow.spec_source, "regulator.kind",
@@ -198,17 +229,36 @@ def grid_equation(flow: PotentialFlow, spec: TheorySpec) -> GridEquation:
     args = (k, flow.invariant, *W_SYMBOLS)
     compiled = sp.lambdify(args, g, "numpy")
     partials = tuple(sp.lambdify(args, sp.diff(g, s), "numpy") for s in W_SYMBOLS)
-    return GridEquation(rhs, g, compiled, (partials[0], partials[1], partials[2]), pole_offset(spec))
+    return GridEquation(rhs, g, compiled, (partials[0], partials[1], partials[2]), pole_offset(context))
 
 
-def pole_offset(spec: TheorySpec) -> float:
+def wetterich_context(value: PotentialFlow | BetaSystem) -> FlowContext:
+    """The context of a flow of the Wetterich equation (a flow in RG time integrates the effective
+    potential); a one-line error for any other flow.
+
+    Parameters
+    ----------
+    value
+        The derived flow or system.
+
+    Returns
+    -------
+    FlowContext
+    """
+    context = required_context(value, "rgsym flow")
+    if context.equation != "wetterich":
+        raise UnsupportedError(value.spec_source, "flow.equation", "flows in RG time integrate the "
+                               "Wetterich equation (the effective potential); use 'wetterich'")
+    return context
+
+
+def pole_offset(context: FlowContext) -> float:
     """min over y >= 0 of y + r(y): R_k + q^2 >= k^2 times this, so a Hessian eigenvalue m
     makes a propagator singular at m = -k^2 pole_offset (1 + w = 0 for the Litim regulator)."""
-    from rgsym.integrate import regulator_of
     from rgsym.symbols import y
 
-    shape = regulator_of(spec.regulator).shape()
-    if spec.theory.d == 0:
+    shape = context.regulator.shape()
+    if context.d == 0:
         return float(sp.limit(shape, y, 0, "+"))  # the d = 0 measure sits at y = 0
     values = sp.lambdify(y, y + shape, "numpy")(np.linspace(1e-9, 20.0, 20001))
     return float(np.min(values))
@@ -220,17 +270,18 @@ def hessian_eigenvalues(rho: np.ndarray, w: np.ndarray, dw: np.ndarray) -> tuple
     return w, w + 2.0 * rho * dw
 
 
-def integrate_potential(spec: TheorySpec, flow: PotentialFlow, progress: bool = False) -> FlowResult:
+def integrate_potential(flow: PotentialFlow, bare: BareTable, progress: bool = False) -> FlowResult:
     """Integrate the full-potential flow from the [bare] potential at k_uv down to k_ir.
 
     :func:`rgsym.workflows.flow.flow_potential` derives ``flow`` from the spec.
 
     Parameters
     ----------
-    spec
-        Its d, N, regulator and [bare] table (the start and the scales).
     flow
-        The derived full-potential flow (one O(N) multiplet, numeric d, N).
+        The derived full-potential flow (one O(N) multiplet, numeric d, N); its context gives
+        d, N and the regulator.
+    bare
+        The start and the scales (the spec's [bare] table).
     progress
         Show a progress bar (tqdm) on stderr.
 
@@ -241,8 +292,7 @@ def integrate_potential(spec: TheorySpec, flow: PotentialFlow, progress: bool = 
         (:class:`PoleReached`; the broken phase) the flow is redone by finite volumes in phi
         (:func:`flow_potential_in_phi`); that result's ``method`` says so.
     """
-    bare = bare_table(spec)
-    eq = grid_equation(flow, spec)
+    eq = grid_equation(flow)
     grid = chebyshev_grid(bare.points, bare.rho_max)
     start, boundary = _bare_start(bare, flow.invariant, grid)
     log.info("flow of U' on %d Chebyshev points in [0, %g] from k = %g to %g", grid.points,
@@ -251,12 +301,12 @@ def integrate_potential(spec: TheorySpec, flow: PotentialFlow, progress: bool = 
         sol = _integrate_grid(eq, grid, bare, start, boundary, _snapshot_times(bare), progress)
     except PoleReached as pole:
         log.info("%s; switching to finite volumes in phi", pole)
-        return flow_potential_in_phi(spec, flow, eq, bare.cells)
+        return flow_potential_in_phi(flow, bare, eq, bare.cells)
     log.info("BDF done: %d right-hand-side evaluations, %d Jacobians", sol.nfev, sol.njev)
     derivatives = [sol.y[:, i] for i in range(sol.y.shape[1])]
     check_resolution(grid, start, derivatives[-1], bare)
     scales = tuple(float(bare.k_uv * math.exp(t)) for t in sol.t)
-    observables = _observables_of_grid(spec, grid, derivatives[-1])
+    observables = _observables_of_grid(wetterich_context(flow), grid, derivatives[-1])
     final = derivatives[-1]
     convex, text = _convexity(grid.rho, final, grid.d1 @ final, scales[-1], eq.pole_offset)
     return FlowResult(flow.name, f"BDF, Chebyshev collocation on {bare.points + 1} points in [0, "
@@ -273,7 +323,7 @@ def integrate_potential(spec: TheorySpec, flow: PotentialFlow, progress: bool = 
 RESOLUTION_TOLERANCE = 1e-6
 
 
-def check_resolution(grid: ChebyshevGrid, start: np.ndarray, final: np.ndarray, bare: BareSpec) -> None:
+def check_resolution(grid: ChebyshevGrid, start: np.ndarray, final: np.ndarray, bare: BareTable) -> None:
     """Refuse a result the grid cannot resolve: the flow's correction must have decaying coefficients.
 
     The flow changes U' mostly where rho is small against k^2 / U''; when the grid is too
@@ -314,18 +364,7 @@ def check_resolution(grid: ChebyshevGrid, start: np.ndarray, final: np.ndarray, 
                          f"or raise bare.points (now {bare.points})")
 
 
-def bare_table(spec: TheorySpec) -> BareSpec:
-    """The [bare] table of a Wetterich spec (the observables are those of the effective action)."""
-    if spec.flow.equation != "wetterich":
-        raise UnsupportedError(spec.source, "flow.equation", "flows in RG time integrate the Wetterich "
-                               "equation (the effective potential); use 'wetterich'")
-    if spec.bare is None:
-        raise SpecError(spec.source, "bare", "a flow starts from a [bare] table: potential = "
-                        "'<U at k_uv in rho>' (with constants), k_uv, k_ir, rho_max, points")
-    return spec.bare
-
-
-def _bare_start(bare: BareSpec, rho: sp.Symbol,
+def _bare_start(bare: BareTable, rho: sp.Symbol,
                 grid: ChebyshevGrid) -> tuple[np.ndarray, tuple[np.float64, np.float64]]:
     """U_Lambda' on the grid, and (U_Lambda'', U_Lambda''') at rho_max."""
     derivative = sp.diff(bare.expression(rho), rho)
@@ -337,12 +376,12 @@ def _bare_start(bare: BareSpec, rho: sp.Symbol,
     return np.broadcast_to(values, grid.rho.shape).copy(), (second, third)
 
 
-def _snapshot_times(bare: BareSpec) -> np.ndarray:
+def _snapshot_times(bare: BareTable) -> np.ndarray:
     """t = ln(k/k_uv) of the snapshots: log-spaced in k, k_uv first and k_ir last."""
     return np.linspace(0.0, math.log(bare.k_ir / bare.k_uv), SNAPSHOTS)
 
 
-def _integrate_grid(eq: GridEquation, grid: ChebyshevGrid, bare: BareSpec, start: np.ndarray,
+def _integrate_grid(eq: GridEquation, grid: ChebyshevGrid, bare: BareTable, start: np.ndarray,
                     boundary: tuple[np.float64, np.float64], times: np.ndarray, progress: bool) -> Any:
     """BDF with the exact Jacobian; stops at the pole or fails with a SolveError.
 
@@ -400,7 +439,7 @@ class PoleReached(SolveError):
     """The Chebyshev flow met the propagator pole (:func:`integrate_potential` then uses finite volumes)."""
 
 
-def flow_potential_in_phi(spec: TheorySpec, flow: PotentialFlow, eq: GridEquation,
+def flow_potential_in_phi(flow: PotentialFlow, bare: BareTable, eq: GridEquation,
                           cells: int | None = None) -> FlowResult:
     """The flow by finite volumes in phi (:mod:`rgsym.solve.volume`): through the broken phase.
 
@@ -410,12 +449,11 @@ def flow_potential_in_phi(spec: TheorySpec, flow: PotentialFlow, eq: GridEquatio
     """
     from rgsym.solve import volume
 
-    bare = bare_table(spec)
     k = sp.Symbol("k", positive=True)
-    rhs, big_u = dimensionful_flow(flow, spec.theory.d, k)
+    rhs, big_u = dimensionful_flow(flow, wetterich_context(flow).d, k)
     times = _snapshot_times(bare)
     size = volume.CELLS if cells is None else cells
-    grid, sol, curvatures = volume.flow_potential_volume(spec, rhs, big_u, k, eq.pole_offset, times,
+    grid, sol, curvatures = volume.flow_potential_volume(bare, rhs, big_u, k, eq.pole_offset, times,
                                                          size)
     log.info("BDF done: %d right-hand-side evaluations, %d Jacobians", sol.nfev, sol.njev)
     scales = tuple(float(bare.k_uv * math.exp(t)) for t in sol.t)
@@ -467,22 +505,22 @@ def _antiderivative(grid: ChebyshevGrid, w: np.ndarray) -> np.ndarray:
     return np.asarray(poly.integ(lbnd=0.0)(grid.rho), dtype=float)
 
 
-def _observables_of_grid(spec: TheorySpec, grid: ChebyshevGrid, w: np.ndarray) -> dict[str, Any]:
+def _observables_of_grid(context: FlowContext, grid: ChebyshevGrid, w: np.ndarray) -> dict[str, Any]:
     poly = np.polynomial.Chebyshev.fit(grid.rho, w, grid.points - 1, domain=[0.0, float(grid.rho[-1])])
     rho0 = 0.0 if w[0] >= 0 else float(brentq(poly, 0.0, float(grid.rho[-1]))) if w[-1] > 0 else math.nan
-    return _observables(spec, float(w[0]), float((grid.d1 @ w)[0]), rho0)
+    return _observables(context, float(w[0]), float((grid.d1 @ w)[0]), rho0)
 
 
-def _observables(spec: TheorySpec, gamma2: float, second: float, rho0: float) -> dict[str, Any]:
+def _observables(context: FlowContext, gamma2: float, second: float, rho0: float) -> dict[str, Any]:
     """gamma2 = U'(0), lambda_eff = 3 U''(0) and, at d = 0, phi2 = <phi.phi> = N / gamma2.
 
     In zero dimensions <phi_a phi_b> = (Gamma^(2))^-1_ab at phi = 0 and Gamma^(2)_ab = U'(0)
     delta_ab (Keitel, Bartosch, arXiv:1109.3013; REFERENCES.md).
     """
-    n = spec.theory.blocks[0].components
+    n = context.fields[0].components
     out: dict[str, Any] = {"gamma2": gamma2, "lambda_eff": 3.0 * second, "rho0": rho0,
                            "phase": "symmetric" if gamma2 > 0 else "broken"}
-    if spec.theory.d == 0:
+    if context.d == 0:
         out["phi2"] = float(n) / gamma2 if isinstance(n, int) else None
     return out
 
@@ -513,16 +551,17 @@ def coupling_exponents(system: BetaSystem, d: sp.Expr) -> np.ndarray:
     return np.array([float(e) for e in exps])
 
 
-def integrate_couplings(spec: TheorySpec, numeric: NumericSystem, progress: bool = False) -> FlowResult:
+def integrate_couplings(numeric: NumericSystem, bare: BareTable, progress: bool = False) -> FlowResult:
     """Integrate the betas of a polynomial truncation (around zero) from the [bare] potential.
 
     The couplings start at the Taylor coefficients of U_Lambda at rho = 0; the dimensionful
     couplings G_i = k^(-e_i) g_i flow by d_t G_i = k^(-e_i) (beta_i(g) - e_i g_i).
-    :func:`rgsym.workflows.flow.flow_couplings` derives and compiles ``numeric`` from the spec.
+    :func:`rgsym.workflows.flow.flow_couplings` derives and compiles ``numeric`` from the spec;
+    d and N come from the system's context.
     """
-    bare = bare_table(spec)
     system = numeric.system
-    exps = coupling_exponents(system, spec.theory.d)
+    context = wetterich_context(system)
+    exps = coupling_exponents(system, context.d)
     rho = sp.Symbol("rho")
     bare_u = bare.expression(rho)
     start = np.array([float(sp.diff(bare_u, rho, sum(c.index)).subs(rho, 0)) for c in system.couplings])
@@ -533,14 +572,15 @@ def integrate_couplings(spec: TheorySpec, numeric: NumericSystem, progress: bool
     final = sol.y[:, -1]
     values = dict(zip(system.names, map(float, final), strict=True))
     by_index = {sum(c.index): float(v) for c, v in zip(system.couplings, final, strict=True)}
-    observables = _observables(spec, by_index[1], by_index.get(2, 0.0), 0.0 if by_index[1] >= 0 else math.nan)
+    rho0 = 0.0 if by_index[1] >= 0 else math.nan
+    observables = _observables(context, by_index[1], by_index.get(2, 0.0), rho0)
     scales = tuple(float(bare.k_uv * math.exp(t)) for t in sol.t)
     return FlowResult(system.name, "BDF on the betas (dimensionful couplings)", (), scales, (), (),
                       observables, True, "", int(sol.nfev), values,
                       tuple(tuple(map(float, sol.y[:, i])) for i in range(sol.y.shape[1])))
 
 
-def _integrate_couplings(numeric: Any, exps: np.ndarray, start: np.ndarray, bare: BareSpec,
+def _integrate_couplings(numeric: Any, exps: np.ndarray, start: np.ndarray, bare: BareTable,
                          times: np.ndarray, progress: bool) -> Any:
     def rhs(t: float, big_g: np.ndarray) -> np.ndarray:
         k = bare.k_uv * math.exp(t)
@@ -606,14 +646,14 @@ def plot_potential_flow(result: FlowResult, path: str) -> None:
     plt.close(fig)
 
 
-def draw_phase_portrait(spec: TheorySpec, numeric: NumericSystem, fixed: Sequence[FixedPoint],
+def draw_phase_portrait(numeric: NumericSystem, fixed: Sequence[FixedPoint],
                         result: FlowResult | None, path: str) -> None:
     """The flow field of a two-coupling system (towards the IR), its ``fixed`` points and the
     dimensionless trajectory of ``result``, as PNG (:func:`rgsym.workflows.flow.plot_phase_portrait`
     derives the system and finds the points)."""
     system = numeric.system
     points = [np.array(fp.values) for fp in fixed]
-    trajectory = _dimensionless_trajectory(system, spec, result)
+    trajectory = _dimensionless_trajectory(system, result)
     xs, ys = _window([*points, *trajectory[:1]])
     grid_x, grid_y = np.meshgrid(xs, ys)
     flat = np.column_stack([grid_x.ravel(), grid_y.ravel()])
@@ -638,11 +678,11 @@ def draw_phase_portrait(spec: TheorySpec, numeric: NumericSystem, fixed: Sequenc
     plt.close(fig)
 
 
-def _dimensionless_trajectory(system: BetaSystem, spec: TheorySpec, result: FlowResult | None) -> np.ndarray:
+def _dimensionless_trajectory(system: BetaSystem, result: FlowResult | None) -> np.ndarray:
     """g_i = k^(e_i) G_i at the snapshot scales (only k_uv when the couplings were not kept)."""
     if result is None or not result.history:
         return np.zeros((0, 2))
-    exps = coupling_exponents(system, spec.theory.d)
+    exps = coupling_exponents(system, required_context(system, "--plot").d)
     return np.array([k**exps * np.array(g) for k, g in zip(result.scales, result.history, strict=True)])
 
 

@@ -56,7 +56,7 @@ from scipy.integrate import solve_ivp
 from rgsym.errors import SolveError, UnsupportedError
 
 if TYPE_CHECKING:
-    from rgsym.spec import BareSpec, TheorySpec
+    from rgsym.solve.flow import BareTable
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +231,7 @@ def _solve(flow: VolumeFlow, start: np.ndarray, times: np.ndarray, method: str) 
                      jac=flow.jacobian, rtol=RTOL, atol=ATOL)
 
 
-def bare_curvature(bare: BareSpec, rho: sp.Symbol, grid: VolumeGrid) -> np.ndarray:
+def bare_curvature(bare: BareTable, rho: sp.Symbol, grid: VolumeGrid) -> np.ndarray:
     """m = V''(phi) of the bare potential at the cell centres."""
     potential = bare.expression(rho).subs(rho, PHI**2 / 2)
     values = sp.lambdify(PHI, sp.diff(potential, PHI, 2), "numpy")(grid.centres)
@@ -284,16 +284,14 @@ def volume_observables(grid: VolumeGrid, m: np.ndarray, k: float, offset: float)
             "regulator_mass": offset * k * k, "inner_depth": depth}
 
 
-def flow_potential_volume(spec: TheorySpec, rhs: sp.Expr, big_u: sp.Expr,
+def flow_potential_volume(bare: BareTable, rhs: sp.Expr, big_u: sp.Expr,
                           k: sp.Symbol, offset: float, times: np.ndarray,
                           cells: int = CELLS) -> tuple[VolumeGrid, Any, list[np.ndarray]]:
     """Integrate d_t m = d^2 P from the bare potential; (grid, BDF solution, m at ``times``).
 
     ``rhs``, ``big_u`` are d_t U|_rho from :func:`rgsym.solve.flow.dimensionful_flow`,
-    ``offset`` min_y (y + r(y)) (:func:`rgsym.solve.flow.pole_offset`).
+    ``offset`` min_y (y + r(y)) (:func:`rgsym.solve.flow.pole_offset`), ``bare`` the start.
     """
-    bare = spec.bare
-    assert bare is not None
     flux = compile_flux(field_flux(rhs, big_u), k)
     grid = VolumeGrid(cells, math.sqrt(2.0 * bare.rho_max))
     start = bare_curvature(bare, big_u.args[0], grid)

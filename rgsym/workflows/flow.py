@@ -11,12 +11,37 @@ from rgsym.pipeline import derive, fixed_points, numeric_system
 from rgsym.project import PotentialFlow
 from rgsym.solve.flow import (
     FlowResult,
-    bare_table,
     draw_phase_portrait,
     integrate_couplings,
     integrate_potential,
 )
-from rgsym.spec import TheorySpec
+from rgsym.spec import BareSpec, TheorySpec
+
+
+def bare_table(spec: TheorySpec) -> BareSpec:
+    """The [bare] table of a Wetterich spec (the observables are those of the effective action).
+
+    Parameters
+    ----------
+    spec
+        The spec.
+
+    Returns
+    -------
+    BareSpec
+
+    Raises
+    ------
+    UnsupportedError, SpecError
+        For another flow equation, or a spec without a [bare] table.
+    """
+    if spec.flow.equation != "wetterich":
+        raise UnsupportedError(spec.source, "flow.equation", "flows in RG time integrate the Wetterich "
+                               "equation (the effective potential); use 'wetterich'")
+    if spec.bare is None:
+        raise SpecError(spec.source, "bare", "a flow starts from a [bare] table: potential = "
+                        "'<U at k_uv in rho>' (with constants), k_uv, k_ir, rho_max, points")
+    return spec.bare
 
 
 def flow_potential(spec: TheorySpec, progress: bool = False) -> FlowResult:
@@ -39,11 +64,11 @@ def flow_potential(spec: TheorySpec, progress: bool = False) -> FlowResult:
     SolveError
         As :func:`rgsym.solve.flow.integrate_potential`.
     """
-    bare_table(spec)
+    bare = bare_table(spec)
     flow = derive(spec)
     if not isinstance(flow, PotentialFlow):
         raise UnsupportedError(spec.source, "truncation.potential", "flow_potential needs 'full'")
-    return integrate_potential(spec, flow, progress)
+    return integrate_potential(flow, bare, progress)
 
 
 def flow_couplings(spec: TheorySpec, progress: bool = False) -> FlowResult:
@@ -57,12 +82,12 @@ def flow_couplings(spec: TheorySpec, progress: bool = False) -> FlowResult:
     progress
         Show a progress bar (tqdm) on stderr.
     """
-    bare_table(spec)
+    bare = bare_table(spec)
     if spec.truncation.expand_around != "zero":
         raise UnsupportedError(spec.source, "truncation.expand_around",
                                "flows of polynomial truncations start from the Taylor expansion at "
                                "zero field; use 'zero' (or truncation.potential = 'full')")
-    return integrate_couplings(spec, numeric_system(spec), progress)
+    return integrate_couplings(numeric_system(spec), bare, progress)
 
 
 def plot_phase_portrait(spec: TheorySpec, result: FlowResult | None, path: str) -> None:
@@ -83,4 +108,4 @@ def plot_phase_portrait(spec: TheorySpec, result: FlowResult | None, path: str) 
         points = fixed_points(spec)
     except SolveError:
         points = []
-    draw_phase_portrait(spec, numeric, points, result, path)
+    draw_phase_portrait(numeric, points, result, path)

@@ -129,13 +129,12 @@ def write_report(spec: TheorySpec, output: str | Path, orders: Sequence[int]) ->
 
 def report_files(spec: TheorySpec, orders: Sequence[int]) -> tuple[dict[str, str], bytes]:
     """The LaTeX files of the report (name -> text) and the convergence plot (PNG bytes)."""
-    from rgsym.emit import latex_files
-    from rgsym.pipeline import derive
+    from rgsym.pipeline import derive, render_derivation
     from rgsym.workflows.convergence import render_png, run_convergence
 
     system = derive(spec)
     assert isinstance(system, BetaSystem)
-    latex = latex_files(system, spec, "paper")
+    latex = render_derivation(spec, ["latex"], "paper")
     conv = run_convergence(spec, orders)
     view = report_view(spec, system, conv)
     files = {"report.tex": render("report/report.tex.j2", report=view),

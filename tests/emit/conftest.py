@@ -9,7 +9,7 @@ import pytest
 
 from rgsym.betasystem import BetaSystem
 from rgsym.emit import FORMATS, render_files
-from tests.emit.systems import spec_at, system_at
+from tests.emit.systems import system_at
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +26,7 @@ def symbolic() -> BetaSystem:
 @pytest.fixture(scope="session")
 def order4_files(order4: BetaSystem) -> dict[str, str]:
     """Every format; the LaTeX in the explicit style (the paper style has golden files of its own)."""
-    return render_files(order4, spec_at(4), list(FORMATS), latex_style="explicit")
+    return render_files(order4, list(FORMATS), latex_style="explicit")
 
 
 @pytest.fixture(scope="session")

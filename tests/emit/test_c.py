@@ -153,6 +153,6 @@ def test_quadrature_thresholds_are_emitted() -> None:
     spec = spec_at(2, "regulator.kind=exponential")
     system = derive(spec)
     assert isinstance(system, BetaSystem) and system.thresholds
-    files = render_files(system, spec, ["c", "numpy", "latex", "json"], latex_style="explicit")
+    files = render_files(system, ["c", "numpy", "latex", "json"], latex_style="explicit")
     assert "rgsym_thresholds(point, p, T);" in files["betas.c"] and "def thresholds(" in files["betas.py"]
     assert r"T^{(" in files["betas_body.tex"] and "quadrature" in files["betas_body.tex"]

@@ -10,14 +10,14 @@ import subprocess
 import sys
 
 from rgsym.emit import FORMATS, render_files
-from tests.emit.systems import ROOT, spec_at, system_at
+from tests.emit.systems import ROOT, system_at
 
 #: Derives and renders in a fresh interpreter, printing name -> sha256 of each file.
 SCRIPT = """
 import hashlib, json
 from rgsym.emit import FORMATS, render_files
-from tests.emit.systems import spec_at, system_at
-files = render_files(system_at(4), spec_at(4), list(FORMATS), latex_style="explicit")
+from tests.emit.systems import system_at
+files = render_files(system_at(4), list(FORMATS), latex_style="explicit")
 print(json.dumps({k: hashlib.sha256(v.encode()).hexdigest() for k, v in files.items()}))
 """
 
@@ -27,7 +27,7 @@ def _digests(files: dict[str, str]) -> dict[str, str]:
 
 
 def test_two_renderings_in_one_process_are_identical(order4_files: dict[str, str]) -> None:
-    again = render_files(system_at(4), spec_at(4), list(FORMATS), latex_style="explicit")
+    again = render_files(system_at(4), list(FORMATS), latex_style="explicit")
     assert again == order4_files
 
 
@@ -37,7 +37,7 @@ def test_output_does_not_depend_on_how_symengine_holds_the_terms(order4_files: d
     system = system_at(4)
     again = pickle.loads(pickle.dumps(system))
     assert any(a.args != b.args for a, b in zip(system.fast_betas, again.fast_betas, strict=True))
-    assert render_files(again, spec_at(4), list(FORMATS), latex_style="explicit") == order4_files
+    assert render_files(again, list(FORMATS), latex_style="explicit") == order4_files
 
 
 def test_output_does_not_depend_on_the_hash_seed(order4_files: dict[str, str]) -> None:

@@ -21,7 +21,7 @@ from rgsym.betasystem import BetaSystem
 from rgsym.emit import render_files
 from rgsym.emit.exports import mathematica_name
 from rgsym.errors import UnsupportedError
-from tests.emit.systems import ROOT, spec_at, system_at
+from tests.emit.systems import ROOT, system_at
 
 SYMBOLIC = ("theory.N=\"N\"", "theory.d=\"d\"")
 
@@ -39,7 +39,7 @@ def test_mathematica_reads_back_to_the_betas(overrides: tuple[str, ...]) -> None
     from sympy.parsing.mathematica import parse_mathematica
 
     system = system_at(3, *overrides)
-    text = render_files(system, spec_at(3, *overrides), ["mathematica"])["betas.m"]
+    text = render_files(system, ["mathematica"])["betas.m"]
     back = {sp.Symbol(mathematica_name(s.name)): s for s in (*system.symbols, *system.parameters)}
 
     def read(entry: str) -> sp.Expr:  # the parser leaves Gamma[x] an undefined function
@@ -68,7 +68,7 @@ def test_julia_defines_f_and_jac_over_every_coupling(order4: BetaSystem,
 
 
 def test_julia_with_symbolic_d_reads_parameters_and_imports_gamma() -> None:
-    text = render_files(system_at(3, *SYMBOLIC), spec_at(3, *SYMBOLIC), ["julia"])["betas.jl"]
+    text = render_files(system_at(3, *SYMBOLIC), ["julia"])["betas.jl"]
     assert "using SpecialFunctions: gamma" in text
     assert 'const PARAMETERS = ("N", "d",)' in text and "d = p[2]" in text
 
@@ -79,7 +79,7 @@ def test_sympy_module_rebuilds_the_system(overrides: tuple[str, ...], tmp_path: 
     masses, and beta_system() has the same stability matrix."""
     system = system_at(3, *overrides)
     (tmp_path / "betas_sympy.py").write_text(
-        render_files(system, spec_at(3, *overrides), ["sympy"])["betas_sympy.py"])
+        render_files(system, ["sympy"])["betas_sympy.py"])
     script = (
         "import json, sympy, betas_sympy as m\n"
         "s = m.beta_system()\n"
@@ -103,4 +103,4 @@ def test_sympy_module_rebuilds_the_system(overrides: tuple[str, ...], tmp_path: 
 def test_quadrature_thresholds_are_refused_in_one_line(fmt: str) -> None:
     overrides = ("regulator.kind=exponential",)
     with pytest.raises(UnsupportedError, match="quadrature"):
-        render_files(system_at(2, *overrides), spec_at(2, *overrides), [fmt])
+        render_files(system_at(2, *overrides), [fmt])

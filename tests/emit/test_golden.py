@@ -13,7 +13,7 @@ import pytest
 
 from rgsym.betasystem import BetaSystem
 from rgsym.emit import FORMATS, render_files
-from tests.emit.systems import GOLDEN, spec_at, system_at
+from tests.emit.systems import GOLDEN, system_at
 
 NAMES = sorted(name for files in FORMATS.values() for name in files)
 #: ``rgsym derive derivations/on_lpa.toml --set truncation.order=2 --set regulator.kind=exponential
@@ -25,7 +25,7 @@ QUADRATURE_NAMES = sorted([*FORMATS["c"], *FORMATS["numpy"]])
 @pytest.fixture(scope="module")
 def quadrature_files() -> dict[str, str]:
     overrides = ("regulator.kind=exponential",)
-    return render_files(system_at(2, *overrides), spec_at(2, *overrides), ["c", "numpy"])
+    return render_files(system_at(2, *overrides), ["c", "numpy"])
 
 
 @pytest.mark.parametrize("name", NAMES)

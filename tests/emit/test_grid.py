@@ -59,7 +59,7 @@ class Grid:
         flow = derive(self.spec)
         assert isinstance(flow, PotentialFlow)
         self.flow = flow
-        self.files = render_grid_files(flow, self.spec, ["c", "numpy"])
+        self.files = render_grid_files(flow, ["c", "numpy"])
         self.module = load_module(self.files["pde.py"], "rgsym_generated_pde")
         self.lib = ctypes.CDLL(str(build_library(self.files, source="pde.c", flags=STRICT)))
         for name in ("rgsym_pde_rhs", "rgsym_pde_jacobian"):
@@ -290,12 +290,12 @@ def test_fixed_point_function_is_a_zero_to_discretisation_accuracy(numeric: Grid
 
 def test_rendering_is_byte_deterministic(numeric: Grid) -> None:
     """Twice in one process, and under another PYTHONHASHSEED in a fresh one."""
-    again = render_grid_files(numeric.flow, numeric.spec, ["c", "numpy"])
+    again = render_grid_files(numeric.flow, ["c", "numpy"])
     assert again == numeric.files
     digest = hashlib.sha256("".join(numeric.files[k] for k in sorted(numeric.files)).encode()).hexdigest()
     script = ("import hashlib; from tests.emit.test_grid import ising_spec; "
               "from rgsym.pipeline import derive; from rgsym.emit.grid import render_grid_files; "
-              "s = ising_spec(); f = render_grid_files(derive(s), s, ['c', 'numpy']); "
+              "s = ising_spec(); f = render_grid_files(derive(s), ['c', 'numpy']); "
               "print(hashlib.sha256(''.join(f[k] for k in sorted(f)).encode()).hexdigest())")
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
@@ -316,7 +316,7 @@ def test_headers_name_version_and_spec_without_timestamps(numeric: Grid) -> None
 
 def test_other_formats_and_regulators_are_refused(numeric: Grid) -> None:
     with pytest.raises(UnsupportedError, match="--emit c,numpy"):
-        render_grid_files(numeric.flow, numeric.spec, ["latex"])
+        render_grid_files(numeric.flow, ["latex"])
     with pytest.raises(UnsupportedError, match="regulator.kind"):
         build_grid_kernels(derive(ising_spec("regulator.kind=exponential")))
 

@@ -21,7 +21,7 @@ from rgsym.emit.latex import (
     split_terms,
 )
 from rgsym.emit.printers import RGLatexPrinter
-from tests.emit.systems import spec_at, system_at
+from tests.emit.systems import system_at
 
 needs_pdflatex = pytest.mark.skipif(shutil.which("pdflatex") is None,
                                     reason="pdflatex is not installed (.ci/run installs it)")
@@ -71,8 +71,7 @@ def test_standalone_and_input_documents_compile_cleanly(order4_files: dict[str, 
 def test_symbolic_parameters_and_quadrature_thresholds_compile(overrides: tuple[str, ...],
                                                                tmp_path: Path) -> None:
     order = int(overrides[0].split("=")[1])
-    spec = spec_at(order, *overrides[1:])
-    files = render_latex(system_at(order, *overrides[1:]), spec)
+    files = render_latex(system_at(order, *overrides[1:]))
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     assert_clean(pdflatex(tmp_path, "betas.tex"))
@@ -81,7 +80,7 @@ def test_symbolic_parameters_and_quadrature_thresholds_compile(overrides: tuple[
 @needs_pdflatex
 @pytest.mark.slow
 def test_order_twelve_breaks_lines_and_pages(tmp_path: Path) -> None:
-    files = render_latex(system_at(12), spec_at(12))
+    files = render_latex(system_at(12))
     (tmp_path / "betas.tex").write_text(files["betas.tex"])
     assert_clean(pdflatex(tmp_path, "betas.tex"))
 

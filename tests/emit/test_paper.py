@@ -15,10 +15,9 @@ import pytest
 import sympy as sp
 
 from rgsym import symbols
-from rgsym.emit import render_files
-from rgsym.emit.paper import ThresholdL, ThresholdM, ThresholdMixed, paper_flow
 from rgsym.emit.paper_latex import FILES, m_closed_form
-from rgsym.pipeline import derive
+from rgsym.paper_notation import ANGULAR_FACTOR, ThresholdL, ThresholdM, ThresholdMixed
+from rgsym.pipeline import derive, derive_paper, render_derivation
 from tests.emit.systems import GOLDEN, ROOT, spec_at
 from tests.emit.test_golden import compare
 
@@ -49,7 +48,7 @@ def load(name: str, overrides: tuple[str, ...]):  # noqa: ANN201 - a TheorySpec
 def test_definitions_substituted_back_give_the_derived_betas(name: str, overrides: tuple[str, ...]) -> None:
     spec = load(name, overrides)
     system = derive(spec)
-    flow = paper_flow(spec)
+    flow = derive_paper(spec)
     eta = sp.sympify(system.eta) if flow.eta is not None else None
     assert [c.name for c in flow.couplings] == list(system.names)
     for coupling, paper, derived in zip(flow.couplings, flow.betas, system.betas, strict=True):
@@ -62,7 +61,7 @@ def test_betas_hold_threshold_functions_and_the_flow_of_the_minimum(name: str,
                                                                      overrides: tuple[str, ...]) -> None:
     """Nothing is written out: no propagator 1/(1 + w) and no pi is left in the betas, and
     d_t kappa appears in the betas of the lambda_n that have a lambda_{n+1}."""
-    flow = paper_flow(load(name, overrides))
+    flow = derive_paper(load(name, overrides))
     for beta in flow.betas:
         assert not beta.has(sp.pi)
         assert all(p.exp > 0 for p in beta.atoms(sp.Pow) if p.base.is_Add)
@@ -76,7 +75,7 @@ def test_betas_hold_threshold_functions_and_the_flow_of_the_minimum(name: str,
 
 
 def test_symbolic_n_and_d_are_kept() -> None:
-    flow = paper_flow(load(*CASES[1]))
+    flow = derive_paper(load(*CASES[1]))
     free = set().union(*(b.free_symbols for b in flow.betas))
     assert {symbols.N, symbols.d} <= {sp.Symbol(s.name) for s in free} | free
 
@@ -88,26 +87,25 @@ def test_eta_in_paper_notation_is_the_derived_eta() -> None:
     eqs. (4.13)-(4.15); Litim, hep-th/0103195)."""
     spec = load(*CASES[4])
     system = derive(spec)
-    flow = paper_flow(spec)
+    flow = derive_paper(spec)
     assert flow.eta is not None
     explicit = flow.explicit(flow.eta)
     eta = symbols.eta
     solved = sp.solve(sp.Eq(eta, explicit), eta)
     assert len(solved) == 1 and sp.simplify(solved[0] - system.eta) == 0
     kappa, lam = flow.couplings[0].symbol, flow.couplings[1].symbol
-    from rgsym.emit.paper import ANGULAR_FACTOR
-
     m = ThresholdM(3, 0, 2 * kappa * lam)
     assert sp.expand(flow.eta - sp.Rational(16, 3) * ANGULAR_FACTOR * kappa * lam**2 * m) == 0
     w1, w2 = sp.symbols("w_1 w_2")
-    assert sp.simplify(m_closed_form(spec, sp.Symbol("d"), w1, w2) - 1 / ((1 + w1)**2 * (1 + w2)**2)) == 0
+    closed = m_closed_form(system.context.regulator, sp.Symbol("d"), w1, w2)
+    assert sp.simplify(closed - 1 / ((1 + w1)**2 * (1 + w2)**2)) == 0
 
 
 def test_litim_threshold_values_are_the_known_closed_form() -> None:
     """l_n^d(w; eta) = (n + delta_{n0}) (2/d) (1 - eta/(d+2)) / (1 + w)^(n+1) for the Litim regulator
     (Litim, hep-th/0103195; README, Conventions)."""
     for case in (CASES[1], CASES[4]):
-        flow = paper_flow(load(*case))
+        flow = derive_paper(load(*case))
         eta = symbols.eta if flow.eta is not None else 0
         for f in flow.functions:
             if isinstance(f.function, ThresholdL):
@@ -119,7 +117,7 @@ def test_litim_threshold_values_are_the_known_closed_form() -> None:
 @pytest.fixture(scope="module")
 def paper_files() -> dict[str, str]:
     spec = spec_at(4)
-    return render_files(derive(spec), spec, ["latex"])
+    return render_derivation(spec, ["latex"])
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -160,7 +158,7 @@ def test_paper_documents_compile_cleanly(name: str, overrides: tuple[str, ...], 
     import re
 
     spec = load(name, overrides)
-    for file, text in render_files(derive(spec), spec, ["latex"]).items():
+    for file, text in render_derivation(spec, ["latex"]).items():
         (tmp_path / file).write_text(text)
     log = compile_with_bibtex(tmp_path, "betas")
     bad = re.findall(r"^(?:Overfull|LaTeX Warning).*$", log, flags=re.MULTILINE)
@@ -183,7 +181,7 @@ def test_specs_without_threshold_functions_are_written_explicitly() -> None:
     for name, overrides in [("zero_dim_on.toml", ("truncation.potential=polynomial", "truncation.order=3")),
                             ("on_polchinski_lpa.toml", ("truncation.order=3",))]:
         spec = load(name, overrides)
-        files = render_files(derive(spec), spec, ["latex"])
+        files = render_derivation(spec, ["latex"])
         assert "betas.bib" not in files and r"\cite" not in files["betas_body.tex"]
 
 
@@ -193,7 +191,7 @@ def test_order_twelve_in_paper_notation_compiles_without_overfull_lines(tmp_path
     import re
 
     spec = spec_at(12)
-    for file, text in render_files(derive(spec), spec, ["latex"]).items():
+    for file, text in render_derivation(spec, ["latex"]).items():
         (tmp_path / file).write_text(text)
     log = compile_with_bibtex(tmp_path, "betas")
     assert re.findall(r"^(?:Overfull|LaTeX Warning).*$", log, flags=re.MULTILINE) == []
@@ -206,9 +204,9 @@ def test_paper_files_do_not_depend_on_the_hash_seed() -> None:
     import os
     import sys
 
-    script = ("import json\nfrom rgsym.emit import render_files\nfrom rgsym.pipeline import derive\n"
+    script = ("import json\nfrom rgsym.pipeline import render_derivation\n"
               "from tests.emit.systems import spec_at\nspec = spec_at(4)\n"
-              "print(json.dumps(render_files(derive(spec), spec, ['latex'])))")
+              "print(json.dumps(render_derivation(spec, ['latex'])))")
     for seed in ("1", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": seed, "RGSYM_NO_CACHE": "1"}
         done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True,

@@ -114,7 +114,7 @@ def test_emission_and_json_work_for_polchinski_systems() -> None:
     spec = polchinski(3, 1, order=4)
     system = derive_flow(spec)
     assert isinstance(system, BetaSystem)
-    files = render_files(system, spec, ("numpy", "c", "latex", "json"))
+    files = render_files(system, ("numpy", "c", "latex", "json"))
     assert {"betas.py", "betas.c", "betas.tex", "betas.json"} <= set(files)
     module = load_module(files["betas.py"])
     g = np.array([0.03, 5.0, -60.0, 4000.0, -1e5])

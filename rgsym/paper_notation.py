@@ -1,4 +1,4 @@
-"""Paper: the beta functions in the notation papers use.
+"""Paper notation: the flow projected with named threshold functions, as papers write it.
 
 The explicit form (:mod:`rgsym.emit.latex`) prints each beta as a rational function of
 the couplings, with the flow of the minimum substituted everywhere.  Papers instead keep
@@ -12,11 +12,12 @@ the couplings, with the flow of the minimum substituted everywhere.  Papers inst
   d_t lambda_n = d_t u^(n)(kappa)|_rho + lambda_{n+1} d_t kappa);
 * eta as a symbol, with its own equation.
 
-The structure is recovered from the derivation itself: the stages up to the loop
-integrals are run again and each threshold integral T_c of the trace is replaced by its
-named function before the projection onto the couplings (:func:`paper_flow`).  The
-definitions are kept with their explicit values, so that :meth:`PaperFlow.explicit`
-substitutes them back; the tests check that this gives the derived betas exactly.
+The structure is recovered from the derivation itself: :func:`rgsym.pipeline.derive_paper` runs
+the stages up to the loop integrals (and eta in LPA'), and :func:`project_paper_flow` replaces
+each threshold integral T_c of the trace by its named function before the projection onto the
+couplings.  The definitions are kept with their explicit values, so that
+:meth:`PaperFlow.explicit` substitutes them back; the tests check that this gives the derived
+betas exactly.  :mod:`rgsym.emit.paper_latex` lays the result out; it derives nothing.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ import sympy as sp
 from rgsym import symbols
 from rgsym.action import Action, Coupling
 from rgsym.loop import LoopKey
-from rgsym.regulators import Regulator
 from rgsym.symbols import to_sympy
 
 if TYPE_CHECKING:
+    from rgsym.anomalous import AnomalousDimension
+    from rgsym.integrate import LoopIntegrals
     from rgsym.spec import TheorySpec
 
 #: The angular factor v_d = 1/(2^(d+1) pi^(d/2) Gamma(d/2)), kept as a symbol (without
@@ -116,34 +118,27 @@ class PaperFlow:
         return out
 
 
-def paper_flow(spec: TheorySpec) -> PaperFlow:
-    """Derive the flow of ``spec`` with its threshold functions and d_t kappa kept as symbols.
+def project_paper_flow(integrals: LoopIntegrals, spec: TheorySpec,
+                       anomalous: AnomalousDimension | None = None) -> PaperFlow:
+    """Project the loop integrals onto the couplings with named functions in place of the integrals.
 
-    Runs the stages of :func:`rgsym.pipeline.derive_flow` up to the loop integrals, puts
-    named functions in place of the integrals and projects onto the couplings.
+    Parameters
+    ----------
+    integrals
+        The loop integrals of the spec's trace (:func:`rgsym.integrate.integrate_loops`).
+    spec
+        The spec (for the projection's name and context).
+    anomalous
+        eta of LPA' (:func:`rgsym.anomalous.anomalous_dimension`), or None when eta does not run.
 
-    Raises
-    ------
-    UnsupportedError
-        For the Polchinski equation, the vertex expansion, a full potential and d = 0, which
-        have no threshold functions of this kind.
+    Returns
+    -------
+    PaperFlow
     """
-    from rgsym.action import build_action
-    from rgsym.errors import UnsupportedError
-    from rgsym.expand import expand_flow_trace
-    from rgsym.integrate import integrate_loops
     from rgsym.project import project_couplings
-    from rgsym.vertices import take_vertices
 
-    trunc = spec.truncation
-    if (spec.flow.equation != "wetterich" or trunc.scheme == "vertex" or trunc.potential != "polynomial"
-            or spec.theory.d == 0):
-        raise UnsupportedError(spec.source, "--latex-style",
-                               "paper notation needs a polynomial truncation of the Wetterich "
-                               "equation (lpa or lpa') in d > 0; use --latex-style explicit")
-    action = build_action(spec)
-    trace = expand_flow_trace(take_vertices(action))
-    integrals = integrate_loops(trace, spec.regulator)
+    trace = integrals.trace
+    action = trace.action
     d = trace.d
     named: list[tuple[LoopKey, sp.Expr]] = []
     functions: list[NamedFunction] = []
@@ -160,8 +155,8 @@ def paper_flow(spec: TheorySpec) -> PaperFlow:
     rates = running_minimum_rates(action.couplings)
     betas = keep_minimum_flow(action.couplings, betas, rates)
     eta = None
-    if trunc.scheme == "lpa'":
-        eta, more = eta_equation(spec, action, integrals.regulator)
+    if anomalous is not None:
+        eta, more = eta_equation(action, anomalous)
         functions.extend(more)
     unique = {f.function: f for f in functions}
     ordered = tuple(unique[f] for f in sorted(unique, key=sp.default_sort_key))
@@ -209,23 +204,20 @@ def keep_minimum_flow(couplings: tuple[Coupling, ...], betas: list[sp.Expr],
     return out
 
 
-def eta_equation(spec: TheorySpec, action: Action, regulator: Regulator
-                 ) -> tuple[sp.Expr, list[NamedFunction]]:
+def eta_equation(action: Action, derived: AnomalousDimension) -> tuple[sp.Expr, list[NamedFunction]]:
     """eta = v_d sum_pairs weight vertices^2 (4/d) m^d_{2,2}(w_i, w_k), and the m's used.
 
-    The ring integral v_d J of :mod:`rgsym.anomalous` has J = -2 c m_{2,2} with c the
-    coefficient of y^(d/2) in its momentum kernel (c = -2/d):
+    The ring integral v_d J of :mod:`rgsym.anomalous` (``derived``, as the pipeline derived it)
+    has J = -2 c m_{2,2} with c the coefficient of y^(d/2) in its momentum kernel (c = -2/d):
     m^d_{2,2}(w_1, w_2) = -1/2 int dy y^(d/2) d~_t [d_y G_1 d_y G_2].
     """
     from rgsym.anomalous import (
         _projection_components,  # the masses of the ring's internal lines
         _values_at_minimum,
-        anomalous_dimension,
         p2_kernel,
     )
     from rgsym.vertices import background_derivative
 
-    derived = anomalous_dimension(action, regulator, spec.truncation.eta_projection)
     comps = _projection_components(action)
     values = _values_at_minimum(action)
     mass = {c.name: background_derivative(action, comps, (c, c)).xreplace(values) for c in comps}
