@@ -70,6 +70,7 @@ shared/REFERENCES.md, and the published LPA' numbers listed in GNY_SOURCES.md.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -359,7 +360,9 @@ def solve_fixed_point(model: str | Model, order: int, d: float, N: float, start:
     guess = np.zeros(n)
     guess[: len(start) - 1] = start[:-1][: n - 1]
     guess[-1] = start[-1]
-    solution = np.asarray(fsolve(beta, guess, xtol=1e-14), dtype=float)
+    with warnings.catch_warnings():  # "xtol too small" once converged to machine precision
+        warnings.simplefilter("ignore", RuntimeWarning)
+        solution = np.asarray(fsolve(beta, guess, xtol=1e-14), dtype=float)
     jacobian = np.zeros((n, n))
     for j in range(n):
         shift = np.zeros(n)
