@@ -19,7 +19,9 @@ Sources (see tests/literature/GNY_SOURCES.md for the table and what could be rea
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
+import numpy as np
 import pytest
 import sympy as sp
 
@@ -196,3 +198,133 @@ def test_bad_input_is_one_line_error() -> None:
         ref.reference_betas("ising", 2, projection="goldstone")
     with pytest.raises(ValueError, match="expansion"):
         ref.reference_betas("ising", 2, expansion="maximum")
+
+
+# --- the threshold functions against direct quadrature of the one-loop diagrams ----------------
+# d = 3, k = 1, Z = 1; Litim: fermion G_F = -i qslash K + m S with K = A/D, S = 1/D, A = max(1, 1/q),
+# D = q^2 A^2 + m^2; boson G_B = 1/(max(q^2, 1) + m_B^2).  d~_t acts on the regulators only, with
+# their eta terms (d~_t R_psi = i qslash theta(1-q) (1/q - eta_psi (1/q - 1)), d~_t R_phi =
+# theta(1-q) (2 - eta_phi (1 - q^2))).  Angular integrals are done in s = |q +- p| (the kink at
+# s = 1 is a breakpoint), so quad reaches ~1e-12; p^2 coefficients come from a least-squares fit of
+# 1, p^2, p^3, p^4 at p = 0.02..0.06 (the Litim kinks make the expansion non-analytic at p^3).
+
+MEASURE = 1 / (4 * math.pi**2)  # int d^3q/(2 pi)^3 = MEASURE int Q^2 dQ int_{-1}^{1} dc
+V3 = 1 / (8 * math.pi**2)
+
+
+def _fermion(q: float, m2: float, eta: float) -> tuple[float, float, float, float]:
+    a = max(1.0, 1.0 / q)
+    den = q * q * a * a + m2
+    if q >= 1.0:
+        return a / den, 1 / den, 0.0, 0.0
+    adot = 1.0 / q - eta * (1.0 / q - 1.0)
+    # d~_t G_F = -G_F (i qslash adot) G_F = -adot [-i qslash (q^2 A^2 - m^2) + 2 m q^2 A] / D^2
+    return a / den, 1 / den, -adot * (q * q * a * a - m2) / den**2, -adot * 2 * q * q * a / den**2
+
+
+def _boson(q: float, m2: float, eta: float) -> tuple[float, float]:
+    g = 1.0 / (max(q * q, 1.0) + m2)
+    return g, (-g * g * (2 - eta * (1 - q * q)) if q < 1 else 0.0)
+
+
+def _shell(radius: float, p: float, g: Callable[[float], float]) -> float:
+    from scipy.integrate import quad
+
+    lo, hi = abs(radius - p), radius + p
+    points = [1.0] if lo < 1.0 < hi else None
+    return quad(lambda s: g(s) * s / (radius * p), lo, hi, points=points, epsabs=1e-13, epsrel=1e-11,
+                limit=200)[0]
+
+
+def _radial(f: Callable[[float], float], p: float = 0.0) -> float:
+    from scipy.integrate import quad
+
+    points = [1 - p] if p > 0 else None
+    return MEASURE * quad(lambda q: q * q * f(q), 0, 1, points=points, epsabs=1e-14, epsrel=1e-12,
+                          limit=200)[0]
+
+
+def _p2(f: Callable[[float], float]) -> float:
+    ps = np.array([0.02, 0.03, 0.04, 0.05, 0.06])
+    design = np.column_stack([np.ones_like(ps), ps**2, ps**3, ps**4])
+    return float(np.linalg.lstsq(design, np.array([f(p) for p in ps]), rcond=None)[0][1])
+
+
+def _fermion_loop(p: float, m2: float, sign: int, eta: float) -> float:
+    """d~_t of int_q tr[G_F(q) G G_F(q+p) G]/N: 2 int [-Kdot K' q.q' + s Sdot S' m^2]."""
+    def outer(q: float) -> float:
+        _, _, kdot, sdot = _fermion(q, m2, eta)
+
+        def inner(s: float) -> float:
+            k2, s2, _, _ = _fermion(s, m2, eta)
+            return -kdot * k2 * (q * q + s * s - p * p) / 2 + sign * sdot * s2 * m2
+        return _shell(q, p, inner)
+    return 2 * _radial(outer, p)
+
+
+def _fermion_kinetic(p: float, mf: float, mb: float, eta_phi_: float, eta_psi_: float) -> float:
+    """pslash coefficient of d~_t int_q qslash K(q) G_B(p - q)."""
+    def on_fermion(q: float) -> float:
+        kdot = _fermion(q, mf, eta_psi_)[2]
+        return _shell(q, p, lambda s: kdot * _boson(s, mb, eta_phi_)[0] * (q * q + p * p - s * s) / 2) / p**2
+
+    def on_boson(q: float) -> float:
+        gdot = _boson(q, mb, eta_phi_)[1]
+        kinetic = lambda s: gdot * _fermion(s, mf, eta_psi_)[0] * (p * p - q * q + s * s) / 2  # noqa: E731
+        return _shell(q, p, kinetic) / p**2
+    return _radial(on_fermion, p) + _radial(on_boson, p)
+
+
+def _litim(expr: sp.Expr, values: dict[sp.Symbol, float]) -> float:
+    return float(expr.subs(ref.d_symbol, 3).subs(values))
+
+
+@pytest.mark.parametrize(("w_f", "sign", "eta"),
+                         [(0.0, 1, 0.0), (0.3, 1, 0.3), (0.3, -1, 0.0), (1.0, 1, 0.0)])
+def test_fermion_loop_p2_is_m4_minus_s_w_m2(w_f: float, sign: int, eta: float) -> None:
+    # the fermion loop in Gamma^(2)_phi: its p^2 coefficient is -(8 v_d/d) [m4F(w) - s w m2F(w)] per h^2 N
+    # (s = +1 radial, -1 for a Yukawa matrix anticommuting with the mass).  The fit in p leaves
+    # ~1e-7 absolute (measured 1e-7 at w = 0, 2e-8 at w = 1): 3e-7 is 1e-5 of the scale 8 v_3/3
+    expected = 8 * V3 / 3 * _litim(ref.m4_fermion(ref.w, ref.d_symbol) - sign * ref.w * ref.m2_fermion(ref.w),
+                                   {ref.w: w_f, ref.eta_psi: eta})
+    assert -_p2(lambda p: _fermion_loop(p, w_f, sign, eta)) == pytest.approx(expected, abs=3e-7)
+
+
+@pytest.mark.parametrize(("w_f", "w_b", "e_phi", "e_psi"), [(0.0, 0.0, 0.0, 0.0), (0.3, 0.5, 0.4, 0.2)])
+def test_fermion_self_energy_is_m12(w_f: float, w_b: float, e_phi: float, e_psi: float) -> None:
+    # the pslash coefficient at p -> 0 (p = 0.01; the O(p^2) remainder is ~3e-5 relative, measured)
+    expected = 8 * V3 / 3 * _litim(ref.m12_fb(ref.wF, ref.wB, ref.d_symbol),
+                                   {ref.wF: w_f, ref.wB: w_b, ref.eta_phi: e_phi})
+    assert -_fermion_kinetic(0.01, w_f, w_b, e_phi, e_psi) == pytest.approx(expected, rel=1e-4)
+
+
+@pytest.mark.parametrize(("w1", "w2"), [(0.0, 0.0), (0.2, 0.7)])
+def test_boson_loop_p2_is_m22(w1: float, w2: float) -> None:
+    # d~_t int G_1(q) G_2(q+p): p^2 coefficient (8 v_d/d) m22(w1, w2) (eta-independent for Litim);
+    # the fit in p leaves 7e-7 absolute at w = 0 (measured), so 1e-6 (3e-5 of the value)
+    def loop(p: float) -> float:
+        def one(q: float, a: float, b: float) -> float:
+            return _shell(q, p, lambda s: _boson(q, a, 0.3)[1] * _boson(s, b, 0.3)[0])
+        return _radial(lambda q: one(q, w1, w2), p) + _radial(lambda q: one(q, w2, w1), p)
+    assert _p2(loop) == pytest.approx(8 * V3 / 3 * float(ref.m22(w1, w2)), abs=1e-6)
+
+
+@pytest.mark.parametrize(("w_f", "w_b", "e_phi", "e_psi"), [(0.0, 0.0, 0.0, 0.0), (0.3, 0.5, 0.4, 0.2)])
+def test_yukawa_vertex_loop_is_l11(w_f: float, w_b: float, e_phi: float, e_psi: float) -> None:
+    # the p = 0 fermion-boson loop of the fermion mass: d~_t int S G_B = -4 v_d l_{1,1}^(FB) (per m)
+    def integrand(q: float) -> float:
+        _, s, _, sdot = _fermion(q, w_f, e_psi)
+        g, gdot = _boson(q, w_b, e_phi)
+        return sdot * g + s * gdot
+    expected = -4 * V3 * _litim(ref.l_fb(1, 1, ref.wF, ref.wB, ref.d_symbol),
+                                {ref.wF: w_f, ref.wB: w_b, ref.eta_phi: e_phi, ref.eta_psi: e_psi})
+    assert 2 * _radial(integrand) == pytest.approx(expected, rel=1e-10)
+
+
+def test_mixed_threshold_functions_are_derivatives() -> None:
+    # l_{n1+1,n2} = -(1/n1) d/dwF l_{n1,n2}, l_{n1,n2+1} = -(1/n2) d/dwB l_{n1,n2}: the Yukawa flow's
+    # l21 and l12 are the wF- and wB-derivatives of l11 (the phi-derivative of the mass flow)
+    d = ref.d_symbol
+    l11 = ref.l_fb(1, 1, ref.wF, ref.wB, d)
+    assert sp.simplify(-sp.diff(l11, ref.wF) - ref.l_fb(2, 1, ref.wF, ref.wB, d)) == 0
+    assert sp.simplify(-sp.diff(l11, ref.wB) - ref.l_fb(1, 2, ref.wF, ref.wB, d)) == 0
