@@ -361,3 +361,15 @@ def test_bosonic_limit_is_rgsyms_lpa_flow(model: str, n_b: int) -> None:
     ours = ours.subs({r: ref.rho, d_engine: ref.d_symbol})
     reference = ref.potential_flow(model, ref.d_symbol, 0).subs({ref.h2: 0, ref.eta_phi: 0})
     assert sp.simplify(ours - reference) == 0
+
+
+@pytest.mark.parametrize("model", ["xy", "heisenberg"])
+def test_projection_matters_only_off_zero_field(model: str) -> None:
+    # at rho0 = 0 the radial and Goldstone two-point functions coincide (O(N_b) symmetry); at the
+    # minimum they differ (the boson loop and the sign of the w_F m2F term)
+    zero = [ref.reference_betas(model, 3, 3, 8, p, "zero") for p in ref.PROJECTIONS]
+    assert sp.simplify(zero[0]["eta_phi"] - zero[1]["eta_phi"]) == 0
+    at_min = [ref.reference_betas(model, 3, 3, 8, p, "minimum") for p in ref.PROJECTIONS]
+    point = {ref.kappa: 0.1, ref.lam(2): 5.0, ref.lam(3): 1.0, ref.h2: 2.0,
+             ref.eta_phi: 0.5, ref.eta_psi: 0.05}
+    assert abs(float((at_min[0]["eta_phi"] - at_min[1]["eta_phi"]).subs(point))) > 1e-3
