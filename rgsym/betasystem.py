@@ -64,6 +64,9 @@ class BetaSystem:
         regulator, truncation, d, fields), read by the emitters and solvers.  The public JSON form
         (:meth:`to_dict`) leaves it out, so a system read back from ``betas.json`` has None; the
         disk cache stores it (:mod:`rgsym.cache`).
+    etas
+        The anomalous dimension of each field by name when there are several (``eta_phi`` and
+        ``eta_psi`` of a Yukawa theory in LPA'; ``eta`` is then eta_phi); empty otherwise.
     """
 
     name: str
@@ -78,6 +81,7 @@ class BetaSystem:
     scales: tuple[sp.Expr, ...] = ()
     thresholds: tuple[tuple[str, sp.Expr], ...] = ()
     context: FlowContext | None = field(default=None, repr=False)
+    etas: tuple[tuple[str, sp.Expr], ...] = ()
 
     @cached_property
     def _threshold_map(self) -> dict[sp.Symbol, sp.Expr]:
@@ -143,7 +147,8 @@ class BetaSystem:
                           tuple(sp.sympify(m).subs(values) for m in self.masses),
                           tuple(sp.sympify(m).subs(values) for m in self.scales),
                           tuple((n, t.subs(values)) for n, t in self.thresholds),
-                          None if self.context is None else self.context.subs(values))
+                          None if self.context is None else self.context.subs(values),
+                          tuple((n, sp.sympify(e).subs(values)) for n, e in self.etas))
 
     def beta(self, name: str) -> sp.Expr:
         """The beta function of the coupling called ``name``."""
@@ -169,6 +174,7 @@ class BetaSystem:
             "thresholds": [[n, sp.srepr(t)] for n, t in self.thresholds],
             "readable": {c.name: str(b.xreplace(self._threshold_map))
                          for c, b in zip(self.couplings, plain, strict=True)},
+            **({"etas": [[n, sp.srepr(e)] for n, e in self.etas]} if self.etas else {}),
         }
 
     def to_json(self) -> str:
@@ -228,7 +234,8 @@ class BetaSystem:
                    tuple(_from_srepr(p) for p in data["parameters"]), betas,
                    _from_srepr(data["eta"]), jac, tuple(_from_srepr(m) for m in data.get("masses", [])),
                    tuple(_from_srepr(m) for m in data.get("scales", [])),
-                   tuple((str(k), v) for k, v in thresholds.items()))
+                   tuple((str(k), v) for k, v in thresholds.items()),
+                   etas=tuple((_identifier(n), _from_srepr(e)) for n, e in data.get("etas", [])))
 
 
 def _text(value: Any) -> str:

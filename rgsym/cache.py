@@ -366,7 +366,8 @@ def encode(value: Any) -> dict[str, Any]:
 
     if isinstance(value, BetaSystem):
         try:
-            return {"type": "BetaSystem/postfix", "data": _system_data(value), **_context_data(value)}
+            return {"type": "BetaSystem/postfix", "data": _system_data(value), **_context_data(value),
+                    **_etas_data(value)}
         except TypeError:  # a node the postfix tokens do not cover: the slower srepr form
             return {"type": "BetaSystem", "data": value.to_dict(), **_context_data(value)}
     if isinstance(value, PotentialFlow):
@@ -379,6 +380,13 @@ def encode(value: Any) -> dict[str, Any]:
     if json.loads(json.dumps(value)) != value:
         raise TypeError(f"{type(value).__name__} does not survive JSON unchanged")
     return {"type": "json", "data": value}
+
+
+def _etas_data(system: Any) -> dict[str, Any]:
+    """The per-field anomalous dimensions of a system, when it has them (``"etas"``)."""
+    from sympy import srepr
+
+    return {"etas": [[n, srepr(e)] for n, e in system.etas]} if system.etas else {}
 
 
 def decode(entry: Any) -> Any:
@@ -405,8 +413,9 @@ def decode(entry: Any) -> Any:
 
     kind, data = entry["type"], entry["data"]
     context = FlowContext.from_data(entry["context"]) if entry.get("context") is not None else None
+    etas = tuple((str(n), read_srepr(e)) for n, e in entry.get("etas", []) if str(n).isidentifier())
     if kind == "BetaSystem/postfix":
-        return dataclasses.replace(_system_from(data), context=context)
+        return dataclasses.replace(_system_from(data), context=context, etas=etas)
     if kind == "BetaSystem":
         return dataclasses.replace(BetaSystem.from_dict(data), context=context)
     if kind == "PotentialFlow":

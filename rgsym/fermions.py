@@ -57,6 +57,8 @@ R_B, A_F = sp.Symbol("r_B"), sp.Symbol("a_F", positive=True)
 RDOT_B, ADOT_F = sp.Symbol("rdot_B"), sp.Symbol("adot_F")
 #: The background field s = |phi| and the Yukawa coupling h (dimensionless).
 S, H = sp.Symbol("s", nonnegative=True), sp.Symbol("h", positive=True)
+#: Jet symbols: the first three rho-derivatives of u at the background.
+U1, U2, U3 = sp.symbols("U1 U2 U3", real=True)
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ def potential_density(model: YukawaModel, masses: Sequence[sp.Expr]) -> sp.Expr:
     dkernel = kernel.map_coefficients(lambda e: sp.diff(e, A_F))
     fermion_rate = (inverse * dkernel).trace(model.spinor_dim)  # d Tr ln K / d a_F
     density = 2 * (tilde_dt(boson) - model.flavours * ADOT_F * fermion_rate)
-    return sp.simplify(density)
+    return density
 
 
 def yukawa_density(model: YukawaModel, masses: Sequence[sp.Expr]) -> sp.Expr:
@@ -155,7 +157,7 @@ def yukawa_density(model: YukawaModel, masses: Sequence[sp.Expr]) -> sp.Expr:
     assert total is not None
     first = model.matrices[0]
     projected = (first * total).trace(1) / (first * first).trace(1)
-    return sp.simplify(2 * tilde_dt(-H**2 * projected))
+    return 2 * tilde_dt(-H**2 * projected)
 
 
 #: Named Yukawa couplings: the matrix T_a multiplying phi_a in h phi_a psibar T_a psi.

@@ -31,22 +31,21 @@ Berges, Tetradis, Wetterich, Phys. Rept. 363 (2002) 223, hep-ph/0005122, sec. 5.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import sympy as sp
 
-from rgsym.fermions import (A_F, ADOT_F, H, R_B, RDOT_B, S, Y, YukawaModel, boson_masses, potential_density,
-                            yukawa_density)
+from rgsym.fermions import (A_F, ADOT_F, H, R_B, RDOT_B, S, U1, U2, U3, Y, YukawaModel, boson_masses,
+                            potential_density, yukawa_density)
 from rgsym.regulators import Piece, Regulator
 from rgsym.symbols import angular_factor
+from rgsym.yukawa_eta import power_integral
 
 if TYPE_CHECKING:
     from rgsym.betasystem import BetaSystem
     from rgsym.spec import Theory, TheorySpec
 
-#: Jet symbols: u'(rho), u''(rho), u'''(rho) at the point where the loop is taken, and rho.
-U1, U2, U3 = sp.symbols("U1 U2 U3", real=True)
 RHO = sp.Symbol("rho", nonnegative=True)
 #: The dimensionless squared Yukawa coupling.
 H2 = sp.Symbol("h2", positive=True)
@@ -102,7 +101,6 @@ def integrate_density(density: sp.Expr, regulator: Regulator, d: sp.Expr, eta_ph
     NotImplementedError
         For a regulator without such closed integrals.
     """
-    z = sp.Symbol("z", positive=True)  # y = z^2
     total = sp.Integer(0)
     for piece in regulator.pieces:
         rdot = boson_insertion(piece, eta_phi)
@@ -112,18 +110,9 @@ def integrate_density(density: sp.Expr, regulator: Regulator, d: sp.Expr, eta_ph
         if sp.expand(Y + piece.shape).has(Y):
             raise NotImplementedError(f"the {regulator.name!r} regulator needs quadrature for the fermion "
                                       "loops, which is not available yet; use 'litim'")
-        on_piece = sp.expand(density.xreplace({RDOT_B: rdot, ADOT_F: adot}).xreplace({R_B: piece.shape, A_F: a_f}))
-        in_z = sp.expand(on_piece.subs(Y, z**2) * 2 * z)  # dy = 2 z dz
-        lower, upper = sp.sqrt(piece.lower), sp.sqrt(piece.upper)
-        for term in sp.Add.make_args(in_z):
-            power = sp.degree(term, z) if term.has(z) else 0
-            coefficient = sp.simplify(term / z**power)
-            if coefficient.has(z):
-                raise AssertionError(f"the loop integrand is not a polynomial in sqrt(y): {term}")
-            # int z^(d - 2 + power) dz on the piece
-            exponent = d - 1 + power
-            total += coefficient * (upper**exponent - (lower**exponent if lower != 0 else 0)) / exponent
-    return sp.simplify(angular_factor(d) * total)
+        on_piece = density.xreplace({RDOT_B: rdot, ADOT_F: adot}).xreplace({R_B: piece.shape, A_F: a_f})
+        total += power_integral(on_piece, piece.lower, piece.upper)
+    return angular_factor(d) * total
 
 
 def yukawa_loops(model: YukawaModel, regulator: Regulator, d: sp.Expr, eta_phi: sp.Expr = sp.Integer(0),
@@ -148,11 +137,11 @@ def yukawa_loops(model: YukawaModel, regulator: Regulator, d: sp.Expr, eta_phi: 
     masses = boson_masses(U1, U2, len(model.matrices))
     on_rho = {S: sp.sqrt(2 * RHO)}
     pot = integrate_density(potential_density(model, masses), regulator, d, eta_phi, eta_psi)
-    pot = sp.simplify(pot.xreplace(on_rho).subs(H, sp.sqrt(H2)))
+    pot = pot.xreplace(on_rho).subs(H, sp.sqrt(H2))
     # the T_1 part of d_t Gamma_psibar psi(p = 0) is d_t(h s) = L_h(s); d_t h = d L_h / d s
     mass_loop = integrate_density(yukawa_density(model, masses), regulator, d, eta_phi, eta_psi)
     ds = sp.diff(mass_loop, S) + S * (sp.diff(mass_loop, U1) * U2 + sp.diff(mass_loop, U2) * U3)
-    per_h = sp.simplify((ds / H).xreplace(on_rho).subs(H, sp.sqrt(H2)))
+    per_h = sp.expand(ds / H).xreplace(on_rho).subs(H, sp.sqrt(H2))
     return YukawaLoops(pot, per_h)
 
 
@@ -259,9 +248,20 @@ def derive_gny(spec: TheorySpec) -> BetaSystem:
     model = yukawa_model(spec.theory)
     d = spec.theory.d
     tr = spec.truncation
-    loops = yukawa_loops(model, regulator_of(spec.regulator), d)
     bosons = len(model.matrices)
-    projection = project_polynomial(loops, d, tr.order, tr.expand_around, bosons)
+    prime = tr.scheme == "lpa'"
+    from rgsym.yukawa_eta import ETA_PHI, ETA_PSI
+
+    eta_phi, eta_psi = (ETA_PHI, ETA_PSI) if prime else (sp.Integer(0), sp.Integer(0))
+    loops = yukawa_loops(model, regulator_of(spec.regulator), d, eta_phi, eta_psi)
+    projection = project_polynomial(loops, d, tr.order, tr.expand_around, bosons, eta_phi, eta_psi)
+    etas: tuple[sp.Expr, sp.Expr] = (sp.Integer(0), sp.Integer(0))
+    if prime:
+        external = 1 if tr.eta_projection == "goldstone" and bosons > 1 else 0
+        etas = solved_anomalous_dimensions(model, d, tr.order, tr.expand_around, external)
+        put = {ETA_PHI: etas[0], ETA_PSI: etas[1]}
+        projection = YukawaProjection(projection.names, tuple(b.xreplace(put) for b in projection.betas),
+                                      projection.masses)
     couplings = []
     for name in projection.names:
         if name == "kappa":
@@ -286,4 +286,24 @@ def derive_gny(spec: TheorySpec) -> BetaSystem:
     (fermion,) = spec.theory.fermions
     name = (f"LPA Yukawa ({fields}; {fermion.name}[{fermion.flavours} x {fermion.spinor_dim}]), d={d}, "
             f"polynomial order {tr.order} around {tr.expand_around}, {spec.regulator.kind} regulator, wetterich")
-    return assemble_system(name, spec, tuple(couplings), betas, sp.Integer(0), {}, projection.masses, scales)
+    system = assemble_system(name, spec, tuple(couplings), betas, etas[0], {}, projection.masses, scales)
+    return replace(system, etas=(("eta_phi", etas[0]), ("eta_psi", etas[1]))) if prime else system
+
+
+def solved_anomalous_dimensions(model: YukawaModel, d: sp.Expr, order: int, around: str, external: int
+                                ) -> tuple[sp.Expr, sp.Expr]:
+    """eta_phi and eta_psi at the expansion point, in the couplings: the two projections of
+    :func:`rgsym.yukawa_eta.anomalous_dimensions` are linear in the etas; solved here."""
+    from rgsym.symbols import coupling
+    from rgsym.yukawa_eta import ETA_PHI, ETA_PSI, anomalous_dimensions
+
+    raw = anomalous_dimensions(model, d, external)
+    point = sp.Integer(0) if around == "zero" else coupling("kappa")
+    first = 1 if around == "zero" else 2
+    lam = {k: coupling(f"lambda_{k}") for k in range(first, order + 2)}
+    at = {S: sp.sqrt(2 * point), H: sp.sqrt(coupling("h2")), U1: lam.get(1, sp.Integer(0)),
+          U2: lam.get(2, sp.Integer(0)), U3: lam.get(3, sp.Integer(0))}
+    equations = [ETA_PHI + raw.boson.xreplace(at), ETA_PSI + raw.fermion.xreplace(at)]
+    matrix, rhs = sp.linear_eq_to_matrix([sp.expand(e) for e in equations], [ETA_PHI, ETA_PSI])
+    solution = matrix.LUsolve(rhs)
+    return sp.cancel(solution[0]), sp.cancel(solution[1])

@@ -724,7 +724,7 @@ def _parse_fermions(t: dict[str, Any], dim: sp.Expr, blocks: tuple[FieldBlock, .
 
 
 #: What the Yukawa derivation (rgsym.gny) covers so far.
-FERMION_SCHEMES, FERMION_REGULATORS = ("lpa",), ("litim",)
+FERMION_SCHEMES, FERMION_REGULATORS = ("lpa", "lpa'"), ("litim",)
 
 
 def _check_fermion_context(truncation: Truncation, regulator: RegulatorSpec | None, flow: FlowSpec | None,
@@ -891,7 +891,7 @@ def _check_lpa_prime(potential: str, around: str, theory: Theory, source: str) -
     if potential != "polynomial":
         raise UnsupportedError(source, "truncation.potential",
                                "the \"lpa'\" scheme needs a polynomial potential; use 'polynomial'")
-    if around != "minimum":
+    if around != "minimum" and not theory.fermions:  # with fermions the fermion ring carries p at zero field
         raise SpecError(source, "truncation.expand_around",
                         "the \"lpa'\" scheme reads eta at the running minimum (at zero field the "
                         "momentum-dependent one-loop graph vanishes); use 'minimum'")
