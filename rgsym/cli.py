@@ -447,7 +447,13 @@ def _emit(spec: TheorySpec, args: argparse.Namespace) -> str:
         raise OutputError("--emit needs -o OUTDIR, the directory to write the files into")
     formats = parse_formats(args.emit)
     ensure_writable(args.output)
-    paths = write_files(render_files(derive(spec), spec, formats, args.latex_style), args.output)
+    if spec.truncation.is_derivative_expansion:  # the O(d^2) polynomial flow: rgsym.emit.d2_code
+        from rgsym.workflows.d2 import d2_files
+
+        files = d2_files(spec, formats)
+    else:
+        files = render_files(derive(spec), spec, formats, args.latex_style)
+    paths = write_files(files, args.output)
     if args.json:
         return _dump({"spec": spec.source, "formats": list(formats), "files": [str(p) for p in paths]})
     return "".join(f"wrote {p}\n" for p in paths)

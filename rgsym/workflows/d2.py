@@ -189,3 +189,42 @@ def _full_functions(spec: TheorySpec, flow: DerivativeExpansionFlow) -> D2Result
              ("rho_max", result.rho_max))
     return D2Result(spec.truncation.scheme, "full functions", result.nu, float(result.scalars["eta"]),
                     result.omega, tuple(result.theta), relevant, point, "z(kappa) = 1")
+
+
+#: The formats ``rgsym derive --emit`` writes for the derivative expansion.
+D2_FORMATS = ("c", "numpy")
+
+
+def d2_files(spec: TheorySpec, formats: tuple[str, ...]) -> dict[str, str]:
+    """File name -> text of the generated O(d^2) flow (:mod:`rgsym.emit.d2_code`): the betas of the
+    polynomial route's running couplings, their exact Jacobian and eta.
+
+    Parameters
+    ----------
+    spec
+        A 'd2' or 'd2-z' spec with ``truncation.potential = "polynomial"``.
+    formats
+        From :func:`rgsym.emit.parse_formats`; only "c" and "numpy" are available.
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    UnsupportedError
+        For another format, or for full functions (whose flow is a system of ODEs in rho).
+    """
+    from rgsym.emit.d2_code import build_d2_program, render_d2_files
+    from rgsym.errors import UnsupportedError
+
+    other = [f for f in formats if f not in D2_FORMATS]
+    if other:
+        raise UnsupportedError(spec.source, "--emit", f"the {spec.truncation.scheme!r} flows are emitted as "
+                               f"{' and '.join(D2_FORMATS)} only, not {', '.join(other)}")
+    if spec.truncation.potential != "polynomial":
+        raise UnsupportedError(spec.source, "truncation.potential", "--emit writes the betas of the "
+                               "polynomial route (u', z, Y around the running minimum); add --set "
+                               "truncation.potential=polynomial (full functions: 'rgsym fixed-function')")
+    program = build_d2_program(derive_d2_flow(spec), spec.truncation.order, spec.truncation.kinetic_order)
+    return render_d2_files(program, spec.source, spec.digest, formats)
