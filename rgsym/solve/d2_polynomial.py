@@ -126,8 +126,8 @@ def _ansatz(functions: tuple[str, ...], order: int, kinetic_order: int, depth: i
     ys = [sp.Symbol(f"y_{k}") for k in range(0, kinetic_order + 1)] if "y" in functions else []
     # u'(kappa + x): derivatives at kappa are 0, lambda_2, lambda_3, ...
     uprime = [sp.Integer(0), *lam] + [sp.Integer(0)] * depth
-    zjet = [sp.Integer(1), *zs] + [sp.Integer(0)] * depth
-    yjet = [*ys] + [sp.Integer(0)] * depth if ys else []
+    zjet = [sp.Integer(1), *zs] + [sp.Integer(0)] * (depth + 1)  # up to the (depth+1)-th derivative
+    yjet = [*ys] + [sp.Integer(0)] * (depth + 1) if ys else []
     names = ("kappa", *(str(s) for s in lam), *(str(s) for s in zs), *(str(s) for s in ys))
     return Ansatz(names, (kappa, *lam, *zs, *ys), {"u'": uprime, "z": zjet, "y": yjet})
 

@@ -190,3 +190,18 @@ def test_on2_with_y_compiles_and_agrees(tmp_path: Path) -> None:
                                    atol=1e-12 * np.max(np.abs(betas)))  # rounding only, as above
         np.testing.assert_allclose(call(library, "rgsym_jacobian", g, n * n), stability.ravel(), rtol=0,
                                    atol=1e-12 * np.max(np.abs(stability)))
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_constant_z_is_emitted_too(order: int) -> None:
+    """kinetic_order = 0 (z = 1, the LPA' of this projection): the jets of z were one short before."""
+    spec = load_spec(SPEC, ["truncation.potential=polynomial", f"truncation.order={order}",
+                            "truncation.kinetic_order=0", "regulator.alpha=1"])
+    flow = derive_d2_flow(spec)
+    module = load_module(render_d2_files(build_d2_program(flow, order, 0), spec.source, spec.digest,
+                                         ("numpy",))["betas.py"])
+    system = D2System(flow, order, 0)
+    g = np.array([0.05, 6.0, 3.0][:order + 1])
+    betas, stability = system.betas(g)
+    np.testing.assert_allclose(module.rhs(g), betas, rtol=0, atol=1e-12 * np.max(np.abs(betas)))  # rounding
+    np.testing.assert_allclose(module.jacobian(g), stability, rtol=0, atol=1e-12 * np.max(np.abs(stability)))
