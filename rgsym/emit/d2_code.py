@@ -136,7 +136,9 @@ def _integrand_kernel(flow: DerivativeExpansionFlow, loop_eqs: Sequence[se.Basic
     node = se.Symbol(NODE)
     v_d = 1 / (2 ** (d + 1) * sp.pi ** (d / 2) * sp.gamma(d / 2))
     eta = se.Symbol(symbols.eta.name)
-    at_node = [se.sympify(2 * v_d) * e.xreplace({se.Symbol(symbols.y.name): node}) for e in loop_eqs]
+    # 2 v_d as the nearest double: at non-integer d it holds gamma(d/2), which NumPy lacks
+    factor = se.RealDouble(float(sp.N(2 * v_d, 30)))
+    at_node = [factor * e.xreplace({se.Symbol(symbols.y.name): node}) for e in loop_eqs]
     exprs = [e.xreplace({eta: se.Integer(0)}) for e in at_node] + [e.diff(eta) for e in at_node]
     rep, red = se.cse([canonical_order(e) for e in exprs])
     program = differentiate(rep, red, g, "dt")

@@ -205,3 +205,17 @@ def test_constant_z_is_emitted_too(order: int) -> None:
     betas, stability = system.betas(g)
     np.testing.assert_allclose(module.rhs(g), betas, rtol=0, atol=1e-12 * np.max(np.abs(betas)))  # rounding
     np.testing.assert_allclose(module.jacobian(g), stability, rtol=0, atol=1e-12 * np.max(np.abs(stability)))
+
+
+def test_fractional_dimension_is_emitted() -> None:
+    """d = 3.5: v_d holds gamma(7/4), which the NumPy module has no function for; it is a number there."""
+    spec = load_spec(SPEC, [*SMALL, "theory.d=3.5"])
+    flow = derive_d2_flow(spec)
+    files = render_d2_files(build_d2_program(flow, 2, 1), spec.source, spec.digest, ("c", "numpy"))
+    assert "gamma" not in files["betas.py"] and "tgamma" not in files["betas.c"]
+    module = load_module(files["betas.py"])
+    system = D2System(flow, 2, 1)
+    g = points(1)[0]
+    betas, stability = system.betas(g)
+    np.testing.assert_allclose(module.rhs(g), betas, rtol=0, atol=1e-12 * np.max(np.abs(betas)))  # rounding
+    np.testing.assert_allclose(module.jacobian(g), stability, rtol=0, atol=1e-12 * np.max(np.abs(stability)))
