@@ -177,8 +177,9 @@ class D2System:
         self._scale = se.Lambdify(unknowns, scale_rows, real=True, cse=True)
         self._n_eq = len(integrands)
         x, w = gauss_legendre(NODES)
-        self._s = (x + 1) * S_MAX / 2
-        self._w = w * S_MAX / 2
+        top = S_MAX if flow.upper == sp.oo else float(sp.sqrt(flow.upper))  # Litim: the kink at y = 1
+        self._s = (x + 1) * top / 2
+        self._w = w * top / 2
         self.n_u = order + 1
         self.n_z = kinetic_order + 1
 
