@@ -128,3 +128,31 @@ def test_litim_full_functions_equal_the_reference_flows() -> None:
     assert abs(ours.nu - reference.nu) < 1e-9
     assert abs(ours.eta - reference.scalars["eta"]) < 1e-9
     assert ours.omega is not None and abs(ours.omega - reference.omega) < 1e-9
+
+
+@pytest.mark.slow
+def test_near_four_dimensions() -> None:
+    """Ising at O(d^2) with Litim near d = 4, the polynomial route (u' of degree 3, z of degree 2
+    around the minimum, enough there: the fixed point is close to the Gaussian one).  The epsilon
+    expansion (Wilson and Fisher; Zinn-Justin, Quantum Field Theory and Critical Phenomena, ch. 28):
+    nu = 1/2 + (N + 2) eps / (4 (N + 8)) + O(eps^2), eta = (N + 2) eps^2 / (2 (N + 8)^2) + O(eps^3).
+
+    Measured (d = 3.9, 3.8): nu = 0.5087083, 0.5181079, so (nu - 1/2)/eps = 0.087083, 0.090539, whose
+    linear extrapolation to eps = 0 is 0.083627 against 1/12 = 0.083333 (the O(eps^2) remainder: 3e-4;
+    2e-3 is the bound); eta = 2.95e-4, 1.27e-3, i.e. eta/eps^2 = 0.0295, 0.0317: eta vanishes like eps^2
+    (ratio 4.31 for eps doubled).  Its coefficient is not the two-loop 0.0185.  The O(d^2) flow
+    approximates the momentum dependence of the two-loop sunset that gives eta, and we know of no
+    claim that the coefficient is exact at this order, so only the power of eps is checked (ratio
+    within 3.5-5: eps^2 with an O(eps) correction)."""
+    n = 1
+    results = {}
+    for eps in (0.1, 0.2):
+        overrides = [f"theory.d={4 - eps}", "regulator.kind=litim", "regulator.alpha=1",
+                     "truncation.potential=polynomial", "truncation.order=3", "truncation.kinetic_order=2"]
+        results[eps] = d2_exponents(load_spec(str(DERIVATIONS / "ising_d2.toml"), overrides))
+        assert results[eps].relevant == 1
+    slopes = {eps: (r.nu - 0.5) / eps for eps, r in results.items()}
+    assert abs(2 * slopes[0.1] - slopes[0.2] - (n + 2) / (4 * (n + 8))) < 2e-3
+    etas = {eps: r.eta for eps, r in results.items()}
+    assert all(e > 0 for e in etas.values())
+    assert 3.5 < etas[0.2] / etas[0.1] < 5.0
