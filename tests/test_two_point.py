@@ -190,3 +190,24 @@ def test_constant_z_with_litim_gives_the_lpa_prime_eta() -> None:
     ours = -float(2 * v_d * mpmath.quad(f, [0, top]))
     # a closed form against a 15-digit quadrature of a rational integrand in sqrt(y): 1e-12
     assert abs(ours - expected) < 1e-12 * max(1.0, abs(expected)), (ours, expected)
+
+
+def test_kink_rules_on_single_terms() -> None:
+    """rgsym.integrate.kinked_regulator_integrand on two hand-checked terms, Litim, d = 3:
+    int y^(1/2) d_tR r'' dy = int y^(1/2) [2 - eta (1 - y)] theta(1 - y) delta(1 - y) dy = 2 x 1/2 = 1
+    (theta(0) = 1/2, the limit of smooth steps); (r'')^2 has no smoothing-independent limit: refused."""
+    import pytest
+
+    from rgsym.errors import UnsupportedError
+    from rgsym.integrate import kinked_regulator_integrand
+    from rgsym.regulators import LITIM
+
+    litim = LITIM.with_alpha(sp.Integer(1))
+    second = sp.Derivative(R(Q2), (Q2, 2))
+    integrand, top = kinked_regulator_integrand(RDOT(Q2) * second, Q2, R, RDOT, litim, sp.Integer(3),
+                                                symbols.eta)
+    assert top == 1
+    value = sp.integrate(sp.sqrt(symbols.y) * integrand, (symbols.y, 0, 1))
+    assert sp.simplify(value - 1) == 0
+    with pytest.raises(UnsupportedError, match="smoothed"):
+        kinked_regulator_integrand(RDOT(Q2) * second**2, Q2, R, RDOT, litim, sp.Integer(3), symbols.eta)
