@@ -98,7 +98,7 @@ def build_d2_program(flow: DerivativeExpansionFlow, order: int, kinetic_order: i
     -------
     D2Program
     """
-    from rgsym.solve.d2_polynomial import taylor_equations, y_quadrature
+    from rgsym.solve.d2_polynomial import Y_MAX, taylor_equations, y_quadrature
 
     ansatz, loop_eqs, scale_eqs = taylor_equations(flow, order, kinetic_order)
     g = tuple(se.Symbol(str(c)) for c in ansatz.symbols)
@@ -119,7 +119,7 @@ def build_d2_program(flow: DerivativeExpansionFlow, order: int, kinetic_order: i
     jacobian = _kernel("jacobian", jac_program.temporaries, jac_program.outputs["out"][1], n * n, g, t)
     rep_eta, red_eta = se.cse([canonical_order(eta)])
     eta_kernel = _kernel("eta", rep_eta, {0: red_eta[0]}, 1, g, t)
-    nodes, weights = y_quadrature(float(flow.d))
+    nodes, weights = y_quadrature(float(flow.d), end=Y_MAX if flow.upper == sp.oo else float(flow.upper))
     kinetic = "z, Y" if "y" in flow.functions else "z"
     description = (f"O(d^2) derivative expansion ({', '.join(flow.functions)}), d = {flow.d}, N = {flow.n}, "
                    f"{flow.regulator} regulator; u' of degree {order}, {kinetic} of degree {kinetic_order} "
