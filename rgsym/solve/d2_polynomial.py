@@ -224,7 +224,8 @@ class D2System:
         self._scale = se.Lambdify(unknowns, scale_rows, real=True, cse=True)
         self._n_eq = len(integrands)
         # Litim: the integrands end at the kink y = 1 (flow.upper); smooth regulators at Y_MAX
-        self._s, self._w = y_quadrature(float(flow.d), end=Y_MAX if flow.upper == sp.oo else float(flow.upper))
+        end = Y_MAX if flow.upper == sp.oo else float(flow.upper)
+        self._s, self._w = y_quadrature(float(flow.d), end=end)
         self.n_u = order + 1
         self.n_z = kinetic_order + 1
 
