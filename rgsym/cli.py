@@ -164,7 +164,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _add_fixed_function(sub: Any) -> None:
     """Register ``rgsym fixed-function SPEC [--json] [--plot FILE.png]``."""
-    ff = sub.add_parser("fixed-function", help="the LPA fixed-point function u*(rho) and its exponents",
+    ff = sub.add_parser("fixed-function", help="the fixed-point function u*(rho) (LPA; u*', z*, Y* at "
+                                               "O(d^2)) and its exponents",
                         description="Solve d_t u = 0 for the whole potential (truncation.potential = "
                                     "'full') by Chebyshev collocation; nu and omega from the "
                                     "discretised stability operator.")
@@ -172,7 +173,7 @@ def _add_fixed_function(sub: Any) -> None:
                                  "e.g. derivations/ising_lpa_full.toml")
     ff.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a spec key (repeatable)")
     ff.add_argument("--json", action="store_true", help="machine-readable JSON output")
-    ff.add_argument("--plot", metavar="FILE.png", help="plot u* and u*' against rho")
+    ff.add_argument("--plot", metavar="FILE.png", help="plot u* and u*' (O(d^2): u*', z*, Y*) against rho")
     ff.add_argument("-v", "--verbose", action="store_true", help="log progress")
     ff.add_argument("--no-cache", action="store_true",
                     help="neither read nor write the derivation cache (see 'rgsym cache info')")
@@ -189,6 +190,8 @@ def _fixed_function(spec: TheorySpec, args: argparse.Namespace) -> str:
                         f"got {spec.truncation.potential!r}; fixed-function needs 'full' "
                         "(use 'rgsym exponents' for a polynomial)")
     check_plot(args.plot)
+    if spec.truncation.is_derivative_expansion:
+        return _d2_fixed_function(spec, args)
     result = fixed_function(spec)
     if args.plot:
         write_plot(args.plot, lambda tmp: plot_fixed_function(result, tmp))
@@ -203,6 +206,34 @@ def _fixed_function(spec: TheorySpec, args: argparse.Namespace) -> str:
             f"omega = {result.omega:.12g}\n"
             f"theta = {_thetas(result.theta, 6)}\n"
             f"discretisation error (two grids) = {result.discretisation_error:.1e}\n")
+
+
+def _d2_fixed_function(spec: TheorySpec, args: argparse.Namespace) -> str:
+    """``fixed-function`` at O(d^2): u*', z* (and Y*) on the grid, nu, eta, omega; ``--plot`` draws them."""
+    from rgsym.workflows.d2 import d2_fixed_functions, plot_d2_fixed_functions
+
+    result, functions = d2_fixed_functions(spec)
+    if args.plot:
+        write_plot(args.plot, lambda tmp: plot_d2_fixed_functions(result, functions, spec.source, tmp))
+    names = {"w": "u'", "z": "z", "y": "Y"}
+    if args.json:
+        grid = {names[k]: list(v) for k, v in functions.values.items()}
+        return _dump({"spec": spec.source, **result.as_dict(), "rho": list(functions.rho), **grid,
+                      "points": functions.points, "rho_max": functions.rho_max,
+                      "residual": functions.residual, "discretisation_error": functions.discretisation_error})
+    point = dict(result.fixed_point)
+    lines = [f"# {spec.source}: O(d^2) fixed functions ({', '.join(names[k] for k in functions.values)}), "
+             f"{spec.regulator.kind} regulator, {result.normalisation}",
+             f"# Chebyshev collocation, {functions.points} points on [0, {functions.rho_max:.6g}], "
+             f"max residual {functions.residual:.1e}",
+             f"kappa* = {point['kappa']:.12g}   (u*'(kappa*) = 0)"]
+    at = [(names[k], functions.interpolant(k)) for k in functions.values]
+    lines += [f"{name}*(kappa*) = {float(f(point['kappa'])):.12g}" for name, f in at if name != "u'"]
+    lines.append(f"u*''(kappa*) = {float(functions.interpolant('w').deriv()(point['kappa'])):.12g}")
+    lines += [f"nu    = {result.nu:.12g}", f"eta   = {result.eta:.12g}", f"omega = {_fmt(result.omega)}",
+              f"theta = {_thetas(list(result.theta), 6)}",
+              f"discretisation error (two grids) = {functions.discretisation_error:.1e}"]
+    return "\n".join(lines) + "\n"
 
 
 def _add_cache(sub: Any) -> None:
@@ -447,7 +478,13 @@ def _emit(spec: TheorySpec, args: argparse.Namespace) -> str:
         raise OutputError("--emit needs -o OUTDIR, the directory to write the files into")
     formats = parse_formats(args.emit)
     ensure_writable(args.output)
-    paths = write_files(render_derivation(spec, formats, args.latex_style), args.output)
+    if spec.truncation.is_derivative_expansion:  # the O(d^2) polynomial flow: rgsym.emit.d2_code
+        from rgsym.workflows.d2 import d2_files
+
+        files = d2_files(spec, formats)
+    else:
+        files = render_derivation(spec, formats, args.latex_style)
+    paths = write_files(files, args.output)
     if args.json:
         return _dump({"spec": spec.source, "formats": list(formats), "files": [str(p) for p in paths]})
     return "".join(f"wrote {p}\n" for p in paths)

@@ -14,10 +14,13 @@ scaling terms come from the dimensions of U, Z and Y, derived as in
 :func:`rgsym.project.scaling_coefficients`; eta is left a symbol, fixed by the normalisation
 z(rho_0) = 1 where the flows are solved.
 
-The loop parts are returned as integrands over y = q^2/k^2 with the regulator's shape put in:
-for a smooth regulator they are evaluated by quadrature; the Litim regulator, whose second
-derivative is a delta function, is refused here (its distributional products at O(d^2) need the
-rules of :mod:`rgsym.integrate`, not done yet).
+The loop parts are returned as integrands over y = q^2/k^2 with the regulator's shape put in,
+evaluated by quadrature.  For a smooth regulator the integral runs over (0, oo).  For the Litim
+regulator alpha (1 - y) theta(1 - y) the q^2-derivatives of R_k are distributions (r'' is a delta
+function at the kink, met by the jump of d_t R_k there): they are resolved as the limit of smooth
+regulators by :func:`rgsym.integrate.kinked_regulator_integrand`, which returns one regular
+integrand on (0, 1) (the point term at the kink included); it agrees with the theta(0) = 1/2 rule
+of LPA' and of the hand-written reference flows of Canet et al.'s form.
 
 References
 ----------
@@ -35,7 +38,7 @@ import sympy as sp
 from rgsym import symbols
 from rgsym.errors import UnsupportedError
 from rgsym.hessian import Q2, kinetic_matrix
-from rgsym.integrate import regulator_insertion
+from rgsym.integrate import kinked_regulator_integrand, regulator_insertion
 from rgsym.regulators import Piece, Regulator
 from rgsym.two_point import RDOT, R, p2_flow
 
@@ -65,6 +68,9 @@ class DerivativeExpansionFlow:
         Dimension and number of components.
     regulator
         The regulator whose shape is in the integrands.
+    upper
+        The upper end of the y-integrals: oo, or the kink of the Litim regulator (1), above which
+        the integrands vanish.
     """
 
     functions: tuple[str, ...]
@@ -73,6 +79,7 @@ class DerivativeExpansionFlow:
     d: sp.Expr
     n: sp.Expr
     regulator: str
+    upper: sp.Expr = sp.oo
 
     def __repr__(self) -> str:
         return (f"DerivativeExpansionFlow({', '.join(self.functions)}; d={self.d}, N={self.n}, "
@@ -89,7 +96,7 @@ def derive_d2(d: sp.Expr, n: sp.Expr, regulator: Regulator, with_y: bool = True)
     n
         The number of components (1: u and z only).
     regulator
-        A smooth regulator (one piece).
+        A smooth regulator (one piece), or Litim's alpha (1 - y) theta(1 - y).
     with_y
         Keep Y(rho) (the full O(d^2)); False is the common variant with Y = 0 ("d2-z"), where z is
         read off the Goldstone two-point function.
@@ -101,12 +108,11 @@ def derive_d2(d: sp.Expr, n: sp.Expr, regulator: Regulator, with_y: bool = True)
     Raises
     ------
     UnsupportedError
-        For a piecewise or sharp regulator.
+        For the sharp cutoff or a piecewise regulator other than Litim's form.
     """
-    if regulator.sharp or len(regulator.pieces) != 1:
-        raise UnsupportedError("", "regulator.kind", f"the derivative expansion needs a smooth regulator "
-                               f"(exponential, exp-mass or a smooth custom shape); {regulator.name!r} has "
-                               "kinks whose distributional terms at O(d^2) are not handled yet")
+    if regulator.sharp:
+        raise UnsupportedError("", "regulator.kind", "the derivative expansion needs propagators "
+                               "differentiable in the momentum, which the sharp cutoff does not have")
     single = sp.sympify(n) == 1
     keep_y = with_y and not single
     u, z, yy = (sp.Function(f) for f in ("u", "z", "Y"))
@@ -143,12 +149,20 @@ def derive_d2(d: sp.Expr, n: sp.Expr, regulator: Regulator, with_y: bool = True)
         if keep_y:
             assert radial is not None
             loops["y"] = (radial.integrand - goldstone.integrand) / RHO
-    shape = regulator.pieces[0].shape
-    concrete = {name: _in_symbols(_with_regulator(expr, shape)) for name, expr in loops.items()}
     names = ("u", "z", "y") if keep_y else ("u", "z")
+    upper: sp.Expr = sp.oo
+    if len(regulator.pieces) == 1:
+        shape = regulator.pieces[0].shape
+        concrete = {name: _in_symbols(_with_regulator(expr, shape)) for name, expr in loops.items()}
+    else:
+        concrete = {}
+        for name, expr in loops.items():
+            # the jet symbols first (they carry no q^2), then R_k and d_t R_k as distributions
+            concrete[name], upper = kinked_regulator_integrand(_in_symbols(expr), Q2, R, RDOT, regulator, d,
+                                                               symbols.eta)
     scaling = tuple((name, _scaling(name, d)) for name in names)
     return DerivativeExpansionFlow(names, scaling, tuple((k, concrete[k]) for k in names), d, sp.sympify(n),
-                                   regulator.name)
+                                   regulator.name, upper)
 
 
 def _with_regulator(expr: sp.Expr, shape: sp.Expr) -> sp.Expr:
@@ -234,7 +248,7 @@ def flow_equations(flow: DerivativeExpansionFlow) -> dict[str, sp.Expr]:
         return sp.diff(expr, RHO) + sum((sp.diff(expr, a) * b for a, b in chain.items()), sp.Integer(0))
 
     def integral(integrand: sp.Expr) -> sp.Expr:
-        return 2 * v_d * sp.Integral(y ** (d / 2 - 1) * integrand, (y, 0, sp.oo))
+        return 2 * v_d * sp.Integral(y ** (d / 2 - 1) * integrand, (y, 0, flow.upper))
 
     u0 = sp.Symbol("u0")
     out = {"u'": sp.expand(d_rho(scaling["u"].subs(u0, 0)) + sp.diff(scaling["u"], u0) * U1)

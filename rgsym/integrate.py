@@ -388,3 +388,130 @@ def _by_quadrature(regulator: Regulator, d: sp.Expr, eta: sp.Expr, w_a: sp.Expr,
             weight = sp.simplify(part.subs(concrete).doit())
             total += eta**power * WeightedThreshold(shape, d, sp.Lambda(y, weight), sp.Tuple(a, b), w_a, w_b)
     return total / angular_factor(d)
+
+
+def kinked_regulator_integrand(expr: sp.Expr, variable: sp.Symbol, r_fun: sp.FunctionClass,
+                               rdot_fun: sp.FunctionClass, regulator: Regulator, d: sp.Expr,
+                               eta: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """A loop integrand in R_k(q^2) and d_t R_k(q^2) (undefined functions) for a regulator with a kink.
+
+    For r(y) = alpha (1 - y) theta(1 - y) (Litim) the q^2-derivatives of the regulator are
+    distributions: r' = -alpha theta(1 - y), r'' = alpha delta(1 - y), r''' = -alpha delta'(1 - y),
+    and d_t R_k = (2 - eta) r - 2 y r' jumps at y = 1.  An integrand with second or third
+    derivatives of R (the p^2 projection of a two-point function keeps the second derivative of the
+    shifted propagator) holds products of them.  Their value is the limit of smooth regulators
+    r_eps -> r with r_eps'' >= 0 (convex smoothings), done here exactly:
+
+    * write r' = alpha' h with h = 1 below the kink and 0 above it, r'' = alpha' h', r''' = alpha' h''
+      (alpha' = the slope of the inner piece); the integrand (times the measure y^(d/2-1)) is a
+      polynomial in h' and h'';
+    * the h'' term C h'' is integrated by parts: -(dC/dy) h' (no boundary terms: h' vanishes at
+      y = 0 and y = oo);
+    * an h'^2 term would diverge like 1/eps with a shape-dependent coefficient: its coefficient
+      must vanish identically (checked; otherwise the integrand is refused);
+    * B(y, r, h) h' concentrates at the kink, y -> y0, r -> r(y0), while h runs from 1 to 0:
+      its limit is -int_0^1 B(y0, r(y0), h) dh, independent of the smoothing.  When B is linear
+      in h this is B at h = 1/2: the theta(0) = 1/2 rule of the LPA' momentum-derivative integrals
+      (:func:`momentum_derivative_integral`);
+    * the rest is the regular integrand at h = 1 on the inner piece (above the kink r = 0 and every
+      term, carrying d_t R or its derivatives, vanishes: checked).
+
+    The point term P at the kink is written as an integral over the inner piece,
+    P = int_0^y0 y^(d/2-1) P (d/2) y0^(-d/2) dy, so that the result is one regular integrand.
+
+    Parameters
+    ----------
+    expr
+        The integrand F(q^2) of int d^dq/(2 pi)^d, in ``r_fun(variable)``, ``rdot_fun(variable)``
+        and their derivatives (at most third).
+    variable
+        The loop momentum squared q^2 (in units of k^2: k = Z_k = 1).
+    r_fun, rdot_fun
+        The undefined functions standing for R_k and d_t R_k.
+    regulator
+        A regulator with two pieces: a linear shape on [0, y0] that vanishes at y0, and zero above.
+    d, eta
+        Dimension and anomalous dimension.
+
+    Returns
+    -------
+    (sympy.Expr, sympy.Expr)
+        The integrand F~(y) on (0, y0) with int_0^oo y^(d/2-1) F = int_0^y0 y^(d/2-1) F~, and y0.
+
+    Raises
+    ------
+    UnsupportedError
+        For another form of regulator, or an integrand whose limit depends on the smoothing.
+    """
+    pieces = regulator.pieces
+    if regulator.sharp or len(pieces) != 2 or pieces[1].shape != 0 or pieces[0].lower != 0:
+        raise UnsupportedError("", "regulator.kind", f"{regulator.name!r}: the distributional terms are "
+                               "resolved for a regulator alpha (1 - y) theta(1 - y) (a kink, zero above it) "
+                               "only")
+    inner, top = pieces[0].shape, pieces[0].upper
+    slope = sp.diff(inner, y)
+    if slope.has(y) or sp.simplify(inner.subs(y, top)) != 0:
+        raise UnsupportedError("", "regulator.kind", f"{regulator.name!r}: the distributional terms are "
+                               "resolved for a linear shape that vanishes at the kink only")
+    rs, h, h1, h2 = sp.symbols("R_s h_k h_k1 h_k2", real=True)
+    generic = regulator_insertion(Piece(sp.Integer(0), sp.oo, r_fun(y)), eta).subs(y, variable)
+    expanded = expr.subs(rdot_fun(variable), generic).doit()
+    expanded = expanded.xreplace({sp.Derivative(r_fun(variable), (variable, 3)): slope * h2,
+                                  sp.Derivative(r_fun(variable), (variable, 2)): slope * h1,
+                                  sp.Derivative(r_fun(variable), variable): slope * h})
+    expanded = expanded.xreplace({r_fun(variable): rs}).xreplace({variable: y})
+    if expanded.has(r_fun, rdot_fun, sp.Derivative):
+        raise UnsupportedError("", "regulator.kind", "the integrand has derivatives of the regulator beyond "
+                               "the third: not resolved for a kink")
+    total = y ** (d / 2 - 1) * expanded
+    c_h2 = sp.diff(total, h2)
+    rest = total.subs(h2, 0)  # total is linear in h2 (checked next)
+    _require_zero(sp.diff(c_h2, h2), "the regulator's third derivative squared")
+    _require_zero(sp.diff(c_h2, h1), "a product of the regulator's second and third derivatives")
+    _require_zero(sp.diff(rest, h1, 3), "a cube of the regulator's second derivative")
+    c = c_h2.subs({h1: 0, h2: 0})
+    b = sp.diff(rest, h1).subs(h1, 0) - (sp.diff(c, y) + slope * h * sp.diff(c, rs))
+    _require_zero(sp.diff(rest, h1, 2) / 2 - sp.diff(c, h), "the square of the regulator's second derivative")
+    regular = rest.subs(h1, 0)
+    _require_zero(regular.subs({rs: 0, h: 0}), "the integrand above the kink")
+    at_kink = b.subs({rs: inner.subs(y, top)}).subs(y, top)
+    # B is a polynomial in h (h enters through r' in numerators only): int_0^1 B dh from its Taylor
+    # coefficients at h = 0, sum_k B^(k)(0) / (k + 1)!
+    point, term = sp.Integer(0), at_kink
+    for k in range(_MAX_STEP_DEGREE + 1):
+        point -= term.subs(h, 0) / sp.factorial(k + 1)
+        term = sp.diff(term, h)
+        if _vanishes(term):
+            break
+    else:
+        raise UnsupportedError("", "regulator.kind", "the term at the kink is not a polynomial in the step "
+                               f"of degree <= {_MAX_STEP_DEGREE}")
+    inside = regular.subs({rs: inner, h: 1}) / y ** (d / 2 - 1)
+    return inside + point * d / (2 * top ** (d / 2)), top
+
+
+#: The highest power of the step h expected in the term at a kink (products of r' in a ring).
+_MAX_STEP_DEGREE = 6
+
+
+def _require_zero(expr: sp.Expr, what: str) -> None:
+    """Refuse an integrand whose term ``what`` does not vanish identically."""
+    if not _vanishes(expr):
+        raise UnsupportedError("", "regulator.kind", f"with a kinked regulator {what} does not "
+                               "vanish: its limit depends on how the kink is smoothed")
+
+
+def _vanishes(expr: sp.Expr) -> bool:
+    """Whether a rational function vanishes identically: exactly, at three random rational points
+    (a non-zero one vanishes at a random point with probability zero)."""
+    import random
+
+    if expr == 0:
+        return True
+    rng = random.Random(16)
+    names = sorted(expr.free_symbols, key=sp.default_sort_key)
+    for _ in range(3):
+        point = {s: sp.Rational(rng.randint(1, 97), rng.randint(98, 199)) for s in names}
+        if sp.simplify(expr.xreplace(point)) != 0:
+            return False
+    return True

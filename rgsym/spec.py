@@ -827,9 +827,9 @@ def _parse_truncation(t: dict[str, Any], source: str, theory: Theory) -> Truncat
     return Truncation(scheme, potential, order, around, projection, kinetic)
 
 
-#: Regulators of the derivative expansion: smooth ones (the kink of 'litim' gives products of
-#: distributions at O(d^2), which rgsym.derivative_expansion does not resolve).
-D2_REGULATORS = ("exponential", "exp-mass")
+#: Regulators of the derivative expansion: smooth ones, and 'litim', whose distributional terms at
+#: O(d^2) are resolved as the limit of smooth regulators (rgsym.integrate.kinked_regulator_integrand).
+D2_REGULATORS = ("exponential", "exp-mass", "litim")
 
 
 def _check_d2_context(regulator: RegulatorSpec | None, flow: FlowSpec | None, source: str) -> None:
@@ -838,10 +838,10 @@ def _check_d2_context(regulator: RegulatorSpec | None, flow: FlowSpec | None, so
         raise UnsupportedError(source, "flow.equation", "'d2' is derived from the Wetterich equation; use "
                                "'wetterich'")
     if regulator is not None and regulator.kind not in D2_REGULATORS:
-        raise UnsupportedError(source, "regulator.kind", f"'d2' needs a smooth regulator: "
+        raise UnsupportedError(source, "regulator.kind", f"'d2' needs one of "
                                f"{', '.join(repr(k) for k in D2_REGULATORS)}; got {regulator.kind!r} (a "
-                               "kink such as Litim's gives distributional terms at O(d^2) that are not "
-                               "resolved yet)")
+                               "sharp cutoff or another kink gives distributional terms at O(d^2) that are "
+                               "not resolved)")
 
 
 def _check_d2(t: dict[str, Any], scheme: str, potential: str, around: str, order: int, theory: Theory,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
@@ -28,6 +28,9 @@ from rgsym import symbols
 from rgsym.derivative_expansion import RHO, U1, U2, U3, Y0, Y1, Y2, Z0, Z1, Z2, DerivativeExpansionFlow
 from rgsym.errors import SolveError
 from rgsym.spec import RegulatorSpec, TheorySpec, Truncation
+
+if TYPE_CHECKING:
+    from rgsym.solve.fixed_functions import FixedFunctionResult
 
 #: Collocation: Chebyshev degree, and the interval [0, FACTOR kappa].
 POINTS, FACTOR = 40, 8.0
@@ -119,8 +122,70 @@ def d2_exponents(spec: TheorySpec) -> D2Result:
     """
     flow = derive_d2_flow(spec)
     if spec.truncation.potential == "full":
-        return _full_functions(spec, flow)
+        return _full_functions(spec, flow)[0]
     return _polynomial(spec, flow)
+
+
+def d2_fixed_functions(spec: TheorySpec) -> tuple[D2Result, FixedFunctionResult]:
+    """The fixed functions u*'(rho), z*(rho) (and Y*(rho)) of a 'd2' spec with full functions.
+
+    Parameters
+    ----------
+    spec
+        A 'd2' or 'd2-z' spec with ``truncation.potential = "full"``.
+
+    Returns
+    -------
+    tuple
+        The exponents and the functions on the grid (``values["w"]`` is u*', ``"z"``, ``"y"``).
+
+    Raises
+    ------
+    SolveError
+        As :func:`d2_exponents`.
+    """
+    return _full_functions(spec, derive_d2_flow(spec))
+
+
+def plot_d2_fixed_functions(result: D2Result, functions: FixedFunctionResult, title: str, path: str) -> None:
+    """Plot u*', z* and Y* (when present) against rho into ``path`` (matplotlib, Agg backend).
+
+    Parameters
+    ----------
+    result, functions
+        From :func:`d2_fixed_functions`.
+    title
+        The first line of the title (the spec).
+    path
+        The PNG file to write.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [(n, label) for n, label in (("w", "u*'(ρ)"), ("z", "z*(ρ)"), ("y", "Y*(ρ)"))
+             if n in functions.values]
+    fig, axes = plt.subplots(len(names), 1, figsize=(6, 2.4 * len(names)), sharex=True)
+    kappa = dict(result.fixed_point)["kappa"]
+    rho = np.linspace(0.0, functions.rho_max, 400)  # the Chebyshev interpolant, not the bare points
+    for k, (ax, (name, label)) in enumerate(zip(axes, names, strict=True)):
+        ax.plot(rho, functions.interpolant(name)(rho), color=f"C{k}", label=label)
+        ax.plot(functions.rho, functions.values[name], ".", color=f"C{k}", ms=3)
+        ax.axvline(kappa, color="grey", lw=0.8, ls=":", label="κ*")
+        ax.axhline(0.0, color="black", lw=0.5)
+        ax.set_ylabel(label)
+        ax.legend(fontsize=8)
+    axes[-1].set_xlabel("ρ")
+    axes[0].set_title(f"{title}\nν = {result.nu:.6f}, η = {result.eta:.6f}, ω = {_text(result.omega)}",
+                      fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    plt.close(fig)
+
+
+def _text(x: float | None) -> str:
+    return "–" if x is None else f"{x:.6f}"
 
 
 def _lpa_twin(spec: TheorySpec, potential: str, regulator: RegulatorSpec | None = None) -> TheorySpec:
@@ -140,7 +205,7 @@ def _polynomial(spec: TheorySpec, flow: DerivativeExpansionFlow) -> D2Result:
                     tuple(zip(fp.names, fp.values, strict=True)), "z(kappa) = 1")
 
 
-def _full_functions(spec: TheorySpec, flow: DerivativeExpansionFlow) -> D2Result:
+def _full_functions(spec: TheorySpec, flow: DerivativeExpansionFlow) -> tuple[D2Result, FixedFunctionResult]:
     from rgsym.derivative_expansion import flow_equations
     from rgsym.solve.fixed_functions import (
         Condition,
@@ -188,4 +253,43 @@ def _full_functions(spec: TheorySpec, flow: DerivativeExpansionFlow) -> D2Result
     point = (("kappa", kappa), *((f"{name}(kappa)", value) for name, value in at.items()),
              ("rho_max", result.rho_max))
     return D2Result(spec.truncation.scheme, "full functions", result.nu, float(result.scalars["eta"]),
-                    result.omega, tuple(result.theta), relevant, point, "z(kappa) = 1")
+                    result.omega, tuple(result.theta), relevant, point, "z(kappa) = 1"), result
+
+
+#: The formats ``rgsym derive --emit`` writes for the derivative expansion.
+D2_FORMATS = ("c", "numpy")
+
+
+def d2_files(spec: TheorySpec, formats: tuple[str, ...]) -> dict[str, str]:
+    """File name -> text of the generated O(d^2) flow (:mod:`rgsym.emit.d2_code`): the betas of the
+    polynomial route's running couplings, their exact Jacobian and eta.
+
+    Parameters
+    ----------
+    spec
+        A 'd2' or 'd2-z' spec with ``truncation.potential = "polynomial"``.
+    formats
+        From :func:`rgsym.emit.parse_formats`; only "c" and "numpy" are available.
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    UnsupportedError
+        For another format, or for full functions (whose flow is a system of ODEs in rho).
+    """
+    from rgsym.emit.d2_code import build_d2_program, render_d2_files
+    from rgsym.errors import UnsupportedError
+
+    other = [f for f in formats if f not in D2_FORMATS]
+    if other:
+        raise UnsupportedError(spec.source, "--emit", f"the {spec.truncation.scheme!r} flows are emitted as "
+                               f"{' and '.join(D2_FORMATS)} only, not {', '.join(other)}")
+    if spec.truncation.potential != "polynomial":
+        raise UnsupportedError(spec.source, "truncation.potential", "--emit writes the betas of the "
+                               "polynomial route (u', z, Y around the running minimum); add --set "
+                               "truncation.potential=polynomial (full functions: 'rgsym fixed-function')")
+    program = build_d2_program(derive_d2_flow(spec), spec.truncation.order, spec.truncation.kinetic_order)
+    return render_d2_files(program, spec.source, spec.digest, formats)

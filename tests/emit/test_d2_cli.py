@@ -1,0 +1,39 @@
+"""``rgsym fixed-function`` for the derivative expansion: u*', z* (Y*) as text, JSON and a plot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rgsym.cli import main
+
+SPEC = str(Path(__file__).resolve().parents[2] / "derivations" / "ising_d2.toml")
+
+
+def test_fixed_function_gives_the_functions_and_the_exponents(capsys: pytest.CaptureFixture[str],
+                                                              tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "d2.png"
+    assert main(["fixed-function", SPEC, "--json", "--plot", str(plot)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert set(data) >= {"nu", "eta", "omega", "rho", "u'", "z", "rho_max", "discretisation_error"}
+    assert "Y" not in data  # N = 1: Y is part of z
+    assert len(data["rho"]) == len(data["u'"]) == len(data["z"]) == data["points"] + 1  # degree 40
+    # the same solve as `rgsym exponents` (README: nu = 0.628216, eta = 0.044274, omega = 0.848035)
+    assert data["nu"] == pytest.approx(0.628216, abs=5e-7)
+    assert data["eta"] == pytest.approx(0.044274, abs=5e-7)
+    assert data["omega"] == pytest.approx(0.848035, abs=5e-7)
+    kappa = data["fixed_point"]["kappa"]
+    assert 0 < kappa < data["rho_max"]
+    # u*' changes sign at kappa, and z* stays positive (a kinetic term)
+    below = [u for r, u in zip(data["rho"], data["u'"], strict=True) if r < kappa]
+    above = [u for r, u in zip(data["rho"], data["u'"], strict=True) if r > kappa]
+    assert max(below) < 0 < min(above) and min(data["z"]) > 0
+
+
+def test_fixed_function_needs_full_functions(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["fixed-function", SPEC, "--set", "truncation.potential=polynomial"]) == 2
+    assert "truncation.potential" in capsys.readouterr().err
