@@ -478,6 +478,12 @@ def _emit(spec: TheorySpec, args: argparse.Namespace) -> str:
         raise OutputError("--emit needs -o OUTDIR, the directory to write the files into")
     formats = parse_formats(args.emit)
     ensure_writable(args.output)
+    if spec.theory.fermions and "latex" in formats:
+        from rgsym.errors import UnsupportedError
+
+        raise UnsupportedError(spec.source, "--emit", "LaTeX for Yukawa theories is not available yet (the "
+                               "threshold-function definitions of the LaTeX templates are those of scalar "
+                               "loops); allowed for fermions: c, numpy and the other code formats")
     if spec.truncation.is_derivative_expansion:  # the O(d^2) polynomial flow: rgsym.emit.d2_code
         from rgsym.workflows.d2 import d2_files
 
@@ -562,7 +568,8 @@ def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
                                              f"got {args.fixed_point}")
     fp, ex = critical_exponents(spec, args.fixed_point, args.backend)
     check = None
-    single = spec.theory.is_single_multiplet and not spec.theory.invariants
+    single = spec.theory.is_single_multiplet and not spec.theory.invariants and not spec.theory.fermions
+    etas = _field_etas(spec, fp)
     if args.fixed_point is None and single and spec.theory.d.is_number and spec.theory.d != 3:
         from rgsym.workflows.routes import check_against_full_potential, full_potential_check
 
@@ -570,14 +577,18 @@ def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
         check_against_full_potential(spec, ex.nu, check)
     if args.json:
         extra = {} if check is None else {"full_potential": {"nu": check.nu, "omega": check.omega}}
-        return _dump({"spec": spec.source, **ex.as_dict(), **extra})
+        return _dump({"spec": spec.source, **ex.as_dict(), **etas, **extra})
     label = "Wilson-Fisher" if single and args.fixed_point is None else "critical"
+    if spec.theory.fermions and args.fixed_point is None:
+        label = f"Gross-Neveu-Yukawa ({', '.join(spec.theory.yukawa)})"
     lines = [f"# {spec.source}: {_truncation_label(spec)}", f"{label} fixed point:"]
     lines += _coupling_lines(fp.as_dict())
     lines.append("critical exponents:")
     lines.append(f"  nu    = {_fmt(ex.nu)}")
     lines.append(f"  omega = {_fmt(ex.omega)}")
-    if spec.truncation.scheme == "lpa'":
+    if etas:
+        lines += [f"  {name:<7}= {_fmt(value)}" for name, value in etas.items()]
+    elif spec.truncation.scheme == "lpa'":
         lines.append(f"  eta   = {_fmt(ex.eta)}")
     lines.append(f"  theta = {_thetas(ex.theta, len(ex.theta))}")
     if check is not None and ex.nu is not None:
@@ -591,6 +602,25 @@ def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
         lines += [f"  {_thetas([s.theta], 1):>14}  {s.sector}" + (f" ({s.part})" if s.part else "")
                   for s in ex.sectors]
     return "\n".join(lines) + "\n"
+
+
+def _field_etas(spec: TheorySpec, fp: Any) -> dict[str, float]:
+    """The anomalous dimension of each field at the fixed point (eta_phi, eta_psi of a Yukawa
+    theory in LPA'; zero in its LPA); empty for a theory with one eta."""
+    if not spec.theory.fermions:
+        return {}
+    import sympy as sp
+
+    from rgsym.pipeline import derive
+
+    system = derive(spec)
+    from rgsym.betasystem import BetaSystem
+
+    assert isinstance(system, BetaSystem)
+    at = {sp.Symbol(n): v for n, v in zip(fp.names, fp.values, strict=True)}
+    named = dict(system.etas) or {"eta_phi": sp.Integer(0), "eta_psi": sp.Integer(0)}
+    return {name: float(sp.sympify(e).xreplace({s: at.get(sp.Symbol(s.name), s) for s in
+                                                 sp.sympify(e).free_symbols})) for name, e in named.items()}
 
 
 def _d2_exponents(spec: TheorySpec, args: argparse.Namespace) -> str:

@@ -111,7 +111,7 @@ def integrate_density(density: sp.Expr, regulator: Regulator, d: sp.Expr, eta_ph
             raise NotImplementedError(f"the {regulator.name!r} regulator needs quadrature for the fermion "
                                       "loops, which is not available yet; use 'litim'")
         on_piece = density.xreplace({RDOT_B: rdot, ADOT_F: adot}).xreplace({R_B: piece.shape, A_F: a_f})
-        total += power_integral(on_piece, piece.lower, piece.upper)
+        total += power_integral(Y ** (d / 2 - 1) * on_piece, piece.lower, piece.upper)
     return angular_factor(d) * total
 
 
@@ -284,7 +284,7 @@ def derive_gny(spec: TheorySpec) -> BetaSystem:
     betas = [se.sympify(projection.betas[i]) for i in order]
     fields = ", ".join(f"{b.name}[{b.components}]" for b in spec.theory.blocks)
     (fermion,) = spec.theory.fermions
-    name = (f"LPA Yukawa ({fields}; {fermion.name}[{fermion.flavours} x {fermion.spinor_dim}]), d={d}, "
+    name = (f"{tr.scheme.upper()} Yukawa ({fields}; {fermion.name}[{fermion.flavours} x {fermion.spinor_dim}]), d={d}, "
             f"polynomial order {tr.order} around {tr.expand_around}, {spec.regulator.kind} regulator, wetterich")
     system = assemble_system(name, spec, tuple(couplings), betas, etas[0], {}, projection.masses, scales)
     return replace(system, etas=(("eta_phi", etas[0]), ("eta_psi", etas[1]))) if prime else system

@@ -219,8 +219,31 @@ def exponents(spec: TheorySpec, backend: str = "symengine") -> list[tuple[FixedP
 
 
 def _is_single_on(spec: TheorySpec) -> bool:
-    """One O(N) multiplet without further invariants, in a numeric dimension."""
-    return spec.theory.is_single_multiplet and not spec.theory.invariants and spec.theory.d.is_number
+    """One O(N) multiplet without further invariants or fermions, in a numeric dimension."""
+    return (spec.theory.is_single_multiplet and not spec.theory.invariants and not spec.theory.fermions
+            and spec.theory.d.is_number)
+
+
+def _yukawa_names(spec: TheorySpec, points: Sequence[tuple[FixedPoint, Exponents]]) -> list[str]:
+    """Names in a Yukawa theory: Gaussian; the bosonic point (h2 = 0) named as in the O(N) model;
+    the Gross-Neveu-Yukawa point (h2 > 0, one relevant direction) named by its universality class
+    (theory.yukawa); anything else unidentified, with its count of relevant directions."""
+    from rgsym.fermions import YUKAWA_CLASSES
+
+    label = next((name for name, texts in YUKAWA_CLASSES.items() if texts == spec.theory.yukawa),
+                 "Gross-Neveu-Yukawa")
+    names = []
+    for fp, ex in points:
+        h2 = fp.values[fp.names.index("h2")]
+        if fp.is_gaussian:
+            names.append("Gaussian")
+        elif abs(h2) < 1e-9 and ex.relevant == 2:
+            names.append("bosonic Wilson-Fisher (h2 = 0; h2 relevant)")
+        elif h2 > 0 and ex.relevant == 1:
+            names.append(label)
+        else:
+            names.append(f"unidentified ({ex.relevant} relevant directions, h2 = {h2:.6g})")
+    return names
 
 
 def fixed_point_names(spec: TheorySpec, points: Sequence[tuple[FixedPoint, Exponents]],
@@ -237,6 +260,8 @@ def fixed_point_names(spec: TheorySpec, points: Sequence[tuple[FixedPoint, Expon
 
     from rgsym.solve.multicritical_names import multicritical_name
 
+    if spec.theory.fermions:
+        return _yukawa_names(spec, points)
     if not _is_single_on(spec):
         from rgsym.solve.naming import fixed_point_names as names_by_symmetry
 
@@ -287,6 +312,15 @@ def critical_exponents(spec: TheorySpec, index: int | str | None = None,
             raise SpecError("", "--fixed-point", f"{index!r}: no fixed point of that name; found "
                             f"{', '.join(names)} (see 'rgsym fixed-points')")
         index = names.index(index)
+    if index is None and spec.theory.fermions:  # the Gross-Neveu-Yukawa point, checked
+        names = fixed_point_names(spec, points, backend)
+        critical = [p for p, n in zip(points, names, strict=True)
+                    if not n.startswith(("Gaussian", "bosonic", "unidentified"))]
+        if len(critical) != 1:
+            raise SolveError(f"{len(critical)} Gross-Neveu-Yukawa fixed points (h2 > 0, one relevant "
+                             f"direction) among {len(points)} found: {', '.join(names)}; try another "
+                             "truncation.order or truncation.expand_around")
+        return critical[0]
     if index is not None:
         if not 0 <= index < len(points):
             raise SpecError("", "--fixed-point", f"{index} is out of range: {len(points)} fixed points "

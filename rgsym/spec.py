@@ -781,6 +781,9 @@ def _choice(t: dict[str, Any], key: str, allowed: tuple[str, ...], default: str,
 
 def _parse_truncation(t: dict[str, Any], source: str, theory: Theory) -> Truncation:
     scheme = _choice(t, "scheme", SCHEMES, "lpa", source, "truncation")
+    if theory.fermions and scheme not in FERMION_SCHEMES:
+        raise UnsupportedError(source, "truncation.scheme", f"{scheme!r} with fermions is not derived yet; "
+                               f"allowed: {', '.join(map(repr, FERMION_SCHEMES))}")
     if scheme in D2_SCHEMES and (not theory.is_single_multiplet or theory.invariants):
         raise UnsupportedError(source, "truncation.scheme", "'d2' is derived for one O(N) multiplet "
                                "(theory.N) without invariants")

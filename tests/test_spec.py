@@ -249,17 +249,59 @@ def test_lpa_prime_with_several_fields_says_it_is_not_supported(around: str, der
     assert "several fields is not supported yet" in str(caught.value)
 
 
-@pytest.mark.parametrize(("section", "key"), [("theory", "yukawa"), ("theory", "fermions"),
+@pytest.mark.parametrize(("section", "key"), [("theory", "dirac"), ("theory", "majorana"),
                                               ("fermions", None), ("yukawa", None)])
-def test_fermion_keys_say_fermions_are_not_supported(section: str, key: str | None) -> None:
+def test_misplaced_fermion_keys_say_where_fermions_go(section: str, key: str | None) -> None:
     raw: dict[str, dict[str, object]] = {"theory": {"d": 3, "N": 1}}
     raw.setdefault(section, {})[key or "n"] = 1
-    with pytest.raises(SpecError, match="fermions .* are not supported yet") as caught:
+    with pytest.raises(SpecError, match=r"\[theory\] as fermions") as caught:
         parse_spec(raw, "s.toml")
     assert caught.value.key == (f"{section}.{key}" if key else section)
+
+
+GNY = {"d": 3, "N": 1, "fermions": [{"name": "psi", "flavours": 2, "spinor_dim": 4}], "yukawa": "chiral-ising"}
+
+
+@pytest.mark.parametrize(("theory", "key", "words"), [
+    ({"yukawa": ["1", "gamma5"], "N": 2}, "theory.yukawa", "breaks the O(N) symmetry"),
+    ({"yukawa": ["1", "sigma_1"], "N": 2}, "theory.yukawa", "breaks the O(N) symmetry"),
+    ({"yukawa": ["1"], "N": 2}, "theory.yukawa", "one matrix T_a per boson"),
+    ({"yukawa": "chiral-potts"}, "theory.yukawa", "allowed: 'chiral-ising'"),
+    ({"yukawa": ["__import__('os')"]}, "theory.yukawa", "cannot read"),
+    ({"fermions": [{"name": "psi", "flavours": 2, "spinor_dim": 3}]}, "theory.fermions[0].spinor_dim", "even"),
+    ({"fermions": [{"name": "psi", "flavours": 1, "spinor_dim": 2}], "yukawa": "chiral-xy", "N": 2},
+     "theory.fermions[0].spinor_dim", "does not fit d = 3"),
+    ({"fermions": [{"name": "psi", "flavours": 0}]}, "theory.fermions[0].flavours", "positive integer"),
+    ({"yukawa": None}, "theory.yukawa", "together"),
+])
+def test_bad_yukawa_theories_get_one_line_errors(theory: dict[str, object], key: str, words: str) -> None:
+    raw_theory = {**GNY, **theory}
+    if raw_theory.get("yukawa") is None:
+        del raw_theory["yukawa"]
+    with pytest.raises(SpecError) as caught:
+        parse_spec({"theory": raw_theory}, "s.toml")
+    assert caught.value.key == key and words in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("section", "value", "key"), [
+    ("flow", {"equation": "polchinski"}, "flow.equation"),
+    ("regulator", {"kind": "exponential"}, "regulator.kind"),
+    ("truncation", {"scheme": "d2"}, "truncation.scheme"),
+    ("truncation", {"potential": "full"}, "truncation.potential"),
+])
+def test_yukawa_theories_name_what_is_not_derived(section: str, value: dict[str, object], key: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        parse_spec({"theory": GNY, section: value}, "s.toml")
+    assert caught.value.key == key
+
+
+def test_a_yukawa_spec_reads() -> None:
+    spec = parse_spec({"theory": GNY, "truncation": {"scheme": "lpa'", "expand_around": "zero"}}, "s.toml")
+    assert spec.theory.fermions[0].spinor_dim == 4 and spec.theory.yukawa == ("1",)
+    assert "yukawa" in spec.canonical
 
 
 def test_other_unknown_keys_do_not_mention_fermions() -> None:
     with pytest.raises(SpecError) as caught:
         parse_spec({"theory": {"d": 3, "N": 1, "colour": 3}}, "s.toml")
-    assert "fermion" not in str(caught.value) and "unknown key; allowed" in str(caught.value)
+    assert "Dirac" not in str(caught.value) and "unknown key; allowed" in str(caught.value)
