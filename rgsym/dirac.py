@@ -97,7 +97,8 @@ class Clifford:
     @staticmethod
     def make(terms: Mapping[Word, sp.Matrix], kin: Kinematics) -> Clifford:
         """An element from word -> flavour matrix (zero coefficients dropped, canonical order)."""
-        simplified = ((w, sp.ImmutableMatrix(sp.Matrix(m).applyfunc(sp.cancel))) for w, m in sorted(terms.items()))
+        simplified = ((w, sp.ImmutableMatrix(sp.Matrix(m).applyfunc(sp.cancel)))
+                      for w, m in sorted(terms.items()))
         kept = tuple((w, m) for w, m in simplified if not m.is_zero_matrix)
         return Clifford(kept, kin)
 

@@ -240,7 +240,8 @@ def _check_symmetry(matrices: tuple[Clifford, ...], flavour: int) -> None:
         if a == 0:
             first = reference
         elif sp.simplify(reference - first) != 0:
-            raise YukawaError(f"the Yukawa matrices give different fermion masses along phi_1 and phi_{a + 1}: "
+            raise YukawaError(f"the Yukawa matrices give different fermion masses along phi_1 and "
+                              f"phi_{a + 1}: "
                               "the term breaks the O(N) symmetry of the bosons")
         for b in range(a + 1, n):
             mixed = list(zero)

@@ -36,8 +36,22 @@ from typing import TYPE_CHECKING
 
 import sympy as sp
 
-from rgsym.fermions import (A_F, ADOT_F, H, R_B, RDOT_B, S, U1, U2, U3, Y, YukawaModel, boson_masses,
-                            potential_density, yukawa_density)
+from rgsym.fermions import (
+    A_F,
+    ADOT_F,
+    R_B,
+    RDOT_B,
+    U1,
+    U2,
+    U3,
+    H,
+    S,
+    Y,
+    YukawaModel,
+    boson_masses,
+    potential_density,
+    yukawa_density,
+)
 from rgsym.regulators import Piece, Regulator
 from rgsym.symbols import angular_factor
 from rgsym.yukawa_eta import power_integral
@@ -47,6 +61,7 @@ if TYPE_CHECKING:
     from rgsym.spec import Theory, TheorySpec
 
 RHO = sp.Symbol("rho", nonnegative=True)
+ZERO = sp.Integer(0)
 #: The dimensionless squared Yukawa coupling.
 H2 = sp.Symbol("h2", positive=True)
 
@@ -115,8 +130,8 @@ def integrate_density(density: sp.Expr, regulator: Regulator, d: sp.Expr, eta_ph
     return angular_factor(d) * total
 
 
-def yukawa_loops(model: YukawaModel, regulator: Regulator, d: sp.Expr, eta_phi: sp.Expr = sp.Integer(0),
-                 eta_psi: sp.Expr = sp.Integer(0)) -> YukawaLoops:
+def yukawa_loops(model: YukawaModel, regulator: Regulator, d: sp.Expr, eta_phi: sp.Expr = ZERO,
+                 eta_psi: sp.Expr = ZERO) -> YukawaLoops:
     """Derive and integrate the potential and Yukawa loops of ``model``.
 
     Parameters
@@ -179,8 +194,7 @@ class YukawaProjection:
 
 
 def project_polynomial(loops: YukawaLoops, d: sp.Expr, order: int, around: str, bosons: int,
-                       eta_phi: sp.Expr = sp.Integer(0), eta_psi: sp.Expr = sp.Integer(0)
-                       ) -> YukawaProjection:
+                       eta_phi: sp.Expr = ZERO, eta_psi: sp.Expr = ZERO) -> YukawaProjection:
     """Taylor coefficients of d_t u' at the expansion point, and d_t h^2 there.
 
     Around the running minimum (u'(kappa) = 0 at all t): d_t kappa = -f_1 / lambda_2 and
@@ -284,8 +298,9 @@ def derive_gny(spec: TheorySpec) -> BetaSystem:
     betas = [se.sympify(projection.betas[i]) for i in order]
     fields = ", ".join(f"{b.name}[{b.components}]" for b in spec.theory.blocks)
     (fermion,) = spec.theory.fermions
-    name = (f"{tr.scheme.upper()} Yukawa ({fields}; {fermion.name}[{fermion.flavours} x {fermion.spinor_dim}]), d={d}, "
-            f"polynomial order {tr.order} around {tr.expand_around}, {spec.regulator.kind} regulator, wetterich")
+    name = (f"{tr.scheme.upper()} Yukawa ({fields}; {fermion.name}[{fermion.flavours} x "
+            f"{fermion.spinor_dim}]), d={d}, polynomial order {tr.order} around {tr.expand_around}, "
+            f"{spec.regulator.kind} regulator, wetterich")
     system = assemble_system(name, spec, tuple(couplings), betas, etas[0], {}, projection.masses, scales)
     return replace(system, etas=(("eta_phi", etas[0]), ("eta_psi", etas[1]))) if prime else system
 

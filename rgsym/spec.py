@@ -691,7 +691,8 @@ def _parse_fermions(t: dict[str, Any], dim: sp.Expr, blocks: tuple[FieldBlock, .
                         f"must be a positive integer or the symbol 'N_f', got {flavours!r}")
     spinor = item.get("spinor_dim", 4)
     if isinstance(spinor, bool) or not isinstance(spinor, int) or spinor <= 0 or spinor % 2:
-        raise SpecError(source, "theory.fermions[0].spinor_dim", f"must be a positive even integer, got {spinor!r}")
+        raise SpecError(source, "theory.fermions[0].spinor_dim",
+                        f"must be a positive even integer, got {spinor!r}")
     if len(blocks) != 1 or not isinstance(blocks[0].components, int):
         raise UnsupportedError(source, "theory.N", "a Yukawa theory has one boson multiplet with a number of "
                                "components (theory.N = 1, 2, 3 ...)")

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from rgsym.dirac import Clifford, Kinematics
-from rgsym.fermions import H, S, U1, U2, U3, Y, YukawaModel
+from rgsym.fermions import U1, U2, U3, H, S, Y, YukawaModel
 from rgsym.symbols import angular_factor
 
 #: The boson and fermion regulator shapes as generic functions of y, and y_p = (q + p)^2 / k^2.
@@ -261,5 +261,6 @@ def anomalous_dimensions(model: YukawaModel, d: sp.Expr, external: int = 0) -> A
         self_energy = self_energy + (t * g_qp * t).scale(-H**2 * _boson_propagator(Y, w))
     p_slash = Clifford.slash("p", 1, f, kin)
     traced = (p_slash * self_energy).trace(1) / (sp.I * f)
-    fermion_eta = 2 * angular_factor(d) * litim_integral(_variation(_project(traced, shifted_f, d, "linear")), d)
+    projected = _project(traced, shifted_f, d, "linear")
+    fermion_eta = 2 * angular_factor(d) * litim_integral(_variation(projected), d)
     return AnomalousDimensions(boson_eta, fermion_eta)

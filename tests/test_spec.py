@@ -259,7 +259,8 @@ def test_misplaced_fermion_keys_say_where_fermions_go(section: str, key: str | N
     assert caught.value.key == (f"{section}.{key}" if key else section)
 
 
-GNY = {"d": 3, "N": 1, "fermions": [{"name": "psi", "flavours": 2, "spinor_dim": 4}], "yukawa": "chiral-ising"}
+GNY = {"d": 3, "N": 1, "fermions": [{"name": "psi", "flavours": 2, "spinor_dim": 4}],
+       "yukawa": "chiral-ising"}
 
 
 @pytest.mark.parametrize(("theory", "key", "words"), [
@@ -268,7 +269,8 @@ GNY = {"d": 3, "N": 1, "fermions": [{"name": "psi", "flavours": 2, "spinor_dim":
     ({"yukawa": ["1"], "N": 2}, "theory.yukawa", "one matrix T_a per boson"),
     ({"yukawa": "chiral-potts"}, "theory.yukawa", "allowed: 'chiral-ising'"),
     ({"yukawa": ["__import__('os')"]}, "theory.yukawa", "cannot read"),
-    ({"fermions": [{"name": "psi", "flavours": 2, "spinor_dim": 3}]}, "theory.fermions[0].spinor_dim", "even"),
+    ({"fermions": [{"name": "psi", "flavours": 2, "spinor_dim": 3}]}, "theory.fermions[0].spinor_dim",
+     "even"),
     ({"fermions": [{"name": "psi", "flavours": 1, "spinor_dim": 2}], "yukawa": "chiral-xy", "N": 2},
      "theory.fermions[0].spinor_dim", "does not fit d = 3"),
     ({"fermions": [{"name": "psi", "flavours": 0}]}, "theory.fermions[0].flavours", "positive integer"),

@@ -20,7 +20,8 @@ from rgsym.gny import derive_gny
 from tests.literature import gny_reference as ref
 
 DERIVATIONS = "derivations"
-SPECS = {"ising": "gny_chiral_ising.toml", "xy": "gny_chiral_xy.toml", "heisenberg": "gny_chiral_heisenberg.toml"}
+SPECS = {"ising": "gny_chiral_ising.toml", "xy": "gny_chiral_xy.toml",
+         "heisenberg": "gny_chiral_heisenberg.toml"}
 #: fermion components N = d_gamma x flavour dimension x N_f of the shipped specs
 COMPONENTS = {"ising": 8, "xy": 8, "heisenberg": 8}
 
@@ -29,8 +30,8 @@ def _reference_numbers(model: str, order: int, expansion: str, point: dict[str, 
                        projection: str = "radial") -> dict[str, float]:
     betas = ref.reference_betas(model, order + 1, 3, COMPONENTS[model], projection, expansion)
     names = [str(s) for s in ref.couplings(order + 1, expansion)]
-    values = {s: point[n.replace("lambda", "lambda_")] for s, n in zip(ref.couplings(order + 1, expansion), names,
-                                                                        strict=True)}
+    symbols = ref.couplings(order + 1, expansion)
+    values = {s: point[n.replace("lambda", "lambda_")] for s, n in zip(symbols, names, strict=True)}
     eqs = [ref.eta_phi - betas["eta_phi"].subs(values), ref.eta_psi - betas["eta_psi"].subs(values)]
     solved = sp.solve(eqs, [ref.eta_phi, ref.eta_psi], dict=True)[0]
     out = {n.replace("lambda", "lambda_"): float(betas[n].subs(values).subs(solved)) for n in names}
@@ -42,7 +43,8 @@ def _reference_numbers(model: str, order: int, expansion: str, point: dict[str, 
     ("ising", "zero", "radial"), ("ising", "minimum", "radial"), ("xy", "zero", "radial"),
     ("xy", "minimum", "radial"), ("xy", "minimum", "goldstone"), ("heisenberg", "zero", "radial"),
     ("heisenberg", "minimum", "goldstone")])
-def test_derived_betas_and_etas_equal_the_published_flows(model: str, expansion: str, projection: str) -> None:
+def test_derived_betas_and_etas_equal_the_published_flows(model: str, expansion: str,
+                                                         projection: str) -> None:
     """Order 2 (u' of degree 2 in rho - rho0): kappa or lambda_1, lambda_2, lambda_3, h2; the
     Ising model has only the radial two-point function (eta_projection is ignored for one boson)."""
     order = 2

@@ -66,7 +66,8 @@ def test_lpa_has_no_fixed_point_at_large_n_and_says_so(capsys: pytest.CaptureFix
     assert "Gross-Neveu-Yukawa" in captured.err and "Traceback" not in captured.err
 
 
-@pytest.mark.parametrize("spec", ["gny_chiral_ising.toml", "gny_chiral_xy.toml", "gny_chiral_heisenberg.toml"])
+@pytest.mark.parametrize("spec", ["gny_chiral_ising.toml", "gny_chiral_xy.toml",
+                                  "gny_chiral_heisenberg.toml"])
 def test_large_n(capsys: pytest.CaptureFixture[str], spec: str) -> None:
     """N -> oo at d = 3: eta_phi -> 4 - d = 1, eta_psi -> 0, 1/nu -> d - 2 = 1 (Braun, J. Phys. G 39
     (2012) 033001; the large-N limit quoted by Zerf et al., arXiv:1709.05057).  At N_f = 100 the 1/N
