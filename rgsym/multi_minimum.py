@@ -132,9 +132,10 @@ def _couplings(spec: TheorySpec, background: Background
     nb = len(blocks)
     couplings: list[Coupling] = []
     point: list[sp.Expr] = []
-    for b, at in zip(blocks, background, strict=True):
-        if at:
-            kappa = Coupling(f"kappa_{b.name}", rf"\kappa_{{{b.name}}}", (0,) * nb, is_minimum=True)
+    for i, (b, at) in enumerate(zip(blocks, background, strict=True)):
+        if at:  # kappa_b takes the place of u_b: its multi-index is e_b (the slot it involves)
+            unit = tuple(1 if j == i else 0 for j in range(nb))
+            kappa = Coupling(f"kappa_{b.name}", rf"\kappa_{{{b.name}}}", unit, is_minimum=True)
             couplings.append(kappa)
             point.append(kappa.symbol)
         else:

@@ -144,8 +144,8 @@ def fixed_point_names(theory: Theory, numeric: NumericSystem,
     slots = slots_of(theory)
     couplings = numeric.system.couplings
     scales = np.asarray(numeric.scales, dtype=float)
-    if any(c.is_minimum for c in couplings):
-        slots = ()  # around the minimum: one block; only "gaussian" / "wilson-fisher" below
+    if any(c.is_minimum for c in couplings) and len(slots) == 1:
+        slots = ()  # one block around the minimum: only "gaussian" / "wilson-fisher" below
     names = []
     for fp, ex in points:
         if not slots:
