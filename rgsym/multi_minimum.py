@@ -245,12 +245,23 @@ def _loop(mass: list[list[Series]], multiplicities: tuple[sp.Expr, ...], weights
     inverse = one_plus.adjugate() / one_plus.det()
     g: list[list[Series]] = [[zero] * n for _ in range(n)]
     values: dict[se.Basic, se.Basic] = {}
-    for i, j in itertools.product(range(n), repeat=2):
-        if i <= j and sp.simplify(inverse[i, j]) != 0:
+    for i, j in itertools.product(range(n), repeat=2):  # not symmetric: D^-1 M D is not
+        entry = sp.cancel(inverse[i, j])
+        if entry != 0:
             sym = se.Symbol(f"g_{i}_{j}")
-            values[sym] = se.sympify(sp.factor(inverse[i, j]))
-            g[i][j] = g[j][i] = Series.constant(sym, weights, max_weight)
-    fluct = [[mass[i][j].without_constant() for j in range(n)] for i in range(n)]
+            values[sym] = se.sympify(entry)
+            g[i][j] = Series.constant(sym, weights, max_weight)
+    # V's Taylor coefficients as placeholders too, so that the products stay polynomials in
+    # small symbols (the values, rational in the couplings, go in once at the end)
+    fluct = [[zero] * n for _ in range(n)]
+    for i, j in itertools.product(range(n), repeat=2):
+        series = mass[i][j].without_constant()
+        terms = {}
+        for e in sorted(series.terms):
+            sym = se.Symbol(f"V_{i}_{j}_" + "_".join(map(str, e)))
+            values[sym] = series.terms[e]
+            terms[e] = sym
+        fluct[i][j] = Series(terms, weights, max_weight)
     step = _matrix_product(g, fluct, zero)  # G0 V
     power = g  # (-G0 V)^k G0
     total = zero
