@@ -210,7 +210,8 @@ def _litim_constant(spec: TheorySpec) -> sp.Expr:
     from rgsym.integrate import regulator_of, threshold_integral
 
     w = sp.Symbol("w")
-    t1 = sp.sympify(threshold_integral(regulator_of(spec.regulator), (1,), (w,), spec.theory.d, sp.Integer(0)))
+    reg = regulator_of(spec.regulator)
+    t1 = sp.sympify(threshold_integral(reg, (1,), (w,), spec.theory.d, sp.Integer(0)))
     c = sp.simplify(t1 * (1 + w))
     if c.has(w) or c == 0:
         raise UnsupportedError(spec.source, "regulator.kind", "the threshold function T_1(w) is not "
@@ -241,7 +242,8 @@ def _loop(mass: list[list[Series]], multiplicities: tuple[sp.Expr, ...], weights
     """
     n = len(mass)
     zero = Series({}, weights, max_weight)
-    one_plus = sp.Matrix(n, n, lambda i, j: symbols.to_sympy(mass[i][j].constant_term()) + (1 if i == j else 0))
+    one_plus = sp.Matrix(n, n, lambda i, j: symbols.to_sympy(mass[i][j].constant_term())
+                         + (1 if i == j else 0))
     inverse = one_plus.adjugate() / one_plus.det()
     g: list[list[Series]] = [[zero] * n for _ in range(n)]
     values: dict[se.Basic, se.Basic] = {}
@@ -323,8 +325,8 @@ def derive_at_background(spec: TheorySpec, background: Background) -> BetaSystem
                 for comp, m in zip(comps, at_min, strict=True)]
     n = len(comps)
     derivative_syms = vertices.derivative_symbols
-    mass = [[_entry(sp.expand(vertices.mass_matrix[i, j] * scale_of[j] / scale_of[i]), action, derivative_syms,
-                    variables, max_weight) for j in range(n)] for i in range(n)]
+    mass = [[_entry(sp.expand(vertices.mass_matrix[i, j] * scale_of[j] / scale_of[i]), action,
+                    derivative_syms, variables, max_weight) for j in range(n)] for i in range(n)]
     multiplicities = tuple(comp.multiplicity for comp in comps)
     loop, g_values, one_plus = _loop(mass, multiplicities, weights, max_weight)
     c = _litim_constant(spec)
@@ -336,7 +338,8 @@ def derive_at_background(spec: TheorySpec, background: Background) -> BetaSystem
     for b in range(nb):
         rho = Series.constant(se.sympify(action.expansion_point[b]), weights, max_weight) + shifts[b]
         unit = tuple(1 if j == b else 0 for j in range(nb))
-        flow = flow + (rho * derivative_series(action, unit, shifts, weights, max_weight)).scale(se.sympify(b_coeff))
+        du = derivative_series(action, unit, shifts, weights, max_weight)
+        flow = flow + (rho * du).scale(se.sympify(b_coeff))
     betas = _betas(action, variables, flow, background)
     betas = [b.xreplace(g_values) for b in betas]
     total = sp.Add(*multiplicities)

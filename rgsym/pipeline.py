@@ -184,7 +184,6 @@ def fixed_point_names(spec: TheorySpec, points: Sequence[tuple[FixedPoint, Expon
     import numpy as np
 
     from rgsym.solve.multicritical_names import multicritical_name
-
     from rgsym.workflows.multi_minimum import uses_backgrounds
 
     if uses_backgrounds(spec):  # named on their own backgrounds (rgsym.workflows.multi_minimum)

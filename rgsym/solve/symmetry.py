@@ -208,7 +208,7 @@ def _rotation_rows(couplings: Sequence[Coupling], where: dict[tuple[int, ...], i
             if not couplings[q].is_minimum:
                 row[q] = -1.0
             rows.append(row)
-    for p, c in enumerate(couplings):  # lambda_{e_j} with kappa at e_i (the loop above skips kappa)
+    for c in couplings:  # lambda_{e_j} with kappa at e_i (the loop above skips kappa)
         if c.is_minimum and c.index[i] == 1:
             partner = [0] * len(c.index)
             partner[j] = 1
