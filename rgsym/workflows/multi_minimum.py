@@ -137,12 +137,13 @@ def background_exponents(spec: TheorySpec, backend: str = "symengine"
     -------
     list of (FixedPoint, Exponents)
         Backgrounds in the order of :func:`rgsym.multi_minimum.backgrounds`; names are unique
-        (the isotropic point on its first background).
+        (the isotropic point on its first background; a name found on two backgrounds gets
+        ``-2`` on the less stable point, as on one).
     """
     from rgsym.solve.branches import add_branches
     from rgsym.solve.exponents import compute_exponents
     from rgsym.solve.fixed_points import find_fixed_points
-    from rgsym.solve.naming import fixed_point_names
+    from rgsym.solve.naming import fixed_point_names, numbered
     from rgsym.solve.sectors import by_sector, with_name
 
     out: list[tuple[FixedPoint, Exponents]] = []
@@ -153,17 +154,12 @@ def background_exponents(spec: TheorySpec, backend: str = "symengine"
         found = [fp for fp in add_branches(spec.theory, numeric, find_fixed_points(numeric))
                  if on_its_minimum(numeric.system, fp, scales)]
         points = [(fp, by_sector(spec.theory, numeric, fp, compute_exponents(numeric, fp))) for fp in found]
-        names = fixed_point_names(spec.theory, numeric, points)
+        names = fixed_point_names(spec.theory, numeric, points, unique=False)
         for (fp, ex), name in zip(points, names, strict=True):
             if name in seen and name in ("isotropic", "gaussian"):
                 continue  # the same point, a minimum along another direction of its sphere
             seen.add(name)
             out.append((fp, with_name(ex, name)))
-    names = [getattr(ex, "name", "") for _, ex in out]
-    for name in set(names):
-        if names.count(name) > 1:
-            from rgsym.errors import SolveError
 
-            raise SolveError(f"two fixed points on different backgrounds are both named {name!r}: "
-                             "the naming cannot tell them apart")
-    return out
+    names = numbered([str(getattr(ex, "name", "")) for _, ex in out], [ex.relevant for _, ex in out])
+    return [(fp, with_name(ex, name)) for (fp, ex), name in zip(out, names, strict=True)]
