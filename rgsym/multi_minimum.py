@@ -19,9 +19,10 @@ minimum the radial modes mix (the entry sigma_b sigma_c u_bc), so the propagator
 expansion point is a matrix: (1 + M0)^-1.  The loop is then the trace of the regulator's
 threshold function of the matrix, T_1(M) (a function of the eigenvalues).  When T_1(w) is
 C / (1 + w), as for the Litim regulator in the LPA (checked on the closed form of
-:func:`rgsym.integrate.threshold_integral`), T_1(M) = C (1 + M)^-1 and the trace is expanded
-by the resolvent series (1 + M0 + V)^-1 = sum_n (-G0 V)^n G0, G0 = (1 + M0)^-1, as the loop
-engine does for a diagonal M0.  Other regulators need the eigenvalues of M0 (square roots)
+:func:`rgsym.integrate.threshold_integral`), T_1(M) = C (1 + M)^-1, and its trace over each
+group of mixing modes is tr adj(1 + M) / det(1 + M), expanded around the background (the
+resolvent series of the loop engine, summed in closed form per group; one mode gives the
+geometric series of its propagator).  Other regulators need the eigenvalues of M0 (square roots)
 and are refused.  The odd powers of sigma_b in the mixing entries go away by the similarity
 transform M -> D^-1 M D, D = diag(sigma_b of the radial modes at a minimum), which leaves the
 trace unchanged: the entries become polynomials in rho_b.
@@ -219,24 +220,48 @@ def _litim_constant(spec: TheorySpec) -> sp.Expr:
     return c
 
 
-def _matrix_product(a: list[list[Series]], b: list[list[Series]], zero: Series) -> list[list[Series]]:
-    n = len(a)
-    out = []
+def _mixing_blocks(mass: list[list[Series]]) -> list[list[int]]:
+    """The modes in groups that mix (a non-zero entry anywhere in the series joins two modes)."""
+    n = len(mass)
+    group = list(range(n))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            i = group[i]
+        return i
+
+    for i, j in itertools.product(range(n), repeat=2):
+        if i != j and (mass[i][j].terms or mass[j][i].terms):
+            group[root(i)] = root(j)
+    out: dict[int, list[int]] = {}
     for i in range(n):
-        row = []
-        for j in range(n):
-            acc = zero
-            for k in range(n):
-                if a[i][k].terms and b[k][j].terms:
-                    acc = acc + a[i][k] * b[k][j]
-            row.append(acc)
-        out.append(row)
-    return out
+        out.setdefault(root(i), []).append(i)
+    return list(out.values())
+
+
+def _det(m: list[list[Series]]) -> Series:
+    """The determinant of a small matrix of series, by Laplace expansion along the first row."""
+    if len(m) == 1:
+        return m[0][0]
+    total = _det([row[1:] for row in m[1:]]) * m[0][0]
+    for j in range(1, len(m)):
+        if m[0][j].terms:
+            minor = _det([row[:j] + row[j + 1:] for row in m[1:]])
+            term = m[0][j] * minor
+            total = total + (term if j % 2 == 0 else term.scale(se.Integer(-1)))
+    return total
 
 
 def _loop(mass: list[list[Series]], multiplicities: tuple[sp.Expr, ...], weights: tuple[int, ...],
           max_weight: int) -> tuple[Series, dict[se.Basic, se.Basic], sp.Matrix]:
-    """sum_i mult_i [(1 + M)^-1]_ii as a series, with G0 = (1 + M0)^-1 as placeholders g_i_j.
+    """sum_i mult_i [(1 + M)^-1]_ii as a series.
+
+    Per group of mixing modes, (1 + M)^-1 = adj(1 + M) / det(1 + M): the diagonal cofactors and
+    the determinant are polynomials in the entries, and 1 / det = h sum_k (-h delta)^k with
+    h = 1 / det(1 + M0) and delta the field-dependent part of the determinant (for one mode this
+    is the geometric series of the propagator).  The constant entries, the entries' Taylor
+    coefficients and h are placeholders (small symbols: the products stay polynomials in them);
+    their values, rational in the couplings, go in once at the end.
 
     Returns the series, the placeholder values and 1 + M0 (sympy).
     """
@@ -244,38 +269,40 @@ def _loop(mass: list[list[Series]], multiplicities: tuple[sp.Expr, ...], weights
     zero = Series({}, weights, max_weight)
     one_plus = sp.Matrix(n, n, lambda i, j: symbols.to_sympy(mass[i][j].constant_term())
                          + (1 if i == j else 0))
-    inverse = one_plus.adjugate() / one_plus.det()
-    g: list[list[Series]] = [[zero] * n for _ in range(n)]
     values: dict[se.Basic, se.Basic] = {}
+    entries = [[zero] * n for _ in range(n)]
     for i, j in itertools.product(range(n), repeat=2):  # not symmetric: D^-1 M D is not
-        entry = sp.cancel(inverse[i, j])
-        if entry != 0:
-            sym = se.Symbol(f"g_{i}_{j}")
-            values[sym] = se.sympify(entry)
-            g[i][j] = Series.constant(sym, weights, max_weight)
-    # V's Taylor coefficients as placeholders too, so that the products stay polynomials in
-    # small symbols (the values, rational in the couplings, go in once at the end)
-    fluct = [[zero] * n for _ in range(n)]
-    for i, j in itertools.product(range(n), repeat=2):
-        series = mass[i][j].without_constant()
         terms = {}
+        series = mass[i][j].without_constant()
         for e in sorted(series.terms):
             sym = se.Symbol(f"V_{i}_{j}_" + "_".join(map(str, e)))
             values[sym] = series.terms[e]
             terms[e] = sym
-        fluct[i][j] = Series(terms, weights, max_weight)
-    step = _matrix_product(g, fluct, zero)  # G0 V
-    power = g  # (-G0 V)^k G0
+        if one_plus[i, j] != 0:
+            sym = se.Symbol(f"m_{i}_{j}")
+            values[sym] = se.sympify(one_plus[i, j])
+            terms[(0,) * len(weights)] = sym
+        entries[i][j] = Series(terms, weights, max_weight)
     total = zero
-    for k in range(max_weight + 1):
-        for i in range(n):
-            total = total + power[i][i].scale(se.sympify(multiplicities[i]))
-        if k == max_weight:
-            break
-        power = _matrix_product(step, power, zero)
-        power = [[s.scale(se.Integer(-1)) for s in row] for row in power]
-        if all(s.is_zero() for row in power for s in row):
-            break
+    for k, group in enumerate(_mixing_blocks(mass)):
+        block = [[entries[i][j] for j in group] for i in group]
+        det = _det(block)
+        h = se.Symbol(f"h_{k}")
+        values[h] = se.sympify(sp.cancel(1 / one_plus.extract(group, group).det()))
+        delta = det.without_constant().scale(h)
+        inverse = Series.constant(h, weights, max_weight)
+        power = inverse
+        while True:
+            power = (power * delta).scale(se.Integer(-1))
+            if power.is_zero():
+                break
+            inverse = inverse + power
+        numerator = zero
+        for a, i in enumerate(group):
+            rest = [[block[r][c] for c in range(len(group)) if c != a] for r in range(len(group)) if r != a]
+            cofactor = _det(rest) if rest else Series.constant(se.Integer(1), weights, max_weight)
+            numerator = numerator + cofactor.scale(se.sympify(multiplicities[i]))
+        total = total + numerator * inverse
     return total, values, one_plus
 
 
