@@ -66,7 +66,7 @@ def uses_backgrounds(spec: TheorySpec) -> bool:
 
 @cache
 def background_system(spec: TheorySpec, background: Background, backend: str = "symengine") -> NumericSystem:
-    """The compiled betas around one background.
+    """The compiled betas around one background (the derivation kept by :mod:`rgsym.cache`).
 
     Parameters
     ----------
@@ -81,9 +81,21 @@ def background_system(spec: TheorySpec, background: Background, backend: str = "
     -------
     NumericSystem
     """
+    from rgsym import cache as disk_cache
     from rgsym.solve.numeric import compile_system
 
-    return compile_system(derive_at_background(spec, background), backend=backend)
+    kind = "derive_background_" + "".join("1" if at else "0" for at in background)
+    fresh: list[BetaSystem] = []
+
+    def compute() -> BetaSystem:
+        fresh.append(derive_at_background(spec, background))
+        return fresh[0]
+
+    system = disk_cache.cached(kind, spec.digest, compute, accept=lambda v: isinstance(v, BetaSystem),
+                               describe=lambda v: f"{v.name} ({spec.source})")
+    if fresh and system is fresh[0]:  # as the cache hands it out (see rgsym.pipeline.derive)
+        system = disk_cache.decode(disk_cache.encode(system))
+    return compile_system(disk_cache.with_source(system, spec.source), backend=backend)
 
 
 def on_its_minimum(system: BetaSystem, fp: FixedPoint, scales: np.ndarray) -> bool:
