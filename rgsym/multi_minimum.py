@@ -31,6 +31,9 @@ The projection: f_a = d^a (d_t u) at the background (scaling part A u + B sum_b 
 plus the loop); u_b(kappa) = 0 for all t gives d_t kappa = -H^-1 f_S, H_bc = lambda_(e_b + e_c)
 over the blocks S at a minimum, and d_t lambda_a = f_a + sum_(c in S) lambda_(a + e_c) d_t kappa_c.
 
+The module is a little over 400 lines: it is one stage (ansatz, mass matrix, loop, projection
+around one background), and its parts only make sense together.
+
 References
 ----------
 Eichhorn, Mesterhazy, Scherer, Phys. Rev. E 88 (2013) 042141, arXiv:1306.2952 (O(N) + O(M)
