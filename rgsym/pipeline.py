@@ -87,6 +87,11 @@ def _derive_flow(spec: TheorySpec) -> BetaSystem | PotentialFlow:
         from rgsym.diagrams.truncation import derive_vertex_expansion
 
         return derive_vertex_expansion(spec)
+    if len(spec.theory.blocks) > 1 and spec.truncation.expand_around == "minimum" \
+            and spec.truncation.potential == "polynomial":  # every block at its minimum: rgsym.multi_minimum
+        from rgsym.multi_minimum import derive_at_background
+
+        return derive_at_background(spec, (True,) * len(spec.theory.blocks))
     if spec.theory.invariants:  # an anisotropic invariant (cubic): rgsym.invariants
         from rgsym.invariant_flow import derive_with_invariants
 
@@ -211,7 +216,10 @@ def exponents(spec: TheorySpec, backend: str = "symengine") -> list[tuple[FixedP
     from rgsym.solve.fixed_points import find_fixed_points
     from rgsym.solve.naming import name_points
     from rgsym.solve.sectors import by_sector
+    from rgsym.workflows.multi_minimum import background_exponents, uses_backgrounds
 
+    if uses_backgrounds(spec):  # several fields around the minimum: one system per background
+        return background_exponents(spec, backend)
     numeric = numeric_system(spec, backend)
     found = add_branches(spec.theory, numeric, find_fixed_points(numeric))
     points = [(fp, by_sector(spec.theory, numeric, fp, compute_exponents(numeric, fp))) for fp in found]
@@ -259,9 +267,12 @@ def fixed_point_names(spec: TheorySpec, points: Sequence[tuple[FixedPoint, Expon
     import numpy as np
 
     from rgsym.solve.multicritical_names import multicritical_name
+    from rgsym.workflows.multi_minimum import uses_backgrounds
 
     if spec.theory.fermions:
         return _yukawa_names(spec, points)
+    if uses_backgrounds(spec):  # named on their own backgrounds (rgsym.workflows.multi_minimum)
+        return [str(getattr(ex, "name", "")) for _, ex in points]
     if not _is_single_on(spec):
         from rgsym.solve.naming import fixed_point_names as names_by_symmetry
 

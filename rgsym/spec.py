@@ -809,10 +809,11 @@ def _parse_truncation(t: dict[str, Any], source: str, theory: Theory) -> Truncat
                 f"'minimum' needs d > 2 (the field has no positive scaling dimension at d = {dim});"
                 " use 'zero'",
             )
-        if len(theory.blocks) > 1:
+        if len(theory.blocks) > 1 and (theory.invariants or scheme != "lpa"):
             raise UnsupportedError(
                 source, "truncation.expand_around",
-                "'minimum' is supported for a single O(N) multiplet; several fields need 'zero'",
+                "'minimum' with several fields is derived in the LPA without invariants "
+                "(rgsym.multi_minimum); use 'zero'",
             )
     if potential == "full" and len(theory.blocks) > 1:
         raise UnsupportedError(

@@ -236,8 +236,11 @@ class Truncated:
         propagator beyond its pole (1 + w > 0)."""
         g = self.full(x) * self.numeric.scales
         couplings = self.numeric.system.couplings
-        if couplings[0].is_minimum and (x[0] < -1e-12 or x[1] < 1e-8):
+        if couplings[0].is_minimum and len(couplings[0].index) == 1 and (x[0] < -1e-12 or x[1] < 1e-8):
             return False
+        kappas = [i for i, c in enumerate(couplings[:self.k]) if c.is_minimum]
+        if len(couplings[0].index) > 1 and any(x[i] < -1e-12 for i in kappas):
+            return False  # several blocks: rgsym.workflows.multi_minimum checks the minimum itself
         return bool(np.all(self.numeric.masses(g) > -1.0))
 
     def residual(self, x: np.ndarray) -> float:

@@ -120,7 +120,7 @@ def _all_swapped(active: Sequence[str], symmetries: Collection[str]) -> bool:
 
 
 def fixed_point_names(theory: Theory, numeric: NumericSystem,
-                      points: Sequence[tuple[FixedPoint, Exponents]]) -> list[str]:
+                      points: Sequence[tuple[FixedPoint, Exponents]], unique: bool = True) -> list[str]:
     """Unique names of the fixed points, in their order.
 
     Parameters
@@ -131,6 +131,9 @@ def fixed_point_names(theory: Theory, numeric: NumericSystem,
         The compiled system the points solve.
     points
         The fixed points with their exponents.
+    unique
+        Number repeated names (False: the names before that, for a caller that numbers the
+        points of several systems together).
 
     Returns
     -------
@@ -144,8 +147,8 @@ def fixed_point_names(theory: Theory, numeric: NumericSystem,
     slots = slots_of(theory)
     couplings = numeric.system.couplings
     scales = np.asarray(numeric.scales, dtype=float)
-    if any(c.is_minimum for c in couplings):
-        slots = ()  # around the minimum: one block; only "gaussian" / "wilson-fisher" below
+    if any(c.is_minimum for c in couplings) and len(slots) == 1:
+        slots = ()  # one block around the minimum: only "gaussian" / "wilson-fisher" below
     names = []
     for fp, ex in points:
         if not slots:
@@ -157,10 +160,10 @@ def fixed_point_names(theory: Theory, numeric: NumericSystem,
             symmetries = {s.name for s in symmetries_at(fp, couplings, slots, scales,
                                                          b * scales[None, :] / scales[:, None])}
         names.append(name_fixed_point(fp, couplings, slots, scales, symmetries))
-    return _numbered(names, [ex.relevant for _, ex in points])
+    return numbered(names, [ex.relevant for _, ex in points]) if unique else names
 
 
-def _numbered(names: list[str], relevant: list[int]) -> list[str]:
+def numbered(names: list[str], relevant: list[int]) -> list[str]:
     """Repeated names get -2, -3, ... in the order of their relevant directions (then position)."""
     out = list(names)
     for name in dict.fromkeys(names):

@@ -135,7 +135,7 @@ def candidate_symmetries(couplings: Sequence[Coupling], slots: Sequence[Slot]) -
     list of Symmetry
         In a fixed order: swaps, rotations, isotropies, then ``free`` per block.
     """
-    if any(c.is_minimum for c in couplings) or len(slots) < 2 and all(s.kind == "rho" for s in slots):
+    if len(slots) < 2 and all(s.kind == "rho" for s in slots):
         return []
     where = {c.index: i for i, c in enumerate(couplings)}
     n = len(couplings)
@@ -180,19 +180,23 @@ def _swap_matrix(couplings: Sequence[Coupling], where: dict[tuple[int, ...], int
         a = list(c.index)
         a[i], a[j] = a[j], a[i]
         q = where.get(tuple(a))
-        if q is None:
-            return None
+        if q is None or couplings[q].is_minimum != c.is_minimum:
+            return None  # around a background that is not symmetric (kappa_b and u_c) there is no swap
         perm[q, p] = 1.0
     return perm
 
 
 def _rotation_rows(couplings: Sequence[Coupling], where: dict[tuple[int, ...], int], i: int,
                    j: int) -> np.ndarray:
-    """lambda_{a+e_i} - lambda_{a+e_j} = 0 for every a with both couplings present."""
+    """lambda_{a+e_i} - lambda_{a+e_j} = 0 for every a with both couplings present.
+
+    Around a minimum, kappa_b stands where u_b = 0 is: it is no coupling of these conditions,
+    and a partner lambda_{e_c} of it must vanish (u_b = u_c at the background).
+    """
     n = len(couplings)
     rows = []
     for p, c in enumerate(couplings):
-        if c.index[i] == 0:
+        if c.index[i] == 0 or c.is_minimum:
             continue
         a = list(c.index)
         a[i] -= 1
@@ -200,8 +204,17 @@ def _rotation_rows(couplings: Sequence[Coupling], where: dict[tuple[int, ...], i
         q = where.get(tuple(a))
         if q is not None:
             row = np.zeros(n)
-            row[p], row[q] = 1.0, -1.0
+            row[p] = 1.0
+            if not couplings[q].is_minimum:
+                row[q] = -1.0
             rows.append(row)
+    for c in couplings:  # lambda_{e_j} with kappa at e_i (the loop above skips kappa)
+        if c.is_minimum and c.index[i] == 1:
+            partner = [0] * len(c.index)
+            partner[j] = 1
+            q = where.get(tuple(partner))
+            if q is not None and not couplings[q].is_minimum:
+                rows.append(np.eye(n)[q])
     return np.array(rows).reshape(-1, n)
 
 
