@@ -77,3 +77,26 @@ def test_large_n(capsys: pytest.CaptureFixture[str], spec: str) -> None:
     assert got["eta_phi"] == pytest.approx(1.0, abs=5e-2)
     assert got["eta_psi"] == pytest.approx(0.0, abs=5e-2)
     assert 1 / got["nu"] == pytest.approx(1.0, abs=5e-2)
+
+
+#: One loop, d = 4 - eps, N = 8: eta_phi/eps, eta_psi/eps, (1/nu - 2)/eps.  Chiral Ising: Fei, Giombi,
+#: Klebanov, Tarnopolsky, PTEP 2016 12C105, arXiv:1607.05316 (N/(N+6), 1/(N+6), -1 - (sqrt(N^2 + 132 N + 36)
+#: - N - 30)/(6(N+6))); XY and Heisenberg: Zerf, Mihaila, Marquard, Herbut, Scherer, PRD 96 (2017) 096010,
+#: arXiv:1709.05057 (N/(N+4), 2/(N+4); N/(N+2), 3/(N+2)); the same formulas are derived symbolically from
+#: the reference flows in test_gny_reference.py.
+ONE_LOOP_N8 = {"ising": (8 / 14, 1 / 14, -1 + 4 / 84),
+               "xy": (8 / 12, 2 / 12, -(36 + (64 + 1216 + 16) ** 0.5) / 60),
+               "heisenberg": (8 / 10, 3 / 10, -(146 + 5 * (64 + 1376 + 4) ** 0.5) / 220)}
+
+
+@pytest.mark.parametrize("model", ["ising", "xy", "heisenberg"])
+def test_near_four_dimensions_one_loop(capsys: pytest.CaptureFixture[str], model: str) -> None:
+    """The derived flows at d = 4 - eps, eps = 1e-3, phi^4 around zero: the exponents agree with the
+    one-loop epsilon expansion up to O(eps^2) ~ 1e-6 (coefficients of order one); 3e-6 is the bound."""
+    eps = 1e-3
+    got = _exponents(capsys, f"gny_chiral_{model}.toml", "truncation.order=1", f"theory.d={4 - eps}")
+    eta_phi, eta_psi, slope = ONE_LOOP_N8[model]
+    assert got["relevant_directions"] == 1
+    assert got["eta_phi"] == pytest.approx(eta_phi * eps, abs=3e-6)
+    assert got["eta_psi"] == pytest.approx(eta_psi * eps, abs=3e-6)
+    assert 1 / got["nu"] == pytest.approx(2 + slope * eps, abs=3e-6)
