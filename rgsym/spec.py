@@ -671,14 +671,23 @@ def _parse_fermions(t: dict[str, Any], dim: sp.Expr, blocks: tuple[FieldBlock, .
     """theory.fermions (one Dirac field) and theory.yukawa (a class name or one matrix per boson)."""
     from rgsym.fermions import YUKAWA_CLASSES, YukawaError, yukawa_matrices
 
+    if "yukawa" in t:
+        raw = t["yukawa"]
+        listed = isinstance(raw, list) and bool(raw) and all(isinstance(x, str) for x in raw)
+        if not (isinstance(raw, str) or listed):
+            raise SpecError(source, "theory.yukawa", "must be a class name or a list of matrix strings")
+        if isinstance(raw, str) and raw not in YUKAWA_CLASSES:
+            raise SpecError(source, "theory.yukawa", f"got {raw!r}; allowed: "
+                            f"{', '.join(map(repr, YUKAWA_CLASSES))} or a list of matrices, one per boson")
+    value = t.get("fermions")
+    if "fermions" in t and (not isinstance(value, list) or len(value) != 1 or not isinstance(value[0], dict)
+                            or not set(value[0]) <= {"name", "flavours", "spinor_dim"}):
+        raise SpecError(source, "theory.fermions", "must be a list with one table {name = 'psi', flavours = "
+                        "N_f or a positive integer, spinor_dim = 2 or 4}")
     if "fermions" not in t or "yukawa" not in t:
         raise SpecError(source, "theory.yukawa" if "fermions" in t else "theory.fermions",
                         "fermions need theory.fermions and theory.yukawa together")
-    value = t["fermions"]
-    if not isinstance(value, list) or len(value) != 1 or not isinstance(value[0], dict) \
-            or not set(value[0]) <= {"name", "flavours", "spinor_dim"}:
-        raise SpecError(source, "theory.fermions", "must be a list with one table {name = 'psi', flavours = "
-                        "N_f or a positive integer, spinor_dim = 2 or 4}")
+    assert isinstance(value, list)
     item = value[0]
     name = item.get("name", "psi")
     if not isinstance(name, str) or not name.isidentifier():
@@ -697,15 +706,7 @@ def _parse_fermions(t: dict[str, Any], dim: sp.Expr, blocks: tuple[FieldBlock, .
         raise UnsupportedError(source, "theory.N", "a Yukawa theory has one boson multiplet with a number of "
                                "components (theory.N = 1, 2, 3 ...)")
     raw = t["yukawa"]
-    if isinstance(raw, str):
-        if raw not in YUKAWA_CLASSES:
-            raise SpecError(source, "theory.yukawa", f"got {raw!r}; allowed: "
-                            f"{', '.join(map(repr, YUKAWA_CLASSES))} or a list of matrices, one per boson")
-        texts = YUKAWA_CLASSES[raw]
-    elif isinstance(raw, list) and raw and all(isinstance(x, str) for x in raw):
-        texts = tuple(raw)
-    else:
-        raise SpecError(source, "theory.yukawa", "must be a class name or a list of matrix strings")
+    texts = YUKAWA_CLASSES[raw] if isinstance(raw, str) else tuple(raw)
     if len(texts) != blocks[0].components:
         raise SpecError(source, "theory.yukawa", f"gives {len(texts)} matrices for theory.N = "
                         f"{blocks[0].components} bosons; give one matrix T_a per boson component")

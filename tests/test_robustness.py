@@ -25,7 +25,7 @@ from rgsym.cli import main
 from rgsym.spec import MAX_DIMENSION, MAX_ORDER, SECTIONS
 
 #: A modest number of examples per property: the whole module runs in well under a minute.
-SETTINGS = settings(max_examples=40, deadline=None,
+SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 COMMANDS = st.sampled_from(["derive", "fixed-points", "exponents"])
 
@@ -164,8 +164,10 @@ def bad_values(key: str) -> st.SearchStrategy[Any]:
     table: dict[str, st.SearchStrategy[Any]] = {
         "theory.d": st.one_of(
             numbers_needed, unicode_text,
-            st.integers(max_value=0), st.integers(min_value=MAX_DIMENSION + 1),
-            st.floats(max_value=0.0), st.floats(min_value=MAX_DIMENSION + 1e-9), st.just(math.nan),
+            # d = 0 is a valid dimension (the zero-dimensional model): below it only; at d = 0 the
+            # base spec's expansion around the minimum is what is wrong (named truncation.expand_around)
+            st.integers(max_value=-1), st.integers(min_value=MAX_DIMENSION + 1),
+            st.floats(max_value=-1e-12), st.floats(min_value=MAX_DIMENSION + 1e-9), st.just(math.nan),
             symbol_names.filter(lambda s: s not in ("d", "epsilon")),
             st.sampled_from(["sin(epsilon)", "exp(d)", "1/epsilon", "log(d)", "d**(1/2)", "10**10**10",
                              "__import__('os')", "lambda: 1", "3 + I", "oo", "1/0", "", "4 -", "(((("]),
