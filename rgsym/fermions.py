@@ -93,14 +93,24 @@ def kinematics() -> Kinematics:
     return Kinematics(Y, sp.Integer(0), sp.Integer(0))
 
 
-def fermion_kernel(model: YukawaModel, background: Sequence[sp.Expr]) -> Clifford:
-    """K = i a_F q/ + h sum_a phi_a T_a on the background phi (units of k and Z_psi)."""
-    kin = kinematics()
-    kernel = Clifford.slash("q", sp.I * A_F, model.flavour_dim, kin)
+def fermion_kernel(model: YukawaModel, background: Sequence[sp.Expr], kin: Kinematics | None = None,
+                   a: sp.Expr = A_F) -> Clifford:
+    """K = i a q/ + h sum_a phi_a T_a on the background phi (units of k and Z_psi).
+
+    ``a`` is 1 + r_F (the symbol a_F, or a function of the momentum), ``kin`` the kinematics of
+    q/ (default: zero external momentum).
+    """
+    kin = kin or kinematics()
+    kernel = Clifford.slash("q", sp.I * a, model.flavour_dim, kin)
     for value, t in zip(background, model.matrices, strict=True):
         if value != 0:
             kernel = kernel + t.scale(H * value)
     return kernel
+
+
+def radial_background(model: YukawaModel) -> list[sp.Expr]:
+    """The background phi = s e_1 (the mass term is h s T_1)."""
+    return [S] + [sp.Integer(0)] * (len(model.matrices) - 1)
 
 
 def boson_masses(u1: sp.Expr, u2: sp.Expr, components: int) -> tuple[sp.Expr, ...]:
@@ -134,7 +144,7 @@ def potential_density(model: YukawaModel, masses: Sequence[sp.Expr]) -> sp.Expr:
     The fermion term is d~_t Tr ln K = Tr[K^-1 d~_t K] (the trace of the algebra).
     """
     boson = sp.Add(*[sp.log(Y + R_B + w) for w in masses]) / 2
-    kernel = fermion_kernel(model, [S] + [sp.Integer(0)] * (len(model.matrices) - 1))
+    kernel = fermion_kernel(model, radial_background(model))
     inverse = kernel.inverse()
     dkernel = kernel.map_coefficients(lambda e: sp.diff(e, A_F))
     fermion_rate = (inverse * dkernel).trace(model.spinor_dim)  # d Tr ln K / d a_F
@@ -148,7 +158,7 @@ def yukawa_density(model: YukawaModel, masses: Sequence[sp.Expr]) -> sp.Expr:
     -h^2 d~_t sum_a G_a T_a K^-1 T_a (bosons diagonal on the background), projected with
     Tr[T_1 X] / Tr[T_1 T_1]; the factor 2 is int_q = 2 v_d int dy y^(d/2-1).
     """
-    kernel = fermion_kernel(model, [S] + [sp.Integer(0)] * (len(model.matrices) - 1))
+    kernel = fermion_kernel(model, radial_background(model))
     inverse = kernel.inverse()
     total: Clifford | None = None
     for t, w in zip(model.matrices, masses, strict=True):

@@ -735,9 +735,6 @@ def _check_fermion_context(truncation: Truncation, regulator: RegulatorSpec | No
     if flow is not None and flow.equation != "wetterich":
         raise UnsupportedError(source, "flow.equation", "fermions are derived from the Wetterich equation "
                                "(the Polchinski form of rgsym has bosons only); use 'wetterich'")
-    if truncation.scheme not in FERMION_SCHEMES:
-        raise UnsupportedError(source, "truncation.scheme", f"{truncation.scheme!r} with fermions is not "
-                               f"derived yet; allowed: {', '.join(map(repr, FERMION_SCHEMES))}")
     if truncation.potential != "polynomial":
         raise UnsupportedError(source, "truncation.potential", "fermions are derived with a polynomial "
                                "potential; use 'polynomial'")

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from rgsym.dirac import Clifford, Kinematics
-from rgsym.fermions import U1, U2, U3, H, S, Y, YukawaModel
+from rgsym.fermions import U1, U2, U3, H, S, Y, YukawaModel, fermion_kernel, radial_background
 from rgsym.symbols import angular_factor
 
 #: The boson and fermion regulator shapes as generic functions of y, and y_p = (q + p)^2 / k^2.
@@ -67,16 +67,10 @@ def _boson_propagator(at: sp.Expr, mass: sp.Expr) -> sp.Expr:
     return 1 / (at + R(at) + mass)
 
 
-def _fermion_kernel(model: YukawaModel, kin: Kinematics, at: sp.Expr, slash: Clifford) -> Clifford:
-    """K(k) = i (1 + r_F(k^2)) k/ + h s T_1 for the momentum whose slash is given."""
-    return slash.scale(sp.I * (1 + RF(at))) + model.matrices[0].scale(H * S)
-
-
 def _shifted_fermion(model: YukawaModel, kin: Kinematics, shifted: _Shifted) -> Clifford:
     """K^-1(q + p) with each coefficient a shifted atom: c_1 (q/ + p/) + c_0 (flavour-mass part)."""
     own = Kinematics(YP, sp.Integer(0), sp.Integer(0))
-    slash = Clifford.slash("q", 1, model.flavour_dim, own)
-    inverse = _fermion_kernel(model, own, YP, slash).inverse()
+    inverse = fermion_kernel(model, radial_background(model), own, 1 + RF(YP)).inverse()
     out = Clifford.make({}, kin)
     momentum = Clifford.slash("q", 1, model.flavour_dim, kin) + Clifford.slash("p", 1, model.flavour_dim, kin)
     for (word, g5), matrix in inverse.terms:
@@ -92,7 +86,7 @@ def _shifted_fermion(model: YukawaModel, kin: Kinematics, shifted: _Shifted) -> 
 
 
 def _unshifted_fermion(model: YukawaModel, kin: Kinematics) -> Clifford:
-    return _fermion_kernel(model, kin, Y, Clifford.slash("q", 1, model.flavour_dim, kin)).inverse()
+    return fermion_kernel(model, radial_background(model), kin, 1 + RF(Y)).inverse()
 
 
 def _vertex_matrix(bosons: int, external: int) -> tuple[sp.Matrix, tuple[sp.Expr, ...]]:
