@@ -575,12 +575,16 @@ def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
 
         check = full_potential_check(spec)  # away from d = 3 every answer is checked by the other route
         check_against_full_potential(spec, ex.nu, check)
+    susy = _susy_relations(spec, ex.nu, etas)
     if args.json:
         extra = {} if check is None else {"full_potential": {"nu": check.nu, "omega": check.omega}}
+        extra.update({"supersymmetry": susy} if susy else {})
         return _dump({"spec": spec.source, **ex.as_dict(), **etas, **extra})
     label = "Wilson-Fisher" if single and args.fixed_point is None else "critical"
     if spec.theory.fermions and args.fixed_point is None:
-        label = f"Gross-Neveu-Yukawa ({', '.join(spec.theory.yukawa)})"
+        from rgsym.fermions import yukawa_class
+
+        label = f"Gross-Neveu-Yukawa ({yukawa_class(spec.theory.yukawa) or ', '.join(spec.theory.yukawa)})"
     lines = [f"# {spec.source}: {_truncation_label(spec)}", f"{label} fixed point:"]
     lines += _coupling_lines(fp.as_dict())
     lines.append("critical exponents:")
@@ -591,6 +595,10 @@ def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
     elif spec.truncation.scheme == "lpa'":
         lines.append(f"  eta   = {_fmt(ex.eta)}")
     lines.append(f"  theta = {_thetas(ex.theta, len(ex.theta))}")
+    if susy:
+        lines.append(f"emergent supersymmetry (N = 1; exact in the full theory, not in this truncation): "
+                     f"eta_phi - eta_psi = {susy['eta_phi_minus_eta_psi']:.3g}, "
+                     f"1/nu - (d - eta_phi)/2 = {susy['inverse_nu_minus_superscaling']:.3g}")
     if check is not None and ex.nu is not None:
         lines.append(f"check: full potential nu = {check.nu:.12g} (nu - nu_full = {ex.nu - check.nu:.1e}), "
                      f"omega = {check.omega:.12g}")
@@ -621,6 +629,22 @@ def _field_etas(spec: TheorySpec, fp: Any) -> dict[str, float]:
     named = dict(system.etas) or {"eta_phi": sp.Integer(0), "eta_psi": sp.Integer(0)}
     return {name: float(sp.sympify(e).xreplace({s: at.get(sp.Symbol(s.name), s) for s in
                                                  sp.sympify(e).free_symbols})) for name, e in named.items()}
+
+
+def _susy_relations(spec: TheorySpec, nu: float | None, etas: dict[str, float]) -> dict[str, float]:
+    """How far the N = 1 point (one 2-component Majorana fermion, chiral Ising) is from the
+    relations that supersymmetry makes exact: eta_phi = eta_psi and 1/nu = (d - eta)/2 (Fei,
+    Giombi, Klebanov, Tarnopolsky, arXiv:1607.05316); empty for every other theory."""
+    from rgsym.fermions import yukawa_class
+
+    fermions = spec.theory.fermions
+    one = (len(fermions) == 1 and fermions[0].majorana and fermions[0].spinor_dim * fermions[0].flavours == 2
+           and yukawa_class(spec.theory.yukawa) == "chiral-ising")
+    if not one or nu is None or not etas or not spec.theory.d.is_number:
+        return {}
+    d = float(spec.theory.d)
+    return {"eta_phi_minus_eta_psi": etas["eta_phi"] - etas["eta_psi"],
+            "inverse_nu_minus_superscaling": 1 / nu - (d - etas["eta_phi"]) / 2}
 
 
 def _d2_exponents(spec: TheorySpec, args: argparse.Namespace) -> str:

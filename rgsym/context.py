@@ -30,6 +30,17 @@ class FieldContent:
 
 
 @dataclass(frozen=True)
+class FermionContent:
+    """One fermion field of a Yukawa theory: N_f flavours (an int or ``N_f``) of spinors with
+    ``spinor_dim`` components, Dirac or Majorana (closed loops count half)."""
+
+    name: str
+    flavours: int | sp.Expr
+    spinor_dim: int
+    majorana: bool = False
+
+
+@dataclass(frozen=True)
 class FlowContext:
     """The choices a flow was derived under, as later stages need them.
 
@@ -51,6 +62,9 @@ class FlowContext:
         The anisotropic invariants (:class:`rgsym.invariants.Invariant`), empty for O(N) blocks.
     symmetry
         The symmetry group as text, e.g. ``O(N)``, ``O(2)xZ2`` or ``cubic(3)``.
+    fermions, yukawa
+        The fermion fields and the Yukawa matrices T_a (as written; a class's matrices) of a
+        Gross-Neveu-Yukawa theory; empty without fermions.
     """
 
     equation: str
@@ -67,6 +81,8 @@ class FlowContext:
     fields: tuple[FieldContent, ...]
     invariants: tuple[Invariant, ...]
     symmetry: str
+    fermions: tuple[FermionContent, ...] = ()
+    yukawa: tuple[str, ...] = ()
 
     @cached_property
     def regulator(self) -> Regulator:
@@ -93,7 +109,7 @@ class FlowContext:
         return len(self.fields) == 1
 
     def subs(self, values: dict[sp.Symbol, Any]) -> FlowContext:
-        """The context with parameter values put in (d, and N in the multiplets).
+        """The context with parameter values put in (d, N in the multiplets, N_f in the fermions).
 
         Parameters
         ----------
@@ -108,7 +124,9 @@ class FlowContext:
             return sp.sympify(x).subs(values) if isinstance(x, sp.Basic) else x
 
         return replace(self, d=put(self.d), fields=tuple(FieldContent(f.name, _components(put(f.components)))
-                                                         for f in self.fields))
+                                                         for f in self.fields),
+                       fermions=tuple(replace(f, flavours=_components(put(f.flavours)))
+                                      for f in self.fermions))
 
     def to_data(self) -> dict[str, Any]:
         """JSON data: text and numbers as they are, expressions as ``srepr`` text.
@@ -118,12 +136,16 @@ class FlowContext:
         dict
         """
         data = {f.name: getattr(self, f.name) for f in fields(self)
-                if f.name not in ("d", "fields", "invariants", "regulator_parameters")}
+                if f.name not in ("d", "fields", "invariants", "regulator_parameters", "fermions", "yukawa")}
         data["regulator_parameters"] = [[k, v] for k, v in self.regulator_parameters]
         data["d"] = sp.srepr(self.d)
         data["fields"] = [[f.name, sp.srepr(sp.sympify(f.components))] for f in self.fields]
         data["invariants"] = [{f.name: _plain(getattr(inv, f.name)) for f in fields(inv)}
                               for inv in self.invariants]
+        if self.fermions:  # absent without fermions: the same data as before they existed
+            data["fermions"] = [[f.name, sp.srepr(sp.sympify(f.flavours)), f.spinor_dim, f.majorana]
+                                for f in self.fermions]
+            data["yukawa"] = list(self.yukawa)
         return data
 
     @classmethod
@@ -160,8 +182,11 @@ class FlowContext:
         blocks = tuple(FieldContent(_string(n), _components(_expression(c))) for n, c in data["fields"])
         invariants = tuple(Invariant(**{_string(k): _unplain(v) for k, v in inv.items()})
                            for inv in data["invariants"])
+        fermions = tuple(FermionContent(_string(n), _components(_expression(f)), _integer(dim), _flag(m))
+                         for n, f, dim, m in data.get("fermions", ()))
+        yukawa = tuple(_string(t) for t in data.get("yukawa", ()))
         return cls(**plain, regulator_parameters=parameters, d=_expression(data["d"]), fields=blocks,
-                   invariants=invariants)
+                   invariants=invariants, fermions=fermions, yukawa=yukawa)
 
 
 def required_context(value: Any, what: str) -> FlowContext:
@@ -204,6 +229,18 @@ def _expression(text: Any) -> sp.Expr:
     from rgsym.expression import read_srepr
 
     return sp.sympify(read_srepr(_string(text)))
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected an integer, got {type(value).__name__}")
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {type(value).__name__}")
+    return value
 
 
 def _components(value: Any) -> int | sp.Expr:

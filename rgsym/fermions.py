@@ -184,6 +184,11 @@ class YukawaError(ValueError):
     """A Yukawa matrix that cannot be read, or that breaks the O(N_b) symmetry of the bosons."""
 
 
+def yukawa_class(texts: Sequence[str]) -> str | None:
+    """The universality class a list of Yukawa matrices is (a key of YUKAWA_CLASSES), if any."""
+    return next((name for name, known in YUKAWA_CLASSES.items() if known == tuple(texts)), None)
+
+
 def yukawa_matrices(texts: Sequence[str]) -> tuple[tuple[Clifford, ...], int]:
     """Read the matrices T_a (with the whitelisting expression reader) and check the symmetry.
 

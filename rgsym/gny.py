@@ -237,7 +237,7 @@ def yukawa_model(theory: Theory) -> YukawaModel:
 
     matrices, flavour = yukawa_matrices(theory.yukawa)
     (fermion,) = theory.fermions
-    return YukawaModel(matrices, flavour, sp.Integer(fermion.spinor_dim), sp.sympify(fermion.flavours))
+    return YukawaModel(matrices, flavour, sp.Integer(fermion.spinor_dim), fermion.loop_flavours)
 
 
 def derive_gny(spec: TheorySpec) -> BetaSystem:
@@ -298,8 +298,9 @@ def derive_gny(spec: TheorySpec) -> BetaSystem:
     betas = [se.sympify(projection.betas[i]) for i in order]
     fields = ", ".join(f"{b.name}[{b.components}]" for b in spec.theory.blocks)
     (fermion,) = spec.theory.fermions
+    kind = " Majorana" if fermion.majorana else ""
     name = (f"{tr.scheme.upper()} Yukawa ({fields}; {fermion.name}[{fermion.flavours} x "
-            f"{fermion.spinor_dim}]), d={d}, polynomial order {tr.order} around {tr.expand_around}, "
+            f"{fermion.spinor_dim}{kind}]), d={d}, polynomial order {tr.order} around {tr.expand_around}, "
             f"{spec.regulator.kind} regulator, wetterich")
     system = assemble_system(name, spec, tuple(couplings), betas, etas[0], {}, projection.masses, scales)
     return replace(system, etas=(("eta_phi", etas[0]), ("eta_psi", etas[1]))) if prime else system

@@ -236,10 +236,9 @@ def _yukawa_names(spec: TheorySpec, points: Sequence[tuple[FixedPoint, Exponents
     """Names in a Yukawa theory: Gaussian; the bosonic point (h2 = 0) named as in the O(N) model;
     the Gross-Neveu-Yukawa point (h2 > 0, one relevant direction) named by its universality class
     (theory.yukawa); anything else unidentified, with its count of relevant directions."""
-    from rgsym.fermions import YUKAWA_CLASSES
+    from rgsym.fermions import yukawa_class
 
-    label = next((name for name, texts in YUKAWA_CLASSES.items() if texts == spec.theory.yukawa),
-                 "Gross-Neveu-Yukawa")
+    label = yukawa_class(spec.theory.yukawa) or "Gross-Neveu-Yukawa"
     names = []
     for fp, ex in points:
         h2 = fp.values[fp.names.index("h2")]

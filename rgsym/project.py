@@ -25,7 +25,7 @@ from rgsym import symbols
 from rgsym.action import Action, Coupling
 from rgsym.anomalous import AnomalousDimension
 from rgsym.betasystem import BetaSystem, placeholder_for, stability_matrix_of, threshold_symbol, to_sympy
-from rgsym.context import FieldContent, FlowContext
+from rgsym.context import FermionContent, FieldContent, FlowContext
 from rgsym.expand import ExpansionVariable, derivative_series, shift_series
 from rgsym.integrate import LoopIntegrals
 from rgsym.series import Series
@@ -205,10 +205,11 @@ def context_of(spec: TheorySpec) -> FlowContext:
     FlowContext
     """
     th, tr, reg = spec.theory, spec.truncation, spec.regulator
+    fermions = tuple(FermionContent(f.name, f.flavours, f.spinor_dim, f.majorana) for f in th.fermions)
     return FlowContext(spec.flow.equation, spec.flow.cutoff, reg.kind, reg.parameters, reg.shape,
                        tr.scheme, tr.potential, tr.order, tr.expand_around, tr.eta_projection, th.d,
                        tuple(FieldContent(b.name, b.components) for b in th.blocks), tuple(th.invariants),
-                       th.symmetry)
+                       th.symmetry, fermions, tuple(th.yukawa))
 
 
 class CollectedSum:

@@ -103,12 +103,22 @@ class FieldBlock:
 class FermionField:
     """N_f flavours of Dirac fermions with ``spinor_dim`` components (theory.fermions).
 
-    ``flavours`` is a positive integer or the symbol ``N_f``.
+    ``flavours`` is a positive integer or the symbol ``N_f``.  With ``majorana`` the field is
+    real (psibar = psi^T C): its Gaussian integral is a Pfaffian, the square root of the Dirac
+    determinant, so every closed fermion loop counts half; the self-energy and the Yukawa
+    vertex do not change (one Majorana field with 2 components in d = 3 is the N = 1 theory
+    of Fei, Giombi, Klebanov, Tarnopolsky, arXiv:1607.05316, with emergent supersymmetry).
     """
 
     name: str
     flavours: int | sp.Symbol
     spinor_dim: int
+    majorana: bool = False
+
+    @property
+    def loop_flavours(self) -> sp.Expr:
+        """The flavour count that multiplies a closed fermion loop: N_f, or N_f/2 if Majorana."""
+        return sp.sympify(self.flavours) / (2 if self.majorana else 1)
 
 
 @dataclass(frozen=True)
@@ -429,8 +439,8 @@ def apply_override(raw: dict[str, Any], item: str, source: str) -> None:
 FERMION_WORDS = frozenset({"yukawa", "yukawas", "fermion", "fermions", "dirac", "majorana", "spinor",
                            "spinors", "weyl", "gross_neveu", "grossneveu"})
 _FERMIONS = ("Dirac fermions with a Yukawa coupling are given in [theory] as fermions = [{name, flavours, "
-             "spinor_dim}] and yukawa = 'chiral-ising' (see the README); Majorana and Weyl fields are not "
-             "supported yet")
+             "spinor_dim}] and yukawa = 'chiral-ising' (see the README); a Majorana field adds "
+             "majorana = true to that table; Weyl fields are not supported yet")
 
 
 def parse_spec(raw: Mapping[str, Any], source: str = "<spec>") -> TheorySpec:
@@ -681,9 +691,9 @@ def _parse_fermions(t: dict[str, Any], dim: sp.Expr, blocks: tuple[FieldBlock, .
                             f"{', '.join(map(repr, YUKAWA_CLASSES))} or a list of matrices, one per boson")
     value = t.get("fermions")
     if "fermions" in t and (not isinstance(value, list) or len(value) != 1 or not isinstance(value[0], dict)
-                            or not set(value[0]) <= {"name", "flavours", "spinor_dim"}):
+                            or not set(value[0]) <= {"name", "flavours", "spinor_dim", "majorana"}):
         raise SpecError(source, "theory.fermions", "must be a list with one table {name = 'psi', flavours = "
-                        "N_f or a positive integer, spinor_dim = 2 or 4}")
+                        "N_f or a positive integer, spinor_dim = 2 or 4, majorana = false or true}")
     if "fermions" not in t or "yukawa" not in t:
         raise SpecError(source, "theory.yukawa" if "fermions" in t else "theory.fermions",
                         "fermions need theory.fermions and theory.yukawa together")
@@ -702,6 +712,9 @@ def _parse_fermions(t: dict[str, Any], dim: sp.Expr, blocks: tuple[FieldBlock, .
     if isinstance(spinor, bool) or not isinstance(spinor, int) or spinor <= 0 or spinor % 2:
         raise SpecError(source, "theory.fermions[0].spinor_dim",
                         f"must be a positive even integer, got {spinor!r}")
+    majorana = item.get("majorana", False)
+    if not isinstance(majorana, bool):
+        raise SpecError(source, "theory.fermions[0].majorana", f"must be true or false, got {majorana!r}")
     if len(blocks) != 1 or not isinstance(blocks[0].components, int):
         raise UnsupportedError(source, "theory.N", "a Yukawa theory has one boson multiplet with a number of "
                                "components (theory.N = 1, 2, 3 ...)")
@@ -711,10 +724,13 @@ def _parse_fermions(t: dict[str, Any], dim: sp.Expr, blocks: tuple[FieldBlock, .
         raise SpecError(source, "theory.yukawa", f"gives {len(texts)} matrices for theory.N = "
                         f"{blocks[0].components} bosons; give one matrix T_a per boson component")
     try:
-        matrices, _ = yukawa_matrices(texts)
+        matrices, flavour_dim = yukawa_matrices(texts)
     except YukawaError as exc:
         raise SpecError(source, "theory.yukawa", str(exc)) from None
     chiral = any(w[1] for m in matrices for w, _ in m.terms)
+    if majorana and (len(matrices) != 1 or chiral or flavour_dim != 1):
+        raise UnsupportedError(source, "theory.fermions[0].majorana", "a Majorana field couples through "
+                               "h phi psibar psi only: use yukawa = 'chiral-ising' (theory.N = 1)")
     if dim.is_number and dim == int(dim):
         need = 2 ** ((int(dim) + (1 if chiral and int(dim) % 2 else 0)) // 2)
         if spinor % need:
@@ -722,7 +738,7 @@ def _parse_fermions(t: dict[str, Any], dim: sp.Expr, blocks: tuple[FieldBlock, .
             raise SpecError(source, "theory.fermions[0].spinor_dim",
                             f"{spinor} does not fit d = {dim}: Dirac spinors there have a multiple of {need} "
                             f"components{why}")
-    return (FermionField(name, flavours, spinor),), tuple(texts)
+    return (FermionField(name, flavours, spinor, majorana),), tuple(texts)
 
 
 #: What the Yukawa derivation (rgsym.gny) covers so far.
@@ -977,8 +993,8 @@ def _canonical(theory: Theory, truncation: Truncation, regulator: RegulatorSpec,
     blocks = [{"name": b.name, "N": str(b.components)} for b in theory.blocks]  # N may be symbolic
     invariants = {"invariants": [i.canonical() for i in theory.invariants]} if theory.invariants else {}
     if theory.fermions:  # absent without fermions: the same text (and digest) as before they existed
-        invariants["fermions"] = [{"name": f.name, "flavours": str(f.flavours), "spinor_dim": f.spinor_dim}
-                                  for f in theory.fermions]
+        invariants["fermions"] = [{"name": f.name, "flavours": str(f.flavours), "spinor_dim": f.spinor_dim,
+                                   **({"majorana": True} if f.majorana else {})} for f in theory.fermions]
         invariants["yukawa"] = list(theory.yukawa)
     return {
         "theory": {"d": str(theory.d), "fields": blocks, **invariants},

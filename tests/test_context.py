@@ -32,6 +32,8 @@ def _spec(name: str, *overrides: str):  # noqa: ANN202 - a TheorySpec
     ("on_polchinski_lpa.toml", ("truncation.order=2",)),
     ("on_lpa.toml", ("truncation.order=3", "truncation.scheme=lpa'")),
     ("ising_lpa_full.toml", ()),
+    ("gny_susy_n1.toml", ("truncation.order=1",)),
+    ("gny_chiral_heisenberg.toml", ("truncation.order=1", 'theory.fermions=[{name="psi", flavours="N_f"}]')),
 ])
 def test_derived_flows_carry_their_context_through_the_cache(name: str, overrides: tuple[str, ...]) -> None:
     spec = _spec(name, *overrides)
@@ -53,6 +55,18 @@ def test_the_context_states_the_spec_choices() -> None:
     # the resolved regulator is the Litim shape r(y) = (1 - y) theta(1 - y)
     y = symbols.y
     assert sp.simplify(ctx.regulator.shape().subs(y, sp.Rational(1, 4)) - sp.Rational(3, 4)) == 0
+
+
+def test_the_context_records_the_fermions() -> None:
+    ctx = context_of(_spec("gny_susy_n1.toml"))
+    assert [(f.name, f.flavours, f.spinor_dim, f.majorana) for f in ctx.fermions] == [("psi", 1, 2, True)]
+    assert ctx.yukawa == ("1",)
+    symbolic = 'theory.fermions=[{name="psi", flavours="N_f"}]'
+    heisenberg = context_of(_spec("gny_chiral_heisenberg.toml", symbolic))
+    assert heisenberg.fermions[0].flavours == symbols.N_f and not heisenberg.fermions[0].majorana
+    assert heisenberg.subs({symbols.N_f: 3}).fermions[0].flavours == 3
+    # without fermions the stored data is what it was before fermions existed (cache compatibility)
+    assert "fermions" not in context_of(_spec("cubic_lpa.toml")).to_data()
 
 
 def test_the_srepr_form_of_the_cache_keeps_the_context_too() -> None:
