@@ -160,18 +160,42 @@ def yukawa_loops(model: YukawaModel, regulator: Regulator, d: sp.Expr, eta_phi: 
     return YukawaLoops(pot, per_h)
 
 
+def _taylor_coefficients(potential: sp.Expr, d: sp.Expr, order: int, point: sp.Expr, lam: dict[int, sp.Expr],
+                         h2: sp.Expr, eta_phi: sp.Expr) -> list[sp.Expr]:
+    """f_n = (d/drho)^(n-1) d_t u' at the expansion point, n = 1 .. order + 1.
+
+    d_t u' = -(2 - eta_phi) u' + (d - 2 + eta_phi) rho u'' + d L_u / drho, with u'(rho) the
+    polynomial sum_k lambda_(k+1) x^k / k! in x = rho - point: L_u is expanded as a truncated
+    series in x (:func:`rgsym.series.compose`), which is the Taylor expansion of the total
+    rho-derivatives without building them.
+    """
+    import symengine as se
+
+    from rgsym.series import Series, compose
+
+    weights, top = (1,), order + 1
+
+    def polynomial(shift: int) -> Series:  # u^(shift)(rho) around the point
+        return Series({(k,): se.sympify(lam.get(k + shift, 0)) / sp.factorial(k) for k in range(top + 1)},
+                      weights, top)
+
+    x = Series.variable(0, weights, top)
+    rho = Series.constant(se.sympify(point), weights, top) + x
+    subs = {RHO: rho, U1: polynomial(1), U2: polynomial(2), H2: Series.constant(se.sympify(h2), weights, top)}
+    loop = compose(se.sympify(potential), subs, weights, top)
+    scaling = (subs[U1].scale(se.sympify(-(2 - eta_phi)))
+               + (rho * subs[U2]).scale(se.sympify(d - 2 + eta_phi)))
+    flow = [scaling.coefficient((k,)) + (k + 1) * loop.coefficient((k + 1,)) for k in range(top)]
+    # back to sympy with the original symbols (symengine keeps no assumptions)
+    inputs = (potential, d, point, h2, eta_phi, *lam.values())
+    known = set().union(*(sp.sympify(e).free_symbols for e in inputs))
+    back = {sp.Symbol(s.name): s for s in known}
+    return [sp.sympify(c).xreplace(back) * sp.factorial(k) for k, c in enumerate(flow)]
+
+
 def _jet(n: int) -> list[sp.Symbol]:
     """U1 .. Un: u'(rho), u''(rho), ... (U1..U3 are the module's symbols)."""
     return [U1, U2, U3] + [sp.Symbol(f"U{k}", real=True) for k in range(4, n + 1)]
-
-
-def total_derivative(expr: sp.Expr, jet: list[sp.Symbol]) -> sp.Expr:
-    """d/drho in jet space: the explicit rho-dependence plus U_k -> U_(k+1)."""
-    out = sp.diff(expr, RHO)
-    for lower, upper in zip(jet[:-1], jet[1:], strict=True):
-        if expr.has(lower):
-            out += sp.diff(expr, lower) * upper
-    return out
 
 
 @dataclass(frozen=True)
@@ -202,22 +226,16 @@ def project_polynomial(loops: YukawaLoops, d: sp.Expr, order: int, around: str, 
     Around zero: d_t lambda_n = f_n at rho = 0.  d_t h^2 = (d - 4 + eta_phi + 2 eta_psi) h^2
     + 2 h^2 (d_t h / h)|_loop at the same point.
     """
-    jet = _jet(order + 4)
-    flow_uprime = -(2 - eta_phi) * U1 + (d - 2 + eta_phi) * RHO * U2 + total_derivative(loops.potential, jet)
-    f = [flow_uprime]
-    for _ in range(order):
-        f.append(total_derivative(f[-1], jet))
     from rgsym.symbols import coupling
 
     lam = {k: coupling(f"lambda_{k}") for k in range(1 if around == "zero" else 2, order + 2)}
     kappa = coupling("kappa")
     point = sp.Integer(0) if around == "zero" else kappa
+    jet = _jet(3)
     values = {RHO: point} | {u: lam.get(k + 1, sp.Integer(0)) for k, u in enumerate(jet)}
-    if around != "zero":
-        values[U1] = sp.Integer(0)
     h2 = coupling("h2")
     at = {**values, H2: h2}
-    fn = [e.xreplace(at) for e in f]  # fn[k] = f_(k+1)
+    fn = _taylor_coefficients(loops.potential, d, order, point, lam, h2, eta_phi)  # fn[k] = f_(k+1)
     beta_h2 = (d - 4 + eta_phi + 2 * eta_psi) * h2 + 2 * h2 * loops.yukawa.xreplace(at)
     if around == "zero":
         names = tuple(f"lambda_{k}" for k in lam)
@@ -321,5 +339,9 @@ def solved_anomalous_dimensions(model: YukawaModel, d: sp.Expr, order: int, arou
           U2: lam.get(2, sp.Integer(0)), U3: lam.get(3, sp.Integer(0))}
     equations = [ETA_PHI + raw.boson.xreplace(at), ETA_PSI + raw.fermion.xreplace(at)]
     matrix, rhs = sp.linear_eq_to_matrix([sp.expand(e) for e in equations], [ETA_PHI, ETA_PSI])
-    solution = matrix.LUsolve(rhs)
-    return sp.cancel(solution[0]), sp.cancel(solution[1])
+    (a11, a12), (a21, a22) = matrix.tolist()
+    b1, b2 = rhs
+    # Cramer's rule, left uncancelled: cancelling the rational functions costs minutes at higher
+    # orders and changes nothing but the form (the compiled betas evaluate the same numbers)
+    det = a11 * a22 - a12 * a21
+    return (b1 * a22 - a12 * b2) / det, (a11 * b2 - a21 * b1) / det

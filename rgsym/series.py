@@ -219,3 +219,119 @@ def series_sum(items: Iterable[Series], weights: tuple[int, ...], max_weight: in
             parts.setdefault(e, []).append(c)
     terms = {e: cs[0] if len(cs) == 1 else se.expand(se.Add(*cs)) for e, cs in parts.items()}
     return Series(terms, weights, max_weight)
+
+
+def compose(expr: se.Basic, substitutions: Mapping[se.Basic, Series], weights: tuple[int, ...],
+            max_weight: int) -> Series:
+    """The truncated series of ``expr`` with some of its symbols replaced by series.
+
+    The expression tree is walked once (each distinct subexpression is expanded once): sums and
+    products become series sums and products, integer powers products or the geometric series
+    of the inverse, rational powers the binomial series around the constant term, a constant to
+    a substituted power its exponential series, and a function
+    of one argument its Taylor series there (derivatives by ``symengine.diff``).  Nothing beyond
+    ``max_weight`` is ever built, so the Taylor coefficients of a flow at an expansion point cost
+    a few series products instead of repeated total derivatives of the whole expression.
+
+    Parameters
+    ----------
+    expr
+        A symengine (or sympy) expression.
+    substitutions
+        Symbol -> its series (e.g. u'(rho) -> sum_k lambda_(k+1) x^k / k!).
+    weights, max_weight
+        The truncation.
+
+    Returns
+    -------
+    Series
+
+    Raises
+    ------
+    ZeroDivisionError
+        When an inverse or a rational power meets a zero constant term.
+    TypeError
+        For a node it cannot expand (a power with a substituted exponent, a function of several
+        arguments that depend on the substitutions).
+
+    Examples
+    --------
+    >>> x, u = se.symbols("x u")
+    >>> s = compose(1 / (1 + u), {u: Series.variable(0, (1,), 3)}, (1,), 3)
+    >>> [s.coefficient((k,)) for k in range(4)]
+    [1, -1, 1, -1]
+    """
+    subs = {se.sympify(k): v for k, v in substitutions.items()}
+    keys = set(subs)
+    memo: dict[se.Basic, Series] = {}
+
+    def const(value: se.Basic) -> Series:
+        return Series.constant(value, weights, max_weight)
+
+    def around(s: Series, coefficients: list[se.Basic]) -> Series:
+        """sum_k coefficients[k] delta^k with delta = s - s(0) (no constant term)."""
+        delta = s.without_constant()
+        top = max_weight // max(delta.min_weight(), 1)
+        out, power = const(coefficients[0]), const(1)
+        for k in range(1, min(top, len(coefficients) - 1) + 1):
+            power = power * delta
+            out = out + power.scale(coefficients[k])
+        return out
+
+    def top_order(s: Series) -> int:
+        return max_weight // max(s.without_constant().min_weight(), 1)
+
+    def walk(e: se.Basic) -> Series:
+        if e in memo:
+            return memo[e]
+        if e in subs:
+            out = subs[e]
+        elif not (e.free_symbols & keys):
+            out = const(e)
+        elif e.is_Add:
+            out = series_sum((walk(a) for a in e.args), weights, max_weight)
+        elif e.is_Mul:
+            out = const(1)
+            for a in e.args:
+                out = out * walk(a)
+        elif e.is_Pow:
+            base, exponent = e.args
+            if exponent.free_symbols & keys:
+                if base.free_symbols & keys:
+                    raise TypeError(f"cannot expand a power with substituted base and exponent: {e}")
+                s = walk(exponent)  # b^(c0 + delta) = b^c0 sum_k (ln b)^k delta^k / k!
+                terms, log = [base ** s.constant_term()], se.log(base)
+                for k in range(1, top_order(s) + 1):
+                    terms.append(terms[-1] * log / k)
+                memo[e] = out = around(s, terms)
+                return out
+            s = walk(base)
+            if exponent.is_Integer and int(exponent) >= 0:
+                out = s ** int(exponent)
+            else:
+                c0 = s.constant_term()
+                if c0 == 0:
+                    raise ZeroDivisionError(f"{e} at the expansion point")
+                n = top_order(s)
+                binomial = [se.Integer(1)]
+                for k in range(1, n + 1):
+                    binomial.append(binomial[-1] * (exponent - k + 1) / k)
+                out = around(s, [c0 ** exponent * b / c0 ** k for k, b in enumerate(binomial)])
+        elif len(e.args) == 1:
+            (argument,) = e.args
+            s = walk(argument)
+            dummy = se.Symbol("_compose_argument")
+            f = e.subs({argument: dummy})
+            c0 = s.constant_term()
+            derivatives, factorial = [f.subs({dummy: c0})], se.Integer(1)
+            for k in range(1, top_order(s) + 1):
+                f = se.diff(f, dummy)
+                factorial *= k
+                derivatives.append(f.subs({dummy: c0}) / factorial)
+            out = around(s, derivatives)
+        else:
+            raise TypeError(f"cannot expand {type(e).__name__} {e} in a series")
+        memo[e] = out
+        return out
+
+    return walk(se.sympify(expr))
