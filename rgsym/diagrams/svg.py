@@ -71,6 +71,9 @@ def _svg_term(term: DiagramTerm, cx: float, cy: float) -> list[str]:
         x, y = polar(angle, radius)
         return x0 + x, y0 - y
 
+    def at_origin(point: tuple[float, float]) -> tuple[float, float]:
+        return cx + point[0], cy - point[1]
+
     out = [f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="none" stroke="black" stroke-width="1.6"/>']
     for angle, legs, m in zip(ring_angles(term.loop_length), term.legs, term.orders, strict=True):
         x, y = at(angle, r)
@@ -83,6 +86,9 @@ def _svg_term(term: DiagramTerm, cx: float, cy: float) -> list[str]:
         out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{0.22 * r:.1f}" fill="{colour}"/>')
         out.append(f'<text x="{x:.1f}" y="{y + 3:.1f}" text-anchor="middle" font-size="9" fill="white" '
                    f'font-weight="bold">{m}</text>')
+    for tip, left, right in arrowheads(term, r):
+        points = " ".join(f"{px:.1f},{py:.1f}" for px, py in (at_origin(tip), at_origin(left), at_origin(right)))
+        out.append(f'<polygon class="fermion-arrow" points="{points}" fill="black"/>')
     x, y = at(90.0, r)
     d = 0.12 * r
     out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{0.17 * r:.1f}" fill="white" stroke="red" '
@@ -99,6 +105,43 @@ VERTEX_COLOURS = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17bec
 def ring_angles(k: int) -> list[float]:
     """Vertex angles (degrees); the regulator insertion sits at 90 degrees, between the last and first."""
     return [90.0 + 360.0 * (i + 1) / (k + 1) for i in range(k)]
+
+
+def line_arcs(k: int) -> list[tuple[float, float]]:
+    """(start, end) angles (degrees, end > start) of the k lines; line i runs from vertex i to i + 1.
+
+    The last line, from vertex k - 1 round to vertex 0, passes the regulator insertion at 90
+    degrees; without vertices the one line is the whole circle from the insertion.
+    """
+    if k == 0:
+        return [(90.0, 450.0)]
+    angles = ring_angles(k)
+    return [(angles[i], angles[i + 1]) for i in range(k - 1)] + [(angles[-1], angles[0] + 360.0)]
+
+
+def arrowheads(term: DiagramTerm, radius: float, size: float = 0.2
+               ) -> list[tuple[tuple[float, float], tuple[float, float], tuple[float, float]]]:
+    """Triangles (tip, and the two base corners, relative to the ring centre) on the fermion lines.
+
+    The arrow shows the charge flow (``"F+"`` along the ring order, i.e. counter-clockwise);
+    on the regulated line it sits a third of the way along, clear of the insertion.
+    """
+    out = []
+    for i, (kind, (start, end)) in enumerate(zip(term.lines, line_arcs(term.loop_length), strict=True)):
+        if kind == "B":
+            continue
+        last = i == len(term.lines) - 1
+        mid = start + (end - start) * (0.3 if last and kind == "F+" else 0.7 if last else 0.5)
+        direction = 1.0 if kind == "F+" else -1.0
+        t = math.radians(mid)
+        px, py = radius * math.cos(t), radius * math.sin(t)
+        tx, ty = -math.sin(t) * direction, math.cos(t) * direction  # unit tangent along the flow
+        nx, ny = math.cos(t), math.sin(t)
+        length, half = size * radius, 0.55 * size * radius
+        tip = (px + tx * length / 2, py + ty * length / 2)
+        base = (px - tx * length / 2, py - ty * length / 2)
+        out.append((tip, (base[0] + nx * half, base[1] + ny * half), (base[0] - nx * half, base[1] - ny * half)))
+    return out
 
 
 def leg_angles(base: float, count: int, spread: float = 28.0) -> list[float]:
