@@ -30,6 +30,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from functools import cached_property
+from typing import TypeAlias, Union
 
 import symengine as se
 import sympy as sp
@@ -41,7 +42,7 @@ from rgsym.dirac import Clifford
 from rgsym.fermions import R_B, RDOT_B, H, S, Y, YukawaModel, fermion_kernel, radial_background, tilde_dt
 
 #: A ring's value: a number (closed or no fermion line) or a Dirac-algebra element (open line).
-Value = sp.Expr | Clifford
+Value: TypeAlias = Union[sp.Expr, Clifford]  # noqa: UP007 (sp.Expr | ... is not a type at run time)
 
 
 class YukawaBackground:
@@ -63,12 +64,14 @@ class YukawaBackground:
         self.signature = tuple((f"phi_{a + 1}", 0, a == 0) for a in range(self.bosons))
 
     def __repr__(self) -> str:
-        return f"YukawaBackground({self.bosons} bosons, N_f = {self.model.flavours}, d_gamma = {self.model.spinor_dim})"
+        return (f"YukawaBackground({self.bosons} bosons, N_f = {self.model.flavours}, "
+                f"d_gamma = {self.model.spinor_dim})")
 
     def vertex(self, slots: Sequence[int]) -> sp.Expr:
         """d^m U / d phi_(slots) at phi = s e_1, in the jet symbols u_j."""
         expr = potential_derivative(self.signature, 1, tuple(sorted(slots)))
-        at = {se.Symbol(name): (se.Symbol("s") if radial else se.Integer(0)) for name, _, radial in self.signature}
+        at = {se.Symbol(name): (se.Symbol("s") if radial else se.Integer(0))
+              for name, _, radial in self.signature}
         out = to_sympy(se.expand(expr.xreplace(at)))
         return self.at(out.xreplace({sp.Symbol("s"): S}))
 

@@ -125,14 +125,14 @@ class DiagramTerm:
     def trace(self) -> str:
         """The term as a trace, e.g. ``Tr[dtR G G3(1) G G3(2) G]``.
 
-        With resolved lines a boson propagator is ``G`` and a fermion propagator ``S``
-        (``S`` = <psi psibar>), e.g. ``Tr[dtR S G3(1) S G3(2) S]`` for a fermion loop.
+        With resolved lines a boson propagator is ``G`` and a fermion propagator ``Gpsi``
+        (= <psi psibar>), e.g. ``Tr[dtR Gpsi G3(1) Gpsi G3(2) Gpsi]`` for a fermion loop.
         """
         parts = [f"G{len(f) + 2}({','.join(map(str, legs))})" for f, legs in zip(self.fields, self.legs,
                                                                                    strict=True)]
         if not self.lines:
             return "Tr[dtR G " + " G ".join(parts) + " G]"
-        props = ["G" if x == "B" else "S" for x in self.lines]
+        props = ["G" if x == "B" else "Gpsi" for x in self.lines]
         if not parts:
             return f"Tr[dtR {props[-1]}]"
         inner = " ".join(f"{v} {p}" for v, p in zip(parts, props, strict=False))

@@ -96,9 +96,10 @@ def check_fermion_legs(legs: Sequence[str], fields: YukawaFields) -> None:
         raise DiagramOptionError(f"--legs: {bad[0]!r} is not a field; allowed: {', '.join(fields.names)}")
     psi, psibar = legs.count(fields.fermion), legs.count(fields.antifermion)
     if psi != psibar or psi > 1:
-        raise DiagramOptionError(f"--legs: fermion legs come as one {fields.antifermion},{fields.fermion} pair "
-                                 f"at most (got {psibar} {fields.antifermion} and {psi} {fields.fermion}; "
-                                 "several pairs need the graded product rule, not implemented)")
+        pair = f"{fields.antifermion},{fields.fermion}"
+        raise DiagramOptionError(f"--legs: fermion legs come as one {pair} pair at most (got {psibar} "
+                                 f"{fields.antifermion} and {psi} {fields.fermion}; several pairs need the "
+                                 "graded product rule, not implemented)")
 
 
 def derive_yukawa_diagrams(legs: Sequence[str], fields: YukawaFields, zero_field: bool = False
@@ -133,7 +134,7 @@ def derive_yukawa_diagrams(legs: Sequence[str], fields: YukawaFields, zero_field
     --------
     >>> d = derive_yukawa_diagrams([], YukawaFields("phi", "psi"))
     >>> [(t.trace(), str(t.prefactor), t.multiplicity) for t in d]
-    [('Tr[dtR G]', '1/2', 1), ('Tr[dtR S]', '-1', 1)]
+    [('Tr[dtR G]', '1/2', 1), ('Tr[dtR Gpsi]', '-1', 1)]
     """
     colours = tuple(legs)
     if len(colours) > MAX_N_POINT:
@@ -161,7 +162,7 @@ def derive_yukawa_diagrams(legs: Sequence[str], fields: YukawaFields, zero_field
 
 def resolutions(ext: Sequence[Sequence[str]], fields: YukawaFields, zero_field: bool
                 ) -> list[tuple[str, ...]]:
-    """Every assignment of line kinds to the edges of a ring that makes each vertex a vertex of the truncation.
+    """Every assignment of line kinds to the edges of a ring that keeps its vertices in the truncation.
 
     Edge i joins vertex i to vertex i + 1 (mod k); the last one carries d_t R_k.  The ring
     without vertices (k = 0) is a single line.
@@ -177,7 +178,7 @@ def resolutions(ext: Sequence[Sequence[str]], fields: YukawaFields, zero_field: 
 
 
 def _allowed(ext: Sequence[str], before: str, after: str, fields: YukawaFields, zero_field: bool) -> bool:
-    """Is vertex i, with external legs ``ext``, incoming edge ``before`` and outgoing ``after``, in the truncation?"""
+    """Is a vertex with external legs ``ext``, in-edge ``before``, out-edge ``after`` in the truncation?"""
     bosons = list(ext).count(fields.boson) + (before == "B") + (after == "B")
     psi = list(ext).count(fields.fermion) + (before == "F+") + (after == "F-")  # arrow arrives
     psibar = list(ext).count(fields.antifermion) + (before == "F-") + (after == "F+")  # arrow leaves

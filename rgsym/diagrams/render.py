@@ -23,6 +23,7 @@ from rgsym import __version__
 from rgsym.diagrams.graphs import (
     DiagramOptionError,
     DiagramTerm,
+    MAX_N_POINT,
     FlowDiagrams,
     check_n_point,
     derive_flow_diagrams,
@@ -53,6 +54,8 @@ def diagrams_for_spec(spec: TheorySpec, n_point: object, legs: str | None = None
     DiagramOptionError
         For an n outside 1 .. MAX_N_POINT, or legs that are not fields of the spec.
     """
+    if spec.theory.fermions:
+        return _yukawa_diagrams(spec, n_point, legs)
     n = _parse_n(n_point)
     names = [b.name for b in spec.theory.blocks]
     if legs is None:
@@ -66,13 +69,37 @@ def diagrams_for_spec(spec: TheorySpec, n_point: object, legs: str | None = None
     return derive_flow_diagrams(colours, even_vertices=even)
 
 
-def _parse_n(value: object) -> int:
+def _yukawa_diagrams(spec: TheorySpec, n_point: object, legs: str | None) -> FlowDiagrams:
+    """A Gross-Neveu-Yukawa spec: lines resolved into bosons and fermions (n = 0 is the potential).
+
+    The fermion legs are named ``psibar`` and ``psi`` after ``theory.fermions[0].name``.
+    """
+    from rgsym.diagrams.lines import YukawaFields, derive_yukawa_diagrams
+
+    n = _parse_n(n_point, lowest=0)
+    fields = YukawaFields(spec.theory.blocks[0].name, spec.theory.fermions[0].name)
+    if legs is None:
+        colours = [fields.boson] * n
+    else:
+        colours = [x.strip() for x in legs.split(",")] if legs.strip() else []
+        if len(colours) != n or any(c not in fields.names for c in colours):
+            raise DiagramOptionError(f"--legs: give {n} field names from {', '.join(fields.names)}, got {legs!r}")
+    trunc = spec.truncation
+    zero = trunc.expand_around == "zero" and trunc.potential != "full"
+    return derive_yukawa_diagrams(colours, fields, zero_field=zero)
+
+
+def _parse_n(value: object, lowest: int = 1) -> int:
     if value is None:
         raise DiagramOptionError("--n-point: required, e.g. --n-point 4")
     try:
         n = int(str(value))
     except ValueError:
         raise DiagramOptionError(f"--n-point: must be an integer, got {value!r}") from None
+    if lowest == 0 and n == 0:
+        return n
+    if lowest == 0 and n < 0:
+        raise DiagramOptionError(f"--n-point: must be an integer from 0 to {MAX_N_POINT}, got {n!r}")
     check_n_point(n)
     return n
 
@@ -124,6 +151,8 @@ def render(diagrams: FlowDiagrams, fmt: str, source: str = "") -> str | bytes:
 
 def _header(diagrams: FlowDiagrams, source: str) -> str:
     phase = "even vertices only (Z2-symmetric point)" if diagrams.even_vertices else "all vertices"
+    if any(t.lines for t in diagrams.terms):  # a Yukawa theory: the Yukawa vertex is odd in phi
+        phase = "odd boson vertices dropped (zero field)" if diagrams.even_vertices else "all vertices"
     where = f" from {source}" if source else ""
     return (f"d_t Gamma^({diagrams.n}): {len(diagrams)} diagram classes, {diagrams.ring_words} ring words, "
             f"{diagrams.product_rule_terms} product-rule terms; {phase} (rgsym {__version__}{where})")
@@ -136,7 +165,7 @@ def render_text(diagrams: FlowDiagrams, source: str = "") -> str:
              "# G = (Gamma^(2) + R_k)^-1, dtR = d_t R_k, Gm(legs) = Gamma^(m) with those external legs,",
              "# prefactor = (-1)^k / S (k vertices, S the symmetry factor)"]
     if any(t.lines for t in diagrams.terms):
-        lines.append("# S = <psi psibar> is a fermion line (G a boson line); a closed fermion loop "
+        lines.append("# Gpsi = <psi psibar> is a fermion line (G a boson line); a closed fermion loop "
                      "has a further -1 in its prefactor")
     if len(set(diagrams.legs)) > 1:
         lines.append("# legs: " + ", ".join(f"{i}={f}" for i, f in enumerate(diagrams.legs, 1)))

@@ -87,7 +87,8 @@ def _svg_term(term: DiagramTerm, cx: float, cy: float) -> list[str]:
         out.append(f'<text x="{x:.1f}" y="{y + 3:.1f}" text-anchor="middle" font-size="9" fill="white" '
                    f'font-weight="bold">{m}</text>')
     for tip, left, right in arrowheads(term, r):
-        points = " ".join(f"{px:.1f},{py:.1f}" for px, py in (at_origin(tip), at_origin(left), at_origin(right)))
+        corners = (at_origin(tip), at_origin(left), at_origin(right))
+        points = " ".join(f"{px:.1f},{py:.1f}" for px, py in corners)
         out.append(f'<polygon class="fermion-arrow" points="{points}" fill="black"/>')
     x, y = at(90.0, r)
     d = 0.12 * r
@@ -140,7 +141,8 @@ def arrowheads(term: DiagramTerm, radius: float, size: float = 0.2
         length, half = size * radius, 0.55 * size * radius
         tip = (px + tx * length / 2, py + ty * length / 2)
         base = (px - tx * length / 2, py - ty * length / 2)
-        out.append((tip, (base[0] + nx * half, base[1] + ny * half), (base[0] - nx * half, base[1] - ny * half)))
+        left = (base[0] + nx * half, base[1] + ny * half)
+        out.append((tip, left, (base[0] - nx * half, base[1] - ny * half)))
     return out
 
 
