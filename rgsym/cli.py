@@ -396,8 +396,8 @@ def _add_diagrams(sub: Any) -> None:
                                                 "Yukawa theory (required)")
     dg.add_argument("--format", default="text", metavar="FORMAT",
                     help="text (default), json, dot, tikz or png (png needs -o)")
-    dg.add_argument("--legs", metavar="FIELDS", help="comma-separated field of each leg (default: the first boson; "
-                                                    "fermions: psibar,psi)")
+    dg.add_argument("--legs", metavar="FIELDS", help="comma-separated field of each leg (default: the "
+                                                    "first boson; fermions: psibar,psi)")
     dg.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
     dg.add_argument("--json", action="store_true", help="the same as --format json")
     dg.add_argument("-v", "--verbose", action="store_true", help="log progress")

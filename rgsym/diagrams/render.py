@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 
 from rgsym import __version__
 from rgsym.diagrams.graphs import (
+    MAX_N_POINT,
     DiagramOptionError,
     DiagramTerm,
-    MAX_N_POINT,
     FlowDiagrams,
     check_n_point,
     derive_flow_diagrams,
@@ -83,7 +83,8 @@ def _yukawa_diagrams(spec: TheorySpec, n_point: object, legs: str | None) -> Flo
     else:
         colours = [x.strip() for x in legs.split(",")] if legs.strip() else []
         if len(colours) != n or any(c not in fields.names for c in colours):
-            raise DiagramOptionError(f"--legs: give {n} field names from {', '.join(fields.names)}, got {legs!r}")
+            raise DiagramOptionError(f"--legs: give {n} field names from {', '.join(fields.names)}, "
+                                     f"got {legs!r}")
     trunc = spec.truncation
     zero = trunc.expand_around == "zero" and trunc.potential != "full"
     return derive_yukawa_diagrams(colours, fields, zero_field=zero)

@@ -27,10 +27,15 @@ import sympy as sp
 
 from rgsym.cli import main
 from rgsym.diagrams import lines as lines_module
-from rgsym.diagrams.fermion_loops import YukawaBackground, evaluate_term, evaluate_yukawa_flow, project_on_mass
+from rgsym.diagrams.fermion_loops import (
+    YukawaBackground,
+    evaluate_term,
+    evaluate_yukawa_flow,
+    project_on_mass,
+)
 from rgsym.diagrams.graphs import DiagramOptionError
 from rgsym.diagrams.lines import YukawaFields, derive_yukawa_diagrams
-from rgsym.diagrams.render import render_dot, render_json, render_tikz, render_text
+from rgsym.diagrams.render import render_dot, render_json, render_text, render_tikz
 from rgsym.diagrams.svg import render_svg
 from rgsym.fermions import (
     A_F,
@@ -107,7 +112,8 @@ def test_chiral_ising_yukawa_vertex_equals_the_mass_derivative() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("spec_path", ["derivations/gny_chiral_xy.toml", "derivations/gny_chiral_heisenberg.toml"])
+@pytest.mark.parametrize("spec_path", ["derivations/gny_chiral_xy.toml",
+                                       "derivations/gny_chiral_heisenberg.toml"])
 @pytest.mark.parametrize("flow", list(FLOWS))
 def test_xy_and_heisenberg_diagrams_equal_the_supertrace(spec_path: str, flow: str) -> None:
     """gamma5 (XY) and Pauli (Heisenberg) Yukawa matrices, Goldstone boson lines."""
