@@ -127,7 +127,9 @@ def arrowheads(term: DiagramTerm, radius: float, size: float = 0.2
     The arrow shows the charge flow (``"F+"`` along the ring order, i.e. counter-clockwise);
     on the regulated line it sits a third of the way along, clear of the insertion.
     """
-    out = []
+    out: list[tuple[tuple[float, float], tuple[float, float], tuple[float, float]]] = []
+    if not term.lines:  # a scalar theory: boson lines only
+        return out
     for i, (kind, (start, end)) in enumerate(zip(term.lines, line_arcs(term.loop_length), strict=True)):
         if kind == "B":
             continue
