@@ -16,9 +16,11 @@ Both sides are exact rationals at the point, so the comparison is exact (no tole
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -239,3 +241,23 @@ def test_bad_fermion_request_from_the_shell() -> None:
 def test_two_fermion_pairs_are_refused_in_the_library() -> None:
     with pytest.raises(DiagramOptionError, match="graded product rule"):
         derive_yukawa_diagrams(["psibar", "psi", "psibar", "psi"], FIELDS)
+
+
+_RENDER_YUKAWA = """
+from rgsym.diagrams.lines import YukawaFields, derive_yukawa_diagrams
+from rgsym.diagrams.render import render
+from rgsym.diagrams.svg import render_svg
+d = derive_yukawa_diagrams(["phi", "psibar", "psi", "phi"], YukawaFields("phi", "psi"))
+print("".join(render(d, f) for f in ("text", "json", "dot", "tikz")) + render_svg(d))
+"""
+
+
+def test_fermion_output_is_the_same_under_any_hash_seed() -> None:
+    outputs = set()
+    for seed in ("0", "7"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", _RENDER_YUKAWA], capture_output=True, text=True,
+                              cwd=ROOT, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
