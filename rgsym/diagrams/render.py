@@ -255,7 +255,7 @@ def tikz_picture(term: DiagramTerm) -> str:
                          rf"node[anchor={_anchor(leg_angle)},inner sep=1pt] {{{a}}};")
         lines.append(rf"\fill ({angle:.1f}:{r}) circle (2.4pt);")
         lines.append(rf"\node at ({angle:.1f}:{r - 0.27}) {{\tiny {m}}};")
-    for tip, left, right in arrowheads(term, r, 0.32):  # charge flow of the fermion lines
+    for tip, left, right in arrowheads(term, r, 0.32, leg_length=0.45):  # charge flow of the fermion lines
         corners = " -- ".join(f"({x:.3f},{y:.3f})" for x, y in (tip, left, right))
         lines.append(rf"\fill {corners} -- cycle;")
     lines.append(rf"\draw[fill=white] (90:{r}) circle (3.2pt);")
@@ -339,7 +339,7 @@ def _draw_term(ax: Axes, term: DiagramTerm) -> None:
         ax.add_patch(Circle((x, y), 0.2, color=colour, zorder=3))
         ax.text(x, y, str(m), ha="center", va="center", color="white", fontsize=8,
                 fontweight="bold", zorder=4)
-    for corners in arrowheads(term, r, 0.3):
+    for corners in arrowheads(term, r, 0.3, leg_length=0.7):
         ax.add_patch(Polygon(corners, closed=True, color="black", zorder=3))
     ax.add_patch(Circle((0, r), 0.16, facecolor="white", edgecolor="red", lw=2, zorder=3))
     d = 0.11

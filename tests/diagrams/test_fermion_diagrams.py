@@ -178,9 +178,11 @@ def test_scalar_rings_are_the_scalar_diagrams() -> None:
 def test_svg_and_tikz_draw_one_arrow_per_fermion_line(tmp_path: Path) -> None:
     diagrams = derive_yukawa_diagrams(["phi", "psibar", "psi"], FIELDS)
     fermion_lines = sum(x != "B" for t in diagrams for x in t.lines)
-    assert render_svg(diagrams).count('class="fermion-arrow"') == fermion_lines == 9
+    assert fermion_lines == 9
+    arrows = fermion_lines + 2 * len(diagrams)  # and one on each external psibar and psi leg
+    assert render_svg(diagrams).count('class="fermion-arrow"') == arrows
     tikz = render_tikz(diagrams)
-    assert tikz.count("-- cycle;") == fermion_lines
+    assert tikz.count("-- cycle;") == arrows
     dot = render_dot(diagrams)
     assert dot.count("dir=forward") + dot.count("dir=back") == fermion_lines
     bosons = derive_yukawa_diagrams(["phi", "phi"], FIELDS)
