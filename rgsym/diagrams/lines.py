@@ -38,7 +38,6 @@ Yukawa systems); Pawlowski, Ann. Phys. 322 (2007) 2831, hep-th/0512261, sec. 3.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -170,11 +169,24 @@ def resolutions(ext: Sequence[Sequence[str]], fields: YukawaFields, zero_field: 
     k = len(ext)
     if k == 0:
         return [("B",), ("F+",), ("F-",)]
-    out = []
-    for lines in itertools.product(LINE_KINDS, repeat=k):
-        if all(_allowed(ext[i], lines[i - 1], lines[i], fields, zero_field) for i in range(k)):
-            out.append(lines)
-    return out
+    out: list[tuple[str, ...]] = []
+    for first in LINE_KINDS:  # edge k - 1, the regulator line, fixes the in-edge of vertex 0
+        _extend(ext, fields, zero_field, first, (), out)
+    return sorted(out, key=lambda lines: [LINE_KINDS.index(x) for x in lines])
+
+
+def _extend(ext: Sequence[Sequence[str]], fields: YukawaFields, zero_field: bool, last: str,
+            done: tuple[str, ...], out: list[tuple[str, ...]]) -> None:
+    """Depth-first: choose edge i = len(done) so that vertex i is allowed (edge k - 1 is ``last``)."""
+    k, i = len(ext), len(done)
+    if i == k - 1:
+        if _allowed(ext[i], done[-1] if done else last, last, fields, zero_field):
+            out.append((*done, last))
+        return
+    before = done[-1] if done else last
+    for kind in LINE_KINDS:
+        if _allowed(ext[i], before, kind, fields, zero_field):
+            _extend(ext, fields, zero_field, last, (*done, kind), out)
 
 
 def _allowed(ext: Sequence[str], before: str, after: str, fields: YukawaFields, zero_field: bool) -> bool:
