@@ -392,10 +392,12 @@ def _add_diagrams(sub: Any) -> None:
     dg.add_argument("spec", help="a TOML spec file (its fields name the legs; around zero field "
                                  "the odd vertices vanish)")
     dg.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a spec key (repeatable)")
-    dg.add_argument("--n-point", metavar="N", help="n of Gamma^(n), from 1 to 12 (required)")
+    dg.add_argument("--n-point", metavar="N", help="n of Gamma^(n), from 1 to 12, or 0 (the potential) for a "
+                                                "Yukawa theory (required)")
     dg.add_argument("--format", default="text", metavar="FORMAT",
                     help="text (default), json, dot, tikz or png (png needs -o)")
-    dg.add_argument("--legs", metavar="FIELDS", help="comma-separated field of each leg (default: the first)")
+    dg.add_argument("--legs", metavar="FIELDS", help="comma-separated field of each leg (default: the "
+                                                    "first boson; fermions: psibar,psi)")
     dg.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
     dg.add_argument("--json", action="store_true", help="the same as --format json")
     dg.add_argument("-v", "--verbose", action="store_true", help="log progress")

@@ -13,11 +13,16 @@ The stages, each a pure function returning a frozen dataclass:
   Grassmann hook is :func:`~rgsym.diagrams.derivation.graded_sign`);
 * :mod:`~rgsym.diagrams.graphs` -- networkx graphs, merged by a Weisfeiler-Lehman
   hash confirmed by an isomorphism check, with multiplicities and symmetry factors;
+* :mod:`~rgsym.diagrams.lines` -- Yukawa theories: each ring's lines resolved into boson
+  lines and directed fermion lines (edge attribute ``statistics``), -1 per closed fermion loop;
 * :mod:`~rgsym.diagrams.evaluate` -- zero momentum, constant background, LPA
   vertices: threshold integrals (equal to the field derivatives of the LPA flow);
+* :mod:`~rgsym.diagrams.fermion_loops` -- the Yukawa diagrams at p = 0 with the Dirac algebra
+  (compared with the Berezinian densities of :mod:`rgsym.fermions` by the tests);
 * :mod:`~rgsym.diagrams.tensors` -- O(N) index structure projected onto invariant tensors;
 * :mod:`~rgsym.diagrams.truncation` -- ``truncation.scheme = "vertex"``;
-* :mod:`~rgsym.diagrams.render` -- text, JSON, DOT, TikZ and PNG.
+* :mod:`~rgsym.diagrams.render` -- text, JSON, DOT, TikZ and PNG (:mod:`~rgsym.diagrams.svg`: SVG);
+  fermion lines carry charge-flow arrows.
 
 References
 ----------

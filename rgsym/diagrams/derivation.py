@@ -26,8 +26,11 @@ legs) it stands for, and the number of product-rule terms is the ordered Bell
 (Fubini) number without being materialised.
 
 Grassmann fields: every derivative passes through :func:`graded_sign` and every
-closed loop through :func:`supertrace_sign`.  Both return +1 for bosons; they
-are the one place where fermions have to be added.
+closed loop through :func:`supertrace_sign`.  Both return +1 for bosons.  The
+words of a Yukawa theory (bosons and at most one external psibar-psi pair) are
+resolved into boson and directed fermion lines in :mod:`rgsym.diagrams.lines`,
+which applies :func:`supertrace_sign` per closed fermion loop; the graded sign of
+several external fermion pairs is still to be written.
 """
 
 from __future__ import annotations

@@ -7,7 +7,11 @@ Each term of d_t Gamma^(n) is a :class:`networkx.MultiGraph`:
   external-leg labels 1..n of a representative assignment);
 * edges are propagators; edge ``i`` joins node ``i`` to node ``i + 1`` (mod k) and
   the last one, with ``regulator=True``, is the line G d_t R_k G that carries the
-  regulator insertion.  For k = 1 it is a self-loop, for k = 2 a parallel edge.
+  regulator insertion.  For k = 1 it is a self-loop, for k = 2 a parallel edge;
+* the edge attribute ``statistics`` is ``"boson"`` or ``"fermion"``; a fermion line
+  also has ``tail``, the node its charge-flow arrow leaves (a psibar leg there, a psi
+  leg at the other end).  Scalar theories have boson lines only; the lines of a
+  Yukawa theory are resolved in :mod:`rgsym.diagrams.lines`.
 
 Two terms are the same diagram when their graphs are isomorphic with orders,
 leg colours and the regulator mark respected.  The test runs on a half-edge
@@ -70,6 +74,10 @@ class DiagramTerm:
         Order of the automorphism group of the labelled graph.
     words
         How many ring words (before reflections were merged) the class contains.
+    lines
+        Per edge (edge i after vertex i, the last one regulated): ``"B"`` a boson line,
+        ``"F+"`` / ``"F-"`` a fermion line whose charge flows along / against the ring
+        order.  Empty: every line is a boson (scalar theories).
     """
 
     fields: tuple[tuple[str, ...], ...]
@@ -78,6 +86,12 @@ class DiagramTerm:
     multiplicity: int
     symmetry_factor: int
     words: int = field(default=1, compare=False)
+    lines: tuple[str, ...] = ()
+
+    @property
+    def fermion_loop(self) -> bool:
+        """Whether every line is a fermion line: a closed fermion loop (sign -1 of the supertrace)."""
+        return bool(self.lines) and all(x != "B" for x in self.lines)
 
     @property
     def orders(self) -> tuple[int, ...]:
@@ -106,13 +120,23 @@ class DiagramTerm:
 
     def graph(self) -> nx.MultiGraph:
         """The term as a networkx MultiGraph (see the module docstring)."""
-        return ring_graph(self.fields, self.legs)
+        return ring_graph(self.fields, self.legs, self.lines or None)
 
     def trace(self) -> str:
-        """The term as a trace, e.g. ``Tr[dtR G G3(1) G G3(2) G]``."""
+        """The term as a trace, e.g. ``Tr[dtR G G3(1) G G3(2) G]``.
+
+        With resolved lines a boson propagator is ``G`` and a fermion propagator ``Gpsi``
+        (= <psi psibar>), e.g. ``Tr[dtR Gpsi G3(1) Gpsi G3(2) Gpsi]`` for a fermion loop.
+        """
         parts = [f"G{len(f) + 2}({','.join(map(str, legs))})" for f, legs in zip(self.fields, self.legs,
                                                                                    strict=True)]
-        return "Tr[dtR G " + " G ".join(parts) + " G]"
+        if not self.lines:
+            return "Tr[dtR G " + " G ".join(parts) + " G]"
+        props = ["G" if x == "B" else "Gpsi" for x in self.lines]
+        if not parts:
+            return f"Tr[dtR {props[-1]}]"
+        inner = " ".join(f"{v} {p}" for v, p in zip(parts, props, strict=False))
+        return f"Tr[dtR {props[-1]} {inner}]"
 
     def __repr__(self) -> str:
         return f"DiagramTerm({self.prefactor} x {self.multiplicity}: {self.trace()})"
@@ -306,9 +330,13 @@ def _representative_legs(fields: tuple[tuple[str, ...], ...], legs: tuple[str, .
     return tuple(tuple(free[c].pop(0) for c in vertex) for vertex in fields)
 
 
-def ring_graph(fields: Sequence[Sequence[str]], legs: Sequence[Sequence[int]] | None = None
-               ) -> nx.MultiGraph:
+def ring_graph(fields: Sequence[Sequence[str]], legs: Sequence[Sequence[int]] | None = None,
+               lines: Sequence[str] | None = None) -> nx.MultiGraph:
     """The ring with the given vertex insertions; the last edge carries d_t R_k.
+
+    ``lines`` gives the statistics of every edge (see :class:`DiagramTerm`); by default
+    all are boson lines.  A ring without vertices (the flow of the potential) is one
+    node-free loop, kept in the graph attribute ``vacuum``.
 
     Examples
     --------
@@ -317,24 +345,46 @@ def ring_graph(fields: Sequence[Sequence[str]], legs: Sequence[Sequence[int]] | 
     [(0, 0, 0, True)]
     """
     k = len(fields)
+    kinds = tuple(lines) if lines is not None else ("B",) * max(k, 1)
     g = nx.MultiGraph(loops=1)
+    if k == 0:
+        g.graph["vacuum"] = kinds[0]
     for i, f in enumerate(fields):
         g.add_node(i, order=len(f) + 2, fields=tuple(f), legs=tuple(legs[i]) if legs is not None else ())
     for i in range(k):
-        g.add_edge(i, (i + 1) % k, key=i, regulator=(i == k - 1))
+        attrs: dict[str, object] = {"regulator": i == k - 1, "statistics": "boson"}
+        if kinds[i] != "B":
+            attrs.update(statistics="fermion", tail=i if kinds[i] == "F+" else (i + 1) % k)
+        g.add_edge(i, (i + 1) % k, key=i, **attrs)
     return g
 
 
 def incidence_graph(g: nx.MultiGraph) -> nx.Graph:
-    """The half-edge graph used for hashing, isomorphism and automorphisms."""
+    """The half-edge graph used for hashing, isomorphism and automorphisms.
+
+    A fermion line's half-edges are told apart by the arrow (``>`` at its tail, ``<`` at
+    its head), so that only arrow-preserving maps are isomorphisms.
+    """
     h = nx.Graph()
     for v, data in g.nodes(data=True):
         h.add_node(("v", v), label=incidence_label(data))
+    if "vacuum" in g.graph:  # the vertex-free loop: one line, its two half-edges
+        fermion = g.graph["vacuum"] != "B"
+        h.add_node(("h", 0, 0), label="dtR>" if fermion else "dtR")
+        h.add_node(("h", 0, 1), label="dtR<" if fermion else "dtR")
+        h.add_edge(("h", 0, 0), ("h", 0, 1))
     for u, v, key, data in g.edges(keys=True, data=True):
         kind = "dtR" if data["regulator"] else "G"
         a, b = ("h", key, 0), ("h", key, 1)
-        h.add_node(a, label=kind)
-        h.add_node(b, label=kind)
+        if data.get("statistics", "boson") == "fermion":
+            tail = data["tail"]
+            if u != tail:
+                u, v = v, u
+            la, lb = kind + ">", kind + "<"
+        else:
+            la = lb = kind
+        h.add_node(a, label=la)
+        h.add_node(b, label=lb)
         h.add_edge(a, b)
         h.add_edge(("v", u), a)
         h.add_edge(("v", v), b)
@@ -360,13 +410,14 @@ def automorphisms(g: nx.MultiGraph, search: bool = False) -> int:
     if search or len(set(labels)) != len(labels):
         h = incidence_graph(g)
         return sum(1 for _ in nx.vf2pp_all_isomorphisms(h, h, node_label="label"))
-    bundles: dict[tuple[int, int, bool], int] = {}
+    bundles: dict[tuple[int, int, bool, int], int] = {}
     for u, v, data in g.edges(data=True):
-        key = (min(u, v), max(u, v), bool(data["regulator"]))
+        tail = int(data["tail"]) if data.get("statistics", "boson") == "fermion" else -1
+        key = (min(u, v), max(u, v), bool(data["regulator"]), tail)
         bundles[key] = bundles.get(key, 0) + 1
     order = 1
-    for (u, v, _), count in sorted(bundles.items()):
-        order *= math.factorial(count) * (2**count if u == v else 1)
+    for (u, v, _, tail), count in sorted(bundles.items()):  # a fermion self-loop cannot be flipped
+        order *= math.factorial(count) * (2**count if u == v and tail < 0 else 1)
     return order
 
 

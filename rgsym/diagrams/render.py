@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING
 
 from rgsym import __version__
 from rgsym.diagrams.graphs import (
+    MAX_N_POINT,
     DiagramOptionError,
     DiagramTerm,
     FlowDiagrams,
     check_n_point,
     derive_flow_diagrams,
 )
-from rgsym.diagrams.svg import VERTEX_COLOURS, leg_angles, polar, render_svg, ring_angles
+from rgsym.diagrams.svg import VERTEX_COLOURS, arrowheads, leg_angles, polar, render_svg, ring_angles
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -53,6 +54,8 @@ def diagrams_for_spec(spec: TheorySpec, n_point: object, legs: str | None = None
     DiagramOptionError
         For an n outside 1 .. MAX_N_POINT, or legs that are not fields of the spec.
     """
+    if spec.theory.fermions:
+        return _yukawa_diagrams(spec, n_point, legs)
     n = _parse_n(n_point)
     names = [b.name for b in spec.theory.blocks]
     if legs is None:
@@ -66,13 +69,38 @@ def diagrams_for_spec(spec: TheorySpec, n_point: object, legs: str | None = None
     return derive_flow_diagrams(colours, even_vertices=even)
 
 
-def _parse_n(value: object) -> int:
+def _yukawa_diagrams(spec: TheorySpec, n_point: object, legs: str | None) -> FlowDiagrams:
+    """A Gross-Neveu-Yukawa spec: lines resolved into bosons and fermions (n = 0 is the potential).
+
+    The fermion legs are named ``psibar`` and ``psi`` after ``theory.fermions[0].name``.
+    """
+    from rgsym.diagrams.lines import YukawaFields, derive_yukawa_diagrams
+
+    n = _parse_n(n_point, lowest=0)
+    fields = YukawaFields(spec.theory.blocks[0].name, spec.theory.fermions[0].name)
+    if legs is None:
+        colours = [fields.boson] * n
+    else:
+        colours = [x.strip() for x in legs.split(",")] if legs.strip() else []
+        if len(colours) != n or any(c not in fields.names for c in colours):
+            raise DiagramOptionError(f"--legs: give {n} field names from {', '.join(fields.names)}, "
+                                     f"got {legs!r}")
+    trunc = spec.truncation
+    zero = trunc.expand_around == "zero" and trunc.potential != "full"
+    return derive_yukawa_diagrams(colours, fields, zero_field=zero)
+
+
+def _parse_n(value: object, lowest: int = 1) -> int:
     if value is None:
         raise DiagramOptionError("--n-point: required, e.g. --n-point 4")
     try:
         n = int(str(value))
     except ValueError:
         raise DiagramOptionError(f"--n-point: must be an integer, got {value!r}") from None
+    if lowest == 0 and n == 0:
+        return n
+    if lowest == 0 and n < 0:
+        raise DiagramOptionError(f"--n-point: must be an integer from 0 to {MAX_N_POINT}, got {n!r}")
     check_n_point(n)
     return n
 
@@ -124,6 +152,8 @@ def render(diagrams: FlowDiagrams, fmt: str, source: str = "") -> str | bytes:
 
 def _header(diagrams: FlowDiagrams, source: str) -> str:
     phase = "even vertices only (Z2-symmetric point)" if diagrams.even_vertices else "all vertices"
+    if any(t.lines for t in diagrams.terms):  # a Yukawa theory: the Yukawa vertex is odd in phi
+        phase = "odd boson vertices dropped (zero field)" if diagrams.even_vertices else "all vertices"
     where = f" from {source}" if source else ""
     return (f"d_t Gamma^({diagrams.n}): {len(diagrams)} diagram classes, {diagrams.ring_words} ring words, "
             f"{diagrams.product_rule_terms} product-rule terms; {phase} (rgsym {__version__}{where})")
@@ -135,6 +165,9 @@ def render_text(diagrams: FlowDiagrams, source: str = "") -> str:
              "# each class stands for `mult` leg assignments of prefactor x Tr[...];",
              "# G = (Gamma^(2) + R_k)^-1, dtR = d_t R_k, Gm(legs) = Gamma^(m) with those external legs,",
              "# prefactor = (-1)^k / S (k vertices, S the symmetry factor)"]
+    if any(t.lines for t in diagrams.terms):
+        lines.append("# Gpsi = <psi psibar> is a fermion line (G a boson line); a closed fermion loop "
+                     "has a further -1 in its prefactor")
     if len(set(diagrams.legs)) > 1:
         lines.append("# legs: " + ", ".join(f"{i}={f}" for i, f in enumerate(diagrams.legs, 1)))
     rows = [(str(i), str(t.prefactor), str(t.multiplicity), str(t.symmetry_factor),
@@ -150,7 +183,14 @@ def render_text(diagrams: FlowDiagrams, source: str = "") -> str:
 def term_dict(term: DiagramTerm) -> dict[str, object]:
     """One class as a JSON-ready dictionary."""
     k = term.loop_length
-    edges = [{"ends": [i, (i + 1) % k], "regulator": i == k - 1} for i in range(k)]
+    edges: list[dict[str, object]] = [{"ends": [i, (i + 1) % k], "regulator": i == k - 1} for i in range(k)]
+    if term.lines:  # a Yukawa theory: statistics of every line, the charge flow of a fermion line
+        if k == 0:
+            edges = [{"ends": [], "regulator": True}]
+        for i, (edge, kind) in enumerate(zip(edges, term.lines, strict=True)):
+            edge["statistics"] = "boson" if kind == "B" else "fermion"
+            if kind != "B" and k > 0:  # [tail, head] of the charge-flow arrow
+                edge["flow"] = [i, (i + 1) % k] if kind == "F+" else [(i + 1) % k, i]
     return {
         "vertices": list(term.orders),
         "legs": [list(v) for v in term.legs],
@@ -182,9 +222,14 @@ def render_dot(diagrams: FlowDiagrams, source: str = "") -> str:
                 out.append(f'    t{c}l{a} [shape=plaintext, style="", label="{a}"];')
                 out.append(f"    t{c}v{i} -- t{c}l{a};")
         k = term.loop_length
-        for i in range(k):
-            attrs = ' [color=red, penwidth=2.5, label="dtR"]' if i == k - 1 else ""
-            out.append(f"    t{c}v{i} -- t{c}v{(i + 1) % k}{attrs};")
+        if k == 0:
+            out.append(f'    t{c}v0 [label="", shape=point];')
+        for i in range(max(k, 1)):
+            attrs = ['color=red', 'penwidth=2.5', 'label="dtR"'] if i == k - 1 or k == 0 else []
+            if term.lines and term.lines[i] != "B":
+                attrs.append("dir=forward" if term.lines[i] == "F+" else "dir=back")
+            tail = f" [{', '.join(attrs)}]" if attrs else ""
+            out.append(f"    t{c}v{i} -- t{c}v{(i + 1) % max(k, 1)}{tail};")
         out.append("  }")
     out.append("}")
     return "\n".join(out) + "\n"
@@ -210,6 +255,9 @@ def tikz_picture(term: DiagramTerm) -> str:
                          rf"node[anchor={_anchor(leg_angle)},inner sep=1pt] {{{a}}};")
         lines.append(rf"\fill ({angle:.1f}:{r}) circle (2.4pt);")
         lines.append(rf"\node at ({angle:.1f}:{r - 0.27}) {{\tiny {m}}};")
+    for tip, left, right in arrowheads(term, r, 0.32, leg_length=0.45):  # charge flow of the fermion lines
+        corners = " -- ".join(f"({x:.3f},{y:.3f})" for x, y in (tip, left, right))
+        lines.append(rf"\fill {corners} -- cycle;")
     lines.append(rf"\draw[fill=white] (90:{r}) circle (3.2pt);")
     lines.append(rf"\draw (90:{r}) ++(-2.2pt,-2.2pt) -- ++(4.4pt,4.4pt);")
     lines.append(rf"\draw (90:{r}) ++(-2.2pt,2.2pt) -- ++(4.4pt,-4.4pt);")
@@ -276,7 +324,7 @@ def render_png(diagrams: FlowDiagrams, columns: int = 4) -> bytes:
 
 
 def _draw_term(ax: Axes, term: DiagramTerm) -> None:
-    from matplotlib.patches import Circle
+    from matplotlib.patches import Circle, Polygon
 
     r = 1.0
     ax.add_patch(Circle((0, 0), r, fill=False, lw=1.6, color="black"))
@@ -291,6 +339,8 @@ def _draw_term(ax: Axes, term: DiagramTerm) -> None:
         ax.add_patch(Circle((x, y), 0.2, color=colour, zorder=3))
         ax.text(x, y, str(m), ha="center", va="center", color="white", fontsize=8,
                 fontweight="bold", zorder=4)
+    for corners in arrowheads(term, r, 0.3, leg_length=0.7):
+        ax.add_patch(Polygon(corners, closed=True, color="black", zorder=3))
     ax.add_patch(Circle((0, r), 0.16, facecolor="white", edgecolor="red", lw=2, zorder=3))
     d = 0.11
     for sx in (-1, 1):

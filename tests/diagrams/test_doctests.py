@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["derivation", "graphs", "evaluate", "tensors", "truncation", "render"]
+MODULES = ["derivation", "graphs", "evaluate", "tensors", "truncation", "render", "lines", "fermion_loops"]
 
 
 @pytest.mark.parametrize("name", MODULES)
