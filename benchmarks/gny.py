@@ -40,7 +40,7 @@ DERIVE = """
 import sys, time
 from rgsym import load_spec
 from rgsym.gny import derive_gny
-spec = load_spec("derivations/gny_chiral_ising.toml", [f"truncation.order={{sys.argv[1]}}"])
+spec = load_spec("derivations/gny_chiral_ising.toml", [f"truncation.order={sys.argv[1]}"])
 start = time.perf_counter()
 derive_gny(spec)
 print(time.perf_counter() - start)
