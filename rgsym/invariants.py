@@ -55,6 +55,9 @@ _POWER_SUM = re.compile(r"^\s*sum\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)_a\s*(?:\*\*|\^
 ALLOWED_POWERS = (4,)
 #: The most powers of an invariant one may ask for (beyond it the truncation order decides).
 MAX_POWER = 20
+#: The rays of minima an expansion around the minimum may sit on (:mod:`rgsym.cubic_minimum`):
+#: the axis (1, 0, ..., 0) and the diagonal (1, ..., 1)/sqrt(N).
+RAYS = ("axis", "diagonal")
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,11 @@ class Invariant:
     max_power
         The highest power of the invariant kept in the potential (None: as the field
         degree allows).
+    ray
+        Set by a derivation around a minimum on a ray (:data:`RAYS`): the potential's second
+        argument is then w = tau - 4 c rho^2, which vanishes on the ray (c = 1 on the axis, 1/N
+        on the diagonal), and its couplings are Taylor coefficients at (kappa, 0).  None around
+        zero field.  Not part of the spec (nor of its digest).
     """
 
     name: str
@@ -81,6 +89,7 @@ class Invariant:
     components: int | sp.Expr
     power: int
     max_power: int | None = None
+    ray: str | None = None
 
     def canonical(self) -> dict[str, Any]:
         """The invariant as canonical JSON data, for the spec's digest.
@@ -332,7 +341,14 @@ def is_decoupled(values: dict[str, float], couplings: tuple[Coupling, ...], inva
     """
     field_plane = plane(invariant)
     s, t, p = field_plane.fields
-    u = potential(couplings, field_plane.rho.subs(p, 0), field_plane.tau.subs(p, 0))
+    rho, tau = field_plane.rho.subs(p, 0), field_plane.tau.subs(p, 0)
+    if invariant.ray is None:
+        u = potential(couplings, rho, tau)
+    else:  # around a minimum on a ray: u of rho - kappa and w = tau - 4 c rho^2
+        c = 1 if invariant.ray == "axis" else 1 / sp.sympify(invariant.components)
+        (kappa,) = [cp for cp in couplings if cp.is_minimum]
+        rest = tuple(cp for cp in couplings if not cp.is_minimum)
+        u = potential(rest, rho - kappa.symbol, tau - 4 * c * rho**2)
     u = u.xreplace({c.symbol: sp.Float(values[c.name]) for c in couplings})
     by_degree: dict[int, list[tuple[bool, float]]] = {}
     for (a, b), coeff in sp.Poly(sp.expand(u), s, t).terms():

@@ -92,6 +92,10 @@ def _derive_flow(spec: TheorySpec) -> BetaSystem | PotentialFlow:
         from rgsym.multi_minimum import derive_at_background
 
         return derive_at_background(spec, (True,) * len(spec.theory.blocks))
+    if spec.theory.invariants and spec.truncation.expand_around == "minimum":  # the axis: rgsym.cubic_minimum
+        from rgsym.cubic_minimum import derive_on_ray
+
+        return derive_on_ray(spec, "axis")
     if spec.theory.invariants:  # an anisotropic invariant (cubic): rgsym.invariants
         from rgsym.invariant_flow import derive_with_invariants
 

@@ -76,8 +76,8 @@ def on_its_minimum(system: BetaSystem, fp: FixedPoint, scales: np.ndarray) -> bo
     nb = len(couplings[0].index)
     for b in range(nb):
         unit = tuple(1 if j == b else 0 for j in range(nb))
-        i = where[unit]
-        if not couplings[i].is_minimum and x[i] < -MASS_TOLERANCE:
+        i = where.get(unit)  # an anisotropic slot (tau, index (0, 2)) has no mass of its own
+        if i is not None and not couplings[i].is_minimum and x[i] < -MASS_TOLERANCE:
             return False
     return True
 
