@@ -361,7 +361,8 @@ def is_decoupled(values: dict[str, float], couplings: tuple[Coupling, ...], inva
 
 
 def coupling_definition(coupling: Coupling, invariants: tuple[Invariant, ...]) -> str:
-    """What lambda_{k,m} is, in LaTeX: the derivative d_rho^k d_tau^m u at zero field.
+    """What lambda_{k,m} is, in LaTeX: the derivative d_rho^k d_tau^m u at zero field (around a
+    minimum on a ray: d_rho^k d_w^m u at (kappa, 0)).
 
     Parameters
     ----------
@@ -377,7 +378,12 @@ def coupling_definition(coupling: Coupling, invariants: tuple[Invariant, ...]) -
     """
     (inv,) = invariants
     k, m = coupling.index[0], coupling.index[1] // 2
-    parts = [rf"\partial_{{{name}}}" + (f"^{{{p}}}" if p > 1 else "")
-             for name, p in ((r"\tilde\rho", k), (sp.latex(sp.Symbol(inv.name)), m)) if p]
     name = sp.latex(sp.Symbol(inv.name))
+    second = name if inv.ray is None else "w"
+    parts = [rf"\partial_{{{var}}}" + (f"^{{{p}}}" if p > 1 else "")
+             for var, p in ((r"\tilde\rho", k), (second, m)) if p]
+    if inv.ray is not None:  # around a minimum on a ray (rgsym.cubic_minimum)
+        c = "" if inv.ray == "axis" else sp.latex(1 / sp.sympify(inv.components)) + " "
+        return (f"${' '.join(parts)} u(\\kappa, 0)$, with $w = {name} - 4 {c}\\tilde\\rho^2$, "
+                f"${name} = \\sum_a \\phi_a^{{{inv.power}}}$ (minimum on the {inv.ray})")
     return f"${' '.join(parts)} u(0)$, with ${name} = \\sum_a \\phi_a^{{{inv.power}}}$"
