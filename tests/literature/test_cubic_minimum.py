@@ -11,7 +11,7 @@ N_c by continuation in a real N (the isotropic point's anisotropy theta, rgsym.w
 Literature: Litim, Nucl. Phys. B631 (2002) 128, hep-th/0203006 (../shared/REFERENCES.md: the LPA
 Ising nu around the minimum at order 3 is 0.65057); the LPA-type (hierarchical) N_c = 2.2194
 (Pinn, Rehwald, Wieczerkowski, cond-mat/9805193); the true N_c = 2.89(4) (Pelissetto, Vicari,
-cond-mat/0012164, sec. 11.3; six loops: Kompaniets, Kudlis, Sokolov, arXiv:1911.01091).
+cond-mat/0012164, sec. 11.3; below 3 also at six loops, Adzhemyan et al., arXiv:1901.02754).
 """
 
 from __future__ import annotations
