@@ -282,7 +282,10 @@ def derive_on_ray(spec: TheorySpec, ray: str) -> BetaSystem:
     scales = (unit_loop,) + tuple(unit_loop ** (1 - k - 2 * m) * math.factorial(k) * math.factorial(m)
                                   for k, m in lam)
     name = f"{describe(spec)}, u(rho, {inv.name} = sum({inv.block}_a^{inv.power})), minimum on the {ray}"
-    system = assemble_system(name, spec, couplings, betas, sp.Integer(0), {}, pivots(one_plus), scales)
+    # the masses: the LDL pivots of M0 (its principal minors are those of the symmetric mass
+    # matrix: D^-1 M D keeps them), all >= 0 iff the background is a minimum
+    masses = tuple(sp.cancel(w + 1) for w in pivots(one_plus - sp.eye(n)))
+    system = assemble_system(name, spec, couplings, betas, sp.Integer(0), {}, masses, scales)
     if system.context is None:
         return system
     rayed: tuple[Invariant, ...] = tuple(replace(i, ray=ray) for i in system.context.invariants)

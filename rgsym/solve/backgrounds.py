@@ -12,7 +12,11 @@ zero of the betas around a background is a fixed point expanded around its own m
   singular, and the point is taken on another background instead);
 - each block at zero has u_b >= 0 there (else the origin is a maximum in that direction and
   the minimum lies elsewhere);
-- 1 + M0 is positive definite (no propagator beyond its pole), checked by the solver.
+- 1 + M0 is positive definite (no propagator beyond its pole), checked by the solver;
+- with an anisotropic invariant (the cubic model on a ray), every mode's mass is >= 0: the
+  system's masses are the LDL pivots of the mass matrix M0 (:mod:`rgsym.cubic_minimum`), so this
+  is M0 positive semidefinite, a minimum in every direction, not only along the ray (with a
+  negative transverse mass the ray is a saddle and the minimum lies on another ray).
 
 The isotropic point is a minimum along every direction of a sphere: it is found on several
 backgrounds, and the first one is kept.  Exponents and names are those of every multi-field
@@ -42,26 +46,29 @@ from rgsym.solve.numeric import NumericSystem
 ZERO_KAPPA = 1e-8
 #: u_b at zero field (scaled) may be this negative and still count as zero: a block that is
 #: massless at the origin (the chi direction of the isotropic point, a free block) has
-#: u_b = 0 to the accuracy of the solution.
+#: u_b = 0 to the accuracy of the solution.  The same for a mode's mass on a ray (dimensionless,
+#: order one): the Goldstone modes of the isotropic point have masses ~1e-15.
 MASS_TOLERANCE = 1e-8
 
 
-def on_its_minimum(system: BetaSystem, fp: FixedPoint, scales: np.ndarray) -> bool:
+def on_its_minimum(numeric: NumericSystem, fp: FixedPoint) -> bool:
     """Whether ``fp`` is expanded around its own minimum (see the module docstring).
 
     Parameters
     ----------
-    system
-        The betas around one background.
+    numeric
+        The compiled betas around one background.
     fp
         A zero of them.
-    scales
-        The couplings' natural sizes.
 
     Returns
     -------
     bool
     """
+    system = numeric.system
+    scales = np.asarray(numeric.scales, dtype=float)
+    if _on_a_ray(system) and np.any(numeric.masses(np.asarray(fp.values)) < -MASS_TOLERANCE):
+        return False
     couplings = system.couplings
     x = np.asarray(fp.values) / scales
     where = {c.index: i for i, c in enumerate(couplings)}
@@ -80,6 +87,12 @@ def on_its_minimum(system: BetaSystem, fp: FixedPoint, scales: np.ndarray) -> bo
         if i is not None and not couplings[i].is_minimum and x[i] < -MASS_TOLERANCE:
             return False
     return True
+
+
+def _on_a_ray(system: BetaSystem) -> bool:
+    """An expansion around a minimum on a ray of the cubic model (its masses are pivots of M0)."""
+    context = system.context
+    return context is not None and any(inv.ray is not None for inv in context.invariants)
 
 
 def points_on_backgrounds(numerics: Sequence[NumericSystem]) -> list[tuple[FixedPoint, Exponents]]:
@@ -106,9 +119,8 @@ def points_on_backgrounds(numerics: Sequence[NumericSystem]) -> list[tuple[Fixed
     out: list[tuple[FixedPoint, Exponents]] = []
     seen: set[str] = set()
     for numeric in numerics:
-        scales = np.asarray(numeric.scales, dtype=float)
         found = [fp for fp in add_branches(numeric, find_fixed_points(numeric))
-                 if on_its_minimum(numeric.system, fp, scales)]
+                 if on_its_minimum(numeric, fp)]
         points = [(fp, by_sector(numeric, fp, compute_exponents(numeric, fp))) for fp in found]
         names = fixed_point_names(numeric, points, unique=False)
         for (fp, ex), name in zip(points, names, strict=True):
