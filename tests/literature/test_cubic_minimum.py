@@ -68,6 +68,12 @@ def n2() -> dict[str, SectorExponents]:
     return named(exponents(load_spec(SPEC, ["theory.N=2"])))
 
 
+def test_n2_fixed_points_and_names(n2: dict[str, SectorExponents]) -> None:
+    """The four points of the epsilon-expansion (Pelissetto, Vicari, sec. 11.3); the zeros of the
+    betas on a ray whose transverse mass is negative (saddles) are not minima and are dropped."""
+    assert sorted(n2) == ["cubic", "decoupled", "gaussian", "isotropic"]
+
+
 def test_n2_cubic_point_is_the_rotated_decoupled_pair(n2: dict[str, SectorExponents]) -> None:
     cubic, decoupled = n2["cubic"], n2["decoupled"]
     assert same(cubic.theta, decoupled.theta)
