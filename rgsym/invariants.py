@@ -55,6 +55,9 @@ _POWER_SUM = re.compile(r"^\s*sum\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)_a\s*(?:\*\*|\^
 ALLOWED_POWERS = (4,)
 #: The most powers of an invariant one may ask for (beyond it the truncation order decides).
 MAX_POWER = 20
+#: The rays of minima an expansion around the minimum may sit on (:mod:`rgsym.cubic_minimum`):
+#: the axis (1, 0, ..., 0) and the diagonal (1, ..., 1)/sqrt(N).
+RAYS = ("axis", "diagonal")
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,11 @@ class Invariant:
     max_power
         The highest power of the invariant kept in the potential (None: as the field
         degree allows).
+    ray
+        Set by a derivation around a minimum on a ray (:data:`RAYS`): the potential's second
+        argument is then w = tau - 4 c rho^2, which vanishes on the ray (c = 1 on the axis, 1/N
+        on the diagonal), and its couplings are Taylor coefficients at (kappa, 0).  None around
+        zero field.  Not part of the spec (nor of its digest).
     """
 
     name: str
@@ -81,6 +89,7 @@ class Invariant:
     components: int | sp.Expr
     power: int
     max_power: int | None = None
+    ray: str | None = None
 
     def canonical(self) -> dict[str, Any]:
         """The invariant as canonical JSON data, for the spec's digest.
@@ -332,7 +341,14 @@ def is_decoupled(values: dict[str, float], couplings: tuple[Coupling, ...], inva
     """
     field_plane = plane(invariant)
     s, t, p = field_plane.fields
-    u = potential(couplings, field_plane.rho.subs(p, 0), field_plane.tau.subs(p, 0))
+    rho, tau = field_plane.rho.subs(p, 0), field_plane.tau.subs(p, 0)
+    if invariant.ray is None:
+        u = potential(couplings, rho, tau)
+    else:  # around a minimum on a ray: u of rho - kappa and w = tau - 4 c rho^2
+        c = 1 if invariant.ray == "axis" else 1 / sp.sympify(invariant.components)
+        (kappa,) = [cp for cp in couplings if cp.is_minimum]
+        rest = tuple(cp for cp in couplings if not cp.is_minimum)
+        u = potential(rest, rho - kappa.symbol, tau - 4 * c * rho**2)
     u = u.xreplace({c.symbol: sp.Float(values[c.name]) for c in couplings})
     by_degree: dict[int, list[tuple[bool, float]]] = {}
     for (a, b), coeff in sp.Poly(sp.expand(u), s, t).terms():
@@ -345,7 +361,8 @@ def is_decoupled(values: dict[str, float], couplings: tuple[Coupling, ...], inva
 
 
 def coupling_definition(coupling: Coupling, invariants: tuple[Invariant, ...]) -> str:
-    """What lambda_{k,m} is, in LaTeX: the derivative d_rho^k d_tau^m u at zero field.
+    """What lambda_{k,m} is, in LaTeX: the derivative d_rho^k d_tau^m u at zero field (around a
+    minimum on a ray: d_rho^k d_w^m u at (kappa, 0)).
 
     Parameters
     ----------
@@ -361,7 +378,12 @@ def coupling_definition(coupling: Coupling, invariants: tuple[Invariant, ...]) -
     """
     (inv,) = invariants
     k, m = coupling.index[0], coupling.index[1] // 2
-    parts = [rf"\partial_{{{name}}}" + (f"^{{{p}}}" if p > 1 else "")
-             for name, p in ((r"\tilde\rho", k), (sp.latex(sp.Symbol(inv.name)), m)) if p]
     name = sp.latex(sp.Symbol(inv.name))
+    second = name if inv.ray is None else "w"
+    parts = [rf"\partial_{{{var}}}" + (f"^{{{p}}}" if p > 1 else "")
+             for var, p in ((r"\tilde\rho", k), (second, m)) if p]
+    if inv.ray is not None:  # around a minimum on a ray (rgsym.cubic_minimum)
+        c = "" if inv.ray == "axis" else sp.latex(1 / sp.sympify(inv.components)) + " "
+        return (f"${' '.join(parts)} u(\\kappa, 0)$, with $w = {name} - 4 {c}\\tilde\\rho^2$, "
+                f"${name} = \\sum_a \\phi_a^{{{inv.power}}}$ (minimum on the {inv.ray})")
     return f"${' '.join(parts)} u(0)$, with ${name} = \\sum_a \\phi_a^{{{inv.power}}}$"

@@ -213,7 +213,7 @@ def _entry(entry: sp.Expr, action: Action, derivative_syms: tuple[tuple[MultiInd
     return total
 
 
-def _litim_constant(spec: TheorySpec) -> sp.Expr:
+def litim_constant(spec: TheorySpec) -> sp.Expr:
     """C in T_1(w) = C / (1 + w), read off the regulator's closed form (else refused)."""
     from rgsym.integrate import regulator_of, threshold_integral
 
@@ -259,7 +259,7 @@ def _det(m: list[list[Series]]) -> Series:
     return total
 
 
-def _loop(mass: list[list[Series]], multiplicities: tuple[sp.Expr, ...], weights: tuple[int, ...],
+def matrix_loop(mass: list[list[Series]], multiplicities: tuple[sp.Expr, ...], weights: tuple[int, ...],
           max_weight: int) -> tuple[Series, dict[se.Basic, se.Basic], sp.Matrix]:
     """sum_i mult_i [(1 + M)^-1]_ii as a series.
 
@@ -322,7 +322,7 @@ def _taylor(flow: Series, variables: tuple[ExpansionVariable, ...], a: MultiInde
     return factor * flow.coefficient(tuple(exps))
 
 
-def _pivots(one_plus: sp.Matrix) -> tuple[sp.Expr, ...]:
+def pivots(one_plus: sp.Matrix) -> tuple[sp.Expr, ...]:
     """w_i = p_i - 1 with p_i the LDL pivots of 1 + M0: all w_i > -1 iff 1 + M0 is positive definite."""
     n = one_plus.shape[0]
     minors = [sp.Integer(1)] + [one_plus[:k, :k].det() for k in range(1, n + 1)]
@@ -362,8 +362,8 @@ def derive_at_background(spec: TheorySpec, background: Background) -> BetaSystem
     mass = [[_entry(sp.expand(vertices.mass_matrix[i, j] * scale_of[j] / scale_of[i]), action,
                     derivative_syms, variables, max_weight) for j in range(n)] for i in range(n)]
     multiplicities = tuple(comp.multiplicity for comp in comps)
-    loop, g_values, one_plus = _loop(mass, multiplicities, weights, max_weight)
-    c = _litim_constant(spec)
+    loop, g_values, one_plus = matrix_loop(mass, multiplicities, weights, max_weight)
+    c = litim_constant(spec)
     a_coeff, b_coeff = scaling_coefficients(action.d, sp.Integer(0))
     shifts = [shift_series(v, weights, max_weight) for v in variables]
     nb = len(variables)
@@ -382,7 +382,7 @@ def derive_at_background(spec: TheorySpec, background: Background) -> BetaSystem
                    unit_loop ** (1 - sum(cp.index)) * sp.prod([sp.factorial(k) for k in cp.index])
                    for cp in action.couplings)
     name = f"{describe(spec)}, background {background_name(spec, background)}"
-    return assemble_system(name, spec, action.couplings, betas, sp.Integer(0), {}, _pivots(one_plus), scales)
+    return assemble_system(name, spec, action.couplings, betas, sp.Integer(0), {}, pivots(one_plus), scales)
 
 
 def _betas(action: Action, variables: tuple[ExpansionVariable, ...], flow: Series,

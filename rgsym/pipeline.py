@@ -92,6 +92,10 @@ def _derive_flow(spec: TheorySpec) -> BetaSystem | PotentialFlow:
         from rgsym.multi_minimum import derive_at_background
 
         return derive_at_background(spec, (True,) * len(spec.theory.blocks))
+    if spec.theory.invariants and spec.truncation.expand_around == "minimum":  # the axis: rgsym.cubic_minimum
+        from rgsym.cubic_minimum import derive_on_ray
+
+        return derive_on_ray(spec, "axis")
     if spec.theory.invariants:  # an anisotropic invariant (cubic): rgsym.invariants
         from rgsym.invariant_flow import derive_with_invariants
 
@@ -211,19 +215,20 @@ def exponents(spec: TheorySpec, backend: str = "symengine") -> list[tuple[FixedP
     """Each fixed point with its critical exponents.  With several fields: also the points
     that branch off symmetric ones (:mod:`rgsym.solve.branches`), nu and omega from the
     singlet sector and a name (:mod:`rgsym.solve.sectors`, :mod:`rgsym.solve.naming`)."""
+    from rgsym.backgrounds import background_numerics, uses_backgrounds
+    from rgsym.solve.backgrounds import points_on_backgrounds
     from rgsym.solve.branches import add_branches
     from rgsym.solve.exponents import compute_exponents
     from rgsym.solve.fixed_points import find_fixed_points
     from rgsym.solve.naming import name_points
     from rgsym.solve.sectors import by_sector
-    from rgsym.workflows.multi_minimum import background_exponents, uses_backgrounds
 
     if uses_backgrounds(spec):  # several fields around the minimum: one system per background
-        return background_exponents(spec, backend)
+        return points_on_backgrounds(background_numerics(spec, backend))
     numeric = numeric_system(spec, backend)
-    found = add_branches(spec.theory, numeric, find_fixed_points(numeric))
-    points = [(fp, by_sector(spec.theory, numeric, fp, compute_exponents(numeric, fp))) for fp in found]
-    return name_points(spec.theory, numeric, points)
+    found = add_branches(numeric, find_fixed_points(numeric))
+    points = [(fp, by_sector(numeric, fp, compute_exponents(numeric, fp))) for fp in found]
+    return name_points(numeric, points)
 
 
 def _is_single_on(spec: TheorySpec) -> bool:
@@ -265,17 +270,17 @@ def fixed_point_names(spec: TheorySpec, points: Sequence[tuple[FixedPoint, Expon
     """
     import numpy as np
 
+    from rgsym.backgrounds import uses_backgrounds
     from rgsym.solve.multicritical_names import multicritical_name
-    from rgsym.workflows.multi_minimum import uses_backgrounds
 
     if spec.theory.fermions:
         return _yukawa_names(spec, points)
-    if uses_backgrounds(spec):  # named on their own backgrounds (rgsym.workflows.multi_minimum)
+    if uses_backgrounds(spec):  # named on their own backgrounds (rgsym.solve.backgrounds)
         return [str(getattr(ex, "name", "")) for _, ex in points]
     if not _is_single_on(spec):
         from rgsym.solve.naming import fixed_point_names as names_by_symmetry
 
-        return names_by_symmetry(spec.theory, numeric_system(spec, backend), points)
+        return names_by_symmetry(numeric_system(spec, backend), points)
     try:
         wilson_fisher: FixedPoint | None = critical_exponents(spec, backend=backend)[0]
     except SolveError:

@@ -136,16 +136,9 @@ def test_nothing_below_the_workflows_imports_them() -> None:
     assert not users, f"import rgsym.workflows from below: {users}"
 
 
-#: Modules of solve/ that still name a spec type in their annotations, each with the reason.
-#: solve.symmetry.slots_of reads a ``Theory`` (field blocks and invariants; the derived system's
-#: :class:`rgsym.context.FlowContext` holds the same as ``fields`` and ``invariants``); these four
-#: modules belong to the multi-field work running in parallel and move to the context after it.
-SPEC_TYPE_EXCEPTIONS: dict[str, str] = {
-    "rgsym.solve.branches": "add_branches(theory: Theory, ...) -> slots_of (multi-field work)",
-    "rgsym.solve.naming": "fixed_point_names(theory: Theory, ...) -> slots_of (multi-field work)",
-    "rgsym.solve.sectors": "by_sector(theory: Theory, ...) -> slots_of (multi-field work)",
-    "rgsym.solve.symmetry": "slots_of(theory: Theory) reads the blocks and invariants (multi-field work)",
-}
+#: Modules of solve/ and emit/ that still name a spec type in their annotations, each with the
+#: reason (none: the multi-field solvers read the fields and invariants from the context).
+SPEC_TYPE_EXCEPTIONS: dict[str, str] = {}
 
 
 def spec_imports() -> dict[str, set[str]]:
@@ -162,7 +155,7 @@ def spec_imports() -> dict[str, set[str]]:
 
 
 def test_the_spec_scan_sees_type_checking_imports() -> None:
-    assert "Theory" in spec_imports()["rgsym.solve.symmetry"]  # under TYPE_CHECKING only
+    assert "FieldBlock" in spec_imports()["rgsym.invariants"]  # under TYPE_CHECKING only
     assert "TheorySpec" in spec_imports()["rgsym.pipeline"]
 
 

@@ -55,11 +55,13 @@ def test_cli_exit_code_and_minimum(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["derive", str(bad)]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "bad.toml" in err and "key 'theory.invariants': tau: " in err
-    around_minimum = tmp_path / "min.toml"
+    around_minimum = tmp_path / "min.toml"  # the default expand_around: the axis (rgsym.cubic_minimum)
     around_minimum.write_text('[theory]\nd = 3\nN = 3\ninvariants = { tau = "sum(phi_a**4)" }\n')
-    assert main(["derive", str(around_minimum)]) == 2
+    assert main(["derive", str(around_minimum)]) == 0
+    assert "minimum on the axis" in capsys.readouterr().out
+    assert main(["derive", str(around_minimum), "--set", "regulator.kind=exponential"]) == 2
     err = capsys.readouterr().err
-    assert "truncation.expand_around" in err and "zero" in err
+    assert len(err.splitlines()) == 1 and "regulator.kind" in err and "zero" in err
 
 
 def test_couplings_by_field_degree() -> None:

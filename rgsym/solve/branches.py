@@ -19,8 +19,6 @@ Allgower, Georg, Introduction to Numerical Continuation Methods, SIAM (2003), ch
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from rgsym.solve.fixed_points import SAME_POINT, FixedPoint, Truncated, solve_from
@@ -31,12 +29,9 @@ from rgsym.solve.symmetry import (
     candidate_symmetries,
     interacting_blocks,
     is_decoupled,
-    slots_of,
     symmetries_at,
+    system_slots,
 )
-
-if TYPE_CHECKING:
-    from rgsym.spec import Theory
 
 #: Directions with |theta| below this are tried: a branch that crossed at a nearby order has
 #: a small theta here (0.07 at the O(3) point of the O(2) + O(1) model at order 3).
@@ -92,15 +87,13 @@ def _is_branch(numeric: NumericSystem, parent: FixedPoint, g: np.ndarray) -> boo
     return smallest > ISOLATED and abs(mine - theirs) <= 1
 
 
-def add_branches(theory: Theory, numeric: NumericSystem, points: list[FixedPoint]) -> list[FixedPoint]:
+def add_branches(numeric: NumericSystem, points: list[FixedPoint]) -> list[FixedPoint]:
     """``points`` with the fixed points that branch off them along symmetry-breaking directions.
 
     Parameters
     ----------
-    theory
-        The spec's theory (its blocks and invariants).
     numeric
-        The compiled system at the target order.
+        The compiled system at the target order (its context names the blocks and invariants).
     points
         The fixed points found by :func:`rgsym.solve.fixed_points.find_fixed_points`.
 
@@ -111,7 +104,7 @@ def add_branches(theory: Theory, numeric: NumericSystem, points: list[FixedPoint
         first, then by the size of the coupling vector).  A theory with one block and no
         anisotropic invariant gets ``points`` back unchanged.
     """
-    slots = slots_of(theory)
+    slots = system_slots(numeric)
     system = numeric.system
     if not points or not candidate_symmetries(system.couplings, slots):
         return points

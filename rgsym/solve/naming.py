@@ -24,7 +24,6 @@ points of the cubic and O(n) x O(m) models); Calabrese, Pelissetto, Vicari, cond
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -39,12 +38,9 @@ from rgsym.solve.symmetry import (
     candidate_symmetries,
     interacting_blocks,
     is_decoupled,
-    slots_of,
     symmetries_at,
+    system_slots,
 )
-
-if TYPE_CHECKING:
-    from rgsym.spec import Theory
 
 
 def name_fixed_point(fp: FixedPoint, couplings: Sequence[Coupling], slots: Sequence[Slot],
@@ -119,16 +115,14 @@ def _all_swapped(active: Sequence[str], symmetries: Collection[str]) -> bool:
     return reached == set(active)
 
 
-def fixed_point_names(theory: Theory, numeric: NumericSystem,
+def fixed_point_names(numeric: NumericSystem,
                       points: Sequence[tuple[FixedPoint, Exponents]], unique: bool = True) -> list[str]:
     """Unique names of the fixed points, in their order.
 
     Parameters
     ----------
-    theory
-        The spec's theory.
     numeric
-        The compiled system the points solve.
+        The compiled system the points solve (its context names the fields and invariants).
     points
         The fixed points with their exponents.
     unique
@@ -144,7 +138,7 @@ def fixed_point_names(theory: Theory, numeric: NumericSystem,
     --------
     A single multiplet has a Gaussian and a Wilson-Fisher point (see the tests).
     """
-    slots = slots_of(theory)
+    slots = system_slots(numeric)
     couplings = numeric.system.couplings
     scales = np.asarray(numeric.scales, dtype=float)
     if any(c.is_minimum for c in couplings) and len(slots) == 1:
@@ -173,14 +167,12 @@ def numbered(names: list[str], relevant: list[int]) -> list[str]:
     return out
 
 
-def name_points(theory: Theory, numeric: NumericSystem,
+def name_points(numeric: NumericSystem,
                 points: Sequence[tuple[FixedPoint, Exponents]]) -> list[tuple[FixedPoint, Exponents]]:
     """The points with their names put into their exponents (multi-field ones only).
 
     Parameters
     ----------
-    theory
-        The spec's theory.
     numeric
         The compiled system.
     points
@@ -190,5 +182,5 @@ def name_points(theory: Theory, numeric: NumericSystem,
     -------
     list of (FixedPoint, Exponents)
     """
-    names = fixed_point_names(theory, numeric, points)
+    names = fixed_point_names(numeric, points)
     return [(fp, with_name(ex, name)) for (fp, ex), name in zip(points, names, strict=True)]

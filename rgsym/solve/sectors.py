@@ -36,7 +36,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -53,12 +53,9 @@ from rgsym.solve.symmetry import (
     interacting_blocks,
     is_decoupled,
     null_space,
-    slots_of,
     symmetries_at,
+    system_slots,
 )
-
-if TYPE_CHECKING:
-    from rgsym.spec import Theory
 
 #: Two thetas are one (possibly degenerate) eigenvalue within this relative distance.  The
 #: thetas of different sectors that are tested here differ by more than 1e-3; exact
@@ -259,18 +256,16 @@ def _decoupled_parts(fp: FixedPoint, couplings: Sequence[Coupling], slots: Seque
     return tuple(replace(s, part=p or "coupling") for s, p in zip(sectors, parts, strict=True))
 
 
-def by_sector(theory: Theory, numeric: NumericSystem, fp: FixedPoint, ex: Exponents) -> Exponents:
+def by_sector(numeric: NumericSystem, fp: FixedPoint, ex: Exponents) -> Exponents:
     """The exponents of ``ex`` with nu and omega taken from the singlet sector.
 
-    A theory with one block and no anisotropic invariant has only the singlet sector:
+    A flow with one block and no anisotropic invariant has only the singlet sector:
     ``ex`` comes back unchanged.
 
     Parameters
     ----------
-    theory
-        The spec's theory (its blocks and invariants).
     numeric
-        The compiled system.
+        The compiled system (its context names the blocks and invariants).
     fp
         The fixed point.
     ex
@@ -281,7 +276,7 @@ def by_sector(theory: Theory, numeric: NumericSystem, fp: FixedPoint, ex: Expone
     Exponents
         A :class:`SectorExponents` for several blocks or invariants.
     """
-    slots = slots_of(theory)
+    slots = system_slots(numeric)
     couplings = numeric.system.couplings
     if not candidate_symmetries(couplings, slots):
         return ex

@@ -32,10 +32,11 @@ import numpy as np
 import sympy as sp
 
 from rgsym.action import Coupling
+from rgsym.context import FlowContext, required_context
 from rgsym.solve.fixed_points import SAME_POINT, FixedPoint
 
 if TYPE_CHECKING:
-    from rgsym.spec import Theory
+    from rgsym.solve.numeric import NumericSystem
 
 #: A fixed point has a symmetry when its scaled couplings (order one) meet the conditions to
 #: this accuracy: the solver's own distance for "the same point" (a point this close to its
@@ -102,22 +103,43 @@ class Symmetry:
     permutation: np.ndarray | None = None
 
 
-def slots_of(theory: Theory) -> tuple[Slot, ...]:
-    """The invariants of a theory's ansatz, in the order of the multi-indices.
+def slots_of(context: FlowContext) -> tuple[Slot, ...]:
+    """The invariants of a flow's ansatz, in the order of the multi-indices.
 
     Parameters
     ----------
-    theory
-        The spec's theory: one rho per field block, then the declared anisotropic invariants.
+    context
+        What the flow was derived for: one rho per field multiplet (``context.fields``), then
+        the declared anisotropic invariants (``context.invariants``).
 
     Returns
     -------
     tuple of Slot
     """
-    slots = [Slot(b.name, b.components, "rho", f"rho_{b.name}") for b in theory.blocks]
-    for inv in getattr(theory, "invariants", ()):
+    slots = [Slot(f.name, f.components, "rho", f"rho_{f.name}") for f in context.fields]
+    for inv in context.invariants:
         slots.append(Slot(inv.block, inv.components, "anisotropy", inv.name, inv))
     return tuple(slots)
+
+
+def system_slots(numeric: NumericSystem) -> tuple[Slot, ...]:
+    """The slots of a compiled system, from the context its betas carry.
+
+    Parameters
+    ----------
+    numeric
+        The compiled system.
+
+    Returns
+    -------
+    tuple of Slot
+
+    Raises
+    ------
+    UnsupportedError
+        For betas without a context (read back from ``betas.json``).
+    """
+    return slots_of(required_context(numeric.system, "the symmetry sectors of the fixed points"))
 
 
 def candidate_symmetries(couplings: Sequence[Coupling], slots: Sequence[Slot]) -> list[Symmetry]:
