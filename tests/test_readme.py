@@ -101,13 +101,21 @@ def test_run_blocks(args: list[str], readme_folder: Path, capsys: pytest.Capture
 
 
 def test_diagrams_transcript(readme_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The ``$ rgsym diagrams`` example shows the command's real output."""
-    (block,) = [b for b in blocks() if b.text.startswith("$ rgsym diagrams")]
-    first, *shown = block.text.splitlines()
-    assert main(shlex.split(first)[2:]) == 0
-    printed = capsys.readouterr().out.splitlines()
-    assert [line for line in printed if line in shown] == shown  # the README drops some comment lines
-    assert all(line in shown for line in printed if not line.startswith("#"))
+    """Every ``$ rgsym diagrams`` example (one or several commands per block) shows the real output."""
+    transcripts = [b for b in blocks() if b.text.startswith("$ rgsym diagrams")]
+    assert len(transcripts) >= 2  # scalar (O(N)) and fermion lines (chiral Ising)
+    for block in transcripts:
+        commands: list[list[str]] = []
+        for line in block.text.splitlines():
+            if line.startswith("$ "):
+                commands.append([line])
+            else:
+                commands[-1].append(line)
+        for first, *shown in commands:
+            assert main(shlex.split(first)[2:]) == 0
+            printed = capsys.readouterr().out.splitlines()
+            assert [line for line in printed if line in shown] == shown  # the README drops comment lines
+            assert all(line in shown for line in printed if not line.startswith("#"))
 
 
 def test_derivations_table_lists_every_spec() -> None:

@@ -240,7 +240,7 @@ class Truncated:
             return False
         kappas = [i for i, c in enumerate(couplings[:self.k]) if c.is_minimum]
         if len(couplings[0].index) > 1 and any(x[i] < -1e-12 for i in kappas):
-            return False  # several blocks: rgsym.workflows.multi_minimum checks the minimum itself
+            return False  # several blocks: rgsym.solve.backgrounds checks the minimum itself
         return bool(np.all(self.numeric.masses(g) > -1.0))
 
     def residual(self, x: np.ndarray) -> float:
