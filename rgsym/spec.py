@@ -832,7 +832,9 @@ def _parse_truncation(t: dict[str, Any], source: str, theory: Theory) -> Truncat
 
 #: Regulators of the derivative expansion: smooth ones, and 'litim', whose distributional terms at
 #: O(d^2) are resolved as the limit of smooth regulators (rgsym.integrate.kinked_regulator_integrand).
-D2_REGULATORS = ("exponential", "exp-mass", "litim")
+#: A smooth shape must also be finite with its derivatives at y = 0 and decay exponentially, which the
+#: derivation checks (rgsym.derivative_expansion.smooth_shape_problem: 'power-law' fails it).
+D2_REGULATORS = ("exponential", "exp-mass", "litim", "custom", "power-law")
 
 
 def _check_d2_context(regulator: RegulatorSpec | None, flow: FlowSpec | None, source: str) -> None:

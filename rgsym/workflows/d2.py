@@ -30,7 +30,7 @@ from rgsym.errors import SolveError
 from rgsym.spec import RegulatorSpec, TheorySpec, Truncation
 
 if TYPE_CHECKING:
-    from rgsym.solve.fixed_functions import FixedFunctionResult
+    from rgsym.solve.fixed_functions import FixedFunctionResult, FixedFunctionSystem
 
 #: Collocation: Chebyshev degree, and the interval [0, FACTOR kappa].
 POINTS, FACTOR = 40, 8.0
@@ -205,28 +205,44 @@ def _polynomial(spec: TheorySpec, flow: DerivativeExpansionFlow) -> D2Result:
                     tuple(zip(fp.names, fp.values, strict=True)), "z(kappa) = 1")
 
 
-def _full_functions(spec: TheorySpec, flow: DerivativeExpansionFlow) -> tuple[D2Result, FixedFunctionResult]:
-    from rgsym.derivative_expansion import flow_equations
-    from rgsym.solve.fixed_functions import (
-        Condition,
-        FixedFunction,
-        FixedFunctionSystem,
-        solve_around_minimum,
-        solve_fixed_functions,
-    )
-    from rgsym.workflows.fixed_function import fixed_function
+def d2_system(flow: DerivativeExpansionFlow, point: float, name: str) -> FixedFunctionSystem:
+    """The fixed-point problem of the full-function route: d_t u' = d_t z (= d_t Y) = 0, eta unknown.
 
-    equations = flow_equations(flow)
+    Parameters
+    ----------
+    flow
+        The derived O(d^2) flows.
+    point
+        Where z(point) = 1 fixes eta (kappa).
+    name
+        A label for messages.
+
+    Returns
+    -------
+    FixedFunctionSystem
+        Functions ``w`` (u'), ``z`` (and ``y``), in that order; the one scalar eta.
+    """
+    from rgsym.derivative_expansion import flow_equations
+    from rgsym.solve.fixed_functions import Condition, FixedFunction, FixedFunctionSystem
+
+    equations = flow_equations(flow, at_nodes=True)
     functions = [FixedFunction("w", U1, U2, U3), FixedFunction("z", Z0, Z1, Z2)]
     rows = [equations["u'"], equations["z"]]
     if "y" in flow.functions:
         functions.append(FixedFunction("y", Y0, Y1, Y2))
         rows.append(equations["y"])
+    return FixedFunctionSystem(RHO, tuple(functions), tuple(rows), (symbols.eta,),
+                               (Condition("z", point, 1.0),), (), name, flow.regulator_values)
+
+
+def _full_functions(spec: TheorySpec, flow: DerivativeExpansionFlow) -> tuple[D2Result, FixedFunctionResult]:
+    from rgsym.solve.fixed_functions import solve_around_minimum, solve_fixed_functions
+    from rgsym.workflows.fixed_function import fixed_function
 
     def system(point: float) -> FixedFunctionSystem:
-        return FixedFunctionSystem(RHO, tuple(functions), tuple(rows), (symbols.eta,),
-                                   (Condition("z", point, 1.0),), (), f"O(d^2) {spec.source}")
+        return d2_system(flow, point, f"O(d^2) {spec.source}")
 
+    functions = system(0.0).functions
     # the start: the LPA fixed function with Litim's closed thresholds (only a start)
     lpa = fixed_function(_lpa_twin(spec, "full", RegulatorSpec("litim")))
     w = np.polynomial.Chebyshev.fit(lpa.rho, lpa.derivative, len(lpa.rho) - 1, domain=[0.0, lpa.rho_max])
@@ -261,13 +277,17 @@ D2_FORMATS = ("c", "numpy")
 
 
 def d2_files(spec: TheorySpec, formats: tuple[str, ...]) -> dict[str, str]:
-    """File name -> text of the generated O(d^2) flow (:mod:`rgsym.emit.d2_code`): the betas of the
-    polynomial route's running couplings, their exact Jacobian and eta.
+    """File name -> text of the generated O(d^2) flow.
+
+    For ``truncation.potential = "polynomial"`` (:mod:`rgsym.emit.d2_code`): the betas of the
+    polynomial route's running couplings, their exact Jacobian and eta.  For full functions
+    (:mod:`rgsym.emit.d2_functions`): the fixed-point ODEs of u', z (, Y) with eta an unknown, their
+    Chebyshev collocation and its exact Jacobian (z(rho_0) = 1 at a point the caller gives).
 
     Parameters
     ----------
     spec
-        A 'd2' or 'd2-z' spec with ``truncation.potential = "polynomial"``.
+        A 'd2' or 'd2-z' spec.
     formats
         From :func:`rgsym.emit.parse_formats`; only "c" and "numpy" are available.
 
@@ -278,18 +298,26 @@ def d2_files(spec: TheorySpec, formats: tuple[str, ...]) -> dict[str, str]:
     Raises
     ------
     UnsupportedError
-        For another format, or for full functions (whose flow is a system of ODEs in rho).
+        For another format.
     """
-    from rgsym.emit.d2_code import build_d2_program, render_d2_files
     from rgsym.errors import UnsupportedError
 
     other = [f for f in formats if f not in D2_FORMATS]
     if other:
         raise UnsupportedError(spec.source, "--emit", f"the {spec.truncation.scheme!r} flows are emitted as "
                                f"{' and '.join(D2_FORMATS)} only, not {', '.join(other)}")
+    flow = derive_d2_flow(spec)
     if spec.truncation.potential != "polynomial":
-        raise UnsupportedError(spec.source, "truncation.potential", "--emit writes the betas of the "
-                               "polynomial route (u', z, Y around the running minimum); add --set "
-                               "truncation.potential=polynomial (full functions: 'rgsym fixed-function')")
-    program = build_d2_program(derive_d2_flow(spec), spec.truncation.order, spec.truncation.kinetic_order)
+        from rgsym.emit.d2_functions import build_function_program, render_function_files
+
+        kinetic = "z, Y" if "y" in flow.functions else "z"
+        description = (f"O(d^2) derivative expansion ({', '.join(flow.functions)}), d = {flow.d}, "
+                       f"N = {flow.n}, {flow.regulator} regulator; the fixed functions u', {kinetic} on a "
+                       "Chebyshev grid, "
+                       "eta from z(rho_0) = 1")
+        functions = build_function_program(d2_system(flow, 0.0, f"O(d^2) {spec.source}"), description)
+        return render_function_files(functions, spec.source, spec.digest, formats)
+    from rgsym.emit.d2_code import build_d2_program, render_d2_files
+
+    program = build_d2_program(flow, spec.truncation.order, spec.truncation.kinetic_order)
     return render_d2_files(program, spec.source, spec.digest, formats)
