@@ -213,3 +213,38 @@ def test_full_route_emission_is_byte_identical_across_hash_seeds(tmp_path: Path)
         outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
     assert sorted(outputs[0]) == ["functions.c", "functions.h", "functions.py"]
     assert outputs[0] == outputs[1]
+
+
+@pytest.mark.parametrize(("name", "overrides"), [
+    ("ising_d2.toml", ["regulator.kind=litim"]),  # the kinked regulator: integrands on (0, 1), no node values
+    pytest.param("on_d2.toml", [], marks=pytest.mark.slow),  # O(2): Y(rho), regular at rho = 0
+])
+def test_other_systems_agree_pointwise(name: str, overrides: list[str], tmp_path: Path) -> None:
+    """Litim (Ising) and O(2) with Y: E_k and its partials, C and NumPy against the solver, at rho = 0
+    (where the Y flow is a limit) and inside."""
+    spec = load_spec(ROOT / "derivations" / name, overrides)
+    system = d2_system(derive_d2_flow(spec), 0.05, name)
+    program = build_function_program(system, name)
+    files = render_function_files(program, spec.source, spec.digest, ("c", "numpy"))
+    for file, text in files.items():
+        (tmp_path / file).write_text(text)
+    build = subprocess.run([os.environ.get("CC", "cc"), *STRICT, "-O1", "-fPIC", "-shared", "-o", "lib.so",
+                            "functions.c", "-lm"], cwd=tmp_path, capture_output=True, text=True)
+    assert build.returncode == 0 and build.stderr == "", build.stderr
+    library = ctypes.CDLL(str(tmp_path / "lib.so"))
+    module = load_module(files["functions.py"])
+    compiled = compile_system(system)
+    count = len(system.functions)
+    jet = [[0.3, 5.0, 2.0], [1.0, -0.3, 0.5], [0.2, 0.1, -0.4]][:count]  # u', z, Y and two derivatives each
+    for rho in (0.0, 0.01, 0.2):
+        point = np.array([rho, *(v for f in jet for v in f), 0.03])
+        evaluated = _evaluate(compiled, point[:1], [np.array([v]) for v in point[1:]])
+        values = np.array([e[0] for e, _ in evaluated])
+        partials = np.array([g[:, 0] for _, g in evaluated]).ravel()
+        for got_values, got_partials in (
+                (c_call(library, "rgsym_local", count, point),
+                 c_call(library, "rgsym_partials", partials.size, point)),
+                (module.local(point), module.partials(point).ravel())):
+            # rounding only, as for the Ising system (measured: 9e-16)
+            np.testing.assert_allclose(got_values, values, rtol=0, atol=1e-12 * np.max(np.abs(values)))
+            np.testing.assert_allclose(got_partials, partials, rtol=0, atol=1e-12 * np.max(np.abs(partials)))
