@@ -32,7 +32,9 @@ Ising model); Delamotte, cond-mat/0702365, sec. 5; von Gersdorff, Wetterich, Phy
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 
@@ -97,6 +99,57 @@ class DerivativeExpansionFlow:
     def __repr__(self) -> str:
         return (f"DerivativeExpansionFlow({', '.join(self.functions)}; d={self.d}, N={self.n}, "
                 f"{self.regulator})")
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain JSON data (expressions as ``sympy.srepr`` text), for the disk cache.
+
+        Returns
+        -------
+        dict
+        """
+        def pairs(items: tuple[tuple[Any, sp.Expr], ...]) -> list[list[str]]:
+            return [[str(k), sp.srepr(v)] for k, v in items]
+
+        return {"functions": list(self.functions), "scaling": pairs(self.scaling), "loops": pairs(self.loops),
+                "d": sp.srepr(self.d), "n": sp.srepr(self.n), "regulator": self.regulator,
+                "upper": sp.srepr(self.upper), "node_loops": pairs(self.node_loops),
+                "regulator_values": [[sp.srepr(k), sp.srepr(v)] for k, v in self.regulator_values]}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> DerivativeExpansionFlow:
+        """The flow :meth:`to_data` wrote; expressions through :func:`rgsym.expression.read_srepr`
+        (no code runs).
+
+        Raises
+        ------
+        ValueError
+            For data of another shape (:class:`rgsym.expression.ExpressionError` is one).
+        """
+        from rgsym.expression import read_srepr
+
+        def expr(text: Any) -> sp.Expr:
+            value = read_srepr(text)
+            if not isinstance(value, sp.Expr):
+                raise ValueError(f"expected an expression, got {type(value).__name__}")
+            return value
+
+        def name(text: Any) -> str:
+            if text not in ("u", "z", "y"):
+                raise ValueError(f"unknown function name {str(text)[:20]!r}")
+            return str(text)
+
+        def pairs(items: Any) -> tuple[tuple[str, sp.Expr], ...]:
+            return tuple((name(k), expr(v)) for k, v in items)
+
+        values = tuple((expr(k), expr(v)) for k, v in data["regulator_values"])
+        if not all(k in REGULATOR_JET for k, _ in values):
+            raise ValueError("regulator values for symbols that are not the regulator's jet")
+        regulator = data["regulator"]
+        if not isinstance(regulator, str) or not regulator.replace("-", "").isalnum():
+            raise ValueError("the regulator's name must be a word")
+        return cls(tuple(name(f) for f in data["functions"]), pairs(data["scaling"]), pairs(data["loops"]),
+                   expr(data["d"]), expr(data["n"]), regulator, expr(data["upper"]),
+                   pairs(data["node_loops"]), values)  # type: ignore[arg-type]  # the jet: Symbols
 
 
 def derive_d2(d: sp.Expr, n: sp.Expr, regulator: Regulator, with_y: bool = True) -> DerivativeExpansionFlow:

@@ -17,6 +17,7 @@ exponential regulator: nu = 0.628, eta = 0.044 at the PMS point).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,8 @@ from rgsym.spec import RegulatorSpec, TheorySpec, Truncation
 
 if TYPE_CHECKING:
     from rgsym.solve.fixed_functions import FixedFunctionResult, FixedFunctionSystem
+
+log = logging.getLogger(__name__)
 
 #: Collocation: Chebyshev degree, and the interval [0, FACTOR kappa].
 POINTS, FACTOR = 40, 8.0
@@ -83,9 +86,16 @@ class D2Result:
                 "fixed_point": dict(self.fixed_point), "normalisation": self.normalisation}
 
 
+#: The disk-cache kind of a derived O(d^2) flow (:mod:`rgsym.cache`, plain JSON with srepr text).
+CACHE_KIND = "d2flow"
+
+
 @cache
 def derive_d2_flow(spec: TheorySpec) -> DerivativeExpansionFlow:
-    """The derived O(d^2) flows of a 'd2' spec (kept for the process).
+    """The derived O(d^2) flows of a 'd2' spec (kept for the process and in the disk cache).
+
+    The flow goes through its JSON form on a miss too, so that a cold and a warm run compute
+    with the same expressions (and write the same bytes).
 
     Parameters
     ----------
@@ -96,11 +106,21 @@ def derive_d2_flow(spec: TheorySpec) -> DerivativeExpansionFlow:
     -------
     DerivativeExpansionFlow
     """
-    from rgsym.derivative_expansion import derive_d2
+    from rgsym import cache as disk
+    from rgsym.derivative_expansion import DerivativeExpansionFlow, derive_d2
     from rgsym.integrate import regulator_of
 
+    data = disk.load(CACHE_KIND, spec.digest)
+    if isinstance(data, dict):
+        try:
+            return DerivativeExpansionFlow.from_data(data)
+        except (ValueError, KeyError, TypeError) as exc:  # a foreign or damaged entry: derive again
+            log.warning("ignoring the cached O(d^2) flow of %s (%s)", spec.source, str(exc)[:200])
     n = sp.sympify(spec.theory.blocks[0].components)
-    return derive_d2(spec.theory.d, n, regulator_of(spec.regulator), spec.truncation.scheme == "d2")
+    data = derive_d2(spec.theory.d, n, regulator_of(spec.regulator), spec.truncation.scheme == "d2").to_data()
+    disk.store(CACHE_KIND, spec.digest, data,
+               f"O(d^2) flows ({', '.join(data['functions'])}), {data['regulator']} regulator")
+    return DerivativeExpansionFlow.from_data(data)
 
 
 def d2_exponents(spec: TheorySpec) -> D2Result:
