@@ -32,6 +32,7 @@ from rgsym.spec import RegulatorSpec, TheorySpec, Truncation
 
 if TYPE_CHECKING:
     from rgsym.solve.fixed_functions import FixedFunctionResult, FixedFunctionSystem
+    from rgsym.workflows.convergence import Convergence, Progress
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,65 @@ def d2_exponents(spec: TheorySpec) -> D2Result:
     if spec.truncation.potential == "full":
         return _full_functions(spec, flow)[0]
     return _polynomial(spec, flow)
+
+
+def d2_convergence(spec: TheorySpec, orders: tuple[int, ...],
+                   progress: Progress | None = None) -> Convergence:
+    """nu, eta and omega of the polynomial route at each degree of u' in ``orders`` (``--orders``).
+
+    z and Y keep the spec's ``kinetic_order``; the flow is derived once (it does not depend on the
+    degrees) and each order is solved from the LPA fixed point of that order, as ``rgsym exponents``
+    does.
+
+    Parameters
+    ----------
+    spec
+        A 'd2' or 'd2-z' spec with ``truncation.potential = "polynomial"``.
+    orders
+        Degrees of u', from :func:`rgsym.workflows.convergence.parse_orders`.
+    progress
+        Called after each order with (done, total).
+
+    Returns
+    -------
+    Convergence
+        An order without a Wilson-Fisher point keeps the reason in ``error``.
+
+    Raises
+    ------
+    SpecError
+        For full functions, or an order above :data:`rgsym.spec.MAX_D2_ORDER`.
+    SolveError
+        When no order gives exponents.
+    """
+    from rgsym.errors import SpecError
+    from rgsym.spec import MAX_D2_ORDER
+    from rgsym.workflows.convergence import Convergence, OrderResult, describe
+
+    if spec.truncation.potential != "polynomial":
+        raise SpecError(spec.source, "truncation.potential", f"got {spec.truncation.potential!r}; --orders "
+                        "needs 'polynomial' (full functions have no order: use 'rgsym fixed-function')")
+    above = [order for order in orders if order > MAX_D2_ORDER]
+    if above:
+        raise SpecError("", "--orders", f"for {spec.truncation.scheme!r} the degree of u' runs from 1 to "
+                        f"{MAX_D2_ORDER}, got {above[0]}")
+    flow = derive_d2_flow(spec)
+    results = []
+    for done, order in enumerate(orders, start=1):
+        try:
+            r = _polynomial(spec.with_order(order), flow)
+            results.append(OrderResult(order, r.nu, r.omega, r.theta, eta=r.eta))
+        except SolveError as exc:
+            results.append(OrderResult(order, None, None, (), str(exc)))
+        if progress is not None:
+            progress(done, len(orders))
+    if all(r.error for r in results):
+        raise SolveError(f"no O(d^2) Wilson-Fisher point at any order of {list(orders)}; at order "
+                         f"{results[0].order}: {results[0].error}")
+    kinetic = "z, Y" if "y" in flow.functions else "z"
+    description = (f"{describe(spec)}, {kinetic} of degree {spec.truncation.kinetic_order}; order = degree "
+                   "of u'")
+    return Convergence(spec.source, description, tuple(results), None)
 
 
 def d2_fixed_functions(spec: TheorySpec) -> tuple[D2Result, FixedFunctionResult]:
