@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: Taylor coefficients of each full fixed function offered as a start of the polynomial route.
+MAX_TAYLOR_START = 12
 #: Collocation: Chebyshev degree, and the interval [0, FACTOR kappa].
 POINTS, FACTOR = 40, 8.0
 
@@ -275,14 +277,42 @@ def _lpa_twin(spec: TheorySpec, potential: str, regulator: RegulatorSpec | None 
 
 
 def _polynomial(spec: TheorySpec, flow: DerivativeExpansionFlow) -> D2Result:
+    """Newton from the LPA fixed point of the same order; if that fails (from degree 4 of u' on, at
+    alpha = 1 and kinetic order 2), from the Taylor coefficients of the full fixed functions at their
+    kappa: the polynomial converges to them as the degrees grow (degrees 3, 4, 5 from there: nu =
+    0.634116, 0.628833, 0.630494; full functions 0.627161)."""
     from rgsym.pipeline import critical_exponents
     from rgsym.solve.d2_polynomial import D2System, lpa_start, solve_d2
 
     lpa_point, _ = critical_exponents(_lpa_twin(spec, "polynomial"))
     system = D2System(flow, spec.truncation.order, spec.truncation.kinetic_order)
-    fp = solve_d2(system, lpa_start(system.names, lpa_point.as_dict()))
+    try:
+        fp = solve_d2(system, lpa_start(system.names, lpa_point.as_dict()))
+    except SolveError as exc:
+        log.info("O(d^2) polynomial from the LPA start failed (%s); starting from the full functions", exc)
+        full = replace(spec, truncation=replace(spec.truncation, potential="full", order=4))
+        start = _taylor_start(full, flow)
+        fp = solve_d2(system, np.array([start.get(name, 0.0) for name in system.names] + [start["eta"]]))
     return D2Result(spec.truncation.scheme, "polynomial", fp.nu, fp.eta, fp.omega, fp.theta, fp.relevant,
                     tuple(zip(fp.names, fp.values, strict=True)), "z(kappa) = 1")
+
+
+@cache
+def _taylor_start(full: TheorySpec, flow: DerivativeExpansionFlow) -> dict[str, float]:
+    """kappa, lambda_k = u'^(k-1)(kappa), z_k = z^(k)(kappa), y_k = Y^(k)(kappa) and eta of the full
+    fixed functions (kept for the process: ``--orders`` asks at every order)."""
+    result, functions = _full_functions(full, flow)
+    kappa = dict(result.fixed_point)["kappa"]
+    out = {"kappa": kappa, "eta": result.eta}
+    # lambda_k is the (k - 1)-th rho-derivative of u', z_k and y_k the k-th of z and Y
+    for name, prefix, first, shift in (("w", "lambda_", 2, 1), ("z", "z_", 1, 0), ("y", "y_", 0, 0)):
+        if name not in functions.values:
+            continue
+        series = functions.interpolant(name)
+        for k in range(first, first + MAX_TAYLOR_START):
+            m = k - shift
+            out[f"{prefix}{k}"] = float((series.deriv(m) if m else series)(kappa))
+    return out
 
 
 def d2_system(flow: DerivativeExpansionFlow, point: float, name: str) -> FixedFunctionSystem:

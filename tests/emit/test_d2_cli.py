@@ -62,7 +62,7 @@ def test_orders_solve_each_degree_of_u_prime(capsys: pytest.CaptureFixture[str])
 
 
 @pytest.mark.parametrize(("extra", "key"), [
-    (["--orders", "5"], "'--orders'"),  # the degree of u' is capped (spec.MAX_D2_ORDER)
+    (["--orders", "6"], "'--orders'"),  # the degree of u' is capped (spec.MAX_D2_ORDER = 5)
     (["--orders", "x"], "'--orders'"),
     (["--plot", "never.png"], "'--plot'"),  # --plot needs --orders
 ])
