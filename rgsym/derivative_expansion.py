@@ -22,6 +22,12 @@ regulators by :func:`rgsym.integrate.kinked_regulator_integrand`, which returns 
 integrand on (0, 1) (the point term at the kink included); it agrees with the theta(0) = 1/2 rule
 of LPA' and of the hand-written reference flows of Canet et al.'s form.
 
+For a smooth regulator the integrands are also kept with r(y) and its derivatives as symbols
+(:attr:`DerivativeExpansionFlow.node_loops`), whose values the full-function route takes at the
+quadrature nodes in high precision; :func:`smooth_shape_problem` says which shapes the integrands can
+take.  Length: about 420 lines, the derivation, the flow's JSON form (the disk cache) and that check
+on the regulator: each belongs to the flow object.
+
 References
 ----------
 Canet, Delamotte, Mouhanna, Vidal, Phys. Rev. D 67 (2003) 065004, hep-th/0211055 (O(d^2) for the

@@ -5,9 +5,14 @@
   the same d and N) with z = 1, Y = 0, eta = 0, on [0, 8 kappa]; eta is fixed by z(kappa) = 1.
 - ``potential = "polynomial"``: u' of degree ``order`` and z, Y of degree ``kinetic_order`` around the
   running minimum (:mod:`rgsym.solve.d2_polynomial`), started from the LPA polynomial fixed point of
-  the same order and regulator; z(kappa) = 1.
+  the same order and regulator, or where that fails from the full fixed functions' Taylor
+  coefficients; z(kappa) = 1.
 
-Either way a result is returned only for a point with exactly one relevant direction.
+Either way a result is returned only for a point with exactly one relevant direction.  The derived
+flow is kept in the disk cache (:func:`derive_d2_flow`); ``--orders`` (:func:`d2_convergence`) and
+``--emit`` (:func:`d2_files`, both routes) are here too.  Length: about 430 lines, the spec-level
+glue of both routes; the numerics live in :mod:`rgsym.solve.fixed_functions`,
+:mod:`rgsym.solve.d2_polynomial` and the emitters.
 
 References
 ----------
