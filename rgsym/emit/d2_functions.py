@@ -44,7 +44,7 @@ import sympy as sp
 from rgsym import __version__
 from rgsym.emit.c import print_c_kernel
 from rgsym.emit.code import check_identifier, exact_decimals, print_kernel
-from rgsym.emit.d2_code import _Flag, _kernel
+from rgsym.emit.d2_code import QuadratureFlag, straight_line_kernel
 from rgsym.emit.kernels import Kernel, canonical_order, differentiate
 from rgsym.emit.printers import CodePrinting, RGC99CodePrinter, RGNumPyPrinter
 from rgsym.emit.templating import render
@@ -163,18 +163,18 @@ def build_function_program(system: FixedFunctionSystem, description: str,
     entries = {i: e for i, e in enumerate(red)}
     entries |= {m + key: e for key, e in program.outputs["out"][1].items()}
     extra = tuple(se.Symbol(str(sym)) for sym, _ in system.node_functions)
-    integrands = _kernel("integrands", program.temporaries, entries, m * (j_count + 1), g, (),
-                         (node, *extra))
+    integrands = straight_line_kernel("integrands", program.temporaries, entries, m * (j_count + 1), g, (),
+                                      (node, *extra))
 
     t = tuple(se.Symbol(f"T{i}") for i in range(m * (j_count + 1)))
     replace = {integral: sp.Symbol(f"T{i}") for i, integral in enumerate(found)}
     outer = [canonical_order(se.sympify(e.xreplace(replace))) for e in equations]
     tangents = {t[i]: {j: t[m + i * j_count + j] for j in range(j_count)} for i in range(m)}
     rep, red = se.cse(outer)
-    local = _kernel("local", rep, {i: e for i, e in enumerate(red)}, len(outer), g, t)
+    local = straight_line_kernel("local", rep, {i: e for i, e in enumerate(red)}, len(outer), g, t)
     derivative = differentiate(rep, red, g_jet, "dt", tangents)
-    partials = _kernel("partials", derivative.temporaries, derivative.outputs["out"][1],
-                       len(outer) * j_count, g, t)
+    partials = straight_line_kernel("partials", derivative.temporaries, derivative.outputs["out"][1],
+                                    len(outer) * j_count, g, t)
     names = [f.name for f in system.functions]
     conditions = tuple((names.index(c.function), float(c.value)) for c in system.conditions)
     return FunctionProgram(tuple(names), tuple(str(v) for v in inputs), tuple(map(str, system.scalars)),
@@ -193,14 +193,25 @@ class FunctionCodeView:
     scalars: tuple[str, ...]
     conditions: tuple[tuple[int, str], ...]
     integrals: int
-    nodes: tuple[tuple[str, ...], ...]
+    nodes: tuple[str, ...]
+    node_width: int
     weights: tuple[str, ...]
     integrands: KernelView
     local: KernelView
     partials: KernelView
     helpers: tuple[str, ...]
-    plain: _Flag
-    with_integrals: _Flag
+    plain: QuadratureFlag
+    with_integrals: QuadratureFlag
+
+    @property
+    def function_list(self) -> str:
+        """The function names, comma-separated."""
+        return ", ".join(self.functions)
+
+    @property
+    def scalar_list(self) -> str:
+        """The scalar names, comma-separated."""
+        return ", ".join(self.scalars)
 
     @property
     def jet(self) -> int:
@@ -215,10 +226,13 @@ def _view(program: FunctionProgram, header: Header, printer: CodePrinting, c: bo
     conditions = tuple((index, exact_decimals([value])[0]) for index, value in program.conditions)
     return FunctionCodeView(header, program.description, program.functions, program.inputs, program.scalars,
                             conditions, program.integrals,
-                            tuple(exact_decimals([x, *v]) for x, v in zip(program.nodes, program.node_values,
-                                                                          strict=True)),
+                            tuple(", ".join(exact_decimals([x, *v])) for x, v in zip(program.nodes,
+                                                                                     program.node_values,
+                                                                                     strict=True)),
+                            1 + len(program.node_values[0]),
                             exact_decimals(program.weights), integrands, local, partials,
-                            tuple(sorted(getattr(printer, "helpers", ()))), _Flag(False), _Flag(True))
+                            tuple(sorted(getattr(printer, "helpers", ()))), QuadratureFlag(False),
+                            QuadratureFlag(True))
 
 
 def render_function_files(program: FunctionProgram, source: str, digest: str,
