@@ -654,11 +654,13 @@ def _d2_exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
     from rgsym.errors import SpecError
     from rgsym.workflows.d2 import d2_exponents
 
-    flags = (("--orders", args.orders), ("--plot", args.plot), ("--fixed-point", args.fixed_point))
+    if args.orders is not None:
+        return _d2_convergence(spec, args)
+    flags = (("--plot", args.plot), ("--fixed-point", args.fixed_point))
     for flag, value in flags:
         if value is not None:
-            raise SpecError("", flag, "not available for the 'd2' scheme yet (it solves the Wilson-Fisher "
-                            "point at the spec's truncation)")
+            raise SpecError("", flag, "not available for the 'd2' scheme without --orders (it solves the "
+                            "Wilson-Fisher point at the spec's truncation)")
     result = d2_exponents(spec)
     if args.json:
         return _dump({"spec": spec.source, **result.as_dict()})
@@ -673,6 +675,31 @@ def _d2_exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
     lines.append(f"  eta   = {_fmt(result.eta)}")
     lines.append(f"  omega = {_fmt(result.omega)}")
     lines.append(f"  theta = {_thetas(list(result.theta), len(result.theta))}")
+    return "\n".join(lines) + "\n"
+
+
+def _d2_convergence(spec: TheorySpec, args: argparse.Namespace) -> str:
+    """``exponents --orders`` for the O(d^2) polynomial route: nu, eta, omega against the degree of u'."""
+    from rgsym.errors import SpecError
+    from rgsym.workflows.convergence import parse_orders, plot_convergence
+    from rgsym.workflows.d2 import d2_convergence
+    from rgsym.workflows.scan import terminal_progress
+
+    if args.fixed_point is not None:
+        raise SpecError("", "--fixed-point", "cannot be combined with --orders (the Wilson-Fisher point is "
+                                             "followed)")
+    orders = parse_orders(args.orders, spec)
+    check_plot(args.plot)
+    conv = d2_convergence(spec, orders, terminal_progress)
+    if args.plot:
+        write_plot(args.plot, lambda tmp: plot_convergence(conv, tmp))
+    if args.json:
+        return _dump(conv.as_dict())
+    lines = [f"# {spec.source}: {conv.description}",
+             f"{'order':>5} {'nu':>16} {'eta':>16} {'omega':>16}"]
+    for r in conv.results:
+        row = f"{r.order:>5} {_fmt(r.nu):>16} {_fmt(r.eta):>16} {_fmt(r.omega):>16}"
+        lines.append(row + (f"  ({r.error})" if r.error else ""))
     return "\n".join(lines) + "\n"
 
 

@@ -22,6 +22,12 @@ regulators by :func:`rgsym.integrate.kinked_regulator_integrand`, which returns 
 integrand on (0, 1) (the point term at the kink included); it agrees with the theta(0) = 1/2 rule
 of LPA' and of the hand-written reference flows of Canet et al.'s form.
 
+For a smooth regulator the integrands are also kept with r(y) and its derivatives as symbols
+(:attr:`DerivativeExpansionFlow.node_loops`), whose values the full-function route takes at the
+quadrature nodes in high precision; :func:`smooth_shape_problem` says which shapes the integrands can
+take.  Length: about 420 lines, the derivation, the flow's JSON form (the disk cache) and that check
+on the regulator: each belongs to the flow object.
+
 References
 ----------
 Canet, Delamotte, Mouhanna, Vidal, Phys. Rev. D 67 (2003) 065004, hep-th/0211055 (O(d^2) for the
@@ -31,7 +37,10 @@ Ising model); Delamotte, cond-mat/0702365, sec. 5; von Gersdorff, Wetterich, Phy
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 
@@ -49,6 +58,11 @@ U1, U2, U3 = sp.symbols("u1 u2 u3", real=True)
 Z0, Z1, Z2 = sp.symbols("z z1 z2", real=True)
 Y0, Y1, Y2 = sp.symbols("y0 y1 y2", real=True)
 RHO = sp.Symbol("rho", nonnegative=True)
+#: r(y) and its first three y-derivatives for a smooth regulator, as plain symbols in
+#: :attr:`DerivativeExpansionFlow.node_loops`; their values at the quadrature nodes come from
+#: :attr:`DerivativeExpansionFlow.regulator_values`, computed in high precision, because the closed
+#: forms cancel catastrophically at small y (y/(exp(y) - 1) and its derivatives).
+REGULATOR_JET = sp.symbols("r0 r1 r2 r3", real=True)
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,11 @@ class DerivativeExpansionFlow:
     upper
         The upper end of the y-integrals: oo, or the kink of the Litim regulator (1), above which
         the integrands vanish.
+    node_loops
+        The loops again, with r(y) and its y-derivatives left as the symbols :data:`REGULATOR_JET`
+        (smooth regulators; for Litim the same as ``loops``).
+    regulator_values
+        (symbol, its expression in y) for each of :data:`REGULATOR_JET` that ``node_loops`` holds.
     """
 
     functions: tuple[str, ...]
@@ -80,10 +99,63 @@ class DerivativeExpansionFlow:
     n: sp.Expr
     regulator: str
     upper: sp.Expr = sp.oo
+    node_loops: tuple[tuple[str, sp.Expr], ...] = ()
+    regulator_values: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
 
     def __repr__(self) -> str:
         return (f"DerivativeExpansionFlow({', '.join(self.functions)}; d={self.d}, N={self.n}, "
                 f"{self.regulator})")
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain JSON data (expressions as ``sympy.srepr`` text), for the disk cache.
+
+        Returns
+        -------
+        dict
+        """
+        def pairs(items: tuple[tuple[Any, sp.Expr], ...]) -> list[list[str]]:
+            return [[str(k), sp.srepr(v)] for k, v in items]
+
+        return {"functions": list(self.functions), "scaling": pairs(self.scaling), "loops": pairs(self.loops),
+                "d": sp.srepr(self.d), "n": sp.srepr(self.n), "regulator": self.regulator,
+                "upper": sp.srepr(self.upper), "node_loops": pairs(self.node_loops),
+                "regulator_values": [[sp.srepr(k), sp.srepr(v)] for k, v in self.regulator_values]}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> DerivativeExpansionFlow:
+        """The flow :meth:`to_data` wrote; expressions through :func:`rgsym.expression.read_srepr`
+        (no code runs).
+
+        Raises
+        ------
+        ValueError
+            For data of another shape (:class:`rgsym.expression.ExpressionError` is one).
+        """
+        from rgsym.expression import read_srepr
+
+        def expr(text: Any) -> sp.Expr:
+            value = read_srepr(text)
+            if not isinstance(value, sp.Expr):
+                raise ValueError(f"expected an expression, got {type(value).__name__}")
+            return value
+
+        def name(text: Any) -> str:
+            if text not in ("u", "z", "y"):
+                raise ValueError(f"unknown function name {str(text)[:20]!r}")
+            return str(text)
+
+        def pairs(items: Any) -> tuple[tuple[str, sp.Expr], ...]:
+            return tuple((name(k), expr(v)) for k, v in items)
+
+        values = tuple((expr(k), expr(v)) for k, v in data["regulator_values"])
+        if not all(k in REGULATOR_JET for k, _ in values):
+            raise ValueError("regulator values for symbols that are not the regulator's jet")
+        regulator = data["regulator"]
+        if not isinstance(regulator, str) or not regulator.replace("-", "").isalnum():
+            raise ValueError("the regulator's name must be a word")
+        return cls(tuple(name(f) for f in data["functions"]), pairs(data["scaling"]), pairs(data["loops"]),
+                   expr(data["d"]), expr(data["n"]), regulator, expr(data["upper"]),
+                   pairs(data["node_loops"]), values)  # type: ignore[arg-type]  # the jet: Symbols
 
 
 def derive_d2(d: sp.Expr, n: sp.Expr, regulator: Regulator, with_y: bool = True) -> DerivativeExpansionFlow:
@@ -113,6 +185,12 @@ def derive_d2(d: sp.Expr, n: sp.Expr, regulator: Regulator, with_y: bool = True)
     if regulator.sharp:
         raise UnsupportedError("", "regulator.kind", "the derivative expansion needs propagators "
                                "differentiable in the momentum, which the sharp cutoff does not have")
+    if len(regulator.pieces) == 1:
+        problem = smooth_shape_problem(regulator.pieces[0].shape)
+        if problem:
+            key = "regulator.shape" if regulator.name == "custom" else "regulator.kind"
+            raise UnsupportedError("", key, f"the {regulator.name} regulator cannot be used at O(d^2): "
+                                   f"{problem}")
     single = sp.sympify(n) == 1
     keep_y = with_y and not single
     u, z, yy = (sp.Function(f) for f in ("u", "z", "Y"))
@@ -151,9 +229,14 @@ def derive_d2(d: sp.Expr, n: sp.Expr, regulator: Regulator, with_y: bool = True)
             loops["y"] = (radial.integrand - goldstone.integrand) / RHO
     names = ("u", "z", "y") if keep_y else ("u", "z")
     upper: sp.Expr = sp.oo
+    node_loops: dict[str, sp.Expr] = {}
+    values: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
     if len(regulator.pieces) == 1:
         shape = regulator.pieces[0].shape
         concrete = {name: _in_symbols(_with_regulator(expr, shape)) for name, expr in loops.items()}
+        node_loops = {name: _in_symbols(_with_regulator_jet(expr)) for name, expr in loops.items()}
+        held: set[sp.Basic] = set().union(*(e.free_symbols for e in node_loops.values()))
+        values = tuple((r, sp.diff(shape, symbols.y, k)) for k, r in enumerate(REGULATOR_JET) if r in held)
     else:
         concrete = {}
         for name, expr in loops.items():
@@ -161,8 +244,68 @@ def derive_d2(d: sp.Expr, n: sp.Expr, regulator: Regulator, with_y: bool = True)
             concrete[name], upper = kinked_regulator_integrand(_in_symbols(expr), Q2, R, RDOT, regulator, d,
                                                                symbols.eta)
     scaling = tuple((name, _scaling(name, d)) for name in names)
+    node_loops = node_loops or concrete
     return DerivativeExpansionFlow(names, scaling, tuple((k, concrete[k]) for k in names), d, sp.sympify(n),
-                                   regulator.name, upper)
+                                   regulator.name, upper, tuple((k, node_loops[k]) for k in names), values)
+
+
+#: The O(d^2) integrands hold r(y) and its first three derivatives.
+SHAPE_DERIVATIVES = 3
+#: Where the y-integrals of smooth regulators are cut (rgsym.solve.fixed_functions.INFINITE_CUT = 60,
+#: rgsym.solve.d2_polynomial.Y_MAX = 64): there y^k r^(k)(y) must be below DECAY of r(0).
+CUT, DECAY = 60, 1e-12
+#: The points near y = 0 where r^(k) must have settled (finite limits: no sqrt(y), no 1/y).
+NEAR_ZERO = ("1e-4", "1e-6", "1e-8")
+
+
+def smooth_shape_problem(shape: sp.Expr) -> str | None:
+    """Why a one-piece shape r(y) cannot be used at O(d^2), or None.
+
+    The integrands need r and its first three derivatives at every y >= 0, and the quadrature
+    assumes exponential decay.  Checked numerically with mpmath at 60 digits (a symbolic limit of
+    the exponential regulator's third derivative takes seconds): each derivative at y = 1e-4, 1e-6,
+    1e-8 settles to a finite value (relative change below 1e-3), r(0) > 0 (an infrared mass),
+    y + r(y) > 0 on a grid of [0, 60] in steps of 1/4 (a positive propagator at z = 1, no pole in
+    between), and y^k |r^(k)(y)| < 1e-12 r(0) at y = 60, where the integrals are cut.
+
+    >>> y = symbols.y
+    >>> smooth_shape_problem(2 * sp.exp(-y)) is None
+    True
+    >>> print(smooth_shape_problem(1 / y))
+    r(y) = 1/y or one of its first 3 y-derivatives has no finite value at y = 0
+    """
+    import mpmath
+
+    y = symbols.y
+    if shape.free_symbols - {y}:
+        free = sorted(map(str, shape.free_symbols))
+        return f"r(y) = {shape} must be a number for every y (free symbols {free})"
+    functions = [sp.lambdify(y, sp.diff(shape, y, k), "mpmath") for k in range(SHAPE_DERIVATIVES + 1)]
+    with mpmath.workdps(60):  # the closed forms lose ~eps/y^3 at y = 1e-8: 24 digits
+        try:
+            near = [[complex(f(mpmath.mpf(v))) for v in NEAR_ZERO] for f in functions]
+            grid = [complex(functions[0](mpmath.mpf(k) / 4)) for k in range(1, 4 * CUT + 1)]
+            far = [complex(f(mpmath.mpf(CUT))) * CUT**k for k, f in enumerate(functions)]
+        except (ZeroDivisionError, ValueError, TypeError, OverflowError):
+            return f"r(y) = {shape} cannot be evaluated on [0, {CUT}]"
+    settled = all(all(map(math.isfinite, (v.real, v.imag))) and abs(v.imag) <= 1e-12 * (1 + abs(v))
+                  for row in near for v in row)
+    settled = settled and all(abs(row[2] - row[1]) <= 1e-3 * (1 + abs(row[1])) for row in near)
+    if not settled:
+        return (f"r(y) = {shape} or one of its first {SHAPE_DERIVATIVES} y-derivatives has no finite value "
+                "at y = 0")
+    r0 = near[0][2].real
+    if not r0 > 0:
+        return f"r(y) = {shape} has r(0) = {r0:.3g}; a regulator needs r(0) > 0 (an infrared mass)"
+    bad = next((k / 4 for k, v in enumerate(grid, 1) if not (math.isfinite(v.real) and k / 4 + v.real > 0)),
+               None)
+    if bad is not None:
+        return f"the propagator y + r(y) is not positive and finite at y = {bad:g} (r(y) = {shape})"
+    if max(abs(v) for v in far) > DECAY * r0:
+        return (f"r(y) = {shape} does not decay fast enough: y^k r^(k)(y) at y = {CUT} is "
+                f"{max(abs(v) for v in far):.2g}, more than {DECAY:g} r(0); the y-integrals are cut there "
+                "(an exponential decay such as exp(-y) is needed)")
+    return None
 
 
 def _with_regulator(expr: sp.Expr, shape: sp.Expr) -> sp.Expr:
@@ -170,6 +313,20 @@ def _with_regulator(expr: sp.Expr, shape: sp.Expr) -> sp.Expr:
     y = symbols.y
     insertion = regulator_insertion(Piece(sp.Integer(0), sp.oo, shape), symbols.eta)
     out = expr.subs({R(Q2): shape.subs(y, Q2), RDOT(Q2): insertion.subs(y, Q2)}).doit()
+    return out.xreplace({Q2: y})
+
+
+def _with_regulator_jet(expr: sp.Expr) -> sp.Expr:
+    """R = r(y), d_t R = (2 - eta) r - 2 y r' with r(y) and its derivatives left as :data:`REGULATOR_JET`."""
+    y = symbols.y
+    r = sp.Function("r_shape")
+    insertion = regulator_insertion(Piece(sp.Integer(0), sp.oo, r(y)), symbols.eta)
+    out = expr.subs({R(Q2): r(Q2), RDOT(Q2): insertion.subs(y, Q2)}).doit()
+    order = len(REGULATOR_JET) - 1
+    table = {sp.Derivative(r(Q2), (Q2, k)): REGULATOR_JET[k] for k in range(order, 0, -1)}
+    out = out.xreplace(table).xreplace({r(Q2): REGULATOR_JET[0]})
+    if out.has(r):
+        raise AssertionError(f"the O(d^2) flow needs more than {order} derivatives of the regulator")
     return out.xreplace({Q2: y})
 
 
@@ -220,7 +377,7 @@ def _scaling(name: str, d: sp.Expr) -> sp.Expr:
     return sp.expand(a_coeff * own[0] + b_coeff * RHO * own[1])
 
 
-def flow_equations(flow: DerivativeExpansionFlow) -> dict[str, sp.Expr]:
+def flow_equations(flow: DerivativeExpansionFlow, at_nodes: bool = False) -> dict[str, sp.Expr]:
     """The flows of u', z (and Y) as functions of rho: scaling part plus the loop as an Integral over y.
 
     The flow of u' is the rho-derivative of the flow of u, taken in jet space (u' -> u'', u'' -> u''',
@@ -231,6 +388,9 @@ def flow_equations(flow: DerivativeExpansionFlow) -> dict[str, sp.Expr]:
     ----------
     flow
         The derived O(d^2) flows.
+    at_nodes
+        Use :attr:`DerivativeExpansionFlow.node_loops`: the integrands hold r(y) and its derivatives
+        as :data:`REGULATOR_JET`, to be evaluated at the quadrature nodes.
 
     Returns
     -------
@@ -241,7 +401,7 @@ def flow_equations(flow: DerivativeExpansionFlow) -> dict[str, sp.Expr]:
     y = symbols.y
     d = flow.d
     v_d = 1 / (2 ** (d + 1) * sp.pi ** (d / 2) * sp.gamma(d / 2))
-    loops, scaling = dict(flow.loops), dict(flow.scaling)
+    loops, scaling = dict(flow.node_loops if at_nodes and flow.node_loops else flow.loops), dict(flow.scaling)
     chain = {U1: U2, U2: U3, Z0: Z1, Z1: Z2, Y0: Y1, Y1: Y2}
 
     def d_rho(expr: sp.Expr) -> sp.Expr:

@@ -114,11 +114,12 @@ def build_d2_program(flow: DerivativeExpansionFlow, order: int, kinetic_order: i
     eta, betas = _betas(g, values, slopes, [se.sympify(e) for e in scale_eqs], order, kinetic_order,
                         "y" in flow.functions)
     rep, red = se.cse([canonical_order(b) for b in betas])
-    rhs = _kernel("rhs", rep, {i: e for i, e in enumerate(red)}, n, g, t)
+    rhs = straight_line_kernel("rhs", rep, {i: e for i, e in enumerate(red)}, n, g, t)
     jac_program = differentiate(rep, red, g, "dt", tangents)
-    jacobian = _kernel("jacobian", jac_program.temporaries, jac_program.outputs["out"][1], n * n, g, t)
+    jacobian = straight_line_kernel("jacobian", jac_program.temporaries, jac_program.outputs["out"][1], n * n,
+                                    g, t)
     rep_eta, red_eta = se.cse([canonical_order(eta)])
-    eta_kernel = _kernel("eta", rep_eta, {0: red_eta[0]}, 1, g, t)
+    eta_kernel = straight_line_kernel("eta", rep_eta, {0: red_eta[0]}, 1, g, t)
     nodes, weights = y_quadrature(float(flow.d), end=Y_MAX if flow.upper == sp.oo else float(flow.upper))
     kinetic = "z, Y" if "y" in flow.functions else "z"
     description = (f"O(d^2) derivative expansion ({', '.join(flow.functions)}), d = {flow.d}, N = {flow.n}, "
@@ -145,7 +146,7 @@ def _integrand_kernel(flow: DerivativeExpansionFlow, loop_eqs: Sequence[se.Basic
     count, n = len(exprs), len(g)
     entries = {i: e for i, e in enumerate(red)}
     entries |= {count + key: e for key, e in program.outputs["out"][1].items()}
-    return _kernel("integrands", program.temporaries, entries, count * (n + 1), g, (), (node,))
+    return straight_line_kernel("integrands", program.temporaries, entries, count * (n + 1), g, (), (node,))
 
 
 def _betas(g: tuple[se.Symbol, ...], values: Sequence[se.Symbol], slopes: Sequence[se.Symbol],
@@ -182,9 +183,26 @@ def _betas(g: tuple[se.Symbol, ...], values: Sequence[se.Symbol], slopes: Sequen
     return eta_value, out
 
 
-def _kernel(name: str, temporaries: Sequence[tuple[se.Basic, se.Basic]], entries: dict[int, se.Basic],
-            size: int, g: Sequence[se.Symbol], t: Sequence[se.Symbol], p: Sequence[se.Symbol] = ()) -> Kernel:
-    """A :class:`Kernel` in sympy, dead temporaries dropped."""
+def straight_line_kernel(name: str, temporaries: Sequence[tuple[se.Basic, se.Basic]],
+                         entries: dict[int, se.Basic], size: int, g: Sequence[se.Symbol],
+                         t: Sequence[se.Symbol], p: Sequence[se.Symbol] = ()) -> Kernel:
+    """A :class:`Kernel` in sympy, dead temporaries dropped (also used by :mod:`rgsym.emit.d2_functions`).
+
+    Parameters
+    ----------
+    name
+        The kernel's name.
+    temporaries, entries
+        The program: (symbol, expression) pairs, and output index -> expression.
+    size
+        The output's slots.
+    g, t, p
+        Its inputs: the couplings (a point), the quadrature integrals T, the parameters.
+
+    Returns
+    -------
+    Kernel
+    """
     needed: set[se.Basic] = set()
     for e in entries.values():
         needed |= e.free_symbols
@@ -209,7 +227,7 @@ def _kernel(name: str, temporaries: Sequence[tuple[se.Basic, se.Basic]], entries
 
 
 @dataclass(frozen=True)
-class _Flag:
+class QuadratureFlag:
     """What ``c/kernel.c.j2`` reads of its ``code``: whether the kernel reads quadrature integrals."""
 
     quadrature: bool
@@ -230,8 +248,8 @@ class D2CodeView:
     jacobian: KernelView
     eta: KernelView
     helpers: tuple[str, ...]
-    plain: _Flag
-    with_integrals: _Flag
+    plain: QuadratureFlag
+    with_integrals: QuadratureFlag
 
     @property
     def size(self) -> int:
@@ -246,7 +264,8 @@ def _view(program: D2Program, header: Header, printer: CodePrinting, c: bool) ->
     return D2CodeView(header, program.description, program.names, program.integrals,
                       exact_decimals(program.nodes), exact_decimals(program.weights), integrands, rhs,
                       jacobian, eta,
-                      tuple(sorted(getattr(printer, "helpers", ()))), _Flag(False), _Flag(True))
+                      tuple(sorted(getattr(printer, "helpers", ()))), QuadratureFlag(False),
+                      QuadratureFlag(True))
 
 
 def render_d2_files(program: D2Program, source: str, digest: str, formats: Sequence[str]) -> dict[str, str]:

@@ -25,11 +25,14 @@ Method
   Spectral Methods*, sec. 7.5).  nu = 1/theta_max, omega = -(least negative theta).
 - Integrals: each ``Integral(f, (y, a, b))`` is mapped by y = s^2 (which removes the y^(d/2-1)
   branch point at integer d) and summed on Gauss-Legendre nodes in s; an infinite upper limit is
-  cut at :data:`INFINITE_CUT` (the integrands of smooth regulators decay like exp(-y)).
+  cut at :data:`INFINITE_CUT` (the integrands of smooth regulators decay like exp(-y)).  Symbols
+  that stand for functions of y alone (``node_functions``: the regulator r(y) and its derivatives,
+  whose closed forms cancel catastrophically at small y) are evaluated at the nodes once, with
+  mpmath at :data:`NODE_DIGITS` digits, and passed in as numbers.
 
-Length: about 540 lines, because compiling integrals, assembling the block Jacobian, the
-generalised eigenproblem and the two-stage driver belong together; splitting them would put the
-half-built system between modules.
+Length: about 620 lines, because compiling integrals (with their node functions), assembling the
+block Jacobian, the generalised eigenproblem and the two-stage driver belong together; splitting them
+would put the half-built system between modules.
 
 References
 ----------
@@ -67,6 +70,9 @@ RESIDUAL_TOLERANCE = 1e-9
 SPECTRAL_MATCH = 1e-4
 #: Imaginary parts below this (relative to |theta|) are rounding.
 REAL_TOLERANCE = 1e-8
+#: Working digits of the node functions: the third derivative of y/(exp(y) - 1) at the smallest node
+#: (y ~ 1e-5) loses ~eps/y^3, 15 digits; 50 leave 35.
+NODE_DIGITS = 50
 
 #: A start value for each function by name: rho -> f(rho) on the grid.
 Start = Mapping[str, Callable[[np.ndarray], np.ndarray]]
@@ -111,6 +117,9 @@ class FixedFunctionSystem:
         (symbol, number) pairs substituted before compiling (d, N, alpha, ...).
     name
         A label for messages.
+    node_functions
+        (symbol, expression in the integrals' variable) pairs: symbols in the integrands that are
+        functions of the integration variable alone, evaluated at the nodes in high precision.
     """
 
     variable: sp.Symbol
@@ -120,6 +129,7 @@ class FixedFunctionSystem:
     conditions: tuple[Condition, ...] = ()
     parameters: tuple[tuple[sp.Symbol, float], ...] = ()
     name: str = "fixed functions"
+    node_functions: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.functions) != len(self.equations):
@@ -176,7 +186,7 @@ class _Compiled:
 
     symbols: tuple[sp.Symbol, ...]
     outer: tuple[Callable[..., Any], ...]
-    integrals: tuple[tuple[Callable[..., Any], float, float], ...]
+    integrals: tuple[tuple[Callable[..., Any], float, float, np.ndarray], ...]
     nodes: int
 
 
@@ -223,7 +233,8 @@ def compile_system(system: FixedFunctionSystem, nodes: int = NODES) -> _Compiled
     _Compiled
         Kept for the process: the same equations are compiled once.
     """
-    key = (system.variable, system.functions, system.equations, system.scalars, system.parameters, nodes)
+    key = (system.variable, system.functions, system.equations, system.scalars, system.parameters,
+           system.node_functions, nodes)
     if key not in _COMPILED:
         if len(_COMPILED) >= _COMPILED_KEEP:
             _COMPILED.pop(next(iter(_COMPILED)))
@@ -260,9 +271,42 @@ def _compile_system(system: FixedFunctionSystem, nodes: int) -> _Compiled:
             raise SolveError(f"{system.name}: an integral over y from {low_f} < 0 cannot use y = s^2")
         body = integral.function.subs(var, s**2) * 2 * s
         grad = gradient(body, unknowns)
-        integrals.append((sp.lambdify((s, rho, *unknowns), [body, *grad], "numpy", cse=True),
-                          math.sqrt(low_f), math.sqrt(high_f)))
+        at_nodes = tuple(sym for sym, _ in system.node_functions)
+        a, b = math.sqrt(low_f), math.sqrt(high_f)
+        values = node_values(system.node_functions, var, quadrature_nodes(a, b, nodes)[0])
+        integrals.append((sp.lambdify((s, rho, *unknowns, *at_nodes), [body, *grad], "numpy", cse=True),
+                          a, b, values))
     return _Compiled(unknowns, tuple(outer_exprs), tuple(integrals), nodes)
+
+
+def quadrature_nodes(a: float, b: float, nodes: int = NODES) -> tuple[np.ndarray, np.ndarray]:
+    """The Gauss-Legendre nodes in s on [a, b] and their weights, as the integrals are summed.
+
+    >>> x, w = quadrature_nodes(0.0, 2.0, 4)
+    >>> round(float(w.sum()), 12)
+    2.0
+    """
+    x, w = _legendre(nodes)
+    return a + (b - a) * (x + 1) / 2, w * (b - a) / 2
+
+
+def node_values(functions: tuple[tuple[sp.Symbol, sp.Expr], ...], variable: sp.Symbol,
+                s_nodes: np.ndarray) -> np.ndarray:
+    """Each node function at y = s^2 for every node s, with mpmath at :data:`NODE_DIGITS` digits.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (len(functions), len(s_nodes)); the doubles nearest to the values.
+    """
+    import mpmath
+
+    out = np.empty((len(functions), len(s_nodes)))
+    with mpmath.workdps(NODE_DIGITS):
+        for i, (_, expr) in enumerate(functions):
+            f = sp.lambdify(variable, expr, "mpmath")
+            out[i] = [float(f(mpmath.mpf(float(s)) ** 2)) for s in s_nodes]
+    return out
 
 
 @cache
@@ -280,14 +324,14 @@ def _evaluate(compiled: _Compiled, rho: np.ndarray,
     n, count = rho.size, len(compiled.symbols)
     x, w = _legendre(compiled.nodes)
     values, grads = [], []
-    for f, a, b in compiled.integrals:
+    for f, a, b, at_nodes in compiled.integrals:
         s = (a + (b - a) * (x + 1) / 2)[None, :]
         weights = w * (b - a) / 2
         cols = [np.broadcast_to(c[:, None], (n, compiled.nodes)) for c in columns]
         # a Piecewise (a regular limit at rho = 0) evaluates both branches: the unused one may divide
         # by zero there; a non-finite residual that is used is caught by the Newton iteration
         with np.errstate(divide="ignore", invalid="ignore"):
-            parts = f(s, rho[:, None], *cols)
+            parts = f(s, rho[:, None], *cols, *(v[None, :] for v in at_nodes))
         parts = [np.broadcast_to(p, (n, compiled.nodes)) @ weights for p in parts]
         values.append(parts[0])
         grads.append(np.array(parts[1:]))

@@ -5,9 +5,14 @@
   the same d and N) with z = 1, Y = 0, eta = 0, on [0, 8 kappa]; eta is fixed by z(kappa) = 1.
 - ``potential = "polynomial"``: u' of degree ``order`` and z, Y of degree ``kinetic_order`` around the
   running minimum (:mod:`rgsym.solve.d2_polynomial`), started from the LPA polynomial fixed point of
-  the same order and regulator; z(kappa) = 1.
+  the same order and regulator, or where that fails from the full fixed functions' Taylor
+  coefficients; z(kappa) = 1.
 
-Either way a result is returned only for a point with exactly one relevant direction.
+Either way a result is returned only for a point with exactly one relevant direction.  The derived
+flow is kept in the disk cache (:func:`derive_d2_flow`); ``--orders`` (:func:`d2_convergence`) and
+``--emit`` (:func:`d2_files`, both routes) are here too.  Length: about 430 lines, the spec-level
+glue of both routes; the numerics live in :mod:`rgsym.solve.fixed_functions`,
+:mod:`rgsym.solve.d2_polynomial` and the emitters.
 
 References
 ----------
@@ -17,6 +22,7 @@ exponential regulator: nu = 0.628, eta = 0.044 at the PMS point).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -30,8 +36,13 @@ from rgsym.errors import SolveError
 from rgsym.spec import RegulatorSpec, TheorySpec, Truncation
 
 if TYPE_CHECKING:
-    from rgsym.solve.fixed_functions import FixedFunctionResult
+    from rgsym.solve.fixed_functions import FixedFunctionResult, FixedFunctionSystem
+    from rgsym.workflows.convergence import Convergence, Progress
 
+log = logging.getLogger(__name__)
+
+#: Taylor coefficients of each full fixed function offered as a start of the polynomial route.
+MAX_TAYLOR_START = 12
 #: Collocation: Chebyshev degree, and the interval [0, FACTOR kappa].
 POINTS, FACTOR = 40, 8.0
 
@@ -83,9 +94,16 @@ class D2Result:
                 "fixed_point": dict(self.fixed_point), "normalisation": self.normalisation}
 
 
+#: The disk-cache kind of a derived O(d^2) flow (:mod:`rgsym.cache`, plain JSON with srepr text).
+CACHE_KIND = "d2flow"
+
+
 @cache
 def derive_d2_flow(spec: TheorySpec) -> DerivativeExpansionFlow:
-    """The derived O(d^2) flows of a 'd2' spec (kept for the process).
+    """The derived O(d^2) flows of a 'd2' spec (kept for the process and in the disk cache).
+
+    The flow goes through its JSON form on a miss too, so that a cold and a warm run compute
+    with the same expressions (and write the same bytes).
 
     Parameters
     ----------
@@ -96,11 +114,21 @@ def derive_d2_flow(spec: TheorySpec) -> DerivativeExpansionFlow:
     -------
     DerivativeExpansionFlow
     """
-    from rgsym.derivative_expansion import derive_d2
+    from rgsym import cache as disk
+    from rgsym.derivative_expansion import DerivativeExpansionFlow, derive_d2
     from rgsym.integrate import regulator_of
 
+    data = disk.load(CACHE_KIND, spec.digest)
+    if isinstance(data, dict):
+        try:
+            return DerivativeExpansionFlow.from_data(data)
+        except (ValueError, KeyError, TypeError) as exc:  # a foreign or damaged entry: derive again
+            log.warning("ignoring the cached O(d^2) flow of %s (%s)", spec.source, str(exc)[:200])
     n = sp.sympify(spec.theory.blocks[0].components)
-    return derive_d2(spec.theory.d, n, regulator_of(spec.regulator), spec.truncation.scheme == "d2")
+    data = derive_d2(spec.theory.d, n, regulator_of(spec.regulator), spec.truncation.scheme == "d2").to_data()
+    disk.store(CACHE_KIND, spec.digest, data,
+               f"O(d^2) flows ({', '.join(data['functions'])}), {data['regulator']} regulator")
+    return DerivativeExpansionFlow.from_data(data)
 
 
 def d2_exponents(spec: TheorySpec) -> D2Result:
@@ -124,6 +152,65 @@ def d2_exponents(spec: TheorySpec) -> D2Result:
     if spec.truncation.potential == "full":
         return _full_functions(spec, flow)[0]
     return _polynomial(spec, flow)
+
+
+def d2_convergence(spec: TheorySpec, orders: tuple[int, ...],
+                   progress: Progress | None = None) -> Convergence:
+    """nu, eta and omega of the polynomial route at each degree of u' in ``orders`` (``--orders``).
+
+    z and Y keep the spec's ``kinetic_order``; the flow is derived once (it does not depend on the
+    degrees) and each order is solved from the LPA fixed point of that order, as ``rgsym exponents``
+    does.
+
+    Parameters
+    ----------
+    spec
+        A 'd2' or 'd2-z' spec with ``truncation.potential = "polynomial"``.
+    orders
+        Degrees of u', from :func:`rgsym.workflows.convergence.parse_orders`.
+    progress
+        Called after each order with (done, total).
+
+    Returns
+    -------
+    Convergence
+        An order without a Wilson-Fisher point keeps the reason in ``error``.
+
+    Raises
+    ------
+    SpecError
+        For full functions, or an order above :data:`rgsym.spec.MAX_D2_ORDER`.
+    SolveError
+        When no order gives exponents.
+    """
+    from rgsym.errors import SpecError
+    from rgsym.spec import MAX_D2_ORDER
+    from rgsym.workflows.convergence import Convergence, OrderResult, describe
+
+    if spec.truncation.potential != "polynomial":
+        raise SpecError(spec.source, "truncation.potential", f"got {spec.truncation.potential!r}; --orders "
+                        "needs 'polynomial' (full functions have no order: use 'rgsym fixed-function')")
+    above = [order for order in orders if order > MAX_D2_ORDER]
+    if above:
+        raise SpecError("", "--orders", f"for {spec.truncation.scheme!r} the degree of u' runs from 1 to "
+                        f"{MAX_D2_ORDER}, got {above[0]}")
+    flow = derive_d2_flow(spec)
+    results = []
+    for done, order in enumerate(orders, start=1):
+        try:
+            r = _polynomial(spec.with_order(order), flow)
+            results.append(OrderResult(order, r.nu, r.omega, r.theta, eta=r.eta))
+        except SolveError as exc:
+            results.append(OrderResult(order, None, None, (), str(exc)))
+        if progress is not None:
+            progress(done, len(orders))
+    if all(r.error for r in results):
+        raise SolveError(f"no O(d^2) Wilson-Fisher point at any order of {list(orders)}; at order "
+                         f"{results[0].order}: {results[0].error}")
+    kinetic = "z, Y" if "y" in flow.functions else "z"
+    description = (f"{describe(spec)}, {kinetic} of degree {spec.truncation.kinetic_order}; order = degree "
+                   "of u'")
+    return Convergence(spec.source, description, tuple(results), None)
 
 
 def d2_fixed_functions(spec: TheorySpec) -> tuple[D2Result, FixedFunctionResult]:
@@ -195,38 +282,82 @@ def _lpa_twin(spec: TheorySpec, potential: str, regulator: RegulatorSpec | None 
 
 
 def _polynomial(spec: TheorySpec, flow: DerivativeExpansionFlow) -> D2Result:
+    """Newton from the LPA fixed point of the same order; if that fails (from degree 4 of u' on, at
+    alpha = 1 and kinetic order 2), from the Taylor coefficients of the full fixed functions at their
+    kappa: the polynomial converges to them as the degrees grow (degrees 3, 4, 5 from there: nu =
+    0.634116, 0.628833, 0.630494; full functions 0.627161)."""
     from rgsym.pipeline import critical_exponents
     from rgsym.solve.d2_polynomial import D2System, lpa_start, solve_d2
 
     lpa_point, _ = critical_exponents(_lpa_twin(spec, "polynomial"))
     system = D2System(flow, spec.truncation.order, spec.truncation.kinetic_order)
-    fp = solve_d2(system, lpa_start(system.names, lpa_point.as_dict()))
+    try:
+        fp = solve_d2(system, lpa_start(system.names, lpa_point.as_dict()))
+    except SolveError as exc:
+        log.info("O(d^2) polynomial from the LPA start failed (%s); starting from the full functions", exc)
+        full = replace(spec, truncation=replace(spec.truncation, potential="full", order=4))
+        start = _taylor_start(full, flow)
+        fp = solve_d2(system, np.array([start.get(name, 0.0) for name in system.names] + [start["eta"]]))
     return D2Result(spec.truncation.scheme, "polynomial", fp.nu, fp.eta, fp.omega, fp.theta, fp.relevant,
                     tuple(zip(fp.names, fp.values, strict=True)), "z(kappa) = 1")
 
 
-def _full_functions(spec: TheorySpec, flow: DerivativeExpansionFlow) -> tuple[D2Result, FixedFunctionResult]:
-    from rgsym.derivative_expansion import flow_equations
-    from rgsym.solve.fixed_functions import (
-        Condition,
-        FixedFunction,
-        FixedFunctionSystem,
-        solve_around_minimum,
-        solve_fixed_functions,
-    )
-    from rgsym.workflows.fixed_function import fixed_function
+@cache
+def _taylor_start(full: TheorySpec, flow: DerivativeExpansionFlow) -> dict[str, float]:
+    """kappa, lambda_k = u'^(k-1)(kappa), z_k = z^(k)(kappa), y_k = Y^(k)(kappa) and eta of the full
+    fixed functions (kept for the process: ``--orders`` asks at every order)."""
+    result, functions = _full_functions(full, flow)
+    kappa = dict(result.fixed_point)["kappa"]
+    out = {"kappa": kappa, "eta": result.eta}
+    # lambda_k is the (k - 1)-th rho-derivative of u', z_k and y_k the k-th of z and Y
+    for name, prefix, first, shift in (("w", "lambda_", 2, 1), ("z", "z_", 1, 0), ("y", "y_", 0, 0)):
+        if name not in functions.values:
+            continue
+        series = functions.interpolant(name)
+        for k in range(first, first + MAX_TAYLOR_START):
+            m = k - shift
+            out[f"{prefix}{k}"] = float((series.deriv(m) if m else series)(kappa))
+    return out
 
-    equations = flow_equations(flow)
+
+def d2_system(flow: DerivativeExpansionFlow, point: float, name: str) -> FixedFunctionSystem:
+    """The fixed-point problem of the full-function route: d_t u' = d_t z (= d_t Y) = 0, eta unknown.
+
+    Parameters
+    ----------
+    flow
+        The derived O(d^2) flows.
+    point
+        Where z(point) = 1 fixes eta (kappa).
+    name
+        A label for messages.
+
+    Returns
+    -------
+    FixedFunctionSystem
+        Functions ``w`` (u'), ``z`` (and ``y``), in that order; the one scalar eta.
+    """
+    from rgsym.derivative_expansion import flow_equations
+    from rgsym.solve.fixed_functions import Condition, FixedFunction, FixedFunctionSystem
+
+    equations = flow_equations(flow, at_nodes=True)
     functions = [FixedFunction("w", U1, U2, U3), FixedFunction("z", Z0, Z1, Z2)]
     rows = [equations["u'"], equations["z"]]
     if "y" in flow.functions:
         functions.append(FixedFunction("y", Y0, Y1, Y2))
         rows.append(equations["y"])
+    return FixedFunctionSystem(RHO, tuple(functions), tuple(rows), (symbols.eta,),
+                               (Condition("z", point, 1.0),), (), name, flow.regulator_values)
+
+
+def _full_functions(spec: TheorySpec, flow: DerivativeExpansionFlow) -> tuple[D2Result, FixedFunctionResult]:
+    from rgsym.solve.fixed_functions import solve_around_minimum, solve_fixed_functions
+    from rgsym.workflows.fixed_function import fixed_function
 
     def system(point: float) -> FixedFunctionSystem:
-        return FixedFunctionSystem(RHO, tuple(functions), tuple(rows), (symbols.eta,),
-                                   (Condition("z", point, 1.0),), (), f"O(d^2) {spec.source}")
+        return d2_system(flow, point, f"O(d^2) {spec.source}")
 
+    functions = system(0.0).functions
     # the start: the LPA fixed function with Litim's closed thresholds (only a start)
     lpa = fixed_function(_lpa_twin(spec, "full", RegulatorSpec("litim")))
     w = np.polynomial.Chebyshev.fit(lpa.rho, lpa.derivative, len(lpa.rho) - 1, domain=[0.0, lpa.rho_max])
@@ -261,13 +392,17 @@ D2_FORMATS = ("c", "numpy")
 
 
 def d2_files(spec: TheorySpec, formats: tuple[str, ...]) -> dict[str, str]:
-    """File name -> text of the generated O(d^2) flow (:mod:`rgsym.emit.d2_code`): the betas of the
-    polynomial route's running couplings, their exact Jacobian and eta.
+    """File name -> text of the generated O(d^2) flow.
+
+    For ``truncation.potential = "polynomial"`` (:mod:`rgsym.emit.d2_code`): the betas of the
+    polynomial route's running couplings, their exact Jacobian and eta.  For full functions
+    (:mod:`rgsym.emit.d2_functions`): the fixed-point ODEs of u', z (, Y) with eta an unknown, their
+    Chebyshev collocation and its exact Jacobian (z(rho_0) = 1 at a point the caller gives).
 
     Parameters
     ----------
     spec
-        A 'd2' or 'd2-z' spec with ``truncation.potential = "polynomial"``.
+        A 'd2' or 'd2-z' spec.
     formats
         From :func:`rgsym.emit.parse_formats`; only "c" and "numpy" are available.
 
@@ -278,18 +413,26 @@ def d2_files(spec: TheorySpec, formats: tuple[str, ...]) -> dict[str, str]:
     Raises
     ------
     UnsupportedError
-        For another format, or for full functions (whose flow is a system of ODEs in rho).
+        For another format.
     """
-    from rgsym.emit.d2_code import build_d2_program, render_d2_files
     from rgsym.errors import UnsupportedError
 
     other = [f for f in formats if f not in D2_FORMATS]
     if other:
         raise UnsupportedError(spec.source, "--emit", f"the {spec.truncation.scheme!r} flows are emitted as "
                                f"{' and '.join(D2_FORMATS)} only, not {', '.join(other)}")
+    flow = derive_d2_flow(spec)
     if spec.truncation.potential != "polynomial":
-        raise UnsupportedError(spec.source, "truncation.potential", "--emit writes the betas of the "
-                               "polynomial route (u', z, Y around the running minimum); add --set "
-                               "truncation.potential=polynomial (full functions: 'rgsym fixed-function')")
-    program = build_d2_program(derive_d2_flow(spec), spec.truncation.order, spec.truncation.kinetic_order)
+        from rgsym.emit.d2_functions import build_function_program, render_function_files
+
+        kinetic = "z, Y" if "y" in flow.functions else "z"
+        description = (f"O(d^2) derivative expansion ({', '.join(flow.functions)}), d = {flow.d}, "
+                       f"N = {flow.n}, {flow.regulator} regulator; the fixed functions u', {kinetic} on a "
+                       "Chebyshev grid, "
+                       "eta from z(rho_0) = 1")
+        functions = build_function_program(d2_system(flow, 0.0, f"O(d^2) {spec.source}"), description)
+        return render_function_files(functions, spec.source, spec.digest, formats)
+    from rgsym.emit.d2_code import build_d2_program, render_d2_files
+
+    program = build_d2_program(flow, spec.truncation.order, spec.truncation.kinetic_order)
     return render_d2_files(program, spec.source, spec.digest, formats)
