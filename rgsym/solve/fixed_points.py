@@ -575,7 +575,7 @@ def restricted(numeric: NumericSystem, k: int) -> NumericSystem:
     compiled code of the whole system (nothing is compiled: compare :func:`sub_system`).
 
     Its exact stability matrix is that of the sub-system's own expressions, so its exponents are
-    those of the lower truncation order.
+    those of the lower truncation order.  It is made once per ``k`` (kept in ``numeric.parts``).
 
     Parameters
     ----------
@@ -592,6 +592,9 @@ def restricted(numeric: NumericSystem, k: int) -> NumericSystem:
     n = len(system.couplings)
     if k >= n:
         return numeric
+    found = numeric.parts.get(k)
+    if found is not None:
+        return found
     fast_zero = {se.Symbol(c.name): se.Integer(0) for c in system.couplings[k:]}
     zero = {c.symbol: sp.Integer(0) for c in system.couplings[k:]}
     digest = getattr(system.fast_betas, "digest", "")
@@ -609,8 +612,9 @@ def restricted(numeric: NumericSystem, k: int) -> NumericSystem:
                    scales=system.scales[:k],
                    thresholds=tuple((name, t.xreplace(zero)) for name, t in system.thresholds))
     masses = None if numeric.masses_function is None else _Padded(numeric.masses_function, n, None)
-    return replace(numeric, system=part, rhs_function=_Padded(numeric.rhs_function, n, k),
-                   masses_function=masses, scales=numeric.scales[:k])
+    made = numeric.parts[k] = replace(numeric, system=part, rhs_function=_Padded(numeric.rhs_function, n, k),
+                                      masses_function=masses, scales=numeric.scales[:k])
+    return made
 
 
 class _Padded:

@@ -199,6 +199,13 @@ class NumericSystem:
         return np.asarray(self._exact_rhs_function(np.asarray(g, dtype=float)), dtype=float).reshape(-1)
 
     @cached_property
+    def parts(self) -> dict[int, NumericSystem]:
+        """Sub-systems of the first k couplings made from this one, by k
+        (:func:`rgsym.solve.fixed_points.restricted` keeps them here, so that their refined points
+        and stability rows are computed once)."""
+        return {}
+
+    @cached_property
     def _polished(self) -> dict[bytes, np.ndarray]:
         """:meth:`polish` memoised in the process: start point bits -> result (and result ->
         result, so that polishing a polished point costs nothing)."""
