@@ -141,9 +141,9 @@ def test_hybrj_takes_the_steps_of_scipy_root() -> None:
 
 def test_warm_cache_reads_compiled_code_and_gives_the_same_exponents(
         tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A second process-like run (caches of the pipeline emptied) loads the LLVM code and the
-    stability matrix from the cache, reads no beta beyond the order-1 ones, and gives the same
-    numbers to the last bit."""
+    """A second process-like run (caches of the pipeline emptied) loads the LLVM code, the
+    fixed points, the refined point and the stability matrix from the cache, reads no beta, and
+    gives the same numbers to the last bit."""
     from pathlib import Path
 
     from rgsym import pipeline
@@ -174,8 +174,8 @@ def test_warm_cache_reads_compiled_code_and_gives_the_same_exponents(
     assert warm == cold
     assert sorted((folder / "llvm").iterdir()) == stored
     assert isinstance(system.fast_betas, LazyBetas)
-    # only the two of the order-1 sub-system (rgsym.solve.fixed_points.sub_system) are read
-    assert repr(system.fast_betas).startswith("LazyBetas(13 betas, 2 read")
+    # the search's points come from the cache: not even the order-1 sub-system is built
+    assert repr(system.fast_betas).startswith("LazyBetas(13 betas, 0 read")
 
 
 def test_damaged_compiled_code_is_rebuilt(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -239,7 +239,8 @@ def _correct(numeric: NumericSystem, predicted: np.ndarray, template: FixedPoint
     if x is None or np.max(np.abs(x - predicted) / (1.0 + np.abs(predicted))) > JUMP:
         return None
     fp = replace(template, values=tuple(float(v) for v in x * numeric.scales), residual=system.residual(x))
-    return fp, compute_exponents(numeric, fp)
+    ex = compute_exponents(numeric, fp)
+    return ex.fixed_point, ex  # refined to rounding on the exact betas
 
 
 def _gained_message(target: Fraction, truncation: str, d: float, ex: Exponents,

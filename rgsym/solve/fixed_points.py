@@ -575,7 +575,7 @@ def restricted(numeric: NumericSystem, k: int) -> NumericSystem:
     compiled code of the whole system (nothing is compiled: compare :func:`sub_system`).
 
     Its exact stability matrix is that of the sub-system's own expressions, so its exponents are
-    those of the lower truncation order.
+    those of the lower truncation order.  It is made once per ``k`` (kept in ``numeric.parts``).
 
     Parameters
     ----------
@@ -592,6 +592,9 @@ def restricted(numeric: NumericSystem, k: int) -> NumericSystem:
     n = len(system.couplings)
     if k >= n:
         return numeric
+    found = numeric.parts.get(k)
+    if found is not None:
+        return found
     fast_zero = {se.Symbol(c.name): se.Integer(0) for c in system.couplings[k:]}
     zero = {c.symbol: sp.Integer(0) for c in system.couplings[k:]}
     digest = getattr(system.fast_betas, "digest", "")
@@ -609,8 +612,9 @@ def restricted(numeric: NumericSystem, k: int) -> NumericSystem:
                    scales=system.scales[:k],
                    thresholds=tuple((name, t.xreplace(zero)) for name, t in system.thresholds))
     masses = None if numeric.masses_function is None else _Padded(numeric.masses_function, n, None)
-    return replace(numeric, system=part, rhs_function=_Padded(numeric.rhs_function, n, k),
-                   masses_function=masses, scales=numeric.scales[:k])
+    made = numeric.parts[k] = replace(numeric, system=part, rhs_function=_Padded(numeric.rhs_function, n, k),
+                                      masses_function=masses, scales=numeric.scales[:k])
+    return made
 
 
 class _Padded:
@@ -631,17 +635,46 @@ class _Padded:
 
 def as_fixed_points(current: Truncated, points: Sequence[np.ndarray], order: int) -> list[FixedPoint]:
     """Scaled solutions of ``current`` as :class:`FixedPoint` s of its order (names, values,
-    residual), Gaussian points first, then by the size of the coupling vector."""
+    residual), Gaussian points first, then by the size of the coupling vector.
+
+    Each point is refined to the fixed point of the truncated system, to rounding
+    (:meth:`~rgsym.solve.numeric.NumericSystem.polish`, on :func:`restricted` below the top
+    order): the search stops at a residual of 1e-11, where the tiny high couplings are known to
+    a few digits, and the printed couplings and every matrix built at the point would inherit
+    that (omega moved by 2e-8 between backends at order 20).
+    """
     system = current.numeric.system
     k = current.k
     flags = tuple(c.is_minimum for c in system.couplings[:k])
-    fps = [FixedPoint(system.names[:k], tuple(float(v) for v in x * current.numeric.scales[:k]),
-                      current.residual(x), order, flags) for x in points]
+    numeric = restricted(current.numeric, k)
+    scales = current.numeric.scales[:k]
+    refined = [numeric.polish(x * scales) for x in points]
+    fps = [FixedPoint(system.names[:k], tuple(float(v) for v in g),
+                      current.residual(g / scales), order, flags) for g in refined]
     return sorted(fps, key=lambda f: (not f.is_gaussian, float(np.linalg.norm(f.values))))
+
+
+def _stored_points(key: str, k: int) -> list[np.ndarray] | None:
+    """The points :func:`find_fixed_points` kept in the cache under ``key`` (None if there are none)."""
+    if not key:
+        return None
+    from rgsym import cache
+
+    stored = cache.load("fixed_points", key)
+    if not isinstance(stored, list) or not stored or not all(
+            isinstance(x, list) and len(x) == k and all(isinstance(v, float) and np.isfinite(v) for v in x)
+            for x in stored):
+        return None
+    return [np.array(x, dtype=float) for x in stored]
 
 
 def find_fixed_points(numeric: NumericSystem, base: int = 1) -> list[FixedPoint]:
     """All fixed points found at the truncation order of ``numeric``.
+
+    The search is deterministic (the same compiled code takes the same steps), so from
+    :data:`~rgsym.solve.numeric.MEMO_MIN_COUPLINGS` couplings on its points are kept in the cache
+    under the digest of the betas (:meth:`~rgsym.solve.numeric.NumericSystem.memo_key`): a warm
+    ``rgsym exponents`` at order 20 skips the search (1.7 s of its 3.2 s under load).
 
     Parameters
     ----------
@@ -668,9 +701,18 @@ def find_fixed_points(numeric: NumericSystem, base: int = 1) -> list[FixedPoint]
     """
     sizes = order_sizes(numeric)
     target = max(sizes)
-    *_, (_, current, points) = fixed_points_by_order(numeric, base)  # the last order's
-    if not points:
-        points = multistart(current, starts=200 * current.k)
+    current = Truncated(numeric, sizes[target])
+    key = numeric.memo_key("fixed_points", f"base {base}")
+    points = _stored_points(key, current.k)
+    if points is None:
+        *_, (_, current, points) = fixed_points_by_order(numeric, base)  # the last order's
+        if not points:
+            points = multistart(current, starts=200 * current.k)
+        if key and points:
+            from rgsym import cache
+
+            cache.store("fixed_points", key, [[float(v) for v in x] for x in points],
+                        f"fixed points of {numeric.system.name} (scaled couplings)")
     if not points:
         raise SolveError(
             f"no fixed point found at order {target}: tried a multi-start search at order {base}, "
