@@ -120,16 +120,18 @@ def test_large_n_exponential(capsys: pytest.CaptureFixture[str], model: str) -> 
     assert 1 / got["nu"] == pytest.approx(1.0, abs=5e-2)
 
 
-#: Chiral Ising N = 8, d = 3, LPA' order 2 around zero (u' of degree 2), measured with this code:
-#: Litim 1/nu, eta_phi, eta_psi, and the exponential regulator (alpha = 1).
-LITIM_ISING_N8 = (0.0, 0.0, 0.0)
-EXPONENTIAL_ISING_N8 = (0.0, 0.0, 0.0)
+#: Chiral Ising N = 8, d = 3, LPA' order 2 around zero (u' of degree 2), measured with this code
+#: (1/nu, eta_phi, eta_psi): Litim (0.976591, 0.759121, 0.032094); exponential alpha = 1 below;
+#: exponential alpha = 2 (0.976422, 0.769342, 0.030354).
+EXPONENTIAL_ISING_N8 = (0.980448, 0.782609, 0.028194)
 
 
 @pytest.mark.slow
 def test_chiral_ising_n8_scheme_dependence(capsys: pytest.CaptureFixture[str]) -> None:
     """d = 3 chiral Ising N = 8, LPA': the exponential regulator's exponents lie within the few per cent
-    scheme spread of Litim's (measured: see the constants); 5 % is that spread's bound."""
+    scheme spread of Litim's (measured: 1/nu +0.4 %, eta_phi +3.1 %, eta_psi -0.004); 5 % is that
+    spread's bound.  The pinned values guard the quadrature path against changes (1e-6: the
+    fixed-point solver's tolerance is far below, the six digits are those recorded)."""
     litim = _exponents(capsys, "gny_chiral_ising.toml", "truncation.order=2")
     smooth = _exponents(capsys, "gny_chiral_ising.toml", "truncation.order=2", "regulator.kind=exponential")
     assert smooth["relevant_directions"] == 1
