@@ -144,27 +144,41 @@ def test_chiral_ising_n8_scheme_dependence(capsys: pytest.CaptureFixture[str]) -
 
 @pytest.mark.slow
 def test_doubling_the_nodes_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every quadrature integral of the chiral Ising LPA' flow (exponential regulator) at a generic
-    point, with 240 and 480 Gauss-Legendre nodes: they agree to 1e-10 relative, so the betas (and the
-    exponents, smooth functions of them) carry no quadrature error above that."""
+    """The chiral Ising LPA' betas and eta_phi, eta_psi (exponential regulator) at a generic point,
+    with 240 and 480 Gauss-Legendre nodes per interval: they agree to 1e-10 relative, so the flows
+    (and the exponents, smooth functions of them) carry no quadrature error above that.
+
+    Single integrals of the decomposition need not converge on their own: a weight may be singular
+    at y = 0 (a_F ~ y^(-1/2)) where the singular parts cancel in the sum of the loop's terms.  All
+    terms share the nodes, so their sum is the quadrature of the finite loop integrand, which is
+    what is checked here (measured: single integrals move by up to 1e-1 relative, the flows by
+    less than 1e-10)."""
     from rgsym import threshold
 
     spec = load_spec(f"{SPECS}/gny_chiral_ising.toml", ["truncation.order=1", "regulator.kind=exponential"])
     system = derive_gny(spec)
-    point = {c.symbol: v for c, v in zip(system.couplings, (0.3, 2.1, 0.7), strict=True)}
+    point = dict(zip(system.names, (0.3, 2.1, 0.7), strict=True))
 
-    def values() -> np.ndarray:
-        out = []
-        for _, t in system.thresholds:
-            out.append(float(t.subs(point).evalf()))
+    def named(expr: sp.Expr, values: dict[str, float]) -> sp.Expr:
+        expr = sp.sympify(expr)
+        return expr.xreplace({x: values[x.name] for x in expr.free_symbols if x.name in values})
+
+    def flows() -> np.ndarray:
+        values = dict(point)
+        for name, t in system.thresholds:
+            values[name] = float(named(t, point).evalf())
+        out = [float(named(b, values)) for b in system.betas]
+        out += [float(named(e, point).evalf()) for _, e in system.etas]
         return np.array(out)
 
-    coarse = values()
-    for cached in (threshold._legendre, threshold.quadrature, threshold.weighted_quadrature):
-        cached.cache_clear()
+    def clear() -> None:
+        for cached in (threshold._legendre, threshold.quadrature, threshold.weighted_quadrature):
+            cached.cache_clear()
+
+    coarse = flows()
+    clear()
     monkeypatch.setattr(threshold, "NODES_PER_INTERVAL", 2 * threshold.NODES_PER_INTERVAL)
-    fine = values()
-    for cached in (threshold._legendre, threshold.quadrature, threshold.weighted_quadrature):
-        cached.cache_clear()
+    fine = flows()
+    clear()
     assert np.all(np.isfinite(coarse))
-    assert np.max(np.abs(fine - coarse) / np.maximum(np.abs(fine), 1e-300)) < 1e-10
+    assert np.max(np.abs(fine - coarse) / np.abs(fine)) < 1e-10
