@@ -15,8 +15,8 @@ u' and u'' at rho and h.  Here the regulator is put in and the y-integral done:
   fermions share the regularised kinetic term P(y) = y + r(y) (for Litim r_F = (1/sqrt(y) - 1)
   theta(1 - y), the choice of Gies et al. and Janssen-Herbut); d~_t r_F is derived likewise.
 
-With Litim the denominators are constant where d~_t R does not vanish (y < 1) and the integral
-is closed; other regulators are refused for now.
+The y-integrals are those of :mod:`rgsym.fermion_thresholds`: closed with Litim (the denominators
+are constant where d~_t R does not vanish, y < 1), by quadrature for smooth regulators.
 
 Projection: d_t u = -d u + (d - 2) rho u' + L_u(rho); the Yukawa coupling is read off the
 rho-derivative of the fermion mass term, d_t (h s) = L_h(s), d_t h = dL_h/ds at the expansion
@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 
 import sympy as sp
 
+from rgsym.fermion_thresholds import RF, R, loop_integral
 from rgsym.fermions import (
     A_F,
     ADOT_F,
@@ -52,9 +53,8 @@ from rgsym.fermions import (
     potential_density,
     yukawa_density,
 )
-from rgsym.regulators import Piece, Regulator
+from rgsym.regulators import Regulator
 from rgsym.symbols import angular_factor
-from rgsym.yukawa_eta import power_integral
 
 if TYPE_CHECKING:
     from rgsym.betasystem import BetaSystem
@@ -82,52 +82,18 @@ class YukawaLoops:
     yukawa: sp.Expr
 
 
-def fermion_insertion(piece: Piece, eta_psi: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
-    """(a_F, d~_t a_F) on a regulator piece: 1 + r_F with y (1 + r_F)^2 = y + r, and its rate.
-
-    Derived from R_F = Z_psi q/ r_F(q^2/k^2), d_t Z_psi = -eta_psi Z_psi, t = ln k.
-    """
-    t, q2 = sp.symbols("t q2", positive=True)
-    z = sp.Function("Z")(t)
-    k = sp.exp(t)
-    shape = piece.shape
-    r_f = sp.sqrt((Y + shape) / Y) - 1
-    rate = sp.diff(z * r_f.subs(Y, q2 / k**2), t).subs(sp.Derivative(z, t), -eta_psi * z)
-    adot = sp.simplify((rate / z).subs(q2, Y * k**2))
-    return sp.simplify(1 + r_f), adot
-
-
-def boson_insertion(piece: Piece, eta_phi: sp.Expr) -> sp.Expr:
-    """d~_t R_B / (Z_phi k^2) on a piece (:func:`rgsym.integrate.regulator_insertion`)."""
-    from rgsym.integrate import regulator_insertion
-
-    return regulator_insertion(piece, eta_phi)
-
-
 def integrate_density(density: sp.Expr, regulator: Regulator, d: sp.Expr, eta_phi: sp.Expr,
                       eta_psi: sp.Expr) -> sp.Expr:
-    """v_d int_0^oo dy y^(d/2-1) density, piece by piece of the regulator.
+    """v_d int_0^oo dy y^(d/2-1) density, by :func:`rgsym.fermion_thresholds.loop_integral`.
 
-    Closed where the propagator denominators do not depend on y on every piece where d~_t R
-    does not vanish (Litim); the integrand is then a polynomial in sqrt(y) over constants.
-
-    Raises
-    ------
-    NotImplementedError
-        For a regulator without such closed integrals.
+    The density's regulator symbols become the shapes: r_B -> r(y), a_F -> 1 + r_F(y), and the
+    insertions d~_t R_B / (Z_phi k^2) = (2 - eta_phi) r - 2 y r' and d~_t a_F = -eta_psi r_F
+    - 2 y r_F' (from R_B = Z_phi k^2 r(q^2/k^2), R_F = Z_psi q/ r_F(q^2/k^2), d_t Z = -eta Z).
     """
-    total = sp.Integer(0)
-    for piece in regulator.pieces:
-        rdot = boson_insertion(piece, eta_phi)
-        a_f, adot = fermion_insertion(piece, eta_psi)
-        if rdot == 0 and sp.simplify(adot) == 0:
-            continue
-        if sp.expand(Y + piece.shape).has(Y):
-            raise NotImplementedError(f"the {regulator.name!r} regulator needs quadrature for the fermion "
-                                      "loops, which is not available yet; use 'litim'")
-        on_piece = density.xreplace({RDOT_B: rdot, ADOT_F: adot}).xreplace({R_B: piece.shape, A_F: a_f})
-        total += power_integral(Y ** (d / 2 - 1) * on_piece, piece.lower, piece.upper)
-    return angular_factor(d) * total
+    rdot = (2 - eta_phi) * R(Y) - 2 * Y * sp.diff(R(Y), Y)
+    adot = -eta_psi * RF(Y) - 2 * Y * sp.diff(RF(Y), Y)
+    integrand = density.xreplace({RDOT_B: rdot, ADOT_F: adot}).xreplace({R_B: R(Y), A_F: 1 + RF(Y)})
+    return angular_factor(d) * loop_integral(Y ** (d / 2 - 1) * integrand, regulator, d)
 
 
 def yukawa_loops(model: YukawaModel, regulator: Regulator, d: sp.Expr, eta_phi: sp.Expr = ZERO,
@@ -275,7 +241,8 @@ def derive_gny(spec: TheorySpec) -> BetaSystem:
 
     from rgsym.couplings import Coupling
     from rgsym.integrate import regulator_of
-    from rgsym.project import assemble_system
+    from rgsym.project import _with_placeholders, assemble_system
+    from rgsym.threshold import ThresholdIntegral
 
     model = yukawa_model(spec.theory)
     d = spec.theory.d
@@ -285,12 +252,13 @@ def derive_gny(spec: TheorySpec) -> BetaSystem:
     from rgsym.yukawa_eta import ETA_PHI, ETA_PSI
 
     eta_phi, eta_psi = (ETA_PHI, ETA_PSI) if prime else (sp.Integer(0), sp.Integer(0))
-    loops = yukawa_loops(model, regulator_of(spec.regulator), d, eta_phi, eta_psi)
+    regulator = regulator_of(spec.regulator)
+    loops = yukawa_loops(model, regulator, d, eta_phi, eta_psi)
     projection = project_polynomial(loops, d, tr.order, tr.expand_around, bosons, eta_phi, eta_psi)
     etas: tuple[sp.Expr, sp.Expr] = (sp.Integer(0), sp.Integer(0))
     if prime:
         external = 1 if tr.eta_projection == "goldstone" and bosons > 1 else 0
-        etas = solved_anomalous_dimensions(model, d, tr.order, tr.expand_around, external)
+        etas = solved_anomalous_dimensions(model, d, tr.order, tr.expand_around, external, regulator)
         put = {ETA_PHI: etas[0], ETA_PSI: etas[1]}
         projection = YukawaProjection(projection.names, tuple(b.xreplace(put) for b in projection.betas),
                                       projection.masses)
@@ -313,25 +281,28 @@ def derive_gny(spec: TheorySpec) -> BetaSystem:
     order = [*range(first), len(couplings) - 1, *range(first, len(couplings) - 1)]
     couplings = [couplings[i] for i in order]
     scales = tuple(scales[i] for i in order)
-    betas = [se.sympify(projection.betas[i]) for i in order]
+    # quadrature integrals (smooth regulators) enter as placeholders, evaluated by the numerics
+    numeric: dict[se.Symbol, ThresholdIntegral] = {}
+    betas = [_with_placeholders(projection.betas[i], numeric) for i in order]
     fields = ", ".join(f"{b.name}[{b.components}]" for b in spec.theory.blocks)
     (fermion,) = spec.theory.fermions
     kind = " Majorana" if fermion.majorana else ""
     name = (f"{tr.scheme.upper()} Yukawa ({fields}; {fermion.name}[{fermion.flavours} x "
             f"{fermion.spinor_dim}{kind}]), d={d}, polynomial order {tr.order} around {tr.expand_around}, "
             f"{spec.regulator.kind} regulator, wetterich")
-    system = assemble_system(name, spec, tuple(couplings), betas, etas[0], {}, projection.masses, scales)
+    system = assemble_system(name, spec, tuple(couplings), betas, etas[0], numeric, projection.masses,
+                             scales)
     return replace(system, etas=(("eta_phi", etas[0]), ("eta_psi", etas[1]))) if prime else system
 
 
-def solved_anomalous_dimensions(model: YukawaModel, d: sp.Expr, order: int, around: str, external: int
-                                ) -> tuple[sp.Expr, sp.Expr]:
+def solved_anomalous_dimensions(model: YukawaModel, d: sp.Expr, order: int, around: str, external: int,
+                                regulator: Regulator | None = None) -> tuple[sp.Expr, sp.Expr]:
     """eta_phi and eta_psi at the expansion point, in the couplings: the two projections of
     :func:`rgsym.yukawa_eta.anomalous_dimensions` are linear in the etas; solved here."""
     from rgsym.symbols import coupling
     from rgsym.yukawa_eta import ETA_PHI, ETA_PSI, anomalous_dimensions
 
-    raw = anomalous_dimensions(model, d, external)
+    raw = anomalous_dimensions(model, d, external, regulator)
     point = sp.Integer(0) if around == "zero" else coupling("kappa")
     first = 1 if around == "zero" else 2
     lam = {k: coupling(f"lambda_{k}") for k in range(first, order + 2)}

@@ -743,7 +743,7 @@ def _parse_fermions(t: dict[str, Any], dim: sp.Expr, blocks: tuple[FieldBlock, .
 
 
 #: What the Yukawa derivation (rgsym.gny) covers so far.
-FERMION_SCHEMES, FERMION_REGULATORS = ("lpa", "lpa'"), ("litim",)
+FERMION_SCHEMES, FERMION_REGULATORS = ("lpa", "lpa'"), ("litim", "exponential", "exp-mass")
 
 
 def _check_fermion_context(truncation: Truncation, regulator: RegulatorSpec | None, flow: FlowSpec | None,
@@ -756,11 +756,16 @@ def _check_fermion_context(truncation: Truncation, regulator: RegulatorSpec | No
         raise UnsupportedError(source, "truncation.potential", "fermions are derived with a polynomial "
                                "potential; use 'polynomial'")
     if regulator is not None and regulator.kind not in FERMION_REGULATORS:
-        raise UnsupportedError(source, "regulator.kind", f"{regulator.kind!r} with fermions needs quadrature "
-                               f"of the fermion loops, which is not available yet; allowed: "
-                               f"{', '.join(map(repr, FERMION_REGULATORS))}")
-    if regulator is not None and dict(regulator.parameters).get("alpha", 1) != 1:
-        raise UnsupportedError(source, "regulator.alpha", "the fermion regulator is derived for alpha = 1")
+        raise UnsupportedError(source, "regulator.kind", f"{regulator.kind!r} with fermions: the fermion "
+                               f"loops are integrated for {', '.join(map(repr, FERMION_REGULATORS))}")
+    if regulator is not None and regulator.kind != "litim" and truncation.scheme != "lpa":
+        raise UnsupportedError(source, "regulator.kind", f"{regulator.kind!r} with fermions in "
+                               f"{truncation.scheme.upper()}: the quadrature of the eta projections is not "
+                               "converged yet; use 'litim' or truncation.scheme = 'lpa'")
+    alpha = None if regulator is None else dict(regulator.parameters).get("alpha", 1)
+    if regulator is not None and regulator.kind == "litim" and alpha != 1:
+        raise UnsupportedError(source, "regulator.alpha", "the Litim fermion loops are closed for alpha = 1 "
+                               "only; use alpha = 1 or a smooth regulator ('exponential', 'exp-mass')")
 
 
 def _parse_fields(value: Any, source: str) -> tuple[FieldBlock, ...]:

@@ -19,10 +19,8 @@ average is then, for the measure y^(d/2-1) dy,
 
 which have first derivatives only.  d~_t acts afterwards, as the variation of the boson shape
 r -> d~_t R_B / (Z_phi k^2) = (2 - eta_phi) r - 2 y r' and of the fermion shape r_F ->
--eta_psi r_F - 2 y r_F'.  With the Litim regulator, r' jumps at y = 1 and r'' = delta(y - 1);
-a term linear in r'' gives the mean of its coefficient's left and right values at y = 1 (the
-convention theta(0) = 1/2 that :func:`rgsym.integrate.momentum_derivative_integral` uses for
-the boson ring), and a product of two deltas is refused.
+-eta_psi r_F - 2 y r_F'.  The y-integral is :func:`rgsym.fermion_thresholds.loop_integral`: closed
+for Litim (r'' = delta(y - 1), the mean rule at the kink), by quadrature for smooth shapes.
 
 References
 ----------
@@ -38,11 +36,12 @@ from dataclasses import dataclass
 import sympy as sp
 
 from rgsym.dirac import Clifford, Kinematics
+from rgsym.fermion_thresholds import RF, R, loop_integral
 from rgsym.fermions import U1, U2, U3, H, S, Y, YukawaModel, fermion_kernel, radial_background
+from rgsym.regulators import Regulator
 from rgsym.symbols import angular_factor
 
-#: The boson and fermion regulator shapes as generic functions of y, and y_p = (q + p)^2 / k^2.
-R, RF = sp.Function("r"), sp.Function("r_F")
+#: y_p = (q + p)^2 / k^2 (the regulator shapes R, RF are those of :mod:`rgsym.fermion_thresholds`).
 YP = sp.Symbol("y_p", nonnegative=True)
 PQ, P2 = sp.Symbol("pq"), sp.Symbol("p2", nonnegative=True)
 ETA_PHI, ETA_PSI = sp.Symbol("eta_phi", real=True), sp.Symbol("eta_psi", real=True)
@@ -143,67 +142,6 @@ def _variation(expr: sp.Expr) -> sp.Expr:
     return sp.diff(moved, eps).subs(eps, 0).doit()
 
 
-def litim_integral(integrand: sp.Expr, d: sp.Expr) -> sp.Expr:
-    """int_0^oo dy integrand for the Litim regulator r = (1 - y) theta(1 - y) and the fermion
-    r_F = sqrt((y + r)/y) - 1, with r'' = delta(y - 1) (mean rule at y = 1).
-
-    Raises
-    ------
-    ValueError
-        For a product of two delta functions, or a nonzero integrand above y = 1.
-    """
-    r0, r1, r2 = sp.symbols("R0 R1 R2")
-    fermion = sp.sqrt((Y + R(Y)) / Y) - 1
-    expr = integrand.subs(RF(Y), fermion).doit()
-    expr = expr.subs(sp.Derivative(R(Y), (Y, 2)), r2).subs(sp.Derivative(R(Y), Y), r1).subs(R(Y), r0)
-    delta = sp.diff(expr, r2)
-    regular = expr.subs(r2, 0)
-    inside, outside = {r0: 1 - Y, r1: sp.Integer(-1)}, {r0: sp.Integer(0), r1: sp.Integer(0)}
-    for side in (inside, outside):
-        if not _vanishes(sp.diff(delta, r2).subs(side).subs(Y, 1)):
-            raise ValueError("the p^2 projection has a product of two delta functions at y = 1")
-    if not _vanishes(regular.subs(outside)):
-        raise ValueError("the loop integrand does not vanish above y = 1")
-    total = power_integral(regular.subs(inside), sp.Integer(0), sp.Integer(1))
-    left = delta.subs(inside).subs(Y, 1)
-    right = delta.subs(outside).subs(Y, 1)
-    return total + (left + right) / 2
-
-
-def power_integral(integrand: sp.Expr, lower: sp.Expr, upper: sp.Expr) -> sp.Expr:
-    """int_lower^upper dy of a sum of powers of sqrt(y) (symbolic exponents allowed, e.g.
-    y^(d/2-1)) times y-independent factors: the closed integrals on the Litim pieces.
-
-    Raises
-    ------
-    AssertionError
-        If a term is not of that form (the propagators depend on y on the piece).
-    """
-    z = sp.Symbol("z", positive=True)  # y = z^2, dy = 2 z dz
-    expanded = sp.expand(sp.powsimp(sp.expand(integrand.subs(Y, z**2) * 2 * z), force=True))
-    total = sp.Integer(0)
-    low, high = sp.sqrt(lower), sp.sqrt(upper)
-    for term in sp.Add.make_args(expanded):
-        coefficient, exponent = sp.powsimp(sp.factor(term), force=True).as_coeff_exponent(z)
-        if coefficient.has(z):
-            raise AssertionError(f"not a power of sqrt(y): {term}")
-        top = high ** (exponent + 1)
-        total += coefficient * (top - (low ** (exponent + 1) if low != 0 else 0)) / (exponent + 1)
-    return total
-
-
-def _vanishes(expr: sp.Expr) -> bool:
-    """Whether ``expr`` is zero: evaluated to 40 digits at two points with every symbol set to a
-    generic rational (a zero test of the rational functions with square roots met here)."""
-    free = sorted(expr.free_symbols, key=sp.default_sort_key)
-    for shift in (0, 1):
-        point = {x: sp.Rational(7 + 3 * k + shift, 11 + 2 * k) for k, x in enumerate(free)}
-        value = sp.N(expr.xreplace(point), 40)
-        if value != 0 and abs(value) > sp.Float("1e-30"):
-            return False
-    return True
-
-
 @dataclass(frozen=True)
 class AnomalousDimensions:
     """The loop parts of -eta_phi and -eta_psi (before solving), in U1, U2, U3, S, H, eta_phi, eta_psi.
@@ -218,8 +156,9 @@ class AnomalousDimensions:
     fermion: sp.Expr
 
 
-def anomalous_dimensions(model: YukawaModel, d: sp.Expr, external: int = 0) -> AnomalousDimensions:
-    """Derive and integrate (Litim) the two projections.
+def anomalous_dimensions(model: YukawaModel, d: sp.Expr, external: int = 0,
+                         regulator: Regulator | None = None) -> AnomalousDimensions:
+    """Derive and integrate the two projections (:func:`rgsym.fermion_thresholds.loop_integral`).
 
     Parameters
     ----------
@@ -227,9 +166,15 @@ def anomalous_dimensions(model: YukawaModel, d: sp.Expr, external: int = 0) -> A
         The Yukawa theory.
     d
         Dimension.
+    regulator
+        The boson regulator (default: Litim with alpha = 1); the fermion one follows from it.
     external
         The boson component whose two-point function defines eta_phi (0: radial).
     """
+    if regulator is None:
+        from rgsym.regulators import LITIM
+
+        regulator = LITIM.with_alpha(sp.Integer(1))
     kin = Kinematics(Y, P2, PQ)
     bosons = len(model.matrices)
     third, masses = _vertex_matrix(bosons, external)
@@ -246,7 +191,8 @@ def anomalous_dimensions(model: YukawaModel, d: sp.Expr, external: int = 0) -> A
     t_e = model.matrices[external]
     fermion_ring = (g_q * t_e * g_qp * t_e).trace(model.spinor_dim)
     ring += model.flavours * H**2 * fermion_ring
-    boson_eta = 2 * angular_factor(d) * litim_integral(_variation(_project(ring, shifted, d, "p2")), d)
+    boson_p2 = _variation(_project(ring, shifted, d, "p2"))
+    boson_eta = 2 * angular_factor(d) * loop_integral(boson_p2, regulator, d)
     # fermion two-point function: its i p/ coefficient, Tr[p/ X] / (i d_gamma f p^2)
     shifted_f = _Shifted({})
     g_qp = _shifted_fermion(model, kin, shifted_f)
@@ -256,5 +202,5 @@ def anomalous_dimensions(model: YukawaModel, d: sp.Expr, external: int = 0) -> A
     p_slash = Clifford.slash("p", 1, f, kin)
     traced = (p_slash * self_energy).trace(1) / (sp.I * f)
     projected = _project(traced, shifted_f, d, "linear")
-    fermion_eta = 2 * angular_factor(d) * litim_integral(_variation(projected), d)
+    fermion_eta = 2 * angular_factor(d) * loop_integral(_variation(projected), regulator, d)
     return AnomalousDimensions(boson_eta, fermion_eta)

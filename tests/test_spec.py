@@ -287,7 +287,8 @@ def test_bad_yukawa_theories_get_one_line_errors(theory: dict[str, object], key:
 
 @pytest.mark.parametrize(("section", "value", "key"), [
     ("flow", {"equation": "polchinski"}, "flow.equation"),
-    ("regulator", {"kind": "exponential"}, "regulator.kind"),
+    ("regulator", {"kind": "power-law"}, "regulator.kind"),
+    ("regulator", {"kind": "litim", "alpha": 2}, "regulator.alpha"),
     ("truncation", {"scheme": "d2"}, "truncation.scheme"),
     ("truncation", {"potential": "full"}, "truncation.potential"),
 ])
