@@ -31,6 +31,8 @@ Berges, Tetradis, Wetterich, Phys. Rept. 363 (2002) 223, hep-ph/0005122, sec. 5.
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -57,7 +59,10 @@ from rgsym.regulators import Regulator
 from rgsym.symbols import angular_factor
 
 if TYPE_CHECKING:
+    import symengine as se
+
     from rgsym.betasystem import BetaSystem
+    from rgsym.series import Series
     from rgsym.spec import Theory, TheorySpec
 
 RHO = sp.Symbol("rho", nonnegative=True)
@@ -147,16 +152,61 @@ def _taylor_coefficients(potential: sp.Expr, d: sp.Expr, order: int, point: sp.E
 
     x = Series.variable(0, weights, top)
     rho = Series.constant(se.sympify(point), weights, top) + x
-    subs = {RHO: rho, U1: polynomial(1), U2: polynomial(2), H2: Series.constant(se.sympify(h2), weights, top)}
+    subs: dict[se.Basic, Series] = {RHO: rho, U1: polynomial(1), U2: polynomial(2),
+                                    H2: Series.constant(se.sympify(h2), weights, top)}
+    # back to sympy with the original symbols (symengine keeps no assumptions)
+    inputs = (potential, d, point, h2, eta_phi, *lam.values())
+    known = set().union(*(sp.sympify(e).free_symbols for e in inputs))
+    back: dict[sp.Basic, sp.Basic] = {sp.Symbol(s.name): s for s in known}
+    potential = _threshold_series(potential, subs, weights, top, back)
     loop = compose(se.sympify(potential), subs, weights, top)
     scaling = (subs[U1].scale(se.sympify(-(2 - eta_phi)))
                + (rho * subs[U2]).scale(se.sympify(d - 2 + eta_phi)))
     flow = [scaling.coefficient((k,)) + (k + 1) * loop.coefficient((k + 1,)) for k in range(top)]
-    # back to sympy with the original symbols (symengine keeps no assumptions)
-    inputs = (potential, d, point, h2, eta_phi, *lam.values())
-    known = set().union(*(sp.sympify(e).free_symbols for e in inputs))
-    back = {sp.Symbol(s.name): s for s in known}
     return [sp.sympify(c).xreplace(back) * sp.factorial(k) for k, c in enumerate(flow)]
+
+
+def _threshold_series(potential: sp.Expr, subs: dict[se.Basic, Series], weights: tuple[int, ...], top: int,
+                      back: dict[sp.Basic, sp.Basic]) -> sp.Expr:
+    """Quadrature integrals (smooth regulators) in ``potential`` replaced by symbols with their series.
+
+    A threshold integral T(w_1, ..., w_n) of the masses is a function symengine cannot hold; its
+    Taylor series sum_a d^a T(w0) prod_i delta_i^(a_i) / a_i! (delta_i = w_i - w_i(0) as series)
+    is put into ``subs`` under a new symbol, each derivative d^a T(w0) (again a threshold integral,
+    by its own derivative rule in the masses) under a symbol that ``back`` turns into it.
+    """
+    import symengine as se
+
+    from rgsym.series import Series, compose
+    from rgsym.threshold import ThresholdIntegral
+
+    atoms = sorted(potential.atoms(ThresholdIntegral), key=sp.default_sort_key)
+    swap = {}
+    for k, atom in enumerate(atoms):
+        masses = atom.masses
+        generic = sp.symbols(f"_m0:{len(masses)}")
+        template = atom.func(*atom.args[: len(atom.args) - len(masses)], *generic)
+        arguments = [compose(se.sympify(w), subs, weights, top) for w in masses]
+        at = {g: sp.sympify(a.constant_term()).xreplace(back)
+              for g, a in zip(generic, arguments, strict=True)}
+        deltas = [a.without_constant() for a in arguments]
+        total = Series.constant(0, weights, top)
+        for alpha in itertools.product(range(top + 1), repeat=len(masses)):
+            if sum(alpha) > top:
+                continue
+            derivative = template
+            for g, n in zip(generic, alpha, strict=True):
+                derivative = derivative.diff(g, n) if n else derivative
+            name = se.Symbol(f"_threshold_{k}_" + "_".join(map(str, alpha)))
+            back[sp.Symbol(name.name)] = derivative.xreplace(at)
+            term = Series.constant(name / math.prod(math.factorial(n) for n in alpha), weights, top)
+            for delta, n in zip(deltas, alpha, strict=True):
+                term = term * delta ** n
+            total = total + term
+        placeholder = se.Symbol(f"_threshold_{k}")
+        subs[placeholder] = total
+        swap[atom] = sp.Symbol(placeholder.name)
+    return potential.xreplace(swap)
 
 
 def _jet(n: int) -> list[sp.Symbol]:
@@ -237,7 +287,6 @@ def derive_gny(spec: TheorySpec) -> BetaSystem:
     BetaSystem
         Couplings kappa (or lambda_1), lambda_2, ..., h2.
     """
-    import symengine as se
 
     from rgsym.couplings import Coupling
     from rgsym.integrate import regulator_of
