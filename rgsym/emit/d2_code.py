@@ -29,8 +29,9 @@ around the minimum); Griewank and Walther, *Evaluating Derivatives* (SIAM, 2008)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import symengine as se
 import sympy as sp
@@ -284,13 +285,24 @@ def render_d2_files(program: D2Program, source: str, digest: str, formats: Seque
     -------
     dict
     """
-    header = Header(__version__, source, digest, program.description)
+    return render_program_files(_view, program, Header(__version__, source, digest, program.description),
+                                formats, "betas", "d2_betas")
+
+
+def render_program_files(view_of: Callable[[Any, Header, CodePrinting, bool], Any], program: Any,
+                         header: Header, formats: Sequence[str], stem: str, template: str) -> dict[str, str]:
+    """``STEM.h``, ``STEM.c`` (from ``c/TEMPLATE.{h,c}.j2``) for "c" and ``STEM.py`` for "numpy".
+
+    One layout step for the emitted O(d^2) programs (the polynomial betas here, the full route's
+    collocated system in :mod:`rgsym.emit.d2_functions`): ``view_of(program, header, printer, c)``
+    makes the frozen view the templates read.
+    """
     files: dict[str, str] = {}
     if "c" in formats:
-        view = _view(program, header, RGC99CodePrinter(), True)
-        files["betas.h"] = render("c/d2_betas.h.j2", code=view)
-        files["betas.c"] = render("c/d2_betas.c.j2", code=view)
+        view = view_of(program, header, RGC99CodePrinter(), True)
+        files[f"{stem}.h"] = render(f"c/{template}.h.j2", code=view)
+        files[f"{stem}.c"] = render(f"c/{template}.c.j2", code=view)
     if "numpy" in formats:
-        view = _view(program, header, RGNumPyPrinter(), False)
-        files["betas.py"] = render("numpy/d2_betas.py.j2", code=view)
+        view = view_of(program, header, RGNumPyPrinter(), False)
+        files[f"{stem}.py"] = render(f"numpy/{template}.py.j2", code=view)
     return files

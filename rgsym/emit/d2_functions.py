@@ -44,10 +44,9 @@ import sympy as sp
 from rgsym import __version__
 from rgsym.emit.c import print_c_kernel
 from rgsym.emit.code import check_identifier, exact_decimals, print_kernel
-from rgsym.emit.d2_code import QuadratureFlag, straight_line_kernel
+from rgsym.emit.d2_code import QuadratureFlag, render_program_files, straight_line_kernel
 from rgsym.emit.kernels import Kernel, canonical_order, differentiate
-from rgsym.emit.printers import CodePrinting, RGC99CodePrinter, RGNumPyPrinter
-from rgsym.emit.templating import render
+from rgsym.emit.printers import CodePrinting
 from rgsym.emit.views import Header, KernelView
 from rgsym.errors import UnsupportedError
 from rgsym.solve.fixed_functions import (
@@ -252,13 +251,5 @@ def render_function_files(program: FunctionProgram, source: str, digest: str,
     -------
     dict
     """
-    header = Header(__version__, source, digest, program.description)
-    files: dict[str, str] = {}
-    if "c" in formats:
-        view = _view(program, header, RGC99CodePrinter(), True)
-        files["functions.h"] = render("c/d2_functions.h.j2", code=view)
-        files["functions.c"] = render("c/d2_functions.c.j2", code=view)
-    if "numpy" in formats:
-        view = _view(program, header, RGNumPyPrinter(), False)
-        files["functions.py"] = render("numpy/d2_functions.py.j2", code=view)
-    return files
+    return render_program_files(_view, program, Header(__version__, source, digest, program.description),
+                                formats, "functions", "d2_functions")
