@@ -202,8 +202,8 @@ def collect_thresholds(system: BetaSystem) -> Thresholds | None:
            for _, t in system.thresholds):
         raise UnsupportedError(system.spec_source, "regulator.kind",
                                "generated code evaluates one family of threshold integrals (one integrand, "
-                               "one set of masses); LPA' with a quadrature regulator needs several: use "
-                               "the default backend, or 'litim' with alpha = 1")
+                               "one set of masses); this flow needs several (LPA' or fermion loops with a "
+                               "quadrature regulator): use the default backend, or 'litim' with alpha = 1")
     integrals: dict[tuple[int, ...], ThresholdIntegral] = {t.counts: t for _, t in system.thresholds}
     if not (sp.sympify(d).is_number and sp.sympify(eta).is_number):
         raise UnsupportedError(system.spec_source, "theory.d",

@@ -12,6 +12,7 @@ converged (measured below); the regulator-independence checks near d = 4 and at 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -155,3 +156,15 @@ def test_exponential_lpa_taylor_coefficients_through_the_threshold_series(capsys
     assert got["nu"] == pytest.approx(0.7697869123732375, abs=1e-10)
     assert got["omega"] == pytest.approx(1.4106799299624426, abs=1e-10)
     assert got["fixed_point"]["h2"] == pytest.approx(9.305844295937462, rel=1e-10)
+
+
+def test_code_emission_with_a_smooth_regulator_is_refused_in_one_line(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    out = run_cli("derive", "derivations/gny_chiral_ising.toml", "--set", "truncation.scheme=lpa",
+                  "--set", "regulator.kind=exponential", "--set", "truncation.order=1",
+                  "--emit", "c", "-o", str(tmp_path / "out"))
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "fermion loops" in lines[0] and "regulator.kind" in lines[0]
+    assert not (tmp_path / "out").exists()  # no partial output
