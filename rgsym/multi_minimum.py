@@ -115,8 +115,8 @@ def check_supported(spec: TheorySpec) -> None:
         raise UnsupportedError(spec.source, "flow.equation", "several fields around the minimum need "
                                "'wetterich'; use expand_around = 'zero' for 'polchinski'")
     if spec.theory.invariants:
-        raise UnsupportedError(spec.source, "truncation.expand_around", "theory.invariants (the cubic "
-                               "anisotropy) is expanded around zero field; use 'zero'")
+        raise UnsupportedError(spec.source, "truncation.expand_around", "theory.invariants with several "
+                               "field blocks is expanded around zero field only; use 'zero'")
     if sum(1 for b in spec.theory.blocks if b.components == 1) > 1:
         raise UnsupportedError(spec.source, "truncation.expand_around", "'minimum' with two one-component "
                                "fields (the two-scalar, N = 2 cubic model) is not supported: its cubic point "
