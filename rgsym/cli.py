@@ -480,12 +480,6 @@ def _emit(spec: TheorySpec, args: argparse.Namespace) -> str:
         raise OutputError("--emit needs -o OUTDIR, the directory to write the files into")
     formats = parse_formats(args.emit)
     ensure_writable(args.output)
-    if spec.theory.fermions and "latex" in formats:
-        from rgsym.errors import UnsupportedError
-
-        raise UnsupportedError(spec.source, "--emit", "LaTeX for Yukawa theories is not available yet (the "
-                               "threshold-function definitions of the LaTeX templates are those of scalar "
-                               "loops); allowed for fermions: c, numpy and the other code formats")
     if spec.truncation.is_derivative_expansion:  # the O(d^2) polynomial flow: rgsym.emit.d2_code
         from rgsym.workflows.d2 import d2_files
 

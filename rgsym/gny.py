@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     import symengine as se
 
     from rgsym.betasystem import BetaSystem
+    from rgsym.couplings import Coupling
     from rgsym.series import Series
     from rgsym.spec import Theory, TheorySpec
 
@@ -274,6 +275,83 @@ def yukawa_model(theory: Theory) -> YukawaModel:
     return YukawaModel(matrices, flavour, sp.Integer(fermion.spinor_dim), fermion.loop_flavours)
 
 
+@dataclass(frozen=True)
+class YukawaFlow:
+    """The projected flow of a Yukawa spec, before it becomes a BetaSystem.
+
+    Attributes
+    ----------
+    couplings
+        kappa (or lambda_1) and the order-1 couplings, h2, then the higher lambda_k: the order of
+        the BetaSystem.
+    betas
+        Their betas, with eta_phi and eta_psi as the symbols of :mod:`rgsym.yukawa_eta` in LPA'.
+    etas
+        eta_phi and eta_psi in the couplings (LPA'), or () in the LPA.
+    implicit
+        The equations they solve, eta = F(eta_phi, eta_psi) (:func:`anomalous_equations`), or ().
+    masses
+        Radial, Goldstone and fermion masses at the expansion point.
+    bosons, components
+        The boson components, and the fermion components per Dirac field (for the natural scales).
+    """
+
+    couplings: tuple[Coupling, ...]
+    betas: tuple[sp.Expr, ...]
+    etas: tuple[sp.Expr, ...]
+    implicit: tuple[sp.Expr, ...]
+    masses: tuple[sp.Expr, ...]
+    bosons: int
+    components: sp.Expr
+
+
+def yukawa_flow(spec: TheorySpec) -> YukawaFlow:
+    """Derive, integrate and project the flow of a Gross-Neveu-Yukawa spec (etas kept as symbols).
+
+    Parameters
+    ----------
+    spec
+        A spec with theory.fermions and theory.yukawa (checked by :mod:`rgsym.spec`).
+
+    Returns
+    -------
+    YukawaFlow
+    """
+    from rgsym.couplings import Coupling
+    from rgsym.integrate import regulator_of
+    from rgsym.yukawa_eta import ETA_PHI, ETA_PSI
+
+    model = yukawa_model(spec.theory)
+    d = spec.theory.d
+    tr = spec.truncation
+    bosons = len(model.matrices)
+    prime = tr.scheme == "lpa'"
+    eta_phi, eta_psi = (ETA_PHI, ETA_PSI) if prime else (sp.Integer(0), sp.Integer(0))
+    regulator = regulator_of(spec.regulator)
+    loops = yukawa_loops(model, regulator, d, eta_phi, eta_psi)
+    projection = project_polynomial(loops, d, tr.order, tr.expand_around, bosons, eta_phi, eta_psi)
+    etas: tuple[sp.Expr, ...] = ()
+    implicit: tuple[sp.Expr, ...] = ()
+    if prime:
+        external = 1 if tr.eta_projection == "goldstone" and bosons > 1 else 0
+        implicit = anomalous_equations(model, d, tr.order, tr.expand_around, external, regulator)
+        etas = solve_anomalous_equations((implicit[0], implicit[1]))
+    couplings = []
+    for name in projection.names:
+        if name == "kappa":
+            couplings.append(Coupling("kappa", r"\kappa", (0,), True))
+        elif name == "h2":
+            couplings.append(Coupling("h2", "h^{2}", (0,)))
+        else:
+            k = int(name.split("_")[1])
+            couplings.append(Coupling(name, rf"\lambda_{{{k}}}", (k,)))
+    # h2 belongs to the lowest truncation order: it goes after the order-1 couplings
+    first = sum(1 for cp in couplings if cp.name != "h2" and cp.order == 1)
+    order = [*range(first), len(couplings) - 1, *range(first, len(couplings) - 1)]
+    return YukawaFlow(tuple(couplings[i] for i in order), tuple(projection.betas[i] for i in order), etas,
+                      implicit, projection.masses, bosons, model.components)
+
+
 def derive_gny(spec: TheorySpec) -> BetaSystem:
     """The BetaSystem of a Gross-Neveu-Yukawa spec: derive, integrate, project, assemble.
 
@@ -288,68 +366,45 @@ def derive_gny(spec: TheorySpec) -> BetaSystem:
         Couplings kappa (or lambda_1), lambda_2, ..., h2.
     """
 
-    from rgsym.couplings import Coupling
-    from rgsym.integrate import regulator_of
     from rgsym.project import _with_placeholders, assemble_system
     from rgsym.threshold import ThresholdIntegral
-
-    model = yukawa_model(spec.theory)
-    d = spec.theory.d
-    tr = spec.truncation
-    bosons = len(model.matrices)
-    prime = tr.scheme == "lpa'"
     from rgsym.yukawa_eta import ETA_PHI, ETA_PSI
 
-    eta_phi, eta_psi = (ETA_PHI, ETA_PSI) if prime else (sp.Integer(0), sp.Integer(0))
-    regulator = regulator_of(spec.regulator)
-    loops = yukawa_loops(model, regulator, d, eta_phi, eta_psi)
-    projection = project_polynomial(loops, d, tr.order, tr.expand_around, bosons, eta_phi, eta_psi)
-    etas: tuple[sp.Expr, sp.Expr] = (sp.Integer(0), sp.Integer(0))
-    if prime:
-        external = 1 if tr.eta_projection == "goldstone" and bosons > 1 else 0
-        etas = solved_anomalous_dimensions(model, d, tr.order, tr.expand_around, external, regulator)
-        put = {ETA_PHI: etas[0], ETA_PSI: etas[1]}
-        projection = YukawaProjection(projection.names, tuple(b.xreplace(put) for b in projection.betas),
-                                      projection.masses)
-    couplings = []
-    for name in projection.names:
-        if name == "kappa":
-            couplings.append(Coupling("kappa", r"\kappa", (0,), True))
-        elif name == "h2":
-            couplings.append(Coupling("h2", "h^{2}", (0,)))
-        else:
-            k = int(name.split("_")[1])
-            couplings.append(Coupling(name, rf"\lambda_{{{k}}}", (k,)))
+    flow = yukawa_flow(spec)
+    d = spec.theory.d
+    tr = spec.truncation
+    betas = flow.betas
+    if flow.etas:
+        put = {ETA_PHI: flow.etas[0], ETA_PSI: flow.etas[1]}
+        betas = tuple(b.xreplace(put) for b in betas)
     # natural scales: c = (bosons + fermion components) x the loop at zero mass (as for the LPA)
     loop = 2 * angular_factor(d) / d  # v_d int_0^1 y^(d/2-1) 2 dy, Litim
-    c = (bosons + model.components) * loop
+    c = (flow.bosons + flow.components) * loop
     scales = tuple(c if cp.is_minimum else (1 / c if cp.name == "h2" else c ** (1 - cp.index[0]) *
-                                            sp.factorial(cp.index[0])) for cp in couplings)
-    # h2 belongs to the lowest truncation order: it goes after the order-1 couplings
-    first = sum(1 for cp in couplings if cp.name != "h2" and cp.order == 1)
-    order = [*range(first), len(couplings) - 1, *range(first, len(couplings) - 1)]
-    couplings = [couplings[i] for i in order]
-    scales = tuple(scales[i] for i in order)
+                                            sp.factorial(cp.index[0])) for cp in flow.couplings)
     # quadrature integrals (smooth regulators) enter as placeholders, evaluated by the numerics
     numeric: dict[se.Symbol, ThresholdIntegral] = {}
-    betas = [_with_placeholders(projection.betas[i], numeric) for i in order]
+    placed = [_with_placeholders(b, numeric) for b in betas]
     fields = ", ".join(f"{b.name}[{b.components}]" for b in spec.theory.blocks)
     (fermion,) = spec.theory.fermions
     kind = " Majorana" if fermion.majorana else ""
     name = (f"{tr.scheme.upper()} Yukawa ({fields}; {fermion.name}[{fermion.flavours} x "
             f"{fermion.spinor_dim}{kind}]), d={d}, polynomial order {tr.order} around {tr.expand_around}, "
             f"{spec.regulator.kind} regulator, wetterich")
-    system = assemble_system(name, spec, tuple(couplings), betas, etas[0], numeric, projection.masses,
-                             scales)
-    return replace(system, etas=(("eta_phi", etas[0]), ("eta_psi", etas[1]))) if prime else system
+    eta = flow.etas[0] if flow.etas else sp.Integer(0)
+    system = assemble_system(name, spec, flow.couplings, placed, eta, numeric, flow.masses, scales)
+    if not flow.etas:
+        return system
+    return replace(system, etas=(("eta_phi", flow.etas[0]), ("eta_psi", flow.etas[1])))
 
 
-def solved_anomalous_dimensions(model: YukawaModel, d: sp.Expr, order: int, around: str, external: int,
-                                regulator: Regulator | None = None) -> tuple[sp.Expr, sp.Expr]:
-    """eta_phi and eta_psi at the expansion point, in the couplings: the two projections of
-    :func:`rgsym.yukawa_eta.anomalous_dimensions` are linear in the etas; solved here."""
+def anomalous_equations(model: YukawaModel, d: sp.Expr, order: int, around: str, external: int,
+                        regulator: Regulator | None = None) -> tuple[sp.Expr, sp.Expr]:
+    """The right-hand sides F of eta_phi = F_phi(eta_phi, eta_psi), eta_psi = F_psi(eta_phi, eta_psi)
+    at the expansion point, in the couplings: the two projections of
+    :func:`rgsym.yukawa_eta.anomalous_dimensions` (linear in the etas)."""
     from rgsym.symbols import coupling
-    from rgsym.yukawa_eta import ETA_PHI, ETA_PSI, anomalous_dimensions
+    from rgsym.yukawa_eta import anomalous_dimensions
 
     raw = anomalous_dimensions(model, d, external, regulator)
     point = sp.Integer(0) if around == "zero" else coupling("kappa")
@@ -357,11 +412,25 @@ def solved_anomalous_dimensions(model: YukawaModel, d: sp.Expr, order: int, arou
     lam = {k: coupling(f"lambda_{k}") for k in range(first, order + 2)}
     at = {S: sp.sqrt(2 * point), H: sp.sqrt(coupling("h2")), U1: lam.get(1, sp.Integer(0)),
           U2: lam.get(2, sp.Integer(0)), U3: lam.get(3, sp.Integer(0))}
-    equations = [ETA_PHI + raw.boson.xreplace(at), ETA_PSI + raw.fermion.xreplace(at)]
-    matrix, rhs = sp.linear_eq_to_matrix([sp.expand(e) for e in equations], [ETA_PHI, ETA_PSI])
+    return -raw.boson.xreplace(at), -raw.fermion.xreplace(at)
+
+
+def solve_anomalous_equations(equations: tuple[sp.Expr, sp.Expr]) -> tuple[sp.Expr, sp.Expr]:
+    """eta_phi and eta_psi from :func:`anomalous_equations` (a linear system), by Cramer's rule."""
+    from rgsym.yukawa_eta import ETA_PHI, ETA_PSI
+
+    zero = [ETA_PHI - equations[0], ETA_PSI - equations[1]]
+    matrix, rhs = sp.linear_eq_to_matrix([sp.expand(e) for e in zero], [ETA_PHI, ETA_PSI])
     (a11, a12), (a21, a22) = matrix.tolist()
     b1, b2 = rhs
     # Cramer's rule, left uncancelled: cancelling the rational functions costs minutes at higher
     # orders and changes nothing but the form (the compiled betas evaluate the same numbers)
     det = a11 * a22 - a12 * a21
     return (b1 * a22 - a12 * b2) / det, (a11 * b2 - a21 * b1) / det
+
+
+def solved_anomalous_dimensions(model: YukawaModel, d: sp.Expr, order: int, around: str, external: int,
+                                regulator: Regulator | None = None) -> tuple[sp.Expr, sp.Expr]:
+    """eta_phi and eta_psi at the expansion point, in the couplings (:func:`anomalous_equations`,
+    solved)."""
+    return solve_anomalous_equations(anomalous_equations(model, d, order, around, external, regulator))

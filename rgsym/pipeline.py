@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the solvers import scipy (0.9 s): 'rgsym derive' does not n
     from rgsym.solve.exponents import Exponents
     from rgsym.solve.fixed_points import FixedPoint
     from rgsym.solve.numeric import NumericSystem
+    from rgsym.yukawa_notation import YukawaNotation
 
 
 @cache
@@ -158,8 +159,12 @@ def render_derivation(spec: TheorySpec, formats: Sequence[str], latex_style: str
     from rgsym.emit import has_paper_notation, render_files
 
     system = derive(spec)
-    paper = None
-    if ("latex" in formats and latex_style == "paper" and isinstance(system, BetaSystem)
+    paper: PaperFlow | YukawaNotation | None = None
+    if "latex" in formats and spec.theory.fermions:
+        from rgsym.yukawa_notation import yukawa_flow_notation
+
+        paper = yukawa_flow_notation(spec)
+    elif ("latex" in formats and latex_style == "paper" and isinstance(system, BetaSystem)
             and system.context is not None and has_paper_notation(system.context)):
         paper = derive_paper(spec)
     return render_files(system, formats, latex_style, paper)

@@ -26,6 +26,7 @@ from rgsym.project import PotentialFlow
 
 if TYPE_CHECKING:
     from rgsym.paper_notation import PaperFlow
+    from rgsym.yukawa_notation import YukawaNotation
 
 #: The formats ``rgsym derive --emit`` accepts, and the files each one writes.
 FORMATS: dict[str, tuple[str, ...]] = {
@@ -47,13 +48,15 @@ def has_paper_notation(context: FlowContext) -> bool:
     truncation of the Wetterich equation, LPA or LPA', in d > 0: in d = 0 there is no momentum
     integral)."""
     return (context.equation == "wetterich" and context.scheme != "vertex"
-            and context.potential == "polynomial" and context.d != 0)
+            and context.potential == "polynomial" and context.d != 0 and not context.fermions)
 
 
-def latex_files(system: BetaSystem, style: str = "paper", paper: PaperFlow | None = None) -> dict[str, str]:
+def latex_files(system: BetaSystem, style: str = "paper", paper: PaperFlow | YukawaNotation | None = None
+                ) -> dict[str, str]:
     """File name -> text of the LaTeX files: ``style`` is ``"paper"`` (threshold functions, d_t kappa
     and eta as symbols, and ``betas.bib``; :mod:`rgsym.emit.paper_latex`) where the system has that
     notation (:func:`has_paper_notation`), else every beta written out (:mod:`rgsym.emit.latex`).
+    A Yukawa system is laid out by :mod:`rgsym.emit.yukawa_latex` in either style.
 
     Parameters
     ----------
@@ -62,8 +65,9 @@ def latex_files(system: BetaSystem, style: str = "paper", paper: PaperFlow | Non
     style
         ``"paper"`` or ``"explicit"``.
     paper
-        The same flow in paper notation (:func:`rgsym.pipeline.derive_paper`); needed for the
-        paper style where it applies.
+        The same flow in paper notation (:func:`rgsym.pipeline.derive_paper`, or for a Yukawa
+        system :func:`rgsym.yukawa_notation.yukawa_flow_notation`); needed for the paper style
+        where it applies, and always for a Yukawa system.
 
     Returns
     -------
@@ -74,7 +78,19 @@ def latex_files(system: BetaSystem, style: str = "paper", paper: PaperFlow | Non
     UnsupportedError
         For the paper style without ``paper``, or a system without its context (read from JSON).
     """
+    from rgsym.yukawa_notation import YukawaNotation
+
     context = required_context(system, "--emit latex")
+    if context.fermions:
+        if not isinstance(paper, YukawaNotation):
+            from rgsym.errors import UnsupportedError
+
+            raise UnsupportedError(system.spec_source, "--emit", "LaTeX of a Yukawa system is laid out "
+                                   "from rgsym.yukawa_notation.yukawa_flow_notation (rgsym.pipeline."
+                                   "render_derivation passes it); derive it from the spec")
+        from rgsym.emit.yukawa_latex import render_yukawa_latex
+
+        return render_yukawa_latex(system, paper)
     if style == "paper" and has_paper_notation(context):
         if paper is None:
             from rgsym.errors import UnsupportedError
@@ -85,6 +101,7 @@ def latex_files(system: BetaSystem, style: str = "paper", paper: PaperFlow | Non
                                    "explicit")
         from rgsym.emit.paper_latex import render_paper_latex
 
+        assert not isinstance(paper, YukawaNotation)
         return render_paper_latex(system, paper)
     from rgsym.emit.latex import render_latex
 
@@ -108,7 +125,7 @@ def parse_formats(text: str) -> tuple[str, ...]:
 
 
 def render_files(system: BetaSystem | PotentialFlow, formats: Sequence[str], latex_style: str = "paper",
-                 paper: PaperFlow | None = None) -> dict[str, str]:
+                 paper: PaperFlow | YukawaNotation | None = None) -> dict[str, str]:
     """File name -> text for each requested format (nothing is written).
 
     ``latex_style`` is ``"paper"`` (threshold functions, d_t kappa and eta as symbols, and

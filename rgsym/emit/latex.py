@@ -226,8 +226,8 @@ def eta_equation(eta: sp.Expr, show: Callable[[sp.Expr], str], width: float = LI
 def spec_summary(system: BetaSystem, context: FlowContext, show: Callable[[sp.Expr], str]
                  ) -> tuple[Definition, ...]:
     """Theory, truncation, regulator and flow equation, as short LaTeX sentences."""
-    fields = ", ".join(rf"${_field(b.name)}$ with $N = {show(sp.sympify(b.components))}$ components"
-                       if b.components != 1 else rf"${_field(b.name)}$ (one real component)"
+    fields = ", ".join(rf"${field_latex(b.name)}$ with $N = {show(sp.sympify(b.components))}$ components"
+                       if b.components != 1 else rf"${field_latex(b.name)}$ (one real component)"
                        for b in context.fields)
     around = ("the running minimum $\\kappa$" if context.expand_around == "minimum"
               else r"$\tilde\rho = 0$")
@@ -293,7 +293,7 @@ def coupling_definitions(system: BetaSystem, context: FlowContext) -> tuple[Defi
         elif len(c.index) == 1:
             out.append(Definition(c.latex, f"$u^{{({c.index[0]})}}({at})$"))
         else:
-            parts = " ".join(rf"\partial_{{\tilde\rho_{{{_field(b)}}}}}" + (f"^{{{k}}}" if k > 1 else "")
+            parts = " ".join(rf"\partial_{{\tilde\rho_{{{field_latex(b)}}}}}" + (f"^{{{k}}}" if k > 1 else "")
                              for b, k in zip(blocks, c.index, strict=True) if k)
             out.append(Definition(c.latex, f"${parts} u(0)$"))
     return tuple(out)
@@ -333,7 +333,8 @@ def threshold_definitions(system: BetaSystem, context: FlowContext, printer: RGL
     return tuple(lines)
 
 
-def _field(name: str) -> str:
+def field_latex(name: str) -> str:
+    """A field name as math: a Greek name as its letter, any other upright."""
     greek = {"phi", "chi", "psi", "sigma", "pi", "eta", "theta", "varphi"}
     return rf"\{name}" if name in greek else rf"\mathrm{{{_text(name)}}}"
 

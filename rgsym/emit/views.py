@@ -189,6 +189,21 @@ class Definition:
 
 
 @dataclass(frozen=True)
+class YukawaLatexView:
+    """Everything the Yukawa LaTeX templates need (:mod:`rgsym.emit.yukawa_latex`)."""
+
+    header: Header
+    title: str
+    summary: tuple[Definition, ...]
+    couplings: tuple[Definition, ...]
+    potential: str  # d_t u in threshold functions
+    masses: str  # their arguments
+    thresholds: tuple[str, ...]  # the definitions of the threshold functions and their closed forms
+    equations: tuple[Equation, ...]
+    etas: int  # how many of the equations define anomalous dimensions (2 in LPA', 0 in the LPA)
+
+
+@dataclass(frozen=True)
 class LatexView:
     """Everything the LaTeX templates need."""
 

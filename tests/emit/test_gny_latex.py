@@ -1,0 +1,116 @@
+"""LaTeX of Gross-Neveu-Yukawa flows: the potential's loop in boson and fermion threshold functions.
+
+The split of the supertrace into l_B and l_F (:mod:`rgsym.yukawa_notation`) must give back the loop
+the betas are built from, the Litim forms of l_B and l_F must be the published ones, and the
+documents must compile with pdflatex without overfull lines.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from rgsym.cli import main
+from rgsym.gny import yukawa_loops, yukawa_model
+from rgsym.integrate import regulator_of
+from rgsym.spec import load_spec
+from rgsym.symbols import angular_factor
+from rgsym.yukawa_eta import ETA_PHI, ETA_PSI
+from rgsym.yukawa_notation import W, closed_thresholds, potential_loop, potential_terms
+from tests.emit.test_latex import assert_clean, needs_pdflatex, pdflatex
+
+SPECS = ("gny_chiral_ising", "gny_chiral_xy", "gny_chiral_heisenberg", "gny_susy_n1")
+
+
+#: Per spec: the boson multiplicities (radial once, N_B - 1 Goldstone modes, lightest mass first) and
+#: the fermion loop's factor -2 d_gamma N_f (Dirac; half of it for a Majorana field, whose closed
+#: loops count half).
+EXPECTED = {"gny_chiral_ising": ([1], -16), "gny_chiral_xy": ([1, 1], -16),
+            "gny_chiral_heisenberg": ([2, 1], -16), "gny_susy_n1": ([1], -2)}
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_threshold_split_gives_back_the_derived_potential_loop(name: str) -> None:
+    """sum n_i l_B(w_i) + c_F l_F(w_F), with the Litim forms, is the loop of d_t u that the betas
+    are built from (rgsym.gny.yukawa_loops), for LPA' (both etas as symbols): exactly equal at
+    random rational points (both sides are rational functions)."""
+    spec = load_spec(f"derivations/{name}.toml")
+    model = yukawa_model(spec.theory)
+    regulator = regulator_of(spec.regulator)
+    terms = potential_terms(model)
+    bosons, fermion = EXPECTED[name]
+    assert [t.factor for t in terms if t.statistics == "boson"] == bosons
+    assert [t.factor for t in terms if t.statistics == "fermion"] == [fermion]
+    closed = closed_thresholds(regulator, spec.theory.d, ETA_PHI, ETA_PSI)
+    assert closed is not None
+    split = potential_loop(terms, *closed)
+    derived = yukawa_loops(model, regulator, spec.theory.d, ETA_PHI, ETA_PSI).potential
+    free = sorted(split.free_symbols | derived.free_symbols, key=sp.default_sort_key)
+    rng = random.Random(7)
+    for _ in range(3):
+        point = {x: sp.Rational(rng.randint(1, 97), rng.randint(1, 97)) for x in free}
+        assert sp.simplify(split.xreplace(point) - derived.xreplace(point)) == 0
+
+
+@pytest.mark.parametrize("d", [sp.Integer(3), sp.Integer(4), sp.Rational(5, 2)])
+def test_litim_threshold_functions_are_the_published_ones(d: sp.Expr) -> None:
+    """Litim: l_0^d(w) = (2/d)(1 - eta_phi/(d+2))/(1+w) (Litim, PRD 64 (2001) 105007) and the fermion
+    l_0^(F)d(w) = (2/d)(1 - eta_psi/(d+1))/(1+w) (Gies, Janssen, Rechenberger, Scherer, PRD 81
+    (2010) 025009, app. B); rgsym's l_B = 2 v_d l_0^d and l_F = v_d l_0^(F)d (its normalisation:
+    the measure v_d int dy y^(d/2-1) and the weights of the module docstring).  Exact."""
+    spec = load_spec("derivations/gny_chiral_ising.toml")
+    closed = closed_thresholds(regulator_of(spec.regulator), d, ETA_PHI, ETA_PSI)
+    assert closed is not None
+    boson, fermion = closed
+    v_d = angular_factor(d)
+    assert sp.simplify(boson - 2 * v_d * 2 / d * (1 - ETA_PHI / (d + 2)) / (1 + W)) == 0
+    assert sp.simplify(fermion - v_d * 2 / d * (1 - ETA_PSI / (d + 1)) / (1 + W)) == 0
+
+
+def _emit(tmp_path: Path, name: str, *overrides: str) -> Path:
+    out = tmp_path / name
+    args = ["derive", f"derivations/{name}.toml", "--emit", "latex", "-o", str(out)]
+    for o in overrides:
+        args += ["--set", o]
+    assert main(args) == 0
+    return out
+
+
+@needs_pdflatex
+@pytest.mark.parametrize(("name", "overrides"), [
+    ("gny_chiral_ising", ("truncation.order=2",)),
+    ("gny_chiral_xy", ("truncation.order=1", "truncation.expand_around=minimum")),
+    ("gny_susy_n1", ("truncation.order=1", "truncation.scheme=lpa")),
+])
+def test_documents_compile_cleanly(tmp_path: Path, name: str, overrides: tuple[str, ...]) -> None:
+    out = _emit(tmp_path, name, *overrides)
+    assert_clean(pdflatex(out, "betas.tex"))
+    body = (out / "betas_body.tex").read_text()
+    assert r"\ell^{d}_{\mathrm{F}}(w) = v_d \int_0^\infty" in body
+    assert ("eq:eta_psi" in body) == ("scheme=lpa" not in overrides)
+    paper = tmp_path / "paper"
+    paper.mkdir()
+    (paper / "betas_body.tex").write_text(body)
+    (paper / "paper.tex").write_text("\\documentclass{article}\n\\usepackage{amsmath}\n\\allowdisplaybreaks\n"
+                                     "\\begin{document}\nEquation~\\eqref{eq:potential}.\n\\input{betas_body}\n"
+                                     "\\end{document}\n")
+    assert_clean(pdflatex(paper, "paper.tex"))
+
+
+def test_output_is_byte_identical_under_another_hash_seed(tmp_path: Path) -> None:
+    """Deterministic: the same spec gives the same bytes in a process with another hash seed."""
+    out = _emit(tmp_path, "gny_chiral_ising", "truncation.order=1")
+    again = tmp_path / "again"
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    done = subprocess.run([sys.executable, "-m", "rgsym.cli", "derive", "derivations/gny_chiral_ising.toml",
+                           "--set", "truncation.order=1", "--emit", "latex", "-o", str(again)],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr
+    for name in ("betas.tex", "betas_body.tex"):
+        assert (out / name).read_bytes() == (again / name).read_bytes()
