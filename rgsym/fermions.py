@@ -152,11 +152,12 @@ def potential_density(model: YukawaModel, masses: Sequence[sp.Expr]) -> sp.Expr:
     return density
 
 
-def yukawa_density(model: YukawaModel, masses: Sequence[sp.Expr]) -> sp.Expr:
+def yukawa_density(model: YukawaModel, masses: Sequence[sp.Expr], before_dt: bool = False) -> sp.Expr:
     """The projection on T_1 of d_t Gamma_psibar psi at p = 0, per v_d int dy y^(d/2-1).
 
     -h^2 d~_t sum_a G_a T_a K^-1 T_a (bosons diagonal on the background), projected with
-    Tr[T_1 X] / Tr[T_1 T_1]; the factor 2 is int_q = 2 v_d int dy y^(d/2-1).
+    Tr[T_1 X] / Tr[T_1 T_1]; the factor 2 is int_q = 2 v_d int dy y^(d/2-1).  With
+    ``before_dt`` the same without d~_t (the ring of propagators it acts on).
     """
     kernel = fermion_kernel(model, radial_background(model))
     inverse = kernel.inverse()
@@ -167,7 +168,8 @@ def yukawa_density(model: YukawaModel, masses: Sequence[sp.Expr]) -> sp.Expr:
     assert total is not None
     first = model.matrices[0]
     projected = (first * total).trace(1) / (first * first).trace(1)
-    return 2 * tilde_dt(-H**2 * projected)
+    ring = -2 * H**2 * projected
+    return ring if before_dt else tilde_dt(ring)
 
 
 #: Named Yukawa couplings: the matrix T_a multiplying phi_a in h phi_a psibar T_a psi.

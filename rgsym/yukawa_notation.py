@@ -14,6 +14,15 @@ function of the fermion mass w_F, both defined by their y-integrals:
     l_F(w) = v_d int_0^oo dy y^(d/2-1) y (1 + r_F) d~_t r_F / (y (1 + r_F)^2 + w),
              d~_t r_F = -eta_psi r_F - 2 y r_F'.
 
+The loop of the Yukawa vertex is a ring of one fermion and one boson propagator.  Before d~_t it
+is a sum of C_j(s) (P_F + w_F)^(-n_F) (P_B + w_B)^(-n_B) (P_B = y + r, P_F = y (1 + r_F)^2, found
+by partial fractions in P_B), so its integral is a sum of
+
+    l_(n_F, n_B)(w_F, w_B) = v_d int_0^oo dy y^(d/2-1) d~_t [(P_F + w_F)^(-n_F) (P_B + w_B)^(-n_B)],
+
+and the flow of h, the s-derivative of that loop at the expansion point, follows from the rules
+d l_(n_F, n_B) / d w_F = -n_F l_(n_F + 1, n_B) (and the same in w_B): :class:`MixedThreshold`.
+
 The multiplicities, the masses and the sign and weight c_F of the fermion loop (-2 d_gamma N_f per
 Dirac field, half of it for a Majorana one) come out of the algebra here; nothing is typed.  The
 closed forms of l_B and l_F for the Litim regulator are the same y-integrals
@@ -83,6 +92,10 @@ class YukawaNotation:
         The integrands of l_B(w) and l_F(w) per v_d y^(d/2-1), in y, r(y), r_F(y) and their y-derivatives.
     boson_closed, fermion_closed
         l_B(W) and l_F(W) in closed form, or None when the regulator needs quadrature.
+    yukawa
+        d_t h^2 at the expansion point in :class:`MixedThreshold` functions of the couplings.
+    mixed_closed
+        :func:`closed_mixed` (None when the regulator needs quadrature).
     names, betas
         The couplings (as in the BetaSystem) and their betas with eta_phi and eta_psi as symbols.
     etas
@@ -95,6 +108,8 @@ class YukawaNotation:
     fermion_weight: sp.Expr
     boson_closed: sp.Expr | None
     fermion_closed: sp.Expr | None
+    yukawa: sp.Expr = sp.Integer(0)
+    mixed_closed: sp.Expr | None = None
     names: tuple[str, ...] = ()
     betas: tuple[sp.Expr, ...] = ()
     etas: tuple[sp.Expr, ...] = ()
@@ -166,6 +181,103 @@ def potential_loop(terms: tuple[ThresholdTerm, ...], boson: sp.Expr, fermion: sp
                     for t in terms])
 
 
+class MixedThreshold(sp.Function):
+    """l_(n_F, n_B)(w_F, w_B): the y-integral of d~_t of n_F fermion and n_B boson propagators.
+
+    Arguments ``(n_F, n_B, w_F, w_B)``; the derivative in a mass raises its count (see the module
+    docstring).  The Litim closed form is :func:`closed_mixed`.
+
+    Examples
+    --------
+    >>> wf, wb = sp.symbols("w_F w_B")
+    >>> MixedThreshold(1, 1, wf, wb).diff(wb)
+    -MixedThreshold(1, 2, w_F, w_B)
+    """
+
+    nargs = 4
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        """d/dw_F and d/dw_B (the counts are integers, not variables)."""
+        n_f, n_b, w_f, w_b = self.args
+        if argindex == 3:
+            return -n_f * MixedThreshold(n_f + 1, n_b, w_f, w_b)
+        if argindex == 4:
+            return -n_b * MixedThreshold(n_f, n_b + 1, w_f, w_b)
+        raise sp.ArgumentIndexError(self, argindex)
+
+
+#: Generic counts and masses of the closed form of :class:`MixedThreshold`.
+N_F, N_B = sp.symbols("n_F n_B", positive=True, integer=True)
+W_F, W_B = sp.symbols("w_F w_B")
+
+
+def yukawa_terms(model: YukawaModel) -> tuple[tuple[sp.Expr, int, int, sp.Expr, sp.Expr], ...]:
+    """The Yukawa vertex's loop before d~_t as terms (C, n_F, n_B, w_F, w_B) of
+    C (P_F + w_F)^(-n_F) (P_B + w_B)^(-n_B), in the jet symbols s, u', u'' and h.
+
+    Raises
+    ------
+    AssertionError
+        If a term is not of that form.
+    """
+    from rgsym.fermions import yukawa_density
+
+    masses = boson_masses(U1, U2, len(model.matrices))
+    pre = yukawa_density(model, masses, before_dt=True)
+    out = []
+    for term in sp.Add.make_args(sp.apart(sp.factor(pre), R_B)):
+        coefficient, counts = sp.Integer(1), {"F": (0, sp.Integer(0)), "B": (0, sp.Integer(0))}
+        for base, exponent in term.as_powers_dict().items():
+            if base.has(R_B):
+                kind, propagator = "B", Y + R_B
+            elif base.has(A_F):
+                kind, propagator = "F", A_F**2 * Y
+            else:
+                coefficient *= base**exponent
+                continue
+            mass = sp.expand(base - propagator)
+            if not (exponent.is_Integer and exponent < 0) or mass.has(Y, R_B, A_F) or counts[kind][0]:
+                raise AssertionError(f"not a propagator power: {base}**{exponent} in {term}")
+            counts[kind] = (int(-exponent), mass)
+        if coefficient.has(Y, R_B, A_F):
+            raise AssertionError(f"a coefficient depends on y: {term}")
+        (n_f, w_f), (n_b, w_b) = counts["F"], counts["B"]
+        out.append((coefficient, n_f, n_b, w_f, w_b))
+    return tuple(sorted(out, key=lambda t: sp.default_sort_key(sp.Tuple(*t))))
+
+
+def yukawa_loop(model: YukawaModel) -> sp.Expr:
+    """d_t h / h from the loop, in :class:`MixedThreshold` of the masses at rho (in U1, U2, U3, RHO,
+    H2): the s-derivative of the vertex's loop (s = sqrt(2 rho), u' and u'' depend on s), as
+    :func:`rgsym.gny.yukawa_loops` takes it of the integrated loop."""
+    from rgsym.fermions import U3
+
+    loop = sp.Add(*[c * MixedThreshold(n_f, n_b, w_f, w_b) for c, n_f, n_b, w_f, w_b in yukawa_terms(model)])
+    ds = sp.diff(loop, S) + S * (sp.diff(loop, U1) * U2 + sp.diff(loop, U2) * U3)
+    return sp.expand(ds / H).xreplace({S: sp.sqrt(2 * RHO)}).subs(H, sp.sqrt(H2))
+
+
+def closed_mixed(regulator: Regulator, d: sp.Expr, eta_phi: sp.Expr, eta_psi: sp.Expr) -> sp.Expr | None:
+    """l_(N_F, N_B)(W_F, W_B) in closed form for the Litim regulator (None for others)."""
+    from rgsym.fermion_thresholds import _is_closed
+
+    if not _is_closed(regulator):
+        return None
+    rdot, adot = insertion_weights(eta_phi, eta_psi)
+    p_f, p_b = Y * (1 + RF(Y)) ** 2, Y + R(Y)
+    dot_f, dot_b = 2 * Y * (1 + RF(Y)) * adot, rdot  # d~_t P_F, d~_t P_B
+    rate = -N_F * dot_f / (p_f + W_F) - N_B * dot_b / (p_b + W_B)
+    integrand = rate / ((p_f + W_F) ** N_F * (p_b + W_B) ** N_B)
+    return sp.factor(angular_factor(d) * loop_integral(Y ** (d / 2 - 1) * integrand, regulator, d))
+
+
+def with_closed_mixed(expr: sp.Expr, closed: sp.Expr) -> sp.Expr:
+    """``expr`` with each :class:`MixedThreshold` replaced by the closed form ``closed``."""
+    swap = {atom: closed.xreplace(dict(zip((N_F, N_B, W_F, W_B), atom.args, strict=True)))
+            for atom in expr.atoms(MixedThreshold)}
+    return expr.xreplace(swap)
+
+
 def yukawa_flow_notation(spec: TheorySpec) -> YukawaNotation:
     """The paper notation of a Gross-Neveu-Yukawa spec (:class:`YukawaNotation`).
 
@@ -189,6 +301,26 @@ def yukawa_flow_notation(spec: TheorySpec) -> YukawaNotation:
     closed = closed_thresholds(regulator, spec.theory.d, eta_phi, eta_psi)
     boson, fermion = threshold_weights(eta_phi, eta_psi)
     flow = yukawa_flow(spec)
+    yukawa = yukawa_beta(model, spec.theory.d, spec.truncation.order, spec.truncation.expand_around,
+                         eta_phi, eta_psi)
     return YukawaNotation(potential_terms(model), boson, fermion, None if closed is None else closed[0],
-                          None if closed is None else closed[1], tuple(c.name for c in flow.couplings),
-                          flow.betas, flow.implicit)
+                          None if closed is None else closed[1], yukawa,
+                          closed_mixed(regulator, spec.theory.d, eta_phi, eta_psi),
+                          tuple(c.name for c in flow.couplings), flow.betas, flow.implicit)
+
+
+def yukawa_beta(model: YukawaModel, d: sp.Expr, order: int, around: str, eta_phi: sp.Expr,
+                eta_psi: sp.Expr) -> sp.Expr:
+    """d_t h^2 = (d - 4 + eta_phi + 2 eta_psi) h^2 + 2 h^2 (d_t h / h)_loop at the expansion point
+    (rho = 0 or kappa), the loop in :class:`MixedThreshold` functions of the couplings."""
+    from rgsym.fermions import U3
+    from rgsym.symbols import coupling
+
+    point = sp.Integer(0) if around == "zero" else coupling("kappa")
+    first = 1 if around == "zero" else 2
+    lam = {k: coupling(f"lambda_{k}") for k in range(first, order + 2)}
+    h2 = coupling("h2")
+    at = {RHO: point, H2: h2} | {u: lam.get(k + 1, sp.Integer(0)) for k, u in enumerate((U1, U2, U3))}
+    loop = sp.expand(2 * h2 * yukawa_loop(model).xreplace(at))
+    named = sorted(loop.atoms(MixedThreshold), key=sp.default_sort_key)
+    return (d - 4 + eta_phi + 2 * eta_psi) * h2 + sp.collect(loop, named)

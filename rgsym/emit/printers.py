@@ -86,6 +86,11 @@ class RGLatexPrinter(LatexPrinter):
         counts, d, *masses = expr.args
         return self._threshold("l", ",".join(self._print(c) for c in counts), d, tuple(masses), exp)
 
+    def _print_MixedThreshold(self, expr: sp.Function, exp: str | None = None) -> str:
+        """l^d_{n_F,n_B}(w_F, w_B) of a Yukawa loop (:mod:`rgsym.yukawa_notation`)."""
+        n_f, n_b, *masses = expr.args
+        return self._threshold(r"\ell", f"{n_f},{n_b}", sp.Symbol("d"), tuple(masses), exp)
+
     def _print_ThresholdM(self, expr: sp.Function, exp: str | None = None) -> str:
         """m^d_{2,2}(w_1, w_2) of the anomalous dimension (hep-ph/0005122, eq. (4.13))."""
         d, *masses = expr.args

@@ -199,6 +199,8 @@ class YukawaLatexView:
     potential: str  # d_t u in threshold functions
     masses: str  # their arguments
     thresholds: tuple[str, ...]  # the definitions of the threshold functions and their closed forms
+    yukawa: Equation  # d_t h^2 in the mixed threshold functions
+    mixed: tuple[str, ...]  # their definition and closed form
     equations: tuple[Equation, ...]
     etas: int  # how many of the equations define anomalous dimensions (2 in LPA', 0 in the LPA)
 

@@ -34,7 +34,7 @@ from rgsym.errors import UnsupportedError
 from rgsym.fermion_thresholds import RF, R, Y, fermion_shape
 from rgsym.fermions import U1, U2, yukawa_class
 from rgsym.yukawa_eta import ETA_PHI, ETA_PSI
-from rgsym.yukawa_notation import H2, RHO, W, YukawaNotation
+from rgsym.yukawa_notation import H2, N_B, N_F, RHO, W_B, W_F, W, YukawaNotation
 
 #: The files written (the same names as the scalar LaTeX).
 FILES = ("betas.tex", "betas_body.tex")
@@ -77,13 +77,14 @@ def yukawa_names(system: BetaSystem) -> dict[sp.Symbol, str]:
     names |= {ETA_PHI: r"\eta_{\phi}", ETA_PSI: r"\eta_{\psi}", symbols.eta: r"\eta_{\phi}",
               U1: "u'", U2: "u''", RHO: r"\tilde\rho", H2: "h^{2}", W: "w"}
     names |= dict(zip(_SHAPES, ("r", "r'", "r_F", "r_F'"), strict=True))
+    names |= {N_F: "n_F", N_B: "n_B", W_F: "w_F", W_B: "w_B"}
     return names
 
 
 def yukawa_latex_view(system: BetaSystem, notation: YukawaNotation) -> YukawaLatexView:
     """Print everything the Yukawa LaTeX templates lay out."""
     context = required_context(system, "--emit latex")
-    if notation.boson_closed is None or notation.fermion_closed is None:
+    if notation.boson_closed is None or notation.fermion_closed is None or notation.mixed_closed is None:
         raise UnsupportedError(system.spec_source, "regulator.kind", "LaTeX of a Yukawa flow is written for "
                                "'litim' (closed threshold functions); the quadrature weights of smooth "
                                "regulators have no notation in the document yet; use 'litim'")
@@ -97,10 +98,13 @@ def yukawa_latex_view(system: BetaSystem, notation: YukawaNotation) -> YukawaLat
         equations.append(_display(label, lhs, with_angular_factor(tidy(eta), d), show))
     equations += [beta_equation(couplings[name], tidy(beta), show, d=d)
                   for name, beta in zip(notation.names, notation.betas, strict=True)]
+    # the width estimate does not know \ell and its sub- and superscripts: 10 units of margin
+    yukawa = _display("eq:yukawa", r"\partial_t h^{2}", with_angular_factor(notation.yukawa, d), show,
+                      LINE_WIDTH - 10)
     return YukawaLatexView(Header.of(system), system.name, _summary(system, context, show),
                            _coupling_definitions(system, context), _potential_flow(notation, d, show),
-                           _masses(notation, show), _thresholds(notation, context, show), tuple(equations),
-                           len(notation.etas))
+                           _masses(notation, show), _thresholds(notation, context, show), yukawa,
+                           _mixed(notation, context, show), tuple(equations), len(notation.etas))
 
 
 def tidy(expr: sp.Expr) -> sp.Expr:
@@ -108,12 +112,13 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     return sp.Add(*[sp.factor(term) for term in sp.Add.make_args(sp.sympify(expr))])
 
 
-def _display(label: str, lhs: str, expr: sp.Expr, show: Callable[[sp.Expr], str]) -> Equation:
+def _display(label: str, lhs: str, expr: sp.Expr, show: Callable[[sp.Expr], str],
+             width: float = LINE_WIDTH) -> Equation:
     """A long labelled equation broken into lines (as :func:`rgsym.emit.latex.eta_equation`)."""
     indent = 4.0
-    terms = split_terms(expr, lambda t: display_width(show(t)) <= LINE_WIDTH - indent)
-    first = LINE_WIDTH - display_width(lhs) - 2.2
-    return Equation(label, lhs, pack_lines(signed_terms(terms, show), first, LINE_WIDTH - indent))
+    terms = split_terms(expr, lambda t: display_width(show(t)) <= width - indent)
+    first = width - display_width(lhs) - 2.2
+    return Equation(label, lhs, pack_lines(signed_terms(terms, show), first, width - indent))
 
 
 def _ell(statistics: str) -> str:
@@ -157,6 +162,30 @@ def _thresholds(notation: YukawaNotation, context: FlowContext, show: Callable[[
         value = show(with_angular_factor(closed, d))
         lines.append(rf"\ell^{{{show(d)}}}_{{\mathrm{{{statistics}}}}}(w) = {value}")
     return tuple(lines)
+
+
+def _mixed(notation: YukawaNotation, context: FlowContext, show: Callable[[sp.Expr], str]) -> tuple[str, ...]:
+    """The definition of l_(n_F, n_B)(w_F, w_B) and its closed form."""
+    d = context.d
+    definition = (r"\begin{split} \ell^{d}_{n_F,n_B}(w_F, w_B) &= v_d \int_0^\infty dy\, y^{d/2-1} \\ "
+                  r"&\quad \times \tilde\partial_t \left[\left(y (1 + r_F)^2 + w_F\right)^{-n_F} "
+                  r"\left(y + r + w_B\right)^{-n_B}\right] \end{split}")
+    tilde = (r"\tilde\partial_t r = (2 - \eta_\phi) r - 2 y r', \qquad "
+             r"\tilde\partial_t r_F = -\eta_\psi r_F - 2 y r_F'")
+    assert notation.mixed_closed is not None  # refused before (yukawa_latex_view)
+    closed = notation.mixed_closed
+    # Litim: d~_t P_F and d~_t P_B integrate to constants, so l = n_F a / ((1+w_F)^(n_F+1) (1+w_B)^n_B)
+    # + n_B b / ((1+w_F)^n_F (1+w_B)^(n_B+1)); a and b read off, the form checked
+    a = sp.factor(closed.xreplace({N_F: 1, N_B: 0}) * (1 + W_F) ** 2)
+    b = sp.factor(closed.xreplace({N_F: 0, N_B: 1}) * (1 + W_B) ** 2)
+    powers = (1 + W_F) ** N_F * (1 + W_B) ** N_B
+    form = N_F * a / ((1 + W_F) * powers) + N_B * b / ((1 + W_B) * powers)
+    assert not (a.has(W_F, W_B) or b.has(W_F, W_B)) and sp.simplify(sp.powsimp(closed - form)) == 0
+    a_tex, b_tex = show(with_angular_factor(a, d)), show(with_angular_factor(b, d))
+    value = (rf"\frac{{n_F}}{{(1 + w_F)^{{n_F + 1}} (1 + w_B)^{{n_B}}}} \left({a_tex}\right) \\ "
+             rf"&\quad + \frac{{n_B}}{{(1 + w_F)^{{n_F}} (1 + w_B)^{{n_B + 1}}}} \left({b_tex}\right)")
+    closed_tex = rf"\begin{{split}} \ell^{{{show(d)}}}_{{n_F,n_B}}(w_F, w_B) &= {value} \end{{split}}"
+    return definition, tilde, closed_tex
 
 
 def _summary(system: BetaSystem, context: FlowContext, show: Callable[[sp.Expr], str]

@@ -22,7 +22,19 @@ from rgsym.integrate import regulator_of
 from rgsym.spec import load_spec
 from rgsym.symbols import angular_factor
 from rgsym.yukawa_eta import ETA_PHI, ETA_PSI
-from rgsym.yukawa_notation import W, closed_thresholds, potential_loop, potential_terms
+from rgsym.yukawa_notation import (
+    N_B,
+    N_F,
+    W_B,
+    W_F,
+    W,
+    closed_mixed,
+    closed_thresholds,
+    potential_loop,
+    potential_terms,
+    with_closed_mixed,
+    yukawa_loop,
+)
 from tests.emit.test_latex import assert_clean, needs_pdflatex, pdflatex
 
 SPECS = ("gny_chiral_ising", "gny_chiral_xy", "gny_chiral_heisenberg", "gny_susy_n1")
@@ -38,8 +50,9 @@ EXPECTED = {"gny_chiral_ising": ([1], -16), "gny_chiral_xy": ([1, 1], -16),
 @pytest.mark.parametrize("name", SPECS)
 def test_threshold_split_gives_back_the_derived_potential_loop(name: str) -> None:
     """sum n_i l_B(w_i) + c_F l_F(w_F), with the Litim forms, is the loop of d_t u that the betas
-    are built from (rgsym.gny.yukawa_loops), for LPA' (both etas as symbols): exactly equal at
-    random rational points (both sides are rational functions)."""
+    are built from (rgsym.gny.yukawa_loops), and the mixed threshold functions of the Yukawa ring,
+    differentiated by their own rules, are its loop of d_t h / h; for LPA' (both etas as symbols):
+    exactly equal at random rational points (both sides are rational functions)."""
     spec = load_spec(f"derivations/{name}.toml")
     model = yukawa_model(spec.theory)
     regulator = regulator_of(spec.regulator)
@@ -49,13 +62,17 @@ def test_threshold_split_gives_back_the_derived_potential_loop(name: str) -> Non
     assert [t.factor for t in terms if t.statistics == "fermion"] == [fermion]
     closed = closed_thresholds(regulator, spec.theory.d, ETA_PHI, ETA_PSI)
     assert closed is not None
-    split = potential_loop(terms, *closed)
-    derived = yukawa_loops(model, regulator, spec.theory.d, ETA_PHI, ETA_PSI).potential
-    free = sorted(split.free_symbols | derived.free_symbols, key=sp.default_sort_key)
+    derived = yukawa_loops(model, regulator, spec.theory.d, ETA_PHI, ETA_PSI)
+    mixed = closed_mixed(regulator, spec.theory.d, ETA_PHI, ETA_PSI)
+    assert mixed is not None
+    pairs = [(potential_loop(terms, *closed), derived.potential),
+             (with_closed_mixed(yukawa_loop(model), mixed), derived.yukawa)]
     rng = random.Random(7)
-    for _ in range(3):
-        point = {x: sp.Rational(rng.randint(1, 97), rng.randint(1, 97)) for x in free}
-        assert sp.simplify(split.xreplace(point) - derived.xreplace(point)) == 0
+    for split, loop in pairs:
+        free = sorted(split.free_symbols | loop.free_symbols, key=sp.default_sort_key)
+        for _ in range(3):
+            point = {x: sp.Rational(rng.randint(1, 97), rng.randint(1, 97)) for x in free}
+            assert sp.simplify(split.xreplace(point) - loop.xreplace(point)) == 0
 
 
 @pytest.mark.parametrize("d", [sp.Integer(3), sp.Integer(4), sp.Rational(5, 2)])
@@ -71,6 +88,26 @@ def test_litim_threshold_functions_are_the_published_ones(d: sp.Expr) -> None:
     v_d = angular_factor(d)
     assert sp.simplify(boson - 2 * v_d * 2 / d * (1 - ETA_PHI / (d + 2)) / (1 + W)) == 0
     assert sp.simplify(fermion - v_d * 2 / d * (1 - ETA_PSI / (d + 1)) / (1 + W)) == 0
+
+
+@pytest.mark.parametrize("d", [sp.Integer(3), sp.Rational(5, 2)])
+def test_litim_mixed_threshold_functions_are_the_published_ones(d: sp.Expr) -> None:
+    """rgsym's l_(n_F, n_B) = -2 v_d l^(FB)d_(n_F, n_B), exactly, for the Litim forms: the boson
+    l_n^d(w) = n (2/d)(1 - eta_phi/(d+2))/(1+w)^(n+1) (Berges, Tetradis, Wetterich, hep-ph/0005122;
+    Litim, PRD 64 (2001) 105007), and the mixed l^(FB)d_(1,1)(w_F, w_B) = (2/d) [(1 - eta_psi/(d+1))
+    /(1+w_F) + (1 - eta_phi/(d+2))/(1+w_B)] / ((1+w_F)(1+w_B)) (Gies, Janssen, Rechenberger,
+    Scherer, PRD 81 (2010) 025009, app. B)."""
+    spec = load_spec("derivations/gny_chiral_ising.toml")
+    closed = closed_mixed(regulator_of(spec.regulator), d, ETA_PHI, ETA_PSI)
+    assert closed is not None
+    v_d = angular_factor(d)
+    for n in (1, 2, 3):
+        boson = closed.xreplace({N_F: 0, N_B: n})
+        assert sp.simplify(boson + 2 * v_d * n * 2 / d * (1 - ETA_PHI / (d + 2)) / (1 + W_B) ** (n + 1)) == 0
+    mixed = closed.xreplace({N_F: 1, N_B: 1})
+    published = 2 / d * ((1 - ETA_PSI / (d + 1)) / (1 + W_F) + (1 - ETA_PHI / (d + 2)) / (1 + W_B)) / (
+        (1 + W_F) * (1 + W_B))
+    assert sp.simplify(mixed + 2 * v_d * published) == 0
 
 
 def _emit(tmp_path: Path, name: str, *overrides: str) -> Path:
@@ -93,6 +130,7 @@ def test_documents_compile_cleanly(tmp_path: Path, name: str, overrides: tuple[s
     assert_clean(pdflatex(out, "betas.tex"))
     body = (out / "betas_body.tex").read_text()
     assert r"\ell^{d}_{\mathrm{F}}(w) = v_d \int_0^\infty" in body
+    assert r"\ell_{1,1}^{d}" in body or "chiral_xy" in name  # the XY vertex loop cancels at rho = 0
     assert ("eq:eta_psi" in body) == ("scheme=lpa" not in overrides)
     paper = tmp_path / "paper"
     paper.mkdir()
