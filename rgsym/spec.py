@@ -59,7 +59,7 @@ D2_SCHEMES = ("d2", "d2-z")
 #: The derivative expansion at O(d^2) around the minimum: the highest degrees of u' and of z, Y in
 #: (rho - kappa) (compiling its Taylor-coefficient flows, Ising, kinetic order 2: 4 s CPU at degree 4,
 #: 13 s at 5, more than 6 minutes at 6).
-MAX_D2_ORDER, MAX_D2_KINETIC_ORDER = 5, 3
+MAX_D2_ORDER, MAX_D2_KINETIC_ORDER = 12, 6
 #: How LPA' reads eta off the two-point function at the minimum (see rgsym.anomalous).
 ETA_PROJECTIONS = ("goldstone", "radial")
 #: Highest n-point function of the vertex scheme (its derivation grows like 2^(order/2)).

@@ -160,8 +160,37 @@ def _jet_series(ansatz: Ansatz, symbols_in: set[se.Basic], top: int) -> dict[se.
     return out
 
 
-def taylor_equations(flow: DerivativeExpansionFlow, order: int, kinetic_order: int
-                     ) -> tuple[Ansatz, list[se.Basic], list[se.Basic]]:
+def regulator_values(flow: DerivativeExpansionFlow, nodes: np.ndarray) -> np.ndarray:
+    """r(y), r'(y), ... (:attr:`DerivativeExpansionFlow.regulator_values`) at the nodes y, computed
+    with mpmath at :data:`rgsym.solve.fixed_functions.NODE_DIGITS` digits and rounded to doubles.
+
+    Parameters
+    ----------
+    flow
+        The derived O(d^2) flows (a smooth regulator).
+    nodes
+        The quadrature nodes in y.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (len(flow.regulator_values), len(nodes)).
+    """
+    import mpmath
+
+    from rgsym.solve.fixed_functions import NODE_DIGITS
+
+    y = sp.Symbol(symbols.y.name)
+    out = np.empty((len(flow.regulator_values), len(nodes)))
+    with mpmath.workdps(NODE_DIGITS):
+        for i, (_, expr) in enumerate(flow.regulator_values):
+            f = sp.lambdify(y, expr.xreplace({s: y for s in expr.free_symbols if s.name == y.name}), "mpmath")
+            out[i] = [float(f(mpmath.mpf(float(v)))) for v in nodes]
+    return out
+
+
+def taylor_equations(flow: DerivativeExpansionFlow, order: int, kinetic_order: int,
+                     regulator_jet: bool = False) -> tuple[Ansatz, list[se.Basic], list[se.Basic]]:
     """Loop integrands and scaling parts of the Taylor coefficients of each flow at kappa.
 
     Every jet symbol is replaced by its polynomial in x = rho - kappa on the ansatz and each flow
@@ -178,6 +207,11 @@ def taylor_equations(flow: DerivativeExpansionFlow, order: int, kinetic_order: i
         The derived O(d^2) flows.
     order, kinetic_order
         The degrees of u' and of z, Y in (rho - kappa).
+    regulator_jet
+        Expand :attr:`DerivativeExpansionFlow.node_loops` (r(y), r'(y), ... as symbols, for a smooth
+        regulator) instead of the loops with the regulator's closed form.  The closed form of the
+        exponential regulator holds exp(y): the coefficient of x^k holds (exp(y) - 1)^k over a
+        denominator to the power k + 1, which overflows at the largest nodes (y ~ 60) from k ~ 11 on.
 
     Returns
     -------
@@ -188,7 +222,7 @@ def taylor_equations(flow: DerivativeExpansionFlow, order: int, kinetic_order: i
     ansatz = _ansatz(flow.functions, order, kinetic_order)
     loop_eqs: list[se.Basic] = []
     scale_eqs: list[se.Basic] = []
-    loops, scalings = dict(flow.loops), dict(flow.scaling)
+    loops, scalings = dict(flow.node_loops if regulator_jet and flow.node_loops else flow.loops), dict(flow.scaling)
     for name in flow.functions:
         loop, scale = se.sympify(loops[name]), se.sympify(scalings[name])
         # (rows, first power of x): d^k/drho^k d_t u' = (k + 1)! [x^(k+1)] d_t u
@@ -220,7 +254,7 @@ class D2System:
             raise SolveError("the O(d^2) solver needs a numeric dimension")
         self.flow = flow
         self.order, self.kinetic_order = order, kinetic_order
-        ansatz, loop_eqs, scale_eqs = taylor_equations(flow, order, kinetic_order)
+        ansatz, loop_eqs, scale_eqs = taylor_equations(flow, order, kinetic_order, regulator_jet=True)
         self.names = ansatz.names
         s = se.Symbol(symbols.y.name)
         v_d = 1 / (2 ** (flow.d + 1) * sp.pi ** (flow.d / 2) * sp.gamma(flow.d / 2))
@@ -231,12 +265,15 @@ class D2System:
         # the equations and their exact derivatives in the couplings and eta, compiled together
         loop_rows = integrands + [e.diff(v) for e in integrands for v in unknowns]
         scale_rows = list(scale_eqs) + [e.diff(v) for e in scale_eqs for v in unknowns]
-        self._loop = se.Lambdify([s, *unknowns], loop_rows, real=True, cse=True)
+        jet = [se.Symbol(str(symbol)) for symbol, _ in flow.regulator_values] if flow.node_loops else []
+        self._loop = se.Lambdify([s, *jet, *unknowns], loop_rows, real=True, cse=True)
         self._scale = se.Lambdify(unknowns, scale_rows, real=True, cse=True)
         self._n_eq = len(integrands)
         # Litim: the integrands end at the kink y = 1 (flow.upper); smooth regulators at Y_MAX
         end = Y_MAX if flow.upper == sp.oo else float(flow.upper)
         self._s, self._w = y_quadrature(float(flow.d), end=end)
+        # the nodes and r, r', ... there (smooth regulators), the first columns of every evaluation
+        self._nodes = np.column_stack([self._s, *regulator_values(flow, self._s)]) if jet else self._s[:, None]
         self.n_u = order + 1
         self.n_z = kinetic_order + 1
 
@@ -256,9 +293,10 @@ class D2System:
         (numpy.ndarray, numpy.ndarray)
             f and df / d(couplings, eta).
         """
-        values = np.empty((len(self._s), len(couplings) + 2))
-        values[:, 0] = self._s
-        values[:, 1:-1] = couplings
+        first = self._nodes.shape[1]
+        values = np.empty((len(self._s), first + len(couplings) + 1))
+        values[:, :first] = self._nodes
+        values[:, first:-1] = couplings
         values[:, -1] = eta
         rows = self._w @ np.asarray(self._loop(values)).reshape(len(self._s), -1)
         rows = rows + np.asarray(self._scale(np.array([*couplings, eta], dtype=float))).ravel()
