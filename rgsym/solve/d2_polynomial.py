@@ -6,8 +6,10 @@ The flows of :mod:`rgsym.derivative_expansion` are local: d_t f(rho) depends on 
     u'(rho) = sum_(k=2)^(n+1) lambda_k (rho - kappa)^(k-1) / (k-1)!,
     z(rho)  = 1 + sum_(k=1)^m z_k (rho - kappa)^k / k!,    Y(rho) = sum_(k=0)^m y_k (rho - kappa)^k / k!,
 
-the Taylor coefficients of the flows at kappa are total rho-derivatives in jet space, evaluated
-on the ansatz; z(kappa) = 1 is the normalisation that fixes eta.  Running couplings follow the
+the Taylor coefficients of the flows at kappa come from one composition of truncated series
+(:func:`taylor_equations`): each jet symbol becomes its polynomial in x = rho - kappa and the loop
+integrand, a rational function of the jet, is expanded in x; z(kappa) = 1 is the normalisation
+that fixes eta.  Running couplings follow the
 minimum: d_t kappa = -d_t u'(kappa) / lambda_2, and d_t c_k = (d_t f)^(k)(kappa) + c_(k+1) d_t kappa
 for each coefficient (the top one has no c_(k+1)).  eta enters linearly (through d_t R_k and the
 scaling terms) and is solved from d/dt z(kappa) = 0 at every point.
@@ -17,10 +19,16 @@ weight y^(d/2-1) (:func:`y_quadrature`): F is analytic on [0, Y], so the rule co
 exponentially, and its smallest node stays at y ~ 0.03.  Gauss-Legendre in s = sqrt(y), used
 before, puts nodes at y ~ 1/n^4, where the regulator's y-derivatives in F cancel catastrophically
 (the third derivative of y/(exp(y) - 1) loses ~eps/y^3): with 160 nodes nu moved by 4e-6 and omega
-by 7e-5.  A smooth regulator decays like exp(-y); Y = 64.  The
+by 7e-5.  A smooth regulator decays like exp(-y); Y = 64.  r(y), r'(y), ... enter as their values
+at the nodes (50-digit mpmath, :func:`regulator_values`), as in the full-function route.  The
 derivatives in the couplings (Newton's Jacobian, the stability matrix) are exact: the integrands
 are differentiated symbolically and compiled with them, and the chain rule through eta(c) and
 d_t kappa is applied to those numbers.
+
+Compiling the coefficient rows and their derivatives (Ising, on two shared cores) takes 0.8 s at
+degrees (3, 2) of u' and z, BUILD_TIMES; the route before (repeated total derivatives) took 3.5 s and
+75 s at (3, 2) and (5, 3).  Length: about 480 lines, the ansatz, its series and the Newton solve of one
+truncation.
 
 References
 ----------
@@ -222,7 +230,8 @@ def taylor_equations(flow: DerivativeExpansionFlow, order: int, kinetic_order: i
     ansatz = _ansatz(flow.functions, order, kinetic_order)
     loop_eqs: list[se.Basic] = []
     scale_eqs: list[se.Basic] = []
-    loops, scalings = dict(flow.node_loops if regulator_jet and flow.node_loops else flow.loops), dict(flow.scaling)
+    loops = dict(flow.node_loops if regulator_jet and flow.node_loops else flow.loops)
+    scalings = dict(flow.scaling)
     for name in flow.functions:
         loop, scale = se.sympify(loops[name]), se.sympify(scalings[name])
         # (rows, first power of x): d^k/drho^k d_t u' = (k + 1)! [x^(k+1)] d_t u
@@ -273,7 +282,8 @@ class D2System:
         end = Y_MAX if flow.upper == sp.oo else float(flow.upper)
         self._s, self._w = y_quadrature(float(flow.d), end=end)
         # the nodes and r, r', ... there (smooth regulators), the first columns of every evaluation
-        self._nodes = np.column_stack([self._s, *regulator_values(flow, self._s)]) if jet else self._s[:, None]
+        columns = [self._s, *regulator_values(flow, self._s)] if jet else [self._s]
+        self._nodes = np.column_stack(columns)
         self.n_u = order + 1
         self.n_z = kinetic_order + 1
 

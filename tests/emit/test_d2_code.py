@@ -155,7 +155,10 @@ def test_emission_is_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("extra", "key"), [(["--emit", "latex,c"], "'--emit'"),
                                             (["--set", "truncation.potential=full", "--emit", "json"],
-                                             "'--emit'")])
+                                             "'--emit'"),
+                                            # above workflows.d2.MAX_EMIT_ORDER (exp(y)^k would overflow)
+                                            (["--set", "truncation.order=6", "--emit", "c"],
+                                             "truncation.order")])
 def test_what_cannot_be_emitted_is_one_line(extra: list[str], key: str, tmp_path: Path) -> None:
     """Formats other than C and NumPy, for either route (full functions: tests/emit/test_d2_functions.py)."""
     base = [] if "truncation.potential=full" in extra else ["--set", "truncation.potential=polynomial"]
