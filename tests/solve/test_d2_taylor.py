@@ -107,3 +107,20 @@ def test_exponents_are_those_of_the_total_derivative_route() -> None:
     assert fp.nu == pytest.approx(0.6341162100295553, abs=2e-13)
     assert fp.eta == pytest.approx(0.03630921958042342, abs=2e-13)
     assert fp.omega == pytest.approx(0.9534239853508084, abs=4e-12)
+
+
+@pytest.mark.parametrize(("key", "value"), [("order", "MAX_D2_ORDER"),
+                                            ("kinetic_order", "MAX_D2_KINETIC_ORDER")])
+def test_degrees_above_the_caps_are_one_line_errors(key: str, value: str) -> None:
+    """The caps of spec.MAX_D2_ORDER, MAX_D2_KINETIC_ORDER: the error names the key and the reason."""
+    from rgsym import spec as spec_module
+    from rgsym.errors import SpecError
+    from rgsym.spec import parse_spec
+
+    above = getattr(spec_module, value) + 1
+    data = {"theory": {"d": 3, "N": 1}, "regulator": {"kind": "exponential", "alpha": 2},
+            "truncation": {"scheme": "d2", "potential": "polynomial", "expand_around": "minimum", "order": 3,
+                           "kinetic_order": 2} | {key: above}}
+    with pytest.raises(SpecError, match=f"truncation.{key}") as error:
+        parse_spec(data)
+    assert str(above) in str(error.value) and "compil" in str(error.value)
