@@ -25,10 +25,11 @@ derivatives in the couplings (Newton's Jacobian, the stability matrix) are exact
 are differentiated symbolically and compiled with them, and the chain rule through eta(c) and
 d_t kappa is applied to those numbers.
 
-Compiling the coefficient rows and their derivatives (Ising, on two shared cores) takes 0.8 s at
-degrees (3, 2) of u' and z, BUILD_TIMES; the route before (repeated total derivatives) took 3.5 s and
-75 s at (3, 2) and (5, 3).  Length: about 480 lines, the ansatz, its series and the Newton solve of one
-truncation.
+Building and compiling the coefficient rows with their derivatives (two shared cores) takes, for
+Ising, 0.8 s at degrees (3, 2) of u' and z, 4 s at (5, 3), 18 s at (10, 5), and for O(2) with Y 17 s at
+(5, 3), 205 s at (10, 5) (the caps :data:`rgsym.spec.MAX_D2_ORDER`, ``MAX_D2_KINETIC_ORDER``); the route
+before (repeated total derivatives) took 3.5 s and 75 s for Ising at (3, 2) and (5, 3).  Length: about
+490 lines, the ansatz, its series and the Newton solve of one truncation.
 
 References
 ----------
