@@ -19,14 +19,18 @@ class Series:
 
     ``weights[j]`` is the weight of variable j; a monomial x^e is kept when
     sum_j e_j weights[j] <= max_weight.  Instances are treated as immutable.
+    Coefficients are expanded as they are formed unless ``expanded`` is False (then sums and
+    products are kept as built: a shared subexpression stays shared, see :func:`compose`); the
+    result of an operation is expanded when both operands are.
     """
 
-    __slots__ = ("terms", "weights", "max_weight")
+    __slots__ = ("terms", "weights", "max_weight", "expanded")
 
     def __init__(self, terms: Mapping[Exponent, se.Basic], weights: tuple[int, ...],
-                 max_weight: int) -> None:
+                 max_weight: int, expanded: bool = True) -> None:
         self.weights = weights
         self.max_weight = max_weight
+        self.expanded = expanded
         self.terms = {
             e: c for e, c in terms.items() if c != 0 and self.weight(e) <= max_weight
         }
@@ -51,7 +55,8 @@ class Series:
         return sum(k * w for k, w in zip(e, self.weights, strict=True))
 
     @classmethod
-    def constant(cls, value: se.Basic, weights: tuple[int, ...], max_weight: int) -> Series:
+    def constant(cls, value: se.Basic, weights: tuple[int, ...], max_weight: int,
+                 expanded: bool = True) -> Series:
         """The constant series ``value`` (empty if ``value`` is zero).
 
         Parameters
@@ -60,15 +65,17 @@ class Series:
             The constant; sympified with symengine.
         weights, max_weight
             The truncation of the series.
+        expanded
+            Whether products with it are expanded.
 
         Returns
         -------
         Series
         """
-        return cls({(0,) * len(weights): se.sympify(value)}, weights, max_weight)
+        return cls({(0,) * len(weights): se.sympify(value)}, weights, max_weight, expanded)
 
     @classmethod
-    def variable(cls, j: int, weights: tuple[int, ...], max_weight: int) -> Series:
+    def variable(cls, j: int, weights: tuple[int, ...], max_weight: int, expanded: bool = True) -> Series:
         """The series x_j of the j-th variable (empty if its weight exceeds ``max_weight``).
 
         Parameters
@@ -77,6 +84,8 @@ class Series:
             Index of the variable.
         weights, max_weight
             The truncation of the series.
+        expanded
+            Whether products with it are expanded.
 
         Returns
         -------
@@ -91,16 +100,18 @@ class Series:
         True
         """
         e = tuple(1 if i == j else 0 for i in range(len(weights)))
-        return cls({e: se.Integer(1)}, weights, max_weight)
+        return cls({e: se.Integer(1)}, weights, max_weight, expanded)
 
-    def _like(self, terms: Mapping[Exponent, se.Basic]) -> Series:
-        return Series(terms, self.weights, self.max_weight)
+    def _like(self, terms: Mapping[Exponent, se.Basic], expanded: bool | None = None) -> Series:
+        return Series(terms, self.weights, self.max_weight, self.expanded if expanded is None else expanded)
 
     def __add__(self, other: Series) -> Series:
+        expanded = self.expanded and other.expanded
+        tidy = se.expand if expanded else _as_built
         out = dict(self.terms)
         for e, c in other.terms.items():
-            out[e] = se.expand(out[e] + c) if e in out else c
-        return self._like(out)
+            out[e] = tidy(out[e] + c) if e in out else c
+        return self._like(out, expanded)
 
     def __neg__(self) -> Series:
         return self._like({e: -c for e, c in self.terms.items()})
@@ -120,7 +131,8 @@ class Series:
         -------
         Series
         """
-        return self._like({e: se.expand(factor * c) for e, c in self.terms.items()})
+        tidy = se.expand if self.expanded else _as_built
+        return self._like({e: tidy(factor * c) for e, c in self.terms.items()})
 
     def __mul__(self, other: Series) -> Series:
         # products are collected per monomial and summed once: adding them one by one
@@ -134,10 +146,12 @@ class Series:
                     continue
                 e = tuple(a + b for a, b in zip(e1, e2, strict=True))
                 out.setdefault(e, []).append(c1 * c2)
-        return self._like({e: se.expand(se.Add(*cs)) for e, cs in out.items()})
+        expanded = self.expanded and other.expanded
+        tidy = se.expand if expanded else _as_built
+        return self._like({e: tidy(se.Add(*cs)) for e, cs in out.items()}, expanded)
 
     def __pow__(self, n: int) -> Series:
-        result = Series.constant(1, self.weights, self.max_weight)
+        result = Series.constant(1, self.weights, self.max_weight, self.expanded)
         for _ in range(n):
             result = result * self
         return result
@@ -199,7 +213,13 @@ class Series:
         return f"Series({shown}{more}; weight <= {self.max_weight})"
 
 
-def series_sum(items: Iterable[Series], weights: tuple[int, ...], max_weight: int) -> Series:
+def _as_built(e: se.Basic) -> se.Basic:
+    """The coefficient unchanged (the arithmetic of series that are not ``expanded``)."""
+    return e
+
+
+def series_sum(items: Iterable[Series], weights: tuple[int, ...], max_weight: int,
+               expanded: bool = True) -> Series:
     """Sum of several series (zero when there are none), each coefficient expanded once.
 
     Parameters
@@ -208,6 +228,8 @@ def series_sum(items: Iterable[Series], weights: tuple[int, ...], max_weight: in
         Series with the same ``weights`` and ``max_weight``.
     weights, max_weight
         The truncation of the result (used when ``items`` is empty).
+    expanded
+        False: the result is not expanded (it is not either when one of ``items`` is not).
 
     Returns
     -------
@@ -215,14 +237,16 @@ def series_sum(items: Iterable[Series], weights: tuple[int, ...], max_weight: in
     """
     parts: dict[Exponent, list[se.Basic]] = {}
     for s in items:
+        expanded = expanded and s.expanded
         for e, c in s.terms.items():
             parts.setdefault(e, []).append(c)
-    terms = {e: cs[0] if len(cs) == 1 else se.expand(se.Add(*cs)) for e, cs in parts.items()}
-    return Series(terms, weights, max_weight)
+    tidy = se.expand if expanded else _as_built
+    terms = {e: cs[0] if len(cs) == 1 else tidy(se.Add(*cs)) for e, cs in parts.items()}
+    return Series(terms, weights, max_weight, expanded)
 
 
 def compose(expr: se.Basic, substitutions: Mapping[se.Basic, Series], weights: tuple[int, ...],
-            max_weight: int) -> Series:
+            max_weight: int, expand: bool = True) -> Series:
     """The truncated series of ``expr`` with some of its symbols replaced by series.
 
     The expression tree is walked once (each distinct subexpression is expanded once): sums and
@@ -233,6 +257,11 @@ def compose(expr: se.Basic, substitutions: Mapping[se.Basic, Series], weights: t
     ``max_weight`` is ever built, so the Taylor coefficients of a flow at an expansion point cost
     a few series products instead of repeated total derivatives of the whole expression.
 
+    With ``expand`` False no coefficient is expanded: each is a sum of products of the coefficients
+    before it, so the coefficients of a large expression share their subexpressions (a tree with
+    many sums, e.g. a loop integrand with its regulator terms, would swell when expanded, and
+    compiling or differentiating it would cost far more).
+
     Parameters
     ----------
     expr
@@ -241,6 +270,9 @@ def compose(expr: se.Basic, substitutions: Mapping[se.Basic, Series], weights: t
         Symbol -> its series (e.g. u'(rho) -> sum_k lambda_(k+1) x^k / k!).
     weights, max_weight
         The truncation.
+    expand
+        Whether the coefficients are expanded as they are formed (the substituted series should
+        then be ``expanded`` too).
 
     Returns
     -------
@@ -266,7 +298,7 @@ def compose(expr: se.Basic, substitutions: Mapping[se.Basic, Series], weights: t
     memo: dict[se.Basic, Series] = {}
 
     def const(value: se.Basic) -> Series:
-        return Series.constant(value, weights, max_weight)
+        return Series.constant(value, weights, max_weight, expand)
 
     def around(s: Series, coefficients: list[se.Basic]) -> Series:
         """sum_k coefficients[k] delta^k with delta = s - s(0) (no constant term)."""
@@ -289,7 +321,7 @@ def compose(expr: se.Basic, substitutions: Mapping[se.Basic, Series], weights: t
         elif not (e.free_symbols & keys):
             out = const(e)
         elif e.is_Add:
-            out = series_sum((walk(a) for a in e.args), weights, max_weight)
+            out = series_sum((walk(a) for a in e.args), weights, max_weight, expand)
         elif e.is_Mul:
             out = const(1)
             for a in e.args:

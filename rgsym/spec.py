@@ -57,9 +57,14 @@ SCHEMES = ("lpa", "lpa'", "vertex", "d2", "d2-z")
 #: The derivative-expansion schemes: O(d^2) with Z(rho) and Y(rho), or Z(rho) alone (Y = 0).
 D2_SCHEMES = ("d2", "d2-z")
 #: The derivative expansion at O(d^2) around the minimum: the highest degrees of u' and of z, Y in
-#: (rho - kappa) (compiling its Taylor-coefficient flows, Ising, kinetic order 2: 4 s CPU at degree 4,
-#: 13 s at 5, more than 6 minutes at 6).
-MAX_D2_ORDER, MAX_D2_KINETIC_ORDER = 5, 3
+#: (rho - kappa).  Building and compiling its Taylor-coefficient flows (one series composition,
+#: rgsym.solve.d2_polynomial), measured on two shared cores: Ising 4 s at degrees (5, 3), 18 s at
+#: (10, 5), 23 s at (12, 6), 71 s at (16, 8); O(2) with Y 17 s at (5, 3), 57 s at (8, 4), 205 s at
+#: (10, 5).
+MAX_D2_ORDER, MAX_D2_KINETIC_ORDER = 10, 5
+#: Why the degrees stop there (the cap errors say it).
+D2_CAP_REASON = ("compiling its flows takes 18 s for N = 1 and 3.5 minutes for N > 1 (with Y) at degrees "
+                 f"({MAX_D2_ORDER}, {MAX_D2_KINETIC_ORDER}) of u' and z, Y, and grows fast beyond")
 #: How LPA' reads eta off the two-point function at the minimum (see rgsym.anomalous).
 ETA_PROJECTIONS = ("goldstone", "radial")
 #: Highest n-point function of the vertex scheme (its derivation grows like 2^(order/2)).
@@ -890,12 +895,11 @@ def _check_d2(t: dict[str, Any], scheme: str, potential: str, around: str, order
                                    "expanded around the running minimum; use 'minimum'")
         if order > MAX_D2_ORDER:
             raise SpecError(source, "truncation.order", f"for 'd2' the degree of u' is at most "
-                            f"{MAX_D2_ORDER} (its flows take minutes to compile beyond); got {order}; "
-                            "for more use potential = 'full'")
+                            f"{MAX_D2_ORDER} ({D2_CAP_REASON}); got {order}; for more use potential = 'full'")
     kinetic = t.get("kinetic_order", 2)
     if isinstance(kinetic, bool) or not isinstance(kinetic, int) or not 0 <= kinetic <= MAX_D2_KINETIC_ORDER:
-        raise SpecError(source, "truncation.kinetic_order",
-                        f"must be an integer from 0 to {MAX_D2_KINETIC_ORDER}, got {kinetic!r}")
+        raise SpecError(source, "truncation.kinetic_order", f"must be an integer from 0 to "
+                        f"{MAX_D2_KINETIC_ORDER} ({D2_CAP_REASON}), got {kinetic!r}")
     return kinetic
 
 

@@ -31,12 +31,14 @@ def _reference(expr: se.Basic, inner: sp.Expr, order: int) -> list[float]:
     "x/(w + x)**2 - sin(x)*v",                  # symbolic constant terms, a function of one argument
     "(1 + x + 2*w*x**2)**(-2) * (3 + x)**(1/2)",
 ])
-def test_compose_equals_the_taylor_series(text: str) -> None:
+@pytest.mark.parametrize("expand", [True, False])
+def test_compose_equals_the_taylor_series(text: str, expand: bool) -> None:
     x = se.Symbol("x")
     expr = se.sympify(text)
     order = 4
-    inner = Series({(0,): U, (1,): V, (2,): se.Integer(3)}, (1,), order)  # u + v t + 3 t^2
-    got = compose(expr, {x: inner}, (1,), order)
+    inner = Series({(0,): U, (1,): V, (2,): se.Integer(3)}, (1,), order, expand)  # u + v t + 3 t^2
+    got = compose(expr, {x: inner}, (1,), order, expand)
+    assert got.expanded is expand
     expected = _reference(expr, sp.Symbol("u") + sp.Symbol("v") * T + 3 * T**2, order)
     for k in range(order + 1):
         value = float(sp.sympify(str(got.coefficient((k,)))).subs({sp.Symbol(n): v for n, v in AT.items()}))

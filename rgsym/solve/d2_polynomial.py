@@ -6,8 +6,10 @@ The flows of :mod:`rgsym.derivative_expansion` are local: d_t f(rho) depends on 
     u'(rho) = sum_(k=2)^(n+1) lambda_k (rho - kappa)^(k-1) / (k-1)!,
     z(rho)  = 1 + sum_(k=1)^m z_k (rho - kappa)^k / k!,    Y(rho) = sum_(k=0)^m y_k (rho - kappa)^k / k!,
 
-the Taylor coefficients of the flows at kappa are total rho-derivatives in jet space, evaluated
-on the ansatz; z(kappa) = 1 is the normalisation that fixes eta.  Running couplings follow the
+the Taylor coefficients of the flows at kappa come from one composition of truncated series
+(:func:`taylor_equations`): each jet symbol becomes its polynomial in x = rho - kappa and the loop
+integrand, a rational function of the jet, is expanded in x; z(kappa) = 1 is the normalisation
+that fixes eta.  Running couplings follow the
 minimum: d_t kappa = -d_t u'(kappa) / lambda_2, and d_t c_k = (d_t f)^(k)(kappa) + c_(k+1) d_t kappa
 for each coefficient (the top one has no c_(k+1)).  eta enters linearly (through d_t R_k and the
 scaling terms) and is solved from d/dt z(kappa) = 0 at every point.
@@ -17,10 +19,17 @@ weight y^(d/2-1) (:func:`y_quadrature`): F is analytic on [0, Y], so the rule co
 exponentially, and its smallest node stays at y ~ 0.03.  Gauss-Legendre in s = sqrt(y), used
 before, puts nodes at y ~ 1/n^4, where the regulator's y-derivatives in F cancel catastrophically
 (the third derivative of y/(exp(y) - 1) loses ~eps/y^3): with 160 nodes nu moved by 4e-6 and omega
-by 7e-5.  A smooth regulator decays like exp(-y); Y = 64.  The
+by 7e-5.  A smooth regulator decays like exp(-y); Y = 64.  r(y), r'(y), ... enter as their values
+at the nodes (50-digit mpmath, :func:`regulator_values`), as in the full-function route.  The
 derivatives in the couplings (Newton's Jacobian, the stability matrix) are exact: the integrands
 are differentiated symbolically and compiled with them, and the chain rule through eta(c) and
 d_t kappa is applied to those numbers.
+
+Building and compiling the coefficient rows with their derivatives (two shared cores) takes, for
+Ising, 0.8 s at degrees (3, 2) of u' and z, 4 s at (5, 3), 18 s at (10, 5), and for O(2) with Y 17 s at
+(5, 3), 205 s at (10, 5) (the caps :data:`rgsym.spec.MAX_D2_ORDER`, ``MAX_D2_KINETIC_ORDER``); the route
+before (repeated total derivatives) took 3.5 s and 75 s for Ising at (3, 2) and (5, 3).  Length: about
+490 lines, the ansatz, its series and the Newton solve of one truncation.
 
 References
 ----------
@@ -31,6 +40,8 @@ at O(d^2) with the exponential regulator, expanded around the minimum); Litim, N
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,8 +51,10 @@ import sympy as sp
 from rgsym import symbols
 from rgsym.derivative_expansion import RHO, DerivativeExpansionFlow
 from rgsym.errors import SolveError
+from rgsym.series import Series, compose
 
-_RHO = se.Symbol(RHO.name)
+#: The jet symbols of the flows: u1, u2, ... (rho-derivatives of u), z, z1, ..., y0, y1, ...
+_JET_NAME = re.compile(r"(u|z|y)(\d*)")
 
 #: Gauss-Jacobi nodes in y and the end of the interval (exp(-64) ~ 1.6e-28).  Ising, u' of degree 3,
 #: z of degree 2, alpha = 1: 48, 96, 160 and 240 nodes give nu = 0.634116210029 (spread 5e-13),
@@ -118,32 +131,84 @@ class Ansatz:
     jets: dict[str, list[sp.Expr]]  # function -> its value and rho-derivatives at kappa, in the couplings
 
 
-def _ansatz(functions: tuple[str, ...], order: int, kinetic_order: int, depth: int) -> Ansatz:
+def _ansatz(functions: tuple[str, ...], order: int, kinetic_order: int) -> Ansatz:
     """The couplings and the jet of each function at kappa (value, first, ... derivatives)."""
     kappa = sp.Symbol("kappa")
     lam = [sp.Symbol(f"lambda_{k}") for k in range(2, order + 2)]
     zs = [sp.Symbol(f"z_{k}") for k in range(1, kinetic_order + 1)]
     ys = [sp.Symbol(f"y_{k}") for k in range(0, kinetic_order + 1)] if "y" in functions else []
-    # u'(kappa + x): derivatives at kappa are 0, lambda_2, lambda_3, ...
-    uprime = [sp.Integer(0), *lam] + [sp.Integer(0)] * depth
-    zjet = [sp.Integer(1), *zs] + [sp.Integer(0)] * (depth + 1)  # up to the (depth+1)-th derivative
-    yjet = [*ys] + [sp.Integer(0)] * (depth + 1) if ys else []
+    # u'(kappa + x): derivatives at kappa are 0, lambda_2, lambda_3, ...; higher ones vanish
     names = ("kappa", *(str(s) for s in lam), *(str(s) for s in zs), *(str(s) for s in ys))
-    return Ansatz(names, (kappa, *lam, *zs, *ys), {"u'": uprime, "z": zjet, "y": yjet})
+    jets: dict[str, list[sp.Expr]] = {"u'": [sp.Integer(0), *lam], "z": [sp.Integer(1), *zs], "y": [*ys]}
+    return Ansatz(names, (kappa, *lam, *zs, *ys), jets)
 
 
-def _total_derivative(expr: se.Basic, jet: dict[se.Symbol, se.Symbol]) -> se.Basic:
-    """d/drho in jet space: partial rho plus each jet symbol times the derivative of its next one."""
-    out = expr.diff(_RHO)
-    for symbol, following in jet.items():
-        if expr.has(symbol):
-            out += expr.diff(symbol) * following
+def _jet_series(ansatz: Ansatz, symbols_in: set[se.Basic], top: int) -> dict[se.Basic, Series]:
+    """Each jet symbol of the flows (rho, u1, u2, ..., z, z1, ..., y0, y1, ...) as its polynomial in
+    x = rho - kappa on the ansatz, truncated at x^top (not expanded: see :func:`taylor_equations`)."""
+    weights = (1,)
+
+    def shifted(jet: list[sp.Expr], m: int) -> Series:  # f^(m)(kappa + x) = sum_j f^(m+j)(kappa) x^j / j!
+        return Series({(j,): se.sympify(jet[m + j]) / math.factorial(j) for j in range(top + 1)
+                       if 0 <= m + j < len(jet)}, weights, top, expanded=False)
+
+    out: dict[se.Basic, Series] = {}
+    for symbol in symbols_in:
+        name = str(symbol)
+        if name == symbols.y.name:  # the loop momentum y = q^2/k^2, not Y(rho)
+            continue
+        if name == RHO.name:
+            out[symbol] = (Series.constant(se.sympify(ansatz.symbols[0]), weights, top, expanded=False)
+                           + Series.variable(0, weights, top, expanded=False))
+        elif (match := _JET_NAME.fullmatch(name)) is not None:
+            function, m = match.group(1), int(match.group(2) or 0)
+            if function == "u":  # u_m = u^(m)(rho) = (u')^(m-1)(rho); u0 = u(kappa) + ..., u(kappa) -> 0
+                out[symbol] = shifted(ansatz.jets["u'"], m - 1)
+            elif ansatz.jets[function]:
+                out[symbol] = shifted(ansatz.jets[function], m)
     return out
 
 
-def taylor_equations(flow: DerivativeExpansionFlow, order: int, kinetic_order: int
-                     ) -> tuple[Ansatz, list[se.Basic], list[se.Basic]]:
+def regulator_values(flow: DerivativeExpansionFlow, nodes: np.ndarray) -> np.ndarray:
+    """r(y), r'(y), ... (:attr:`DerivativeExpansionFlow.regulator_values`) at the nodes y, computed
+    with mpmath at :data:`rgsym.solve.fixed_functions.NODE_DIGITS` digits and rounded to doubles.
+
+    Parameters
+    ----------
+    flow
+        The derived O(d^2) flows (a smooth regulator).
+    nodes
+        The quadrature nodes in y.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (len(flow.regulator_values), len(nodes)).
+    """
+    import mpmath
+
+    from rgsym.solve.fixed_functions import NODE_DIGITS
+
+    y = sp.Symbol(symbols.y.name)
+    out = np.empty((len(flow.regulator_values), len(nodes)))
+    with mpmath.workdps(NODE_DIGITS):
+        for i, (_, expr) in enumerate(flow.regulator_values):
+            f = sp.lambdify(y, expr.xreplace({s: y for s in expr.free_symbols if s.name == y.name}), "mpmath")
+            out[i] = [float(f(mpmath.mpf(float(v)))) for v in nodes]
+    return out
+
+
+def taylor_equations(flow: DerivativeExpansionFlow, order: int, kinetic_order: int,
+                     regulator_jet: bool = False) -> tuple[Ansatz, list[se.Basic], list[se.Basic]]:
     """Loop integrands and scaling parts of the Taylor coefficients of each flow at kappa.
+
+    Every jet symbol is replaced by its polynomial in x = rho - kappa on the ansatz and each flow
+    is expanded once as a truncated series in x (:func:`rgsym.series.compose`): the coefficient
+    of x^k is its k-th rho-derivative at kappa over k!.  The flow of u' is d/drho of the flow of u,
+    so its k-th derivative is (k + 1)! times the coefficient of x^(k+1) of the flow of u.  The loop
+    coefficients are not expanded, so that they share their subexpressions: expanded, or built as
+    repeated total rho-derivatives in jet space (the route before), they swell so much that
+    compiling them with their derivatives took 75 s at degrees (5, 3) against 2 s now.
 
     Parameters
     ----------
@@ -151,6 +216,11 @@ def taylor_equations(flow: DerivativeExpansionFlow, order: int, kinetic_order: i
         The derived O(d^2) flows.
     order, kinetic_order
         The degrees of u' and of z, Y in (rho - kappa).
+    regulator_jet
+        Expand :attr:`DerivativeExpansionFlow.node_loops` (r(y), r'(y), ... as symbols, for a smooth
+        regulator) instead of the loops with the regulator's closed form.  The closed form of the
+        exponential regulator holds exp(y): the coefficient of x^k holds (exp(y) - 1)^k over a
+        denominator to the power k + 1, which overflows at the largest nodes (y ~ 60) from k ~ 11 on.
 
     Returns
     -------
@@ -158,36 +228,21 @@ def taylor_equations(flow: DerivativeExpansionFlow, order: int, kinetic_order: i
         (the ansatz: coupling names and symbols, the loop integrands in y, the scaling parts), the
         rows ordered u' coefficients, z coefficients, Y coefficients.
     """
-    depth = max(order, kinetic_order) + 2
-    ansatz = _ansatz(flow.functions, order, kinetic_order, depth)
-    loops = {k: se.sympify(v) for k, v in flow.loops}
-    scaling = {k: se.sympify(v) for k, v in flow.scaling}
-    # jet symbols: u1, u2, ... (derivatives of u) and z, z1, ..., y0, y1, ...
-    u_jet = [se.Symbol(f"u{k}") for k in range(1, depth + 2)]
-    z_jet = [se.Symbol("z")] + [se.Symbol(f"z{k}") for k in range(1, depth + 2)]
-    y_jet = [se.Symbol(f"y{k}") for k in range(0, depth + 2)]
-    chain = dict(zip(u_jet[:-1], u_jet[1:], strict=True)) | dict(zip(z_jet[:-1], z_jet[1:], strict=True))
-    if "y" in flow.functions:
-        chain |= dict(zip(y_jet[:-1], y_jet[1:], strict=True))
-    u0 = se.Symbol("u0")
-    # the flow of u' = d/drho of the flow of u (u0 drops out)
-    flows = {"u'": (_total_derivative(loops["u"], chain),
-                    _total_derivative(scaling["u"], chain | {u0: u_jet[0]}))}
-    flows["z"] = (loops["z"], scaling["z"])
-    if "y" in flow.functions:
-        flows["y"] = (loops["y"], scaling["y"])
-    counts = {"u'": order + 1, "z": kinetic_order + 1, "y": kinetic_order + 1}
-    on_ansatz: dict[se.Basic, se.Basic] = {_RHO: se.sympify(ansatz.symbols[0])}
-    on_ansatz |= {u_jet[k]: se.sympify(ansatz.jets["u'"][k]) for k in range(len(u_jet))}
-    on_ansatz |= {z_jet[k]: se.sympify(ansatz.jets["z"][k]) for k in range(len(z_jet))}
-    if "y" in flow.functions:
-        on_ansatz |= {y_jet[k]: se.sympify(ansatz.jets["y"][k]) for k in range(len(y_jet))}
-    loop_eqs, scale_eqs = [], []
-    for name, (loop, scale) in flows.items():
-        for _ in range(counts[name]):
-            loop_eqs.append(loop.xreplace(on_ansatz))
-            scale_eqs.append(se.expand(scale.xreplace(on_ansatz)))
-            loop, scale = _total_derivative(loop, chain), _total_derivative(scale, chain)
+    ansatz = _ansatz(flow.functions, order, kinetic_order)
+    loop_eqs: list[se.Basic] = []
+    scale_eqs: list[se.Basic] = []
+    loops = dict(flow.node_loops if regulator_jet and flow.node_loops else flow.loops)
+    scalings = dict(flow.scaling)
+    for name in flow.functions:
+        loop, scale = se.sympify(loops[name]), se.sympify(scalings[name])
+        # (rows, first power of x): d^k/drho^k d_t u' = (k + 1)! [x^(k+1)] d_t u
+        rows, shift = (order + 1, 1) if name == "u" else (kinetic_order + 1, 0)
+        top = rows - 1 + shift
+        loop_series = compose(loop, _jet_series(ansatz, loop.free_symbols, top), (1,), top, expand=False)
+        scale_series = compose(scale, _jet_series(ansatz, scale.free_symbols, top), (1,), top)
+        for k in range(shift, rows + shift):
+            loop_eqs.append(loop_series.coefficient((k,)) * math.factorial(k))
+            scale_eqs.append(se.expand(scale_series.coefficient((k,)) * math.factorial(k)))
     return ansatz, loop_eqs, scale_eqs
 
 
@@ -209,7 +264,7 @@ class D2System:
             raise SolveError("the O(d^2) solver needs a numeric dimension")
         self.flow = flow
         self.order, self.kinetic_order = order, kinetic_order
-        ansatz, loop_eqs, scale_eqs = taylor_equations(flow, order, kinetic_order)
+        ansatz, loop_eqs, scale_eqs = taylor_equations(flow, order, kinetic_order, regulator_jet=True)
         self.names = ansatz.names
         s = se.Symbol(symbols.y.name)
         v_d = 1 / (2 ** (flow.d + 1) * sp.pi ** (flow.d / 2) * sp.gamma(flow.d / 2))
@@ -220,12 +275,16 @@ class D2System:
         # the equations and their exact derivatives in the couplings and eta, compiled together
         loop_rows = integrands + [e.diff(v) for e in integrands for v in unknowns]
         scale_rows = list(scale_eqs) + [e.diff(v) for e in scale_eqs for v in unknowns]
-        self._loop = se.Lambdify([s, *unknowns], loop_rows, real=True, cse=True)
+        jet = [se.Symbol(str(symbol)) for symbol, _ in flow.regulator_values] if flow.node_loops else []
+        self._loop = se.Lambdify([s, *jet, *unknowns], loop_rows, real=True, cse=True)
         self._scale = se.Lambdify(unknowns, scale_rows, real=True, cse=True)
         self._n_eq = len(integrands)
         # Litim: the integrands end at the kink y = 1 (flow.upper); smooth regulators at Y_MAX
         end = Y_MAX if flow.upper == sp.oo else float(flow.upper)
         self._s, self._w = y_quadrature(float(flow.d), end=end)
+        # the nodes and r, r', ... there (smooth regulators), the first columns of every evaluation
+        columns = [self._s, *regulator_values(flow, self._s)] if jet else [self._s]
+        self._nodes = np.column_stack(columns)
         self.n_u = order + 1
         self.n_z = kinetic_order + 1
 
@@ -245,9 +304,10 @@ class D2System:
         (numpy.ndarray, numpy.ndarray)
             f and df / d(couplings, eta).
         """
-        values = np.empty((len(self._s), len(couplings) + 2))
-        values[:, 0] = self._s
-        values[:, 1:-1] = couplings
+        first = self._nodes.shape[1]
+        values = np.empty((len(self._s), first + len(couplings) + 1))
+        values[:, :first] = self._nodes
+        values[:, first:-1] = couplings
         values[:, -1] = eta
         rows = self._w @ np.asarray(self._loop(values)).reshape(len(self._s), -1)
         rows = rows + np.asarray(self._scale(np.array([*couplings, eta], dtype=float))).ravel()
