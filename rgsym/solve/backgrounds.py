@@ -22,8 +22,9 @@ The isotropic point is a minimum along every direction of a sphere: it is found 
 backgrounds, and the first one is kept.  When two blocks of equal size can be swapped (the
 two-scalar model), the betas around a background and around its mirror image (minimum along
 phi, minimum along chi) are the same up to the swap, and so are their zeros: a point whose
-couplings are, swapped, those of a point kept on the mirror background, and whose name does not
-tell the two apart, is that point's mirror image and is listed once (``ising(phi)`` and
+couplings are, swapped, those of a point kept before (on the mirror background, or on the same
+one when the swap maps it onto itself), and whose name does not tell the two apart, is that
+point's mirror image and is listed once (``ising(phi)`` and
 ``ising(chi)`` are named apart and both listed).  Exponents and names are those of every multi-field
 point (:mod:`rgsym.solve.sectors`, :mod:`rgsym.solve.naming`), whose symmetry conditions know
 kappa (:mod:`rgsym.solve.symmetry`).
@@ -100,27 +101,28 @@ def is_mirror_image(numeric: NumericSystem, fp: FixedPoint, other: FixedPoint, o
     """Whether ``fp`` is ``other`` with two blocks of equal size swapped.
 
     The couplings are matched by their multi-indices with the two slots exchanged (kappa_phi
-    with kappa_chi), so the two points lie on mirror backgrounds: minimum along phi and along
-    chi.  Equal to the solver's distance for the same point, in scaled couplings.
+    with kappa_chi): the two points lie on mirror backgrounds (minimum along phi, along chi),
+    or both on a background the swap maps onto itself.  Equal to the solver's distance for the
+    same point, in scaled couplings.
 
     Parameters
     ----------
     numeric, fp
         A fixed point and the compiled betas it solves.
     other, other_numeric
-        Another point, and its betas (around another background).
+        Another point, and its betas (around the mirror background, or the same one).
 
     Returns
     -------
     bool
-        False for points on the same background: a point is its own mirror image only when
-        the swap is a symmetry of it, which :mod:`rgsym.solve.symmetry` finds.
+        False for ``fp`` itself: a point is its own mirror image when the swap is a symmetry
+        of it, which :mod:`rgsym.solve.symmetry` finds.
     """
     from rgsym.solve.fixed_points import SAME_POINT
     from rgsym.solve.symmetry import system_slots
 
     mine, theirs = numeric.system.couplings, other_numeric.system.couplings
-    if numeric is other_numeric or len(mine) != len(theirs):
+    if fp is other or len(mine) != len(theirs):
         return False
     slots = system_slots(numeric)
     where = {(c.index, c.is_minimum): i for i, c in enumerate(theirs)}
