@@ -24,10 +24,10 @@ two-scalar model), the betas around a background and around its mirror image (mi
 phi, minimum along chi) are the same up to the swap, and so are their zeros: a point whose
 couplings are, swapped, those of a point kept before (on the mirror background, or on the same
 one when the swap maps it onto itself), and whose name does not tell the two apart, is that
-point's mirror image and is listed once (``ising(phi)`` and
-``ising(chi)`` are named apart and both listed).  Exponents and names are those of every multi-field
-point (:mod:`rgsym.solve.sectors`, :mod:`rgsym.solve.naming`), whose symmetry conditions know
-kappa (:mod:`rgsym.solve.symmetry`).
+point's mirror image and is listed once (``ising(phi)`` and ``ising(chi)`` are named apart and
+both listed).  Exponents and names are those of every multi-field point
+(:mod:`rgsym.solve.sectors`, :mod:`rgsym.solve.naming`), whose symmetry conditions know kappa
+(:mod:`rgsym.solve.symmetry`).
 
 References
 ----------
@@ -44,7 +44,7 @@ import numpy as np
 
 from rgsym.betasystem import BetaSystem
 from rgsym.solve.exponents import Exponents
-from rgsym.solve.fixed_points import FixedPoint
+from rgsym.solve.fixed_points import SAME_POINT, FixedPoint
 from rgsym.solve.numeric import NumericSystem
 
 #: A kappa (scaled, order one) below this is zero: the point belongs to the background with
@@ -102,8 +102,9 @@ def is_mirror_image(numeric: NumericSystem, fp: FixedPoint, other: FixedPoint, o
 
     The couplings are matched by their multi-indices with the two slots exchanged (kappa_phi
     with kappa_chi): the two points lie on mirror backgrounds (minimum along phi, along chi),
-    or both on a background the swap maps onto itself.  Equal to the solver's distance for the
-    same point, in scaled couplings.
+    or both on a background the swap maps onto itself.  Equal means within the solver's
+    distance for the same point (:data:`rgsym.solve.fixed_points.SAME_POINT`), in scaled
+    couplings.
 
     Parameters
     ----------
@@ -118,7 +119,6 @@ def is_mirror_image(numeric: NumericSystem, fp: FixedPoint, other: FixedPoint, o
         False for ``fp`` itself: a point is its own mirror image when the swap is a symmetry
         of it, which :mod:`rgsym.solve.symmetry` finds.
     """
-    from rgsym.solve.fixed_points import SAME_POINT
     from rgsym.solve.symmetry import system_slots
 
     mine, theirs = numeric.system.couplings, other_numeric.system.couplings
