@@ -117,10 +117,6 @@ def check_supported(spec: TheorySpec) -> None:
     if spec.theory.invariants:
         raise UnsupportedError(spec.source, "truncation.expand_around", "theory.invariants with several "
                                "field blocks is expanded around zero field only; use 'zero'")
-    if sum(1 for b in spec.theory.blocks if b.components == 1) > 1:
-        raise UnsupportedError(spec.source, "truncation.expand_around", "'minimum' with two one-component "
-                               "fields (the two-scalar, N = 2 cubic model) is not supported: its cubic point "
-                               "has minima on both axes, which one background cannot name; use 'zero'")
     if spec.regulator.kind != "litim":
         raise UnsupportedError(spec.source, "regulator.kind", f"several fields around the minimum need "
                                f"'litim' (the mixing radial modes need T_1 of a matrix, closed for Litim "

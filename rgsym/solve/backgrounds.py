@@ -19,9 +19,15 @@ zero of the betas around a background is a fixed point expanded around its own m
   negative transverse mass the ray is a saddle and the minimum lies on another ray).
 
 The isotropic point is a minimum along every direction of a sphere: it is found on several
-backgrounds, and the first one is kept.  Exponents and names are those of every multi-field
-point (:mod:`rgsym.solve.sectors`, :mod:`rgsym.solve.naming`), whose symmetry conditions know
-kappa (:mod:`rgsym.solve.symmetry`).
+backgrounds, and the first one is kept.  When two blocks of equal size can be swapped (the
+two-scalar model), the betas around a background and around its mirror image (minimum along
+phi, minimum along chi) are the same up to the swap, and so are their zeros: a point whose
+couplings are, swapped, those of a point kept before (on the mirror background, or on the same
+one when the swap maps it onto itself), and whose name does not tell the two apart, is that
+point's mirror image and is listed once (``ising(phi)`` and ``ising(chi)`` are named apart and
+both listed).  Exponents and names are those of every multi-field point
+(:mod:`rgsym.solve.sectors`, :mod:`rgsym.solve.naming`), whose symmetry conditions know kappa
+(:mod:`rgsym.solve.symmetry`).
 
 References
 ----------
@@ -31,13 +37,14 @@ per fixed point); Litim, Nucl. Phys. B631 (2002) 128, hep-th/0203006.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
 
 from rgsym.betasystem import BetaSystem
 from rgsym.solve.exponents import Exponents
-from rgsym.solve.fixed_points import FixedPoint
+from rgsym.solve.fixed_points import SAME_POINT, FixedPoint
 from rgsym.solve.numeric import NumericSystem
 
 #: A kappa (scaled, order one) below this is zero: the point belongs to the background with
@@ -89,6 +96,55 @@ def on_its_minimum(numeric: NumericSystem, fp: FixedPoint) -> bool:
     return True
 
 
+def is_mirror_image(numeric: NumericSystem, fp: FixedPoint, other: FixedPoint, other_numeric: NumericSystem
+                    ) -> bool:
+    """Whether ``fp`` is ``other`` with two blocks of equal size swapped.
+
+    The couplings are matched by their multi-indices with the two slots exchanged (kappa_phi
+    with kappa_chi): the two points lie on mirror backgrounds (minimum along phi, along chi),
+    or both on a background the swap maps onto itself.  Equal means within the solver's
+    distance for the same point (:data:`rgsym.solve.fixed_points.SAME_POINT`), in scaled
+    couplings.
+
+    Parameters
+    ----------
+    numeric, fp
+        A fixed point and the compiled betas it solves.
+    other, other_numeric
+        Another point, and its betas (around the mirror background, or the same one).
+
+    Returns
+    -------
+    bool
+        False for ``fp`` itself: a point is its own mirror image when the swap is a symmetry
+        of it, which :mod:`rgsym.solve.symmetry` finds.
+    """
+    from rgsym.solve.symmetry import system_slots
+
+    mine, theirs = numeric.system.couplings, other_numeric.system.couplings
+    if fp is other or len(mine) != len(theirs):
+        return False
+    slots = system_slots(numeric)
+    where = {(c.index, c.is_minimum): i for i, c in enumerate(theirs)}
+    scales = np.asarray(other_numeric.scales, dtype=float)
+    x = np.asarray(fp.values) / np.asarray(numeric.scales, dtype=float)
+    y = np.asarray(other.values) / scales
+    for i, j in itertools.combinations(range(len(slots)), 2):
+        if (slots[i].kind, slots[i].components) != ("rho", slots[j].components) or slots[j].kind != "rho":
+            continue
+        image = []
+        for c in mine:
+            a = list(c.index)
+            a[i], a[j] = a[j], a[i]
+            image.append(where.get((tuple(a), c.is_minimum)))
+        if None in image:
+            continue
+        order = [k for k in image if k is not None]
+        if np.allclose(x, y[order], rtol=SAME_POINT, atol=SAME_POINT):
+            return True
+    return False
+
+
 def _on_a_ray(system: BetaSystem) -> bool:
     """An expansion around a minimum on a ray of the cubic model (its masses are pivots of M0)."""
     context = system.context
@@ -118,6 +174,7 @@ def points_on_backgrounds(numerics: Sequence[NumericSystem]) -> list[tuple[Fixed
 
     out: list[tuple[FixedPoint, Exponents]] = []
     seen: set[str] = set()
+    kept: list[tuple[FixedPoint, str, NumericSystem]] = []
     for numeric in numerics:
         found = [fp for fp in add_branches(numeric, find_fixed_points(numeric))
                  if on_its_minimum(numeric, fp)]
@@ -126,7 +183,11 @@ def points_on_backgrounds(numerics: Sequence[NumericSystem]) -> list[tuple[Fixed
         for (fp, ex), name in zip(points, names, strict=True):
             if name in seen and name in ("isotropic", "gaussian"):
                 continue  # the same point, a minimum along another direction of its sphere
+            if any(other_name == name and is_mirror_image(numeric, fp, other, kept_on)
+                   for other, other_name, kept_on in kept):
+                continue  # its mirror image under a swap of the blocks, listed already
             seen.add(name)
+            kept.append((fp, name, numeric))
             out.append((fp, with_name(ex, name)))
 
     names = numbered([str(getattr(ex, "name", "")) for _, ex in out], [ex.relevant for _, ex in out])

@@ -142,15 +142,6 @@ def test_other_regulators_are_refused(capsys: pytest.CaptureFixture[str]) -> Non
     assert len(err) == 1 and "regulator.kind" in err[0] and "litim" in err[0]
 
 
-def test_two_one_component_fields_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    """The two-scalar model around the minimum would list its cubic point twice (once per axis)
-    under a wrong name: refused, exit 2."""
-    assert main(["fixed-points", "derivations/two_scalar_lpa.toml", "--set",
-                 "truncation.expand_around=minimum"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "truncation.expand_around" in err[0]
-
-
 @pytest.mark.slow  # the whole search twice (fixed-points, then exponents): 80 s under load
 def test_cli_json_lists_names_and_exponents(capsys: pytest.CaptureFixture[str]) -> None:
     import json

@@ -43,6 +43,29 @@ def test_jacobian_is_the_stability_matrix_evaluated() -> None:
         assert np.max(np.abs(numeric.jacobian(g) - want)) <= 1e-12 * np.max(np.abs(want))
 
 
+def test_exact_jacobian_is_built_once_per_point(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The branch search, the sectors and the exponents ask for the matrix at the same point:
+    the second time it comes from the process's memo, equal to the bit, and a copy."""
+    numeric = compile_system(system_at(4))  # 5 couplings: below the disk cache's threshold
+    calls = []
+    function = numeric._exact_jacobian_function
+
+    def counted(g: np.ndarray) -> np.ndarray:
+        calls.append(1)
+        return np.asarray(function(g))
+
+    # a cached_property of a frozen dataclass: its value lives in the instance's __dict__
+    monkeypatch.setitem(numeric.__dict__, "_exact_jacobian_function", counted)
+    g = numeric.scales * 0.5
+    first = numeric.exact_jacobian(g)
+    first[0, 0] = np.nan  # the caller's copy: the memo does not see it
+    second = numeric.exact_jacobian(g)
+    assert len(calls) == 1 and np.all(np.isfinite(second))
+    assert np.array_equal(second, np.asarray(function(g), dtype=float).reshape(second.shape))
+    numeric.exact_jacobian(g * 0.9)
+    assert len(calls) == 2
+
+
 def test_symbolic_parameters_are_substituted() -> None:
     system = system_at(3, 'theory.N="N"')
     (n,) = system.parameters
