@@ -707,12 +707,81 @@ def write_postfix(expr: se.Basic) -> list[int | str]:
         elif (token := _postfix_leaf(node, constants)) is not None:
             memo[node] = token
             append(token)
-        elif isinstance(node, se.Add | se.Mul | se.Pow) or (kind.__name__ in functions and len(node.args) == 1):
+        elif _is_compound(node, functions):
             push((node, _postfix_operator(node, kind.__name__)))
             extend(node.args[::-1])
         else:
             raise TypeError(f"cannot store a symengine {kind.__name__} as postfix tokens")
     return out
+
+
+def rebuild_postfix(expr: se.Basic) -> se.Basic:
+    """``read_postfix(write_postfix(expr))``, built without the tokens: the same nodes, made by the
+    same calls in the same order, so the result is ordered as the one read back (at order 40 in
+    half the time).
+
+    Parameters
+    ----------
+    expr
+        What :func:`write_postfix` takes.
+
+    Returns
+    -------
+    symengine.Basic
+
+    Raises
+    ------
+    TypeError
+        Where :func:`write_postfix` raises it.
+
+    Examples
+    --------
+    >>> x = se.Symbol("x")
+    >>> e = se.sin(x + 1) * (x + 1)**3 + se.Rational(1, 3)
+    >>> rebuild_postfix(e) == read_postfix(write_postfix(e))
+    True
+    """
+    functions, constants = _postfix_tables()
+    memo: dict[se.Basic, se.Basic] = {}  # as in write_postfix: a node met again is the one built
+    built: list[se.Basic] = []
+    stack: list[Any] = [expr]  # nodes to build; (node, constructor, count) once its arguments are built
+    add, mul, power, integer = se.Add, se.Mul, se.Pow, se.Integer
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        node = pop()
+        kind = type(node)
+        if kind is tuple:
+            node, make, count = node
+            value = make(*built[-count:])
+            del built[-count:]
+            memo[node] = value
+            built.append(value)
+        elif kind is integer:
+            built.append(node)
+        elif (found := memo.get(node)) is not None:
+            built.append(found)
+        elif kind is add or kind is mul or kind is power:
+            args = node.args
+            push((node, kind, len(args)))
+            extend(args[::-1])
+        elif _postfix_leaf(node, constants) is not None:
+            memo[node] = node
+            built.append(node)
+        elif _is_compound(node, functions):
+            token = _postfix_operator(node, kind.__name__)
+            make = se.Pow if token == "^" else {"+": se.Add, "*": se.Mul}.get(token[0]) \
+                or functions[token[2:]]
+            push((node, make, len(node.args)))
+            extend(node.args[::-1])
+        else:
+            raise TypeError(f"cannot store a symengine {kind.__name__} as postfix tokens")
+    return built[0]
+
+
+def _is_compound(node: se.Basic, functions: Mapping[str, Any]) -> bool:
+    """A sum, product or power (of a subclass), or a function of one argument a list may apply."""
+    return isinstance(node, se.Add | se.Mul | se.Pow) \
+        or (type(node).__name__ in functions and len(node.args) == 1)
 
 
 def _postfix_operator(node: se.Basic, name: str) -> str:

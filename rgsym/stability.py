@@ -133,13 +133,15 @@ class LazyBetas(Sequence[se.Basic]):
     read
         Tokens -> expression (:func:`rgsym.expression.read_postfix`).
     digest
-        The SHA-256 of the tokens (computed on first use when not given: ``rgsym derive`` needs
-        none, and at order 40 it takes a second).
+        The SHA-256 of the tokens, or what computes it; by default computed from the tokens.
+        Either way it is computed on first use: ``rgsym derive`` needs none, and at order 40 it
+        takes a second.
     """
 
     __slots__ = ("tokens", "_digest", "_read", "_values")
 
-    def __init__(self, tokens: Sequence[Any], read: Callable[[Any], se.Basic], digest: str = "") -> None:
+    def __init__(self, tokens: Sequence[Any], read: Callable[[Any], se.Basic],
+                 digest: str | Callable[[], str] = "") -> None:
         self.tokens = tuple(tokens)
         self._digest = digest
         self._read = read
@@ -153,6 +155,8 @@ class LazyBetas(Sequence[se.Basic]):
         -------
         str
         """
+        if callable(self._digest):
+            self._digest = self._digest()
         if not self._digest:
             self._digest = hashlib.sha256(json.dumps(self.tokens, separators=(",", ":")).encode()).hexdigest()
         return self._digest
