@@ -25,7 +25,8 @@ partial entry; the last writer wins with an identical value.  Only regular files
 like an entry, owned by the current user and writable by no one else are read (never a
 FIFO, folder or link, never opened blocking); an unreadable entry is ignored and
 rewritten.  The cache is an optimisation: a failure to read or write it is logged and
-never stops a run.
+never stops a run.  The module is longer than most (some 700 lines): the entry format, its
+checks on reading and the folder's listing and clearing belong together.
 """
 
 from __future__ import annotations

@@ -14,10 +14,14 @@ hang the reader.
   such calls; strings only as the names of symbols and undefined functions.
 - :func:`write_postfix` and :func:`read_postfix` store symengine expressions (the cache's
   beta functions) as a flat postfix list of JSON tokens, about a hundred times faster to
-  read back than srepr text, with the same whitelist and bounds.
+  read back than srepr text, with the same whitelist and bounds; a repeated subexpression
+  is written once and referred to.  :func:`rebuild_postfix` builds what they read back
+  without the tokens.
 
 Both raise :class:`ExpressionError` (a :class:`ValueError`) with a one-line message for
 anything else; callers turn it into a :class:`~rgsym.errors.SpecError` naming the file and key.
+The module is longer than most (some 950 lines) because the three readers share the whitelists,
+the bounds and their checks, which are kept in one place so that no reader can drift from them.
 """
 
 from __future__ import annotations
