@@ -51,8 +51,10 @@ TWO_SCALAR = "derivations/two_scalar_lpa.toml"
 
 #: In-process: derive and compile order 20, then time the fixed points and exponents: the first
 #: call (nothing memoised: the search, the refinement on the exact betas and the 256-bit stability
-#: matrix) and the best of the later ones (the refined point is memoised in the process).  The
-#: disk cache is off (``RGSYM_NO_CACHE``), or the search's points would come from it.
+#: matrix) and the best of the later ones (the refined point and its stability matrix are memoised
+#: in the process: what is left is the search, multi-start at order 1 and continuation through
+#: the orders).  The disk cache is off (``RGSYM_NO_CACHE``), or the search's points would come
+#: from it.
 IN_PROCESS = """
 import sys, time
 from rgsym.spec import parse_spec
@@ -393,7 +395,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     first_old, inner_old = (float(v) for v in out_old.split()[-2:]) if out_old else (None, None)
     table.row("fixed point + exponents in-process, order 20", first, "(once compiled; first call)", "-",
               "< 20 ms", first_old)
-    table.row("  the same, repeated (refined point memoised)", inner, "(best of 4 more)", "-", "< 20 ms",
+    table.row("  the same, repeated (point, matrix memoised)", inner, "(best of 4 more)", "-", "< 20 ms",
               inner_old)
 
     # 6. multi-field

@@ -25,7 +25,8 @@ partial entry; the last writer wins with an identical value.  Only regular files
 like an entry, owned by the current user and writable by no one else are read (never a
 FIFO, folder or link, never opened blocking); an unreadable entry is ignored and
 rewritten.  The cache is an optimisation: a failure to read or write it is logged and
-never stops a run.
+never stops a run.  The module is longer than most (some 700 lines): the entry format, its
+checks on reading and the folder's listing and clearing belong together.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ NO_CACHE_VARIABLE = "RGSYM_NO_CACHE"
 LIBRARY_FOLDER = "c"
 #: File name ending of an entry; temporary files start with a dot and never end so.
 SUFFIX = ".json"
-FORMAT = "rgsym-cache/2"
+FORMAT = "rgsym-cache/3"
 #: Largest entry read, in bytes (an order-40 derivation is far smaller), and largest header.
 MAX_ENTRY_BYTES = 1 << 30
 MAX_HEADER_BYTES = 4096
@@ -389,13 +390,43 @@ def _etas_data(system: Any) -> dict[str, Any]:
     return {"etas": [[n, srepr(e)] for n, e in system.etas]} if system.etas else {}
 
 
-def decode(entry: Any) -> Any:
+def round_trip(value: Any) -> Any:
+    """``decode(encode(value))``: a fresh value as the cache hands it out.
+
+    With the cache off the betas of a system are not written as tokens and read again but
+    rebuilt as they would be read (:func:`rgsym.expression.rebuild_postfix`, half the time at
+    order 40); nothing is stored then, so nothing needs the tokens or their digest.
+
+    Parameters
+    ----------
+    value
+        What :func:`encode` takes.
+
+    Returns
+    -------
+    object
+    """
+    from rgsym.betasystem import BetaSystem
+    from rgsym.expression import rebuild_postfix
+
+    if is_enabled() or not isinstance(value, BetaSystem):
+        return decode(encode(value))
+    try:
+        betas = tuple(rebuild_postfix(b) for b in value.fast_betas)
+    except TypeError:  # stored in the srepr form
+        return decode(encode(value))
+    return decode(encode(dataclasses.replace(value, fast_betas=(), fast_stability=())), betas)
+
+
+def decode(entry: Any, betas: Sequence[Any] | None = None) -> Any:
     """The value :func:`encode` wrote; expressions through :func:`rgsym.expression.read_srepr`.
 
     Parameters
     ----------
     entry
         ``{"type": ..., "data": ...}`` as read from JSON.
+    betas
+        For :func:`round_trip`: the betas of a system, already read, in place of its tokens.
 
     Returns
     -------
@@ -415,7 +446,7 @@ def decode(entry: Any) -> Any:
     context = FlowContext.from_data(entry["context"]) if entry.get("context") is not None else None
     etas = tuple((str(n), read_srepr(e)) for n, e in entry.get("etas", []) if str(n).isidentifier())
     if kind == "BetaSystem/postfix":
-        return dataclasses.replace(_system_from(data), context=context, etas=etas)
+        return dataclasses.replace(_system_from(data, betas), context=context, etas=etas)
     if kind == "BetaSystem":
         return dataclasses.replace(BetaSystem.from_dict(data), context=context)
     if kind == "PotentialFlow":
@@ -488,14 +519,12 @@ def _system_data(system: BetaSystem) -> dict[str, Any]:
     """A BetaSystem as JSON data: betas and stability matrix as postfix tokens, the rest as srepr."""
     from sympy import srepr
 
-    from rgsym.expression import write_postfix
-
     return {
         "name": system.name, "spec_digest": system.spec_digest, "spec_source": system.spec_source,
         "couplings": [{"name": c.name, "latex": c.latex, "index": list(c.index), "is_minimum": c.is_minimum}
                       for c in system.couplings],
         "parameters": [srepr(p) for p in system.parameters],
-        "betas": [write_postfix(b) for b in system.fast_betas],
+        "betas": list(_postfix_tokens(system.fast_betas)),
         "eta": srepr(system.eta),
         "masses": [srepr(m) for m in system.masses],
         "scales": [srepr(m) for m in system.scales],
@@ -503,12 +532,31 @@ def _system_data(system: BetaSystem) -> dict[str, Any]:
     }
 
 
-def _system_from(data: dict[str, Any]) -> BetaSystem:
+def _postfix_tokens(betas: Sequence[Any]) -> Sequence[Any]:
+    """The postfix tokens of each beta: those they were read from when they came from the cache
+    (written again they could differ, as the expressions read back are ordered differently)."""
+    from rgsym.expression import read_postfix, write_postfix
+    from rgsym.stability import LazyBetas
+
+    if isinstance(betas, LazyBetas) and betas.reader is read_postfix:
+        return betas.tokens
+    return [write_postfix(b) for b in betas]
+
+
+def _digest_of(betas: Sequence[Any]) -> str:
+    """The digest :class:`~rgsym.stability.LazyBetas` gives the tokens of these betas."""
+    from rgsym.expression import read_postfix, write_postfix
+    from rgsym.stability import LazyBetas
+
+    return LazyBetas([write_postfix(b) for b in betas], read_postfix).digest
+
+
+def _system_from(data: dict[str, Any], read: Sequence[Any] | None = None) -> BetaSystem:
     """The BetaSystem of :func:`_system_data`; the stability matrix is derived again (faster than read).
 
     Without quadrature thresholds the betas are a :class:`~rgsym.stability.LazyBetas`: each is read
     the first time it is used (reading order 20's took 0.7 s; compiled code cached under their
-    digest needs none of them).
+    digest needs none of them).  ``read``, from :func:`round_trip`, holds the betas already read.
     """
     import symengine as se
 
@@ -530,7 +578,7 @@ def _system_from(data: dict[str, Any]) -> BetaSystem:
 
     couplings = tuple(Coupling(name(c["name"]), text(c["latex"]), tuple(int(i) for i in c["index"]),
                                bool(c["is_minimum"])) for c in data["couplings"])
-    tokens = data["betas"]
+    tokens = data["betas"] if read is None else list(read)
     if not isinstance(tokens, list) or len(tokens) != len(couplings):
         raise ValueError(f"{len(tokens)} betas for {len(couplings)} couplings")
     thresholds = {name(n): read_srepr(t) for n, t in data["thresholds"]}
@@ -540,8 +588,12 @@ def _system_from(data: dict[str, Any]) -> BetaSystem:
     symbols = [se.Symbol(c.name) for c in couplings]
     betas: Sequence[se.Basic]
     if numeric:  # the chain rule through the thresholds builds the whole matrix now
-        betas = tuple(read_postfix(b) for b in tokens)
+        betas = tuple(tokens) if read is not None else tuple(read_postfix(b) for b in tokens)
         stability = stability_matrix_of(list(betas), symbols, numeric)
+    elif read is not None:  # already read (round_trip): the digest of their tokens when asked for
+        values = tuple(tokens)
+        betas = LazyBetas(range(len(values)), values.__getitem__, lambda: _digest_of(values))
+        stability = LazyStability(betas, symbols)
     else:  # read on first use: a warm run with cached compiled code never reads them
         betas = LazyBetas(tokens, read_postfix)
         stability = LazyStability(betas, symbols)

@@ -28,7 +28,7 @@ from rgsym.expand import FlowTrace
 from rgsym.loop import BOSON, LoopKey
 from rgsym.regulators import REGULATORS, Piece, Regulator, custom_regulator, parse_shape
 from rgsym.spec import RegulatorSpec
-from rgsym.symbols import alpha, angular_factor, y
+from rgsym.symbols import alpha, angular_factor, simplify, y
 from rgsym.threshold import ThresholdIntegral
 
 
@@ -243,7 +243,7 @@ def _piece_measure(reg: Regulator, k: int, d: sp.Expr, eta: sp.Expr, y_power: in
         return sp.Integer(0)
     dd = sp.Dummy("dd", positive=True)
     result = sp.integrate(y ** (dd / 2 - 1 + y_power) * insertion, (y, piece.lower, piece.upper))
-    return sp.simplify(result.subs(dd, d))
+    return simplify(result.subs(dd, d))
 
 
 @cache
@@ -258,7 +258,7 @@ def regulator_insertion(piece: Piece, eta: sp.Expr) -> sp.Expr:
     k = sp.exp(t)
     regulator = z * k**2 * piece.shape.subs(y, q2 / k**2)
     rate = sp.diff(regulator, t).subs(sp.Derivative(z, t), -eta * z)
-    return sp.expand(sp.simplify((rate / (z * k**2)).subs(q2, y * k**2)))
+    return sp.expand(simplify((rate / (z * k**2)).subs(q2, y * k**2)))
 
 
 @cache
@@ -280,17 +280,17 @@ def p2_kernel(d: sp.Expr) -> sp.Expr:
     averaged = averaged.doit()
     c1 = averaged.coeff(bp)
     c2 = averaged.coeff(bpp)
-    if sp.simplify(averaged - c1 * bp - c2 * bpp) != 0:
+    if simplify(averaged - c1 * bp - c2 * bpp) != 0:
         raise AssertionError("the p^2 coefficient is not linear in B' and B''")
     measure = q2 ** (d / 2 - 1)
     # int m A (c1 B' + c2 B'') = int [m c1 A - d/dq2 (m c2 A)] B'
     a = a_fun(q2)
     times_bp = sp.expand(measure * c1 * a - sp.diff(measure * c2 * a, q2))
     ap = sp.Derivative(a, q2)
-    kernel = sp.simplify(times_bp.coeff(ap))
-    if sp.simplify(times_bp - kernel * ap) != 0:
+    kernel = simplify(times_bp.coeff(ap))
+    if simplify(times_bp - kernel * ap) != 0:
         raise AssertionError("integration by parts left a term without A'")
-    return sp.simplify(kernel.subs(q2, y))
+    return simplify(kernel.subs(q2, y))
 
 
 def momentum_derivative_integral(regulator: Regulator, d: sp.Expr, eta: sp.Expr,
@@ -325,14 +325,14 @@ def momentum_derivative_integral(regulator: Regulator, d: sp.Expr, eta: sp.Expr,
     for piece, left, right in zip(pieces[:-1], parts[:-1], parts[1:], strict=True):
         at = {y: piece.upper}
         lv, rv = (_Ring(*(e.subs(at) for e in side)) for side in (left, right))
-        if sp.simplify(rv.a - lv.a) != 0 or sp.simplify(rv.b - lv.b) != 0:
+        if simplify(rv.a - lv.a) != 0 or simplify(rv.b - lv.b) != 0:
             raise UnsupportedError("", "regulator.kind",
                                    f"the {regulator.name!r} regulator makes the propagator jump at "
                                    f"y = {piece.upper}: d/dp^2 of the ring is ill-defined")
         # the jump of d~_t A times the mean of B' (Heaviside(0) = 1/2), and A <-> B
         total += kernel.subs(at) * ((rv.ta - lv.ta) * (lv.db + rv.db) / 2
                                     + (lv.da + rv.da) / 2 * (rv.tb - lv.tb))
-    return sp.simplify(total)
+    return simplify(total)
 
 
 class _Ring(NamedTuple):
@@ -385,7 +385,7 @@ def _by_quadrature(regulator: Regulator, d: sp.Expr, eta: sp.Expr, w_a: sp.Expr,
         for power, part in enumerate(sp.Poly(per_measure, eta).all_coeffs()[::-1]):
             if part == 0:
                 continue
-            weight = sp.simplify(part.subs(concrete).doit())
+            weight = simplify(part.subs(concrete).doit())
             total += eta**power * WeightedThreshold(shape, d, sp.Lambda(y, weight), sp.Tuple(a, b), w_a, w_b)
     return total / angular_factor(d)
 
@@ -450,7 +450,7 @@ def kinked_regulator_integrand(expr: sp.Expr, variable: sp.Symbol, r_fun: sp.Fun
                                "only")
     inner, top = pieces[0].shape, pieces[0].upper
     slope = sp.diff(inner, y)
-    if slope.has(y) or sp.simplify(inner.subs(y, top)) != 0:
+    if slope.has(y) or simplify(inner.subs(y, top)) != 0:
         raise UnsupportedError("", "regulator.kind", f"{regulator.name!r}: the distributional terms are "
                                "resolved for a linear shape that vanishes at the kink only")
     rs, h, h1, h2 = sp.symbols("R_s h_k h_k1 h_k2", real=True)
@@ -512,6 +512,6 @@ def _vanishes(expr: sp.Expr) -> bool:
     names = sorted(expr.free_symbols, key=sp.default_sort_key)
     for _ in range(3):
         point = {s: sp.Rational(rng.randint(1, 97), rng.randint(98, 199)) for s in names}
-        if sp.simplify(expr.xreplace(point)) != 0:
+        if simplify(expr.xreplace(point)) != 0:
             return False
     return True

@@ -40,19 +40,18 @@ def derive(spec: TheorySpec) -> BetaSystem | PotentialFlow:
 
     A fresh derivation is handed out as the cache would hand it out (one round trip through the
     cache's JSON form): expressions read back are equal but ordered differently, so their compiled
-    code rounds differently, and the results must not depend on whether the cache was warm.
+    code rounds differently, and the results must not depend on whether the cache was warm.  The
+    round trip is made once (:func:`rgsym.cache.round_trip`): the value read back keeps its tokens,
+    which are what is stored (:func:`rgsym.cache.encode` of a system read from the cache writes
+    nothing again).
     """
-    fresh: list[BetaSystem | PotentialFlow] = []
 
     def compute() -> BetaSystem | PotentialFlow:
-        fresh.append(derive_flow(spec))
-        return fresh[0]
+        return disk_cache.round_trip(derive_flow(spec))  # type: ignore[no-any-return]
 
     flow = disk_cache.cached("derive", spec.digest, compute,
                              accept=lambda v: isinstance(v, BetaSystem | PotentialFlow),
                              describe=lambda v: f"{v.name} ({spec.source})")
-    if fresh and flow is fresh[0]:
-        flow = disk_cache.decode(disk_cache.encode(flow))
     return disk_cache.with_source(flow, spec.source)
 
 

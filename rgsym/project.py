@@ -73,9 +73,10 @@ def scaling_coefficients(d: sp.Expr, eta: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
     dc = sp.Symbol("dc")
     # d_t U at fixed rho with no loop term must equal k^d rho~^n (dc + scaling * c)
     lhs = sp.diff(big_u, t).subs(sp.Derivative(c, t), dc)
-    rate = sp.solve(sp.simplify(lhs / (k**d * (z * k ** (2 - d) * rho) ** n)), dc)[0]
-    per_c = sp.expand(sp.simplify(rate / c))
-    return sp.simplify(per_c.subs(n, 0)), sp.simplify(sp.diff(per_c, n))
+    with symbols.no_quantities():
+        rate = sp.solve(symbols.simplify(lhs / (k**d * (z * k ** (2 - d) * rho) ** n)), dc)[0]
+    per_c = sp.expand(symbols.simplify(rate / c))
+    return symbols.simplify(per_c.subs(n, 0)), symbols.simplify(sp.diff(per_c, n))
 
 
 def project_couplings(integrals: LoopIntegrals, spec: TheorySpec,
@@ -273,10 +274,10 @@ def _coupling_scales(integrals: LoopIntegrals, couplings: tuple[Coupling, ...]) 
 
     trace = integrals.trace
     components = sp.Add(*trace.multiplicities)
-    loop = sp.simplify(threshold_integral(integrals.regulator, (1,), (sp.Integer(0),),
+    loop = symbols.simplify(threshold_integral(integrals.regulator, (1,), (sp.Integer(0),),
                                           trace.d, sp.Integer(0), trace.kinetic))
     if loop == 0:  # the sharp cutoff: T_1 is -2 v_d ln(1 + w) up to a constant; use -dT_1/dw = T_2
-        loop = sp.simplify(threshold_integral(integrals.regulator, (2,), (sp.Integer(0),),
+        loop = symbols.simplify(threshold_integral(integrals.regulator, (2,), (sp.Integer(0),),
                                               trace.d, sp.Integer(0), trace.kinetic))
     c = components * loop
     return tuple(c if cp.is_minimum else

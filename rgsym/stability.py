@@ -133,17 +133,43 @@ class LazyBetas(Sequence[se.Basic]):
     read
         Tokens -> expression (:func:`rgsym.expression.read_postfix`).
     digest
-        The SHA-256 of the tokens (computed when not given).
+        The SHA-256 of the tokens, or what computes it; by default computed from the tokens.
+        Either way it is computed on first use: ``rgsym derive`` needs none, and at order 40 it
+        takes a second.
     """
 
-    __slots__ = ("tokens", "digest", "_read", "_values")
+    __slots__ = ("tokens", "_digest", "_read", "_values")
 
-    def __init__(self, tokens: Sequence[Any], read: Callable[[Any], se.Basic], digest: str = "") -> None:
+    def __init__(self, tokens: Sequence[Any], read: Callable[[Any], se.Basic],
+                 digest: str | Callable[[], str] = "") -> None:
         self.tokens = tuple(tokens)
-        self.digest = digest or hashlib.sha256(
-            json.dumps(self.tokens, separators=(",", ":")).encode()).hexdigest()
+        self._digest = digest
         self._read = read
         self._values: dict[int, se.Basic] = {}
+
+    @property
+    def digest(self) -> str:
+        """The SHA-256 of the tokens (as compact JSON), hex.
+
+        Returns
+        -------
+        str
+        """
+        if callable(self._digest):
+            self._digest = self._digest()
+        if not self._digest:
+            self._digest = hashlib.sha256(json.dumps(self.tokens, separators=(",", ":")).encode()).hexdigest()
+        return self._digest
+
+    @property
+    def reader(self) -> Callable[[Any], se.Basic]:
+        """What reads one beta from its tokens.
+
+        Returns
+        -------
+        callable
+        """
+        return self._read
 
     def _at(self, i: int) -> se.Basic:
         found = self._values.get(i)

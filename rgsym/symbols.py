@@ -6,6 +6,10 @@ Keeping symbol creation in one module guarantees that two stages talking about
 
 from __future__ import annotations
 
+import sys
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -133,3 +137,56 @@ def to_sympy(e: Any) -> sp.Expr:
         elif s.name in known:
             mapping[s] = known[s.name]
     return out.xreplace(mapping)
+
+
+
+@contextmanager
+def no_quantities() -> Iterator[None]:
+    """sympy without :mod:`sympy.physics.units` while the block runs, where it is not imported.
+
+    sympy's ``simplify`` (also inside ``solve``) imports the units package on every call, to
+    look for physical quantities (``from sympy.physics.units import Quantity``): the first call
+    took 0.15 s idle, up to 0.4 s on a busy machine, a third of ``import sympy`` and a fifth of
+    ``rgsym derive`` at order 8.  rgsym's expressions hold no quantities.  In the block a
+    stand-in module answers that import, with a ``Quantity`` class that no expression contains,
+    so sympy computes what it computes with the real package; the stand-in is removed after
+    the block, and a real import later gets the real package.
+
+    Yields
+    ------
+    None
+    """
+    name = "sympy.physics.units"
+    if name in sys.modules:
+        yield
+        return
+    stand_in = types.ModuleType(name, "stand-in of rgsym.symbols.no_quantities: no quantities")
+    stand_in.Quantity = type("Quantity", (), {})  # type: ignore[attr-defined]
+    sys.modules[name] = stand_in
+    try:
+        yield
+    finally:
+        if sys.modules.get(name) is stand_in:
+            del sys.modules[name]
+
+
+def simplify(expr: Any) -> sp.Expr:
+    """``sympy.simplify(expr)`` under :func:`no_quantities`.
+
+    Parameters
+    ----------
+    expr
+        What ``sympy.simplify`` takes.
+
+    Returns
+    -------
+    sympy.Expr
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x")
+    >>> simplify((x**2 - 1) / (x - 1))
+    x + 1
+    """
+    with no_quantities():
+        return sp.simplify(expr)

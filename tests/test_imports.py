@@ -61,3 +61,30 @@ def test_backend_names_are_the_numeric_ones() -> None:
     from rgsym.solve import numeric
 
     assert numeric.BACKENDS is BACKENDS
+
+
+def test_derive_and_exponents_do_not_import_the_units_package() -> None:
+    """sympy's simplify imports sympy.physics.units on every call (a third of 'import sympy');
+    rgsym.symbols.no_quantities keeps it out of the LPA derivation and solve."""
+    probe = ("import os, sys, contextlib, io\nos.environ['RGSYM_NO_CACHE'] = '1'\nimport rgsym.cli\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n"
+             "    rgsym.cli.main(['derive', 'derivations/on_lpa.toml', '--set', 'truncation.order=4'])\n"
+             "    rgsym.cli.main(['exponents', 'derivations/on_lpa.toml', '--set', 'truncation.order=4'])\n"
+             "print('sympy.physics.units' in sys.modules)")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
+                          cwd=ROOT, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_no_quantities_gives_simplify_its_result_and_leaves_no_stand_in() -> None:
+    import sympy as sp
+
+    from rgsym.symbols import simplify
+
+    x = sp.Symbol("x")
+    expr = (sp.exp(2 * x) * x**2 - sp.exp(2 * x)) / (x - 1) + sp.sin(x) ** 2 + sp.cos(x) ** 2
+    assert simplify(expr) == sp.simplify(expr)
+    module = sys.modules.get("sympy.physics.units")
+    assert module is None or hasattr(module, "Quantity") and module.__doc__ != \
+        "stand-in of rgsym.symbols.no_quantities: no quantities"

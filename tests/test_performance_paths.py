@@ -263,3 +263,54 @@ def test_exact_stability_matrix_is_kept_for_the_same_point(tmp_path: object,
     np.testing.assert_array_equal(again.exact_jacobian(g), first)
     with pytest.raises(TypeError):
         again.exact_jacobian(g * (1 + 1e-15))
+
+
+def test_shared_postfix_tokens_read_back_as_the_rebuilt_betas() -> None:
+    """The tokens name a repeated subexpression once ('@k'), so they are fewer than the tree's
+    nodes; what they read back to is what rebuild_postfix builds, ordered alike (symengine
+    prints a sum in its internal order, so equal text means equal order)."""
+    from rgsym.expression import read_postfix, rebuild_postfix, write_postfix
+
+    system = _system(12)
+    for beta in system.fast_betas:
+        tokens = write_postfix(beta)
+        read = read_postfix(tokens)
+        rebuilt = rebuild_postfix(beta)
+        assert read == beta and rebuilt == beta
+        assert str(read) == str(rebuilt)
+        assert write_postfix(read) == write_postfix(rebuilt)
+    tokens = write_postfix(system.fast_betas[-1])
+    assert any(isinstance(t, str) and t.startswith("@") for t in tokens)
+    tree = 0
+    stack = [system.fast_betas[-1]]
+    while stack:
+        node = stack.pop()
+        tree += 1
+        stack.extend(node.args if isinstance(node, se.Add | se.Mul | se.Pow) else ())
+    assert len(tokens) < tree / 2
+
+
+def test_a_fresh_derivation_with_the_cache_off_is_the_one_the_cache_hands_out(
+        tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the cache off the betas are rebuilt instead of written and read: the same text as
+    a warm run's betas (read from the stored tokens), beta by beta."""
+    from rgsym import pipeline
+
+    spec = parse_spec({"theory": {"d": 3, "N": 1},
+                       "truncation": {"order": 18, "expand_around": "minimum"}}, "off")
+    monkeypatch.setenv("RGSYM_NO_CACHE", "1")
+    pipeline.derive.cache_clear()
+    off = pipeline.derive(spec)
+    monkeypatch.delenv("RGSYM_NO_CACHE")
+    monkeypatch.setenv("RGSYM_CACHE_DIR", str(tmp_path))
+    pipeline.derive.cache_clear()
+    fresh = pipeline.derive(spec)
+    pipeline.derive.cache_clear()
+    warm = pipeline.derive(spec)
+    pipeline.derive.cache_clear()
+    assert isinstance(off, BetaSystem) and isinstance(fresh, BetaSystem) and isinstance(warm, BetaSystem)
+    assert betatext._more_terms_than(off, betatext.SYMPY_MAX_TERMS)  # printed by symengine: order shows
+    assert [str(b) for b in off.fast_betas] == [str(b) for b in warm.fast_betas] \
+        == [str(b) for b in fresh.fast_betas]
+    # named by the digest of their own tokens, computed only when asked for (rgsym derive never is)
+    assert len(off.fast_betas.digest) == 64 and off.fast_betas != warm.fast_betas

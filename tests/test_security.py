@@ -435,7 +435,8 @@ def test_reading_srepr_raises_only_its_own_error(text: str) -> None:
 
 TOKENS = st.one_of(st.integers(min_value=-10**6, max_value=10**6), st.sampled_from(
     ["+:2", "*:3", "^", "f:gamma", "f:log", "f:eval", "s:x", "c:Pi", "c:Nope", "q:1/0", "q:3/4", "r:nan",
-     "r:1e400", "r:0.5", "+:0", "*:999"]), st.none(), st.booleans(), st.floats())
+     "r:1e400", "r:0.5", "+:0", "*:999", "@0", "@1", "@-1", "@x", "@99999999999"]), st.none(), st.booleans(),
+    st.floats())
 
 
 @SETTINGS

@@ -354,10 +354,22 @@ def hybrj(fun: Vector, jac: Vector, start: np.ndarray, xtol: float, maxfev: int 
         return np.asarray(root(fun, x0, jac=jac, method="hybr",
                                options={"xtol": xtol, "maxfev": maxfev}).x)
     n = x0.size
-    for f, shape in ((fun, (n,)), (jac, (n, n))):  # what root checks first (MINPACK trusts shapes)
-        if np.shape(f(x0)) != shape:
-            raise ValueError(f"expected shape {shape}, got {np.shape(f(x0))}")
-    return np.asarray(minpack._hybrj(fun, jac, x0, (), 1, 0, xtol, maxfev or 100 * (n + 1), 100, None)[0])
+    first: dict[str, np.ndarray] = {}
+
+    def checked(f: Vector, name: str, shape: tuple[int, ...]) -> Vector:
+        """``f``, its first value's shape checked as ``root`` does (MINPACK trusts shapes): the
+        value is MINPACK's own first call, not an extra evaluation."""
+        def call(x: np.ndarray) -> np.ndarray:
+            value = f(x)
+            if name not in first:
+                first[name] = value
+                if np.shape(value) != shape:
+                    raise ValueError(f"expected shape {shape}, got {np.shape(value)}")
+            return value
+        return call
+
+    return np.asarray(minpack._hybrj(checked(fun, "fun", (n,)), checked(jac, "jac", (n, n)), x0, (), 1, 0,
+                                     xtol, maxfev or 100 * (n + 1), 100, None)[0])
 
 
 @cache

@@ -127,7 +127,7 @@ class NumericSystem:
             The n x n matrix.
         """
         g = np.asarray(g, dtype=float)
-        known = self._stabilities.get(g.tobytes())
+        known = self._stability_at.get(g.tobytes())
         if known is not None:
             return known.copy()
         key = self._point_key("stability", g)
@@ -136,23 +136,23 @@ class NumericSystem:
             from rgsym import cache
 
             stored = cache.load("stability", key)
-        if key and _is_matrix(stored, g.size):
+        if _is_matrix(stored, g.size):
             matrix = np.array(stored, dtype=float).reshape(g.size, g.size)
         else:
             matrix = np.asarray(self._exact_jacobian_function(g), dtype=float).reshape(g.size, g.size)
             if key and np.all(np.isfinite(matrix)):
                 cache.store("stability", key, [float(v) for v in matrix.reshape(-1)],
                             f"exact stability matrix of {self.system.name} at one point")
-        self._stabilities[g.tobytes()] = matrix
+        self._stability_at[g.tobytes()] = matrix
         return matrix.copy()
 
     @cached_property
-    def _stabilities(self) -> dict[bytes, np.ndarray]:
-        """:meth:`exact_jacobian` memoised in the process: point bits -> matrix.  A fixed point's
-        matrix is asked for by the branch search (its directions, then once per candidate
-        branch), the symmetry sectors and the exponents; on the N = 3 diagonal of the cubic
-        model one matrix took 1.7 s at 8 couplings (below :data:`MEMO_MIN_COUPLINGS`, so not
-        kept on disk)."""
+    def _stability_at(self) -> dict[bytes, np.ndarray]:
+        """:meth:`exact_jacobian` memoised in the process, by the point's bits (the cache keeps it
+        across runs; 0.2 s a point at order 20): a fixed point's matrix is asked for by the branch
+        search (its directions, then once per candidate branch), the symmetry sectors and the
+        exponents; on the N = 3 diagonal of the cubic model one matrix took 1.7 s at 8 couplings
+        (below :data:`MEMO_MIN_COUPLINGS`, so not kept on disk)."""
         return {}
 
     def memo_key(self, kind: str, *parts: str) -> str:
