@@ -758,10 +758,6 @@ def _check_fermion_context(truncation: Truncation, regulator: RegulatorSpec | No
     if regulator is not None and regulator.kind not in FERMION_REGULATORS:
         raise UnsupportedError(source, "regulator.kind", f"{regulator.kind!r} with fermions: the fermion "
                                f"loops are integrated for {', '.join(map(repr, FERMION_REGULATORS))}")
-    if regulator is not None and regulator.kind != "litim" and truncation.scheme != "lpa":
-        raise UnsupportedError(source, "regulator.kind", f"{regulator.kind!r} with fermions in "
-                               f"{truncation.scheme.upper()}: the quadrature of the eta projections is not "
-                               "converged yet; use 'litim' or truncation.scheme = 'lpa'")
     alpha = None if regulator is None else dict(regulator.parameters).get("alpha", 1)
     if regulator is not None and regulator.kind == "litim" and alpha != 1:
         raise UnsupportedError(source, "regulator.alpha", "the Litim fermion loops are closed for alpha = 1 "
