@@ -374,7 +374,6 @@ def _precise_values(expr: sp.Expr, points: np.ndarray) -> np.ndarray:
 
     Points where the value is not a finite real number become nan (their weight is then 0).
     """
-    import mpmath
 
     # common subexpressions once: the fermion weights repeat e^y and sqrt((y + r)/y) hundreds of
     # times (10x faster at the same digits)
