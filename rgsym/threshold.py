@@ -365,12 +365,12 @@ def _precise_values(expr: sp.Expr, points: np.ndarray) -> np.ndarray:
     """``expr`` at each point (a double, taken as exact) with mpmath, rounded to doubles.
 
     The weights of the fermion loops (:mod:`rgsym.fermion_thresholds`) are sums of terms that
-    diverge like powers of 1/y and cancel, e.g. 1/P(y)^n with P = y e^y / (e^y - 1) written out:
-    at the smallest node (y ~ 1e-10) that costs some 30 digits, beyond :data:`PRECISE_DIGITS` (the
-    loss made the LPA' eta projections move by 5 % when the nodes were doubled).  So each value is
-    taken at ``PRECISE_DIGITS`` and at twice, four times ... as many, until two agree to
-    :data:`AGREED_DIGITS` (relative to max(|value|, 1)); the result depends on the expression
-    and the point only.
+    diverge like powers of 1/y and cancel (powers of e^y - 1 in denominators, written out): at
+    the first node (y = 6e-10) :data:`PRECISE_DIGITS` digits left an exact zero in a denominator,
+    and that node's weight was lost (doubling the nodes then moved the LPA' eta_phi by 4 %).  So
+    each value is taken at ``PRECISE_DIGITS`` and at twice, four times ... as many, until two
+    agree to :data:`AGREED_DIGITS` (relative to max(|value|, 1)); the result depends on the
+    expression and the point only.
 
     Points where the value is not a finite real number become nan (their weight is then 0).
     """
