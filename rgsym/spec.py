@@ -748,7 +748,8 @@ FERMION_SCHEMES, FERMION_REGULATORS = ("lpa", "lpa'"), ("litim", "exponential", 
 
 def _check_fermion_context(truncation: Truncation, regulator: RegulatorSpec | None, flow: FlowSpec | None,
                            source: str) -> None:
-    """A Yukawa theory: Wetterich equation, LPA, polynomial potential, the Litim regulator."""
+    """A Yukawa theory: Wetterich equation, polynomial potential, Litim (alpha = 1), exponential or
+    exp-mass regulator."""
     if flow is not None and flow.equation != "wetterich":
         raise UnsupportedError(source, "flow.equation", "fermions are derived from the Wetterich equation "
                                "(the Polchinski form of rgsym has bosons only); use 'wetterich'")
