@@ -753,7 +753,8 @@ FERMION_SCHEMES, FERMION_REGULATORS = ("lpa", "lpa'"), ("litim", "exponential", 
 
 def _check_fermion_context(truncation: Truncation, regulator: RegulatorSpec | None, flow: FlowSpec | None,
                            source: str) -> None:
-    """A Yukawa theory: Wetterich equation, LPA, polynomial potential, the Litim regulator."""
+    """A Yukawa theory: Wetterich equation, polynomial potential, Litim (alpha = 1), exponential or
+    exp-mass regulator."""
     if flow is not None and flow.equation != "wetterich":
         raise UnsupportedError(source, "flow.equation", "fermions are derived from the Wetterich equation "
                                "(the Polchinski form of rgsym has bosons only); use 'wetterich'")
@@ -763,10 +764,6 @@ def _check_fermion_context(truncation: Truncation, regulator: RegulatorSpec | No
     if regulator is not None and regulator.kind not in FERMION_REGULATORS:
         raise UnsupportedError(source, "regulator.kind", f"{regulator.kind!r} with fermions: the fermion "
                                f"loops are integrated for {', '.join(map(repr, FERMION_REGULATORS))}")
-    if regulator is not None and regulator.kind != "litim" and truncation.scheme != "lpa":
-        raise UnsupportedError(source, "regulator.kind", f"{regulator.kind!r} with fermions in "
-                               f"{truncation.scheme.upper()}: the quadrature of the eta projections is not "
-                               "converged yet; use 'litim' or truncation.scheme = 'lpa'")
     alpha = None if regulator is None else dict(regulator.parameters).get("alpha", 1)
     if regulator is not None and regulator.kind == "litim" and alpha != 1:
         raise UnsupportedError(source, "regulator.alpha", "the Litim fermion loops are closed for alpha = 1 "
