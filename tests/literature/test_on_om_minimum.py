@@ -31,7 +31,8 @@ from rgsym.multi_minimum import derive_at_background
 from rgsym.pipeline import derive_flow, exponents
 from rgsym.solve.exponents import Exponents
 from rgsym.solve.sectors import SectorExponents
-from rgsym.spec import load_spec, parse_spec
+from rgsym.spec import load_spec
+from tests.literature import spectra
 
 SPEC = "derivations/on_om_minimum_lpa.toml"
 ZERO_SPEC = "derivations/on_om_lpa.toml"
@@ -53,19 +54,11 @@ def on_om(order: int, n: int = 2, m: int = 1) -> dict[str, SectorExponents]:
 
 
 def single(n: int, order: int) -> Exponents:
-    spec = parse_spec({"theory": {"d": 3, "N": n},
-                       "truncation": {"order": order, "expand_around": "minimum"}}, "o_n")
-    (ex,) = [ex for fp, ex in exponents(spec) if not fp.is_gaussian]
-    return ex
-
-
-def by_real(values: Sequence[complex]) -> np.ndarray:
-    return np.array(sorted(values, key=lambda t: (-t.real, -t.imag)))
+    return spectra.single(n, order, "minimum")
 
 
 def same(ours: Sequence[complex], theirs: Sequence[complex]) -> bool:
-    a, b = by_real(ours), by_real(theirs)
-    return len(a) == len(b) and bool(np.allclose(a, b, rtol=EXACT, atol=EXACT))
+    return spectra.same(ours, theirs, EXACT)
 
 
 @pytest.fixture(scope="module")

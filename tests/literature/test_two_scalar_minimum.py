@@ -23,7 +23,6 @@ import json
 import random
 from collections.abc import Sequence
 
-import numpy as np
 import pytest
 import symengine as se
 
@@ -35,7 +34,8 @@ from rgsym.solve.backgrounds import is_mirror_image, on_its_minimum
 from rgsym.solve.exponents import Exponents, compute_exponents
 from rgsym.solve.fixed_points import find_fixed_points
 from rgsym.solve.sectors import SectorExponents
-from rgsym.spec import load_spec, parse_spec
+from rgsym.spec import load_spec
+from tests.literature import spectra
 
 SPEC = "derivations/two_scalar_minimum_lpa.toml"
 ZERO_SPEC = "derivations/two_scalar_lpa.toml"
@@ -47,19 +47,11 @@ NAMES = ["gaussian", "ising(phi)", "ising(chi)", "isotropic", "decoupled", "bico
 
 
 def single(n: int, order: int = ORDER) -> Exponents:
-    spec = parse_spec({"theory": {"d": 3, "N": n},
-                       "truncation": {"order": order, "expand_around": "minimum"}}, "o_n")
-    (ex,) = [ex for fp, ex in exponents(spec) if not fp.is_gaussian]
-    return ex
-
-
-def by_real(values: Sequence[complex]) -> np.ndarray:
-    return np.array(sorted(values, key=lambda t: (-t.real, -t.imag)))
+    return spectra.single(n, order, "minimum")
 
 
 def same(ours: Sequence[complex], theirs: Sequence[complex]) -> bool:
-    a, b = by_real(ours), by_real(theirs)
-    return len(a) == len(b) and bool(np.allclose(a, b, rtol=EXACT, atol=EXACT))
+    return spectra.same(ours, theirs, EXACT)
 
 
 @pytest.fixture(scope="module")
