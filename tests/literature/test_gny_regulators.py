@@ -20,6 +20,7 @@ import pytest
 import sympy as sp
 
 from rgsym import load_spec
+from rgsym.betasystem import BetaSystem
 from rgsym.cli import main
 from rgsym.fermions import A_F, ADOT_F, R_B, RDOT_B, Y
 from rgsym.gny import derive_gny, integrate_density
@@ -79,6 +80,29 @@ def test_fermion_loop_against_its_definition(kind: str, alpha: int) -> None:
     assert got == pytest.approx(expected, rel=1e-10)
 
 
+def _named(expr: sp.Expr, values: dict[str, float]) -> sp.Expr:
+    expr = sp.sympify(expr)
+    return expr.xreplace({x: values[x.name] for x in expr.free_symbols if x.name in values})
+
+
+def flows_at(system: BetaSystem, point: dict[str, float]) -> np.ndarray:
+    """The betas and etas of ``system`` at ``point``, its quadrature thresholds evaluated there."""
+    values = dict(point)
+    for name, t in system.thresholds:
+        values[name] = float(_named(t, point).evalf())
+    out = [float(_named(b, values)) for b in system.betas]
+    out += [float(_named(e, values).evalf()) for _, e in system.etas]
+    return np.array(out)
+
+
+def clear_quadrature_caches() -> None:
+    """Forget the nodes and weights, so that a changed node count takes effect."""
+    from rgsym import threshold
+
+    for cached in (threshold._legendre, threshold.quadrature, threshold.weighted_quadrature):
+        cached.cache_clear()
+
+
 def test_litim_alpha_other_than_one_is_refused_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["derive", f"{SPECS}/gny_chiral_ising.toml", "--set", "regulator.alpha=2"])
     err = capsys.readouterr().err
@@ -103,21 +127,11 @@ def test_doubling_the_nodes_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> 
     system = derive_gny(spec)
     point = dict(zip(system.names, (0.3, 2.1, 0.7), strict=True))
 
-    def named(expr: sp.Expr, values: dict[str, float]) -> sp.Expr:
-        expr = sp.sympify(expr)
-        return expr.xreplace({x: values[x.name] for x in expr.free_symbols if x.name in values})
-
     def flows() -> np.ndarray:
-        values = dict(point)
-        for name, t in system.thresholds:
-            values[name] = float(named(t, point).evalf())
-        out = [float(named(b, values)) for b in system.betas]
-        out += [float(named(e, point).evalf()) for _, e in system.etas]
-        return np.array(out)
+        return flows_at(system, point)
 
     def clear() -> None:
-        for cached in (threshold._legendre, threshold.quadrature, threshold.weighted_quadrature):
-            cached.cache_clear()
+        clear_quadrature_caches()
 
     coarse = flows()
     clear()
@@ -228,21 +242,11 @@ def test_lpa_prime_doubling_the_nodes(monkeypatch: pytest.MonkeyPatch, kind: str
     system = derive_gny(spec)
     point = dict(zip(system.names, (0.55, 4.0, 2.2, -4.0), strict=True))
 
-    def named(expr: sp.Expr, values: dict[str, float]) -> sp.Expr:
-        expr = sp.sympify(expr)
-        return expr.xreplace({x: values[x.name] for x in expr.free_symbols if x.name in values})
-
     def flows() -> np.ndarray:
-        values = dict(point)
-        for name, t in system.thresholds:
-            values[name] = float(named(t, point).evalf())
-        out = [float(named(b, values)) for b in system.betas]
-        out += [float(named(e, values).evalf()) for _, e in system.etas]
-        return np.array(out)
+        return flows_at(system, point)
 
     def clear() -> None:
-        for cached in (threshold._legendre, threshold.quadrature, threshold.weighted_quadrature):
-            cached.cache_clear()
+        clear_quadrature_caches()
 
     clear()
     coarse = flows()
