@@ -31,6 +31,7 @@ Berges, Tetradis, Wetterich, Phys. Rept. 363 (2002) 223, hep-ph/0005122, sec. 5.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass, replace
@@ -305,6 +306,7 @@ class YukawaFlow:
     components: sp.Expr
 
 
+@functools.lru_cache(maxsize=4)
 def yukawa_flow(spec: TheorySpec) -> YukawaFlow:
     """Derive, integrate and project the flow of a Gross-Neveu-Yukawa spec (etas kept as symbols).
 
@@ -316,6 +318,11 @@ def yukawa_flow(spec: TheorySpec) -> YukawaFlow:
     Returns
     -------
     YukawaFlow
+
+    Notes
+    -----
+    Kept for the last few specs in the process: ``--emit latex`` needs it for the BetaSystem and
+    again for the paper notation (:func:`rgsym.yukawa_notation.yukawa_flow_notation`).
     """
     from rgsym.couplings import Coupling
     from rgsym.integrate import regulator_of
