@@ -6,7 +6,12 @@ point.  The generated code computes them in three straight-line programs:
 
 1. ``integrands`` at one quadrature node y: the loop integrand of every Taylor coefficient, split as
    A_j + eta B_j (eta enters linearly, through d_t R_k), times 2 v_d, and their derivatives in the
-   couplings (forward mode);
+   couplings (forward mode).  For a smooth regulator r(y), r'(y), ... are not closed forms but
+   numbers in the node table, read with the node (``p[0]`` = y, ``p[1:]`` = r, r', ...): the
+   solver's 50-digit values (:func:`rgsym.solve.d2_polynomial.regulator_values`) rounded once.  The
+   closed form of the exponential regulator would hold (exp(y) - 1)^k over a denominator to the
+   power k + 1, which overflows doubles at the largest nodes (y ~ 60) from degree ~11 of the
+   Taylor coefficients on, and loses ~eps/y^3 at the smallest (y ~ 0.03);
 2. the integrals T = sum_n W_n integrands(y_n) on the Gauss-Jacobi nodes of
    :func:`rgsym.solve.d2_polynomial.y_quadrature` (weight y^(d/2-1); the solver's nodes), so the two
    agree to rounding;
@@ -33,6 +38,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import symengine as se
 import sympy as sp
 
@@ -66,6 +72,9 @@ class D2Program:
         Read the couplings and T (the integrals of ``integrands``).
     nodes, weights
         The quadrature in y (weight y^(d/2-1) included in the weights).
+    node_values
+        Per node, r(y), r'(y), ... there (the ``parameters`` of ``integrands`` after y; empty rows
+        for a regulator without node values, Litim).
     description
         One line for the files' headers.
     """
@@ -77,6 +86,7 @@ class D2Program:
     eta: Kernel
     nodes: tuple[float, ...]
     weights: tuple[float, ...]
+    node_values: tuple[tuple[float, ...], ...]
     description: str
 
     @property
@@ -99,13 +109,14 @@ def build_d2_program(flow: DerivativeExpansionFlow, order: int, kinetic_order: i
     -------
     D2Program
     """
-    from rgsym.solve.d2_polynomial import Y_MAX, taylor_equations, y_quadrature
+    from rgsym.solve.d2_polynomial import Y_MAX, regulator_values, taylor_equations, y_quadrature
 
-    ansatz, loop_eqs, scale_eqs = taylor_equations(flow, order, kinetic_order)
+    ansatz, loop_eqs, scale_eqs = taylor_equations(flow, order, kinetic_order, regulator_jet=True)
     g = tuple(se.Symbol(str(c)) for c in ansatz.symbols)
     for name in ansatz.names:
         check_identifier(name)
-    integrands = _integrand_kernel(flow, loop_eqs, g)
+    jet = tuple(se.Symbol(str(symbol)) for symbol, _ in flow.regulator_values)
+    integrands = _integrand_kernel(flow, loop_eqs, g, jet)
     m = len(loop_eqs)
     t = tuple(se.Symbol(f"T{i}") for i in range(integrands.outputs[0].size))
     values, slopes = t[:m], t[m:2 * m]
@@ -122,18 +133,21 @@ def build_d2_program(flow: DerivativeExpansionFlow, order: int, kinetic_order: i
     rep_eta, red_eta = se.cse([canonical_order(eta)])
     eta_kernel = straight_line_kernel("eta", rep_eta, {0: red_eta[0]}, 1, g, t)
     nodes, weights = y_quadrature(float(flow.d), end=Y_MAX if flow.upper == sp.oo else float(flow.upper))
+    # per node r(y), r'(y), ...: the solver's 50-digit values, rounded once
+    at_nodes = regulator_values(flow, nodes).T if jet else np.empty((len(nodes), 0))
     kinetic = "z, Y" if "y" in flow.functions else "z"
     description = (f"O(d^2) derivative expansion ({', '.join(flow.functions)}), d = {flow.d}, N = {flow.n}, "
                    f"{flow.regulator} regulator; u' of degree {order}, {kinetic} of degree {kinetic_order} "
                    "around the running minimum kappa; eta from z(kappa) = 1")
     return D2Program(tuple(ansatz.names), integrands, rhs, jacobian, eta_kernel,
                      tuple(float(v) for v in nodes), tuple(float(v) for v in weights),
-                     description)
+                     tuple(tuple(float(v) for v in row) for row in at_nodes), description)
 
 
 def _integrand_kernel(flow: DerivativeExpansionFlow, loop_eqs: Sequence[se.Basic],
-                      g: tuple[se.Symbol, ...]) -> Kernel:
-    """A_j, B_j (times 2 v_d) and their derivatives in g, at the node y."""
+                      g: tuple[se.Symbol, ...], jet: tuple[se.Symbol, ...]) -> Kernel:
+    """A_j, B_j (times 2 v_d) and their derivatives in g, at the node y (parameters y, then ``jet``:
+    r(y), r'(y), ... as the node table holds them)."""
     d = sp.sympify(flow.d)
     node = se.Symbol(NODE)
     v_d = 1 / (2 ** (d + 1) * sp.pi ** (d / 2) * sp.gamma(d / 2))
@@ -147,7 +161,8 @@ def _integrand_kernel(flow: DerivativeExpansionFlow, loop_eqs: Sequence[se.Basic
     count, n = len(exprs), len(g)
     entries = {i: e for i, e in enumerate(red)}
     entries |= {count + key: e for key, e in program.outputs["out"][1].items()}
-    return straight_line_kernel("integrands", program.temporaries, entries, count * (n + 1), g, (), (node,))
+    return straight_line_kernel("integrands", program.temporaries, entries, count * (n + 1), g, (),
+                                (node, *jet))
 
 
 def _betas(g: tuple[se.Symbol, ...], values: Sequence[se.Symbol], slopes: Sequence[se.Symbol],
@@ -243,6 +258,7 @@ class D2CodeView:
     coupling_names: tuple[str, ...]
     integrals: int
     nodes: tuple[str, ...]
+    node_width: int
     weights: tuple[str, ...]
     integrands: KernelView
     rhs: KernelView
@@ -262,8 +278,10 @@ def _view(program: D2Program, header: Header, printer: CodePrinting, c: bool) ->
     print_one = print_c_kernel if c else print_kernel
     integrands, rhs, jacobian, eta = (print_one(k, printer) for k in
                                       (program.integrands, program.rhs, program.jacobian, program.eta))
-    return D2CodeView(header, program.description, program.names, program.integrals,
-                      exact_decimals(program.nodes), exact_decimals(program.weights), integrands, rhs,
+    rows = tuple(", ".join(exact_decimals([y, *values]))
+                 for y, values in zip(program.nodes, program.node_values, strict=True))
+    return D2CodeView(header, program.description, program.names, program.integrals, rows,
+                      1 + len(program.node_values[0]), exact_decimals(program.weights), integrands, rhs,
                       jacobian, eta,
                       tuple(sorted(getattr(printer, "helpers", ()))), QuadratureFlag(False),
                       QuadratureFlag(True))

@@ -43,11 +43,6 @@ log = logging.getLogger(__name__)
 
 #: Taylor coefficients of each full fixed function offered as a start of the polynomial route.
 MAX_TAYLOR_START = 12
-#: The highest degrees of u' and of z, Y that ``--emit`` writes for the polynomial route: the generated
-#: integrands hold the regulator's closed form, whose exp(y)^k (k up to the degree + 2) overflows
-#: doubles at the largest quadrature nodes (y ~ 60) from k ~ 11 on; the solver itself
-#: (:class:`rgsym.solve.d2_polynomial.D2System`) takes r(y), r'(y), ... as node values instead.
-MAX_EMIT_ORDER, MAX_EMIT_KINETIC_ORDER = 5, 3
 #: Collocation: Chebyshev degree, and the interval [0, FACTOR kappa].
 POINTS, FACTOR = 40, 8.0
 
@@ -418,7 +413,8 @@ def d2_files(spec: TheorySpec, formats: tuple[str, ...]) -> dict[str, str]:
     Raises
     ------
     UnsupportedError
-        For another format, or degrees above :data:`MAX_EMIT_ORDER`, :data:`MAX_EMIT_KINETIC_ORDER`.
+        For another format.  The degrees go up to the spec's caps (:data:`rgsym.spec.MAX_D2_ORDER`,
+        ``MAX_D2_KINETIC_ORDER``): the generated code reads r(y), r'(y), ... from a node table.
     """
     from rgsym.errors import UnsupportedError
 
@@ -438,14 +434,6 @@ def d2_files(spec: TheorySpec, formats: tuple[str, ...]) -> dict[str, str]:
         functions = build_function_program(d2_system(flow, 0.0, f"O(d^2) {spec.source}"), description)
         return render_function_files(functions, spec.source, spec.digest, formats)
     from rgsym.emit.d2_code import build_d2_program, render_d2_files
-
-    caps = (("truncation.order", spec.truncation.order, MAX_EMIT_ORDER),
-            ("truncation.kinetic_order", spec.truncation.kinetic_order, MAX_EMIT_KINETIC_ORDER))
-    for key, value, top in caps:
-        if value > top:
-            raise UnsupportedError(spec.source, key, f"--emit writes the polynomial O(d^2) flow up to {top} "
-                                   f"(the generated code holds exp(y)^k, which overflows at the largest "
-                                   f"quadrature nodes beyond); got {value}")
 
     program = build_d2_program(flow, spec.truncation.order, spec.truncation.kinetic_order)
     return render_d2_files(program, spec.source, spec.digest, formats)

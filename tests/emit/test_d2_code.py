@@ -1,7 +1,9 @@
 """The generated O(d^2) code (rgsym.emit.d2_code): strict C99, NumPy, and both against sympy and the solver.
 
 The system is the Ising model at O(d^2), exponential regulator with alpha = 1, u' of degree 2 and z of
-degree 1 around the running minimum (small enough to build and compile in seconds).
+degree 1 around the running minimum (small enough to build and compile in seconds); then u' of degree
+6 and z of degree 4 (and, slow, the caps 10 and 5), where the regulator's closed form would overflow
+doubles: the generated code reads r(y), r'(y), ... from its node table.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import ctypes
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import mpmath
@@ -21,7 +24,7 @@ from rgsym.emit.d2_code import build_d2_program, render_d2_files
 from rgsym.emit.numpy_module import load_module
 from rgsym.solve.d2_polynomial import D2System, taylor_equations, y_quadrature
 from rgsym.spec import load_spec
-from rgsym.workflows.d2 import derive_d2_flow
+from rgsym.workflows.d2 import D2Result, d2_exponents, derive_d2_flow
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "derivations" / "ising_d2.toml"
@@ -76,10 +79,9 @@ def test_c_numpy_and_the_solver_agree(small: tuple[D2System, dict[str, str]], li
         for rhs, jac, eta in ((call(library, "rgsym_rhs", g, n), call(library, "rgsym_jacobian", g, n * n),
                                call(library, "rgsym_eta", g, 1)[0]),
                               (module.rhs(g), module.jacobian(g).ravel(), float(module.eta(g)))):
-            # The solver sums the same integrands on the same nodes, compiled by symengine, and does the
-            # eta and d_t kappa chain rule by hand; it takes r(y), r'(y), ... as 50-digit node values, the
-            # generated code as closed forms in doubles (which lose ~eps/y^3 at the smallest node,
-            # y ~ 0.03): measured 6e-14 of the largest beta and entry, 4e-14 in eta (|eta| >= 1e-3 here)
+            # The solver sums the same integrands on the same nodes with the same node values of r(y),
+            # r'(y), ..., compiled by symengine, and does the eta and d_t kappa chain rule by hand: only
+            # the order of the operations differs (measured 1e-16 of the largest beta and entry)
             np.testing.assert_allclose(rhs, betas, rtol=0, atol=1e-12 * np.max(np.abs(betas)))
             np.testing.assert_allclose(jac, stability.ravel(), rtol=0, atol=1e-12 * np.max(np.abs(stability)))
             assert eta == pytest.approx(system.eta(g), rel=1e-12, abs=5e-13)
@@ -158,8 +160,8 @@ def test_emission_is_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("extra", "key"), [(["--emit", "latex,c"], "'--emit'"),
                                             (["--set", "truncation.potential=full", "--emit", "json"],
                                              "'--emit'"),
-                                            # above workflows.d2.MAX_EMIT_ORDER (exp(y)^k would overflow)
-                                            (["--set", "truncation.order=6", "--emit", "c"],
+                                            # above spec.MAX_D2_ORDER, the solver's cap too
+                                            (["--set", "truncation.order=11", "--emit", "c"],
                                              "truncation.order")])
 def test_what_cannot_be_emitted_is_one_line(extra: list[str], key: str, tmp_path: Path) -> None:
     """Formats other than C and NumPy, for either route (full functions: tests/emit/test_d2_functions.py)."""
@@ -225,3 +227,108 @@ def test_fractional_dimension_is_emitted() -> None:
     betas, stability = system.betas(g)
     np.testing.assert_allclose(module.rhs(g), betas, rtol=0, atol=1e-12 * np.max(np.abs(betas)))  # rounding
     np.testing.assert_allclose(module.jacobian(g), stability, rtol=0, atol=1e-12 * np.max(np.abs(stability)))
+
+
+@dataclass(frozen=True)
+class Large:
+    """A polynomial truncation of high degree: the solver, its fixed point, and the compiled files."""
+
+    system: D2System
+    point: np.ndarray
+    result: D2Result
+    files: dict[str, str]
+    library: ctypes.CDLL
+
+
+#: (degree of u', degree of z): beyond (5, 3) the closed form's (exp(y) - 1)^k overflowed doubles at
+#: the largest nodes; (10, 5) are the spec's caps (build 3 s, compile 4 s, solve 12 s: slow).
+DEGREES = [(6, 4), pytest.param((10, 5), marks=pytest.mark.slow)]
+
+
+@pytest.fixture(scope="module", params=DEGREES, ids=lambda p: f"{p[0]}-{p[1]}")
+def large(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Large:
+    order, kinetic = request.param
+    spec = load_spec(SPEC, ["truncation.potential=polynomial", f"truncation.order={order}",
+                            f"truncation.kinetic_order={kinetic}", "regulator.alpha=1"])
+    flow = derive_d2_flow(spec)
+    files = render_d2_files(build_d2_program(flow, order, kinetic), spec.source, spec.digest, ("c", "numpy"))
+    folder = tmp_path_factory.mktemp(f"d2c{order}{kinetic}")
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    build = subprocess.run([os.environ.get("CC", "cc"), *STRICT, "-O1", "-fPIC", "-shared", "-o", "lib.so",
+                            "betas.c", "-lm"], cwd=folder, capture_output=True, text=True)
+    assert build.returncode == 0 and build.stderr == "", build.stderr
+    result = d2_exponents(spec)
+    point = np.array([value for _, value in result.fixed_point])
+    return Large(D2System(flow, order, kinetic), point, result, files, ctypes.CDLL(str(folder / "lib.so")))
+
+
+def around(point: np.ndarray, count: int, spread: float = 0.2) -> np.ndarray:
+    """Random couplings within ``spread`` (relative) of the fixed point: kappa and lambda_2 stay
+    positive, so z(kappa) = 1 and u'(kappa) = 0 keep the propagators positive."""
+    rng = np.random.default_rng(20261204)
+    return point * (1 + rng.uniform(-spread, spread, (count, point.size)))
+
+
+def test_high_degrees_c_numpy_and_the_solver_agree(large: Large) -> None:
+    module = load_module(large.files["betas.py"])
+    n = len(large.system.names)
+    for g in around(large.point, 4):
+        betas, stability = large.system.betas(g)
+        assert np.all(np.isfinite(betas)) and np.all(np.isfinite(stability))
+        for rhs, jac, eta in ((call(large.library, "rgsym_rhs", g, n),
+                               call(large.library, "rgsym_jacobian", g, n * n),
+                               call(large.library, "rgsym_eta", g, 1)[0]),
+                              (module.rhs(g), module.jacobian(g).ravel(), float(module.eta(g)))):
+            # the same integrands and node values as the solver, in another order of operations: rounding
+            # only, relative to the largest entry, since the entries span 12 decades (lambda_k ~ k!
+            # growth) and a small one is a difference of large ones (measured 1e-15 at (6, 4) and (10, 5))
+            np.testing.assert_allclose(rhs, betas, rtol=0, atol=1e-12 * np.max(np.abs(betas)))
+            np.testing.assert_allclose(jac, stability.ravel(), rtol=0, atol=1e-12 * np.max(np.abs(stability)))
+            assert eta == pytest.approx(large.system.eta(g), rel=1e-12)  # |eta| ~ 0.05: rounding
+
+
+def test_high_degrees_integrals_agree_with_sympy_closed_forms(large: Large) -> None:
+    """The top rows of u' and z, whose closed forms hold the highest powers of exp(y) - 1, summed by
+    mpmath at 30 digits (no overflow there) from the derivation's sympy integrands with the closed-form
+    regulator, against the generated integrals T read from node tables."""
+    system = large.system
+    module = load_module(large.files["betas.py"])
+    ansatz, loops, _ = taylor_equations(system.flow, system.order, system.kinetic_order)
+    rows = [system.order, len(loops) - 1]  # d^order u' and d^kinetic z at kappa
+    y, eta = sp.Symbol("y"), sp.Symbol("eta")
+    couplings = [sp.Symbol(name) for name in ansatz.names]
+    v_d = 1 / (16 * sp.pi ** sp.Rational(3, 2) * sp.gamma(sp.Rational(3, 2)))  # d = 3
+    nodes, weights = y_quadrature(3.0)
+    g = around(large.point, 1)[0]
+    got = module.thresholds(g)
+    for row in rows:
+        e = 2 * v_d * sp.sympify(loops[row])
+        e = e.xreplace({s: sp.Symbol(s.name) for s in e.free_symbols})
+        for index, part in ((row, e.subs(eta, 0)), (len(loops) + row, sp.diff(e, eta))):
+            f = sp.lambdify((y, *couplings), part, "mpmath")
+            with mpmath.workdps(30):
+                terms = [mpmath.mpf(float(w)) * f(mpmath.mpf(float(x)), *map(mpmath.mpf, g))
+                         for x, w in zip(nodes, weights, strict=True)]
+                exact, size = float(mpmath.fsum(terms)), float(mpmath.fsum(map(abs, terms)))
+            # rounding of the doubles' sum is bounded by eps * sum |W_n f(y_n)| times the depth of the
+            # program; the terms alternate in sign, so that is the scale (measured 2e-14 of it)
+            assert abs(got[index] - exact) < 1e-12 * size, (row, got[index], exact, size)
+
+
+def test_the_fixed_point_of_the_emitted_code_is_the_solvers(large: Large) -> None:
+    """Newton's method on the compiled betas and Jacobian, from 0.1 % off the solver's point."""
+    n = len(large.system.names)
+    x = around(large.point, 1, 1e-3)[0]
+    for _ in range(30):
+        f = call(large.library, "rgsym_rhs", x, n)
+        x = x - np.linalg.solve(call(large.library, "rgsym_jacobian", x, n * n).reshape(n, n), f)
+    assert np.max(np.abs(call(large.library, "rgsym_rhs", x, n)) / np.abs(large.point)) < 1e-12
+    # the solver stops at residual 1e-11 of each equation's scale (d2_polynomial.RESIDUAL): the points
+    # agree to that times the conditioning (measured 3e-14 relative)
+    np.testing.assert_allclose(x, large.point, rtol=1e-9)
+    theta = sorted(-np.linalg.eigvals(call(large.library, "rgsym_jacobian", x, n * n).reshape(n, n)).real,
+                   reverse=True)
+    assert 1 / theta[0] == pytest.approx(large.result.nu, rel=1e-9)  # same point, same matrix up to rounding
+    assert -max(t for t in theta if t < 0) == pytest.approx(large.result.omega, rel=1e-9)
+    assert call(large.library, "rgsym_eta", x, 1)[0] == pytest.approx(large.result.eta, rel=1e-9)
