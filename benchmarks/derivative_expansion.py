@@ -8,7 +8,8 @@ Whole processes, each started fresh (no shared in-process state; the disk cache 
   the Ising model at O(d^2) (the issue's target: under 10 s on one core, cold);
 - ``rgsym exponents derivations/on_d2.toml`` (O(2): U, Z and Y);
 - the polynomial route (u' of degree 3, z of degree 2 around the minimum);
-- ``rgsym derive --emit c,numpy`` of that polynomial flow, then compiling the C (gcc -O1);
+- ``rgsym derive --emit c,numpy`` of that polynomial flow, then compiling the C (gcc -O1), and the same
+  at the caps, u' of degree 10 and z of degree 5 (node tables of r(y), r'(y), ...);
 - the same for the full-function route (``functions.c``: the collocated fixed-point ODEs);
 - ``rgsym exponents derivations/ising_d2.toml`` with the disk cache on (a fresh private folder): cold,
   then warm (the derived flow read from the cache).
@@ -16,8 +17,9 @@ Whole processes, each started fresh (no shared in-process state; the disk cache 
 In-process, the stages of the Ising case: deriving the flows (:func:`rgsym.derivative_expansion.derive_d2`)
 and solving them (:func:`rgsym.workflows.d2.d2_exponents`, which compiles and solves).
 
-It prints seconds and ratios to the baseline measured in the same run; nothing is asserted.
-Run ``python benchmarks/derivative_expansion.py`` (``PYTHONPATH=.``).
+It prints the load average, then seconds and ratios to the baseline measured in the same run; nothing
+is asserted.  Run ``python benchmarks/derivative_expansion.py`` (``PYTHONPATH=.``; ``taskset -c 0`` for
+one core).
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 POLYNOMIAL = ("--set", "truncation.potential=polynomial", "--set", "truncation.order=3",
               "--set", "regulator.alpha=1")
+#: The polynomial route at the caps (spec.MAX_D2_ORDER, MAX_D2_KINETIC_ORDER).
+POLYNOMIAL_CAPS = ("--set", "truncation.potential=polynomial", "--set", "truncation.order=10",
+                   "--set", "truncation.kinetic_order=5", "--set", "regulator.alpha=1")
 
 
 def run(*args: str, cache: str | None = None) -> float:
@@ -91,8 +96,10 @@ def in_process() -> tuple[float, float]:
 
 
 def main() -> None:
+    print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     baseline = run("fixed-function", "derivations/ising_lpa_full.toml")
     emitted, compiled = emit_and_compile()
+    emitted_caps, compiled_caps = emit_and_compile(POLYNOMIAL_CAPS)
     emitted_full, compiled_full = emit_and_compile((), "functions.c")
     cold, warm = cold_and_warm()
     rows = [
@@ -102,6 +109,8 @@ def main() -> None:
         ("O(d^2) Ising, polynomial 3/2", run("exponents", "derivations/ising_d2.toml", *POLYNOMIAL)),
         ("O(d^2) Ising, polynomial 3/2: --emit c,numpy", emitted),
         ("  ... gcc -O1 of that betas.c", compiled),
+        ("O(d^2) Ising, polynomial 10/5: --emit c,numpy", emitted_caps),
+        ("  ... gcc -O1 of that betas.c", compiled_caps),
         ("O(d^2) Ising, full functions: --emit c,numpy", emitted_full),
         ("  ... gcc -O1 of that functions.c", compiled_full),
         ("O(d^2) Ising, exponents, cache on: cold", cold),
