@@ -341,3 +341,19 @@ def test_the_fixed_point_of_the_emitted_code_is_the_solvers(large: Large) -> Non
     assert 1 / theta[0] == pytest.approx(large.result.nu, rel=1e-9)
     assert -max(t for t in theta if t < 0) == pytest.approx(large.result.omega, rel=1e-9)
     assert call(large.library, "rgsym_eta", x, 1)[0] == pytest.approx(large.result.eta, rel=1e-9)
+
+
+def test_litim_reads_the_node_alone() -> None:
+    """Litim: the integrands end at the kink y = 1 and hold no r(y), r'(y), ...: one column per node."""
+    spec = load_spec(SPEC, ["truncation.potential=polynomial", "truncation.order=3",
+                            "truncation.kinetic_order=2", "regulator.kind=litim"])
+    flow = derive_d2_flow(spec)
+    files = render_d2_files(build_d2_program(flow, 3, 2), spec.source, spec.digest, ("c", "numpy"))
+    assert "#define RGSYM_NODE_WIDTH 1\n" in files["betas.c"]
+    module = load_module(files["betas.py"])
+    system = D2System(flow, 3, 2)
+    g = np.array([0.03, 7.0, 10.0, 1.0, 0.5, 0.3])
+    betas, stability = system.betas(g)
+    # rounding only, as above (measured 2e-16 and 7e-16 of the largest entry)
+    np.testing.assert_allclose(module.rhs(g), betas, rtol=0, atol=1e-12 * np.max(np.abs(betas)))
+    np.testing.assert_allclose(module.jacobian(g), stability, rtol=0, atol=1e-12 * np.max(np.abs(stability)))
