@@ -244,6 +244,10 @@ def _gny_fixed_function(spec: TheorySpec, args: argparse.Namespace, with_grid: b
     lines += [f"  {k:<7}= {_fmt(data[k])}" for k in ("eta_phi", "eta_psi")]
     lines.append(f"  theta  = {_thetas(list(result.theta), 6)}")
     lines.append(f"discretisation error (two grids) = {result.discretisation_error:.1e}")
+    if result.minimum is not None:
+        lines.append(f"note: u*' < 0 at zero field, the potential's minimum is at rho = "
+                     f"{result.minimum:.6g}; h^2 and the etas are read at zero field as the spec says "
+                     "(expand_around = 'minimum' reads them there)")
     if susy:
         lines.append(f"emergent supersymmetry (N = 1; exact in the full theory, not in this truncation): "
                      f"eta_phi - eta_psi = {susy['eta_phi_minus_eta_psi']:.3g}, "

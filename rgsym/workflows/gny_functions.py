@@ -19,8 +19,9 @@ The start is the polynomial fixed point of the same spec, continued beyond the r
 trustworthy by the large-rho power law u' ~ rho^((2 - eta_phi)/(d - 2 + eta_phi)).
 
 Checks before a result is returned: Newton converged on the main and the check grid, both agree on
-the exponents, h^2 > 0, the projection point is where the spec says (u'(0) > 0 around zero, a
-minimum with u''(kappa) > 0 around the minimum), and exactly one relevant direction.
+the exponents, h^2 > 0, around the minimum a minimum with u''(kappa) > 0, and exactly one relevant
+direction.  Around zero the potential may still have its minimum at kappa > 0 (the N = 1 point): the
+result then says where (``minimum``), as the polynomial route around zero reads h^2 at zero field too.
 
 References
 ----------
@@ -72,6 +73,8 @@ class GNYFunctionResult:
         Of the collocation (:class:`~rgsym.solve.fixed_functions.FixedFunctionResult`).
     rho, derivative
         The grid and u*' on it.
+    minimum
+        Around zero: the minimum kappa of u* when it is not at zero field, else None.
     """
 
     nu: float
@@ -86,6 +89,7 @@ class GNYFunctionResult:
     rho_max: float
     rho: tuple[float, ...]
     derivative: tuple[float, ...]
+    minimum: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: nu, eta_phi, eta_psi, omega at the top (as for the polynomial route)."""
@@ -95,7 +99,7 @@ class GNYFunctionResult:
             "eta_psi": scalars.get("eta_psi", 0.0), "omega": self.omega, "relevant_directions": self.relevant,
             "fixed_point": {k: v for k, v in scalars.items() if not k.startswith("eta")},
             "theta": [t.real if t.imag == 0 else {"re": t.real, "im": t.imag} for t in self.theta[:8]],
-            "projection_point": self.point, "residual": self.residual,
+            "projection_point": self.point, "minimum_of_potential": self.minimum, "residual": self.residual,
             "discretisation_error": self.discretisation_error, "points": self.points, "rho_max": self.rho_max,
             "rho": list(self.rho), "u_prime": list(self.derivative),
         }
@@ -235,10 +239,6 @@ def _checked(result: Any, around: str) -> GNYFunctionResult:
     found = ", ".join(f"{k} = {v:.6g}" for k, v in s.items())
     if not s["h2"] > 0:
         raise SolveError(f"the GNY fixed functions found have {found}: h^2 <= 0, not the chiral fixed point")
-    if around == "zero" and not float(w(0.0)) > 0:
-        raise SolveError(f"the GNY fixed potential found has u'(0) = {float(w(0.0)):.6g} < 0 ({found}): its "
-                         "minimum is not at zero field, where h^2 and the etas are read off; use "
-                         "truncation.expand_around = 'minimum'")
     if around == "minimum" and not (s["kappa"] > 0 and float(w.deriv()(s["kappa"])) > 0):
         raise SolveError(f"the GNY fixed functions found have {found}, u''(kappa) = "
                          f"{float(w.deriv()(s['kappa'])):.6g}: not a minimum")
@@ -247,9 +247,14 @@ def _checked(result: Any, around: str) -> GNYFunctionResult:
         shown = ", ".join(f"{t.real:.4g}" for t in result.theta[:4])
         raise SolveError(f"the GNY fixed functions found ({found}) have {relevant} relevant directions "
                          f"(theta = {shown}): not the chiral fixed point")
+    minimum = None
+    if around == "zero" and float(w(0.0)) < 0:
+        roots = np.asarray(w.roots(), dtype=complex)
+        zeros = [float(r.real) for r in roots if abs(r.imag) < 1e-9 and 0 < r.real < result.rho_max]
+        minimum = min(zeros) if zeros else math.nan
     return GNYFunctionResult(result.nu, result.omega, tuple(sorted(s.items())), tuple(result.theta), relevant,
                              around, result.residual, result.discretisation_error, result.points,
-                             result.rho_max, result.rho, result.values["w"])
+                             result.rho_max, result.rho, result.values["w"], minimum)
 
 
 def plot_gny_fixed_function(result: GNYFunctionResult, title: str, path: str) -> None:
