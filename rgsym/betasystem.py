@@ -130,8 +130,10 @@ class BetaSystem:
         names = {c.symbol: c.latex for c in self.couplings}
         rows = [rf"\beta_{{{c.latex}}} &= {sp.latex(b, symbol_names=names)}"
                 for c, b in zip(self.couplings, self.betas, strict=True)]
-        if sp.sympify(self.eta) != 0:  # LPA': eta(g), already put into the betas
-            rows.insert(0, rf"\eta &= {sp.latex(sp.sympify(self.eta), symbol_names=names)}")
+        named = self.etas or ((("eta", self.eta),) if sp.sympify(self.eta) != 0 else ())
+        for k, (name, eta) in enumerate(named):  # LPA': eta(g) (eta_phi, eta_psi), already in the betas
+            label = {"eta": r"\eta", "eta_phi": r"\eta_{\phi}", "eta_psi": r"\eta_{\psi}"}.get(name, name)
+            rows.insert(k, rf"{label} &= {sp.latex(sp.sympify(eta), symbol_names=names)}")
         return "$$\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}$$"
 
     def subs(self, values: dict[sp.Symbol, Any]) -> BetaSystem:

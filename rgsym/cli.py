@@ -192,6 +192,8 @@ def _fixed_function(spec: TheorySpec, args: argparse.Namespace) -> str:
     check_plot(args.plot)
     if spec.truncation.is_derivative_expansion:
         return _d2_fixed_function(spec, args)
+    if spec.theory.fermions:
+        return _gny_fixed_function(spec, args, with_grid=True)
     result = fixed_function(spec)
     if args.plot:
         write_plot(args.plot, lambda tmp: plot_fixed_function(result, tmp))
@@ -206,6 +208,51 @@ def _fixed_function(spec: TheorySpec, args: argparse.Namespace) -> str:
             f"omega = {result.omega:.12g}\n"
             f"theta = {_thetas(result.theta, 6)}\n"
             f"discretisation error (two grids) = {result.discretisation_error:.1e}\n")
+
+
+def _gny_fixed_function(spec: TheorySpec, args: argparse.Namespace, with_grid: bool) -> str:
+    """A GNY spec with a full potential: u*', h^2, the etas and the exponents (``exponents`` and
+    ``fixed-function``; the second also gives the grid and ``--plot``)."""
+    from rgsym.errors import SpecError
+    from rgsym.fermions import yukawa_class
+    from rgsym.workflows.gny_functions import gny_fixed_functions, plot_gny_fixed_function
+
+    for flag, value in (("--orders", getattr(args, "orders", None)),
+                        ("--fixed-point", getattr(args, "fixed_point", None)),
+                        ("--plot", None if with_grid else getattr(args, "plot", None))):
+        if value is not None:
+            raise SpecError("", flag, "not available for a Yukawa theory with a full potential (the "
+                            "Gross-Neveu-Yukawa point is solved on a grid); use a 'polynomial' potential")
+    result = gny_fixed_functions(spec)
+    if with_grid and args.plot:
+        write_plot(args.plot, lambda tmp: plot_gny_fixed_function(result, spec.source, tmp))
+    data = result.as_dict()
+    if not with_grid:
+        data = {k: v for k, v in data.items() if k not in ("rho", "u_prime")}
+    susy = _susy_relations(spec, result.nu, {"eta_phi": data["eta_phi"], "eta_psi": data["eta_psi"]})
+    if args.json:
+        return _dump({"spec": spec.source, **data, **({"supersymmetry": susy} if susy else {})})
+    label = yukawa_class(spec.theory.yukawa) or ", ".join(spec.theory.yukawa)
+    lines = [f"# {spec.source}: {_truncation_label(spec)}",
+             f"# Chebyshev collocation, {result.points} points on [0, {result.rho_max:.6g}], max residual "
+             f"{result.residual:.1e}; h^2{' and the etas' if 'eta_phi' in dict(result.scalars) else ''} "
+             f"read off at {'zero field' if result.point == 'zero' else 'the running minimum'}",
+             f"Gross-Neveu-Yukawa ({label}) fixed point:"]
+    lines += [f"  {k} = {v:.12g}" for k, v in result.scalars if not k.startswith("eta")]
+    lines.append(f"  u*'(0) = {result.derivative[0]:.12g}")
+    lines += ["critical exponents:", f"  nu     = {_fmt(result.nu)}", f"  omega  = {_fmt(result.omega)}"]
+    lines += [f"  {k:<7}= {_fmt(data[k])}" for k in ("eta_phi", "eta_psi")]
+    lines.append(f"  theta  = {_thetas(list(result.theta), 6)}")
+    lines.append(f"discretisation error (two grids) = {result.discretisation_error:.1e}")
+    if result.minimum is not None:
+        lines.append(f"note: u*' < 0 at zero field, the potential's minimum is at rho = "
+                     f"{result.minimum:.6g}; h^2 and the etas are read at zero field as the spec says "
+                     "(expand_around = 'minimum' reads them there)")
+    if susy:
+        lines.append(f"emergent supersymmetry (N = 1; exact in the full theory, not in this truncation): "
+                     f"eta_phi - eta_psi = {susy['eta_phi_minus_eta_psi']:.3g}, "
+                     f"1/nu - (d - eta_phi)/2 = {susy['inverse_nu_minus_superscaling']:.3g}")
+    return "\n".join(lines) + "\n"
 
 
 def _d2_fixed_function(spec: TheorySpec, args: argparse.Namespace) -> str:
@@ -495,6 +542,8 @@ def _emit(spec: TheorySpec, args: argparse.Namespace) -> str:
 def _fixed_points(spec: TheorySpec, args: argparse.Namespace) -> str:
     from rgsym.pipeline import exponents, fixed_point_names
 
+    if spec.truncation.potential == "full" and spec.theory.fermions:
+        return _gny_fixed_function(spec, args, with_grid=False)
     if spec.truncation.potential == "full":
         return _fixed_functions(spec, args)
     points = exponents(spec, args.backend)
@@ -557,6 +606,8 @@ def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
         return _d2_exponents(spec, args)
     if args.orders is not None or args.plot is not None:
         return _convergence(spec, args)
+    if spec.theory.fermions and spec.truncation.potential == "full":
+        return _gny_fixed_function(spec, args, with_grid=False)
     if isinstance(args.fixed_point, int) and args.fixed_point < 0:
         from rgsym.errors import SpecError
 
@@ -707,6 +758,8 @@ def _truncation_label(spec: TheorySpec) -> str:
         scheme_of_flow = f"{spec.regulator.kind} regulator"
     size = (f"n-point functions up to n = {tr.order} at zero field" if tr.scheme == "vertex"
             else f"order {tr.order} around {tr.expand_around}")
+    if tr.potential == "full" and spec.theory.fermions:
+        size = f"full potential (started from order {tr.order}), h^2 at {tr.expand_around}"
     return f"{scheme}, {spec.theory.symmetry}, d = {spec.theory.d}, {scheme_of_flow}, {size}"
 
 

@@ -103,6 +103,7 @@ def integrate_density(density: sp.Expr, regulator: Regulator, d: sp.Expr, eta_ph
     return angular_factor(d) * loop_integral(Y ** (d / 2 - 1) * integrand, regulator, d)
 
 
+@functools.lru_cache(maxsize=8)
 def yukawa_loops(model: YukawaModel, regulator: Regulator, d: sp.Expr, eta_phi: sp.Expr = ZERO,
                  eta_psi: sp.Expr = ZERO) -> YukawaLoops:
     """Derive and integrate the potential and Yukawa loops of ``model``.
@@ -121,6 +122,8 @@ def yukawa_loops(model: YukawaModel, regulator: Regulator, d: sp.Expr, eta_phi: 
     Returns
     -------
     YukawaLoops
+        Kept for the last few theories in the process (the polynomial and the full-potential routes
+        of one spec both need them).
     """
     masses = boson_masses(U1, U2, len(model.matrices))
     on_rho = {S: sp.sqrt(2 * RHO)}

@@ -75,6 +75,11 @@ def _derive_flow(spec: TheorySpec) -> BetaSystem | PotentialFlow:
         raise UnsupportedError(spec.source, "truncation.scheme",
                                "the 'd2' flows are printed by 'rgsym derive' and solved by 'rgsym exponents' "
                                "(rgsym.workflows.d2); emitting files for them is not available yet")
+    if spec.theory.fermions and spec.truncation.potential == "full":
+        raise UnsupportedError(spec.source, "truncation.potential",
+                               "a Yukawa theory with a full potential is solved on a grid by 'rgsym "
+                               "exponents' and 'rgsym fixed-function' (rgsym.workflows.gny_functions); "
+                               "'derive' writes the polynomial truncation: use 'polynomial'")
     if spec.theory.fermions:
         from rgsym.gny import derive_gny
 

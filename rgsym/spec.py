@@ -494,7 +494,7 @@ def parse_spec(raw: Mapping[str, Any], source: str = "<spec>") -> TheorySpec:
     if truncation is not None and truncation.scheme in D2_SCHEMES:
         attempt(lambda: _check_d2_context(regulator, flow, source))
     if theory is not None and theory.fermions and truncation is not None:
-        attempt(lambda: _check_fermion_context(truncation, regulator, flow, source))
+        attempt(lambda: _check_fermion_context(truncation, regulator, flow, source, theory.d))
     if errors:
         raise errors[0] if len(errors) == 1 else SpecErrors(_unique(errors))
     assert theory is not None and truncation is not None  # else an error was recorded
@@ -752,15 +752,20 @@ FERMION_SCHEMES, FERMION_REGULATORS = ("lpa", "lpa'"), ("litim", "exponential", 
 
 
 def _check_fermion_context(truncation: Truncation, regulator: RegulatorSpec | None, flow: FlowSpec | None,
-                           source: str) -> None:
-    """A Yukawa theory: Wetterich equation, polynomial potential, Litim (alpha = 1), exponential or
-    exp-mass regulator."""
+                           source: str, d: sp.Expr) -> None:
+    """A Yukawa theory: Wetterich equation; Litim (alpha = 1), exponential or exp-mass regulator; a
+    full potential with Litim and numeric d."""
+    d_number = bool(sp.sympify(d).is_number)
     if flow is not None and flow.equation != "wetterich":
         raise UnsupportedError(source, "flow.equation", "fermions are derived from the Wetterich equation "
                                "(the Polchinski form of rgsym has bosons only); use 'wetterich'")
-    if truncation.potential != "polynomial":
-        raise UnsupportedError(source, "truncation.potential", "fermions are derived with a polynomial "
-                               "potential; use 'polynomial'")
+    if truncation.potential == "full" and regulator is not None and regulator.kind != "litim":
+        raise UnsupportedError(source, "truncation.potential", "'full' with fermions is solved with the "
+                               "Litim regulator (closed loops); use regulator.kind = 'litim', or a "
+                               "'polynomial' potential for a smooth regulator")
+    if truncation.potential == "full" and not d_number:
+        raise UnsupportedError(source, "truncation.potential", "'full' with fermions needs a numeric d "
+                               "(the fixed function is solved on a grid); use 'polynomial' for symbolic d")
     if regulator is not None and regulator.kind not in FERMION_REGULATORS:
         raise UnsupportedError(source, "regulator.kind", f"{regulator.kind!r} with fermions: the fermion "
                                f"loops are integrated for {', '.join(map(repr, FERMION_REGULATORS))}")
@@ -915,8 +920,9 @@ def _check_field_count(theory: Theory, order: int, source: str) -> None:
 
 
 def _check_lpa_prime(potential: str, around: str, theory: Theory, source: str) -> None:
-    """LPA' reads eta at the running minimum of a single O(N) multiplet's polynomial potential."""
-    if potential != "polynomial":
+    """LPA' reads eta at the running minimum of a single O(N) multiplet's polynomial potential (with
+    fermions also of a full one, at zero field or the minimum: rgsym.workflows.gny_functions)."""
+    if potential != "polynomial" and not theory.fermions:
         raise UnsupportedError(source, "truncation.potential",
                                "the \"lpa'\" scheme needs a polynomial potential; use 'polynomial'")
     if around != "minimum" and not theory.fermions:  # with fermions the fermion ring carries p at zero field

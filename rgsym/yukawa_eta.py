@@ -30,6 +30,7 @@ eta_psi in LPA' with these regulators); Berges, Tetradis, Wetterich, hep-ph/0005
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 
@@ -156,6 +157,7 @@ class AnomalousDimensions:
     fermion: sp.Expr
 
 
+@functools.lru_cache(maxsize=8)
 def anomalous_dimensions(model: YukawaModel, d: sp.Expr, external: int = 0,
                          regulator: Regulator | None = None) -> AnomalousDimensions:
     """Derive and integrate the two projections (:func:`rgsym.fermion_thresholds.loop_integral`).
@@ -170,6 +172,12 @@ def anomalous_dimensions(model: YukawaModel, d: sp.Expr, external: int = 0,
         The boson regulator (default: Litim with alpha = 1); the fermion one follows from it.
     external
         The boson component whose two-point function defines eta_phi (0: radial).
+
+    Returns
+    -------
+    AnomalousDimensions
+        Kept for the last few theories in the process (the polynomial and the full-potential routes
+        of one spec both need them).
     """
     if regulator is None:
         from rgsym.regulators import LITIM

@@ -290,12 +290,22 @@ def test_bad_yukawa_theories_get_one_line_errors(theory: dict[str, object], key:
     ("regulator", {"kind": "power-law"}, "regulator.kind"),
     ("regulator", {"kind": "litim", "alpha": 2}, "regulator.alpha"),
     ("truncation", {"scheme": "d2"}, "truncation.scheme"),
-    ("truncation", {"potential": "full"}, "truncation.potential"),
 ])
 def test_yukawa_theories_name_what_is_not_derived(section: str, value: dict[str, object], key: str) -> None:
     with pytest.raises(SpecError) as caught:
         parse_spec({"theory": GNY, section: value}, "s.toml")
     assert caught.value.key == key
+
+
+@pytest.mark.parametrize("extra", [{"regulator": {"kind": "exponential"}}, {"theory": {**GNY, "d": "d"}}])
+def test_a_yukawa_full_potential_needs_litim_and_numeric_d(extra: dict[str, object]) -> None:
+    """The full potential is solved on a grid with Litim's closed loops (rgsym.workflows.gny_functions)."""
+    raw = {"theory": GNY, "truncation": {"potential": "full", "expand_around": "zero"}, **extra}
+    with pytest.raises(SpecError) as caught:
+        parse_spec(raw, "s.toml")
+    assert caught.value.key == "truncation.potential" and "\n" not in str(caught.value)
+    litim = parse_spec({"theory": GNY, "truncation": {"potential": "full"}}, "s.toml")
+    assert litim.truncation.potential == "full"
 
 
 def test_a_yukawa_spec_reads() -> None:

@@ -17,11 +17,16 @@ Method
   interpolant).  The system is square.
 - Newton (MINPACK hybrj) with the exact Jacobian: the partial derivatives dE_k/d(f_j, f_j',
   f_j'', s) are derived symbolically (through the integrals) and compiled with lambdify.
-- Exponents: along the flow the conditions hold at every t, so a perturbation obeys
-  d_t df = J_f df + J_s ds with C df = 0.  With df ~ exp(-theta t) this is the generalised
-  eigenvalue problem A v = lambda B v, A = [[J_f, J_s], [C, 0]], B = diag(1, 0), theta = -lambda
-  (the infinite eigenvalues of the singular B are dropped).  Only eigenvalues that a second,
-  finer grid reproduces are kept (spectral eigenvalue drift, Boyd, *Chebyshev and Fourier
+- Scalar equations at a point rho_0 (:class:`PointEquation`): a normalisation f(rho_0) = value
+  (:class:`Condition`), any constraint 0 = G(f(rho_0), f'(rho_0), f''(rho_0), s) such as an implicit
+  eta equation, or the flow d_t s = G of a scalar coupling read off at rho_0 (the Yukawa coupling).
+  rho_0 may itself be a scalar unknown, the running minimum kappa with its constraint f(kappa) = 0.
+- Exponents: along the flow the constraints hold at every t, so a perturbation obeys
+  d_t df = J_f df + J_s ds, d_t ds_flowing = G_f df + G_s ds and C df + C_s ds = 0.  With
+  df ~ exp(-theta t) this is the generalised eigenvalue problem A v = lambda B v, A the collocated
+  Jacobian, B the identity on the functions and the flowing scalars and 0 on the constraints,
+  theta = -lambda (the infinite eigenvalues of the singular B are dropped).  Only eigenvalues that a
+  second, finer grid reproduces are kept (spectral eigenvalue drift, Boyd, *Chebyshev and Fourier
   Spectral Methods*, sec. 7.5).  nu = 1/theta_max, omega = -(least negative theta).
 - Integrals: each ``Integral(f, (y, a, b))`` is mapped by y = s^2 (which removes the y^(d/2-1)
   branch point at integer d) and summed on Gauss-Legendre nodes in s; an infinite upper limit is
@@ -98,6 +103,22 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class PointEquation:
+    """A scalar equation read off at one point rho_0: a constraint 0 = G, or the flow d_t s = G of a
+    scalar coupling s (the Yukawa coupling h^2 at the minimum).
+
+    G is an expression in the variable rho (set to rho_0), the functions' symbols (f, f', f'' at
+    rho_0) and the scalars.  rho_0 is a number, or one of the scalars (a running minimum kappa, fixed
+    by its own constraint f(kappa) = 0).  A :class:`Condition` is the constraint f(point) - value.
+    """
+
+    expression: sp.Expr
+    point: float | sp.Symbol
+    flow_of: sp.Symbol | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
 class FixedFunctionSystem:
     """The fixed-point problem d_t f_k = equations[k] = 0, k = 1..K.
 
@@ -120,6 +141,8 @@ class FixedFunctionSystem:
     node_functions
         (symbol, expression in the integrals' variable) pairs: symbols in the integrands that are
         functions of the integration variable alone, evaluated at the nodes in high precision.
+    point_equations
+        Further scalar equations at a point (after ``conditions``; together as many as ``scalars``).
     """
 
     variable: sp.Symbol
@@ -130,19 +153,33 @@ class FixedFunctionSystem:
     parameters: tuple[tuple[sp.Symbol, float], ...] = ()
     name: str = "fixed functions"
     node_functions: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
+    point_equations: tuple[PointEquation, ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.functions) != len(self.equations):
             raise ValueError(f"{self.name}: {len(self.functions)} functions but "
                              f"{len(self.equations)} equations")
-        if len(self.scalars) != len(self.conditions):
+        if len(self.scalars) != len(self.conditions) + len(self.point_equations):
             raise ValueError(f"{self.name}: {len(self.scalars)} scalars but "
-                             f"{len(self.conditions)} conditions")
+                             f"{len(self.conditions) + len(self.point_equations)} conditions")
         names = [f.name for f in self.functions]
         for c in self.conditions:
             if c.function not in names:
                 raise ValueError(f"{self.name}: condition on {c.function!r}; "
                                  f"functions are {', '.join(names)}")
+        for e in self.point_equations:
+            for s in (e.point, e.flow_of):
+                if isinstance(s, sp.Symbol) and s not in self.scalars:
+                    raise ValueError(f"{self.name}: {e.label or e.expression}: {s} is not a scalar")
+
+    @property
+    def scalar_equations(self) -> tuple[PointEquation, ...]:
+        """The conditions as constraints f(point) - value, then the point equations: one per scalar."""
+        by_name = {f.name: f for f in self.functions}
+        constraints = tuple(PointEquation(by_name[c.function].value - c.value, c.point,
+                                          label=f"{c.function}({c.point}) = {c.value}")
+                            for c in self.conditions)
+        return constraints + self.point_equations
 
 
 @dataclass(frozen=True)
@@ -188,6 +225,7 @@ class _Compiled:
     outer: tuple[Callable[..., Any], ...]
     integrals: tuple[tuple[Callable[..., Any], float, float, np.ndarray], ...]
     nodes: int
+    points: tuple[Callable[..., Any], ...] = ()
 
 
 def gradient(expr: sp.Expr, wrt: tuple[sp.Symbol, ...]) -> list[sp.Expr]:
@@ -234,7 +272,7 @@ def compile_system(system: FixedFunctionSystem, nodes: int = NODES) -> _Compiled
         Kept for the process: the same equations are compiled once.
     """
     key = (system.variable, system.functions, system.equations, system.scalars, system.parameters,
-           system.node_functions, nodes)
+           system.node_functions, nodes, tuple(_at_point(system, e) for e in system.scalar_equations))
     if key not in _COMPILED:
         if len(_COMPILED) >= _COMPILED_KEEP:
             _COMPILED.pop(next(iter(_COMPILED)))
@@ -276,7 +314,22 @@ def _compile_system(system: FixedFunctionSystem, nodes: int) -> _Compiled:
         values = node_values(system.node_functions, var, quadrature_nodes(a, b, nodes)[0])
         integrals.append((sp.lambdify((s, rho, *unknowns, *at_nodes), [body, *grad], "numpy", cse=True),
                           a, b, values))
-    return _Compiled(unknowns, tuple(outer_exprs), tuple(integrals), nodes)
+    points = []
+    for e in system.scalar_equations:
+        g = _at_point(system, e).subs(params)
+        if g.atoms(sp.Integral):
+            raise SolveError(f"{system.name}: {e.label or e.expression}: an equation at a point is compiled "
+                             "without integrals")
+        points.append(sp.lambdify(unknowns, [g, *gradient(g, unknowns)], "numpy", cse=True))
+    return _Compiled(unknowns, tuple(outer_exprs), tuple(integrals), nodes, tuple(points))
+
+
+def _at_point(system: FixedFunctionSystem, equation: PointEquation) -> sp.Expr:
+    """G with rho set to the point (a number, exact when it is an integer, or the scalar kappa)."""
+    point = equation.point
+    if not isinstance(point, sp.Symbol):
+        point = sp.Integer(int(point)) if float(point).is_integer() else sp.Float(point)
+    return sp.sympify(equation.expression).xreplace({system.variable: point})
 
 
 def quadrature_nodes(a: float, b: float, nodes: int = NODES) -> tuple[np.ndarray, np.ndarray]:
@@ -346,6 +399,13 @@ def _evaluate(compiled: _Compiled, rho: np.ndarray,
     return out
 
 
+def _real(v: Any) -> float:
+    """A real number, or NaN where the expression left the reals (sqrt(2 kappa) at a trial kappa < 0):
+    Newton then steps back."""
+    z = complex(v)
+    return z.real if z.imag == 0 else math.nan
+
+
 def _interpolation_row(grid: ChebyshevGrid, point: float) -> np.ndarray:
     """The row L with L @ f = (Chebyshev interpolant of f)(point)."""
     rho_max = float(grid.rho[-1])
@@ -388,12 +448,21 @@ def residual_and_jacobian(system: FixedFunctionSystem, compiled: _Compiled, grid
             jac[rows, j * n:(j + 1) * n] = np.diag(g0) + g1[:, None] * grid.d1 + g2[:, None] * grid.d2
         for i in range(s_count):
             jac[rows, k_count * n + i] = grad[3 * k_count + i]
-    names = [f.name for f in system.functions]
-    for i, c in enumerate(system.conditions):
-        j = names.index(c.function)
-        row = _interpolation_row(grid, c.point)
-        resid[k_count * n + i] = row @ fs[j] - c.value
-        jac[k_count * n + i, j * n:(j + 1) * n] = row
+    d3 = grid.d1 @ grid.d2
+    for i, (eq, compiled_eq) in enumerate(zip(system.scalar_equations, compiled.points, strict=True)):
+        moving = system.scalars.index(eq.point) if isinstance(eq.point, sp.Symbol) else None
+        row = _interpolation_row(grid, float(scalars[moving]) if moving is not None else float(eq.point))
+        at_point = [row, row @ grid.d1, row @ grid.d2, row @ d3]
+        at = [r @ f for f in fs for r in at_point[:3]]
+        value, *partial = (_real(v) for v in compiled_eq(*at, *scalars))
+        r = k_count * n + i
+        resid[r] = value
+        for j in range(k_count):
+            jac[r, j * n:(j + 1) * n] = sum(partial[3 * j + m] * at_point[m] for m in range(3))
+        jac[r, k_count * n:] = partial[3 * k_count:]
+        if moving is not None:  # the point moves with kappa: d/dkappa of f^(m)(kappa) is f^(m+1)(kappa)
+            jac[r, k_count * n + moving] += sum(partial[3 * j + m] * float(at_point[m + 1] @ f)
+                                                for j, f in enumerate(fs) for m in range(3))
     return resid, jac
 
 
@@ -428,9 +497,13 @@ def linearised_spectrum(system: FixedFunctionSystem, jacobian: np.ndarray, point
     numpy.ndarray
     """
     size = jacobian.shape[0]
-    mass = np.zeros(size)
-    mass[:len(system.functions) * points] = 1.0
-    lam = scipy.linalg.eig(jacobian, np.diag(mass), right=False, homogeneous_eigvals=True)
+    mass = np.zeros((size, size))
+    first = len(system.functions) * points
+    mass[:first, :first] = np.eye(first)
+    for i, e in enumerate(system.scalar_equations):  # d_t s = G: the row of G has s on the left
+        if e.flow_of is not None:
+            mass[first + i, first + system.scalars.index(e.flow_of)] = 1.0
+    lam = scipy.linalg.eig(jacobian, mass, right=False, homogeneous_eigvals=True)
     alpha, beta = lam
     finite = np.abs(beta) > 1e-12 * np.maximum(1.0, np.abs(alpha))
     return np.asarray(-alpha[finite] / beta[finite])
@@ -455,6 +528,11 @@ def _check_interval(system: FixedFunctionSystem, rho_max: float) -> None:
         c = outside[0]
         raise ValueError(f"{system.name}: the condition on {c.function!r} at rho = {c.point} "
                          f"is outside the grid [0, {rho_max}]")
+    fixed = [e for e in system.point_equations if not isinstance(e.point, sp.Symbol)]
+    for e in fixed:
+        if not 0 <= float(e.point) <= rho_max:
+            raise ValueError(f"{system.name}: {e.label or e.expression} at rho = {e.point} is outside the "
+                             f"grid [0, {rho_max}]")
 
 
 def _start_vector(system: FixedFunctionSystem, grid: ChebyshevGrid,

@@ -112,3 +112,63 @@ def test_condition_outside_the_grid_is_refused() -> None:
     system = FixedFunctionSystem(sp.Symbol("rho"), (F,), (f0 - s,), (s,), (Condition("f", 2.0, 1.0),))
     with pytest.raises(ValueError, match="outside the grid"):
         solve_fixed_functions(system, {"f": np.ones_like}, {"s": 1.0}, 1.0, 8)
+
+
+def _scaling_system(flow_of: sp.Symbol | None) -> FixedFunctionSystem:
+    """d_t f = -2 f + rho f' (theta = 2 - n on rho^n) and one scalar s with -3 s + f(0) read off at
+    rho = 0: d_t s when it flows (theta = 3 joins the spectrum), 0 = ... when it is a constraint."""
+    from rgsym.solve.fixed_functions import PointEquation
+
+    rho = sp.Symbol("rho")
+    return FixedFunctionSystem(rho, (F,), (-2 * f0 + rho * f1,), (s,),
+                               point_equations=(PointEquation(-3 * s + f0, 0.0, flow_of, "s"),))
+
+
+@pytest.mark.parametrize("flows, nu", [(True, 1 / 3), (False, 1 / 2)])
+def test_a_flowing_scalar_enters_the_spectrum(flows: bool, nu: float) -> None:
+    system = _scaling_system(s if flows else None)
+    result = solve_fixed_functions(system, {"f": lambda r: 0.01 * r}, {"s": 0.1}, 1.0, 12)
+    # the spectrum of rho d/drho on polynomials is exact on the grid: eigenvalues to rounding
+    assert result.nu == pytest.approx(nu, abs=1e-9)
+    assert [round(t.real, 9) for t in result.theta[:3]] == ([3.0, 2.0, 1.0] if flows else [2.0, 1.0, 0.0])
+
+
+def test_an_equation_at_a_moving_minimum() -> None:
+    """f = rho^2 - 1/4 collocated; kappa from f(kappa) = 0 and s = f'(kappa) at the moving point: Newton
+    finds kappa = 1/2, s = 1, and the Jacobian (with d/dkappa of f(kappa), f'(kappa)) is that of the
+    residual."""
+    from rgsym.solve.fixed_functions import PointEquation, fixed_functions_on_grid
+
+    rho, kappa = sp.Symbol("rho"), sp.Symbol("kappa")
+    system = FixedFunctionSystem(rho, (F,), (f0 - rho**2 + sp.Rational(1, 4),), (s, kappa),
+                                 point_equations=(PointEquation(s - f1 * (1 + rho), kappa),
+                                                  PointEquation(f0, kappa)))
+    fitted, scalars = fixed_functions_on_grid(system, {"f": lambda r: r - 0.3}, {"s": 0.0, "kappa": 0.4},
+                                              1.0, 8)
+    # a quadratic is exact on the grid; Newton to rounding
+    assert scalars["kappa"] == pytest.approx(0.5, abs=1e-12)
+    assert scalars["s"] == pytest.approx(1.0 * 1.5, abs=1e-12)
+    grid = chebyshev_grid(8, 1.0)
+    x = np.concatenate([grid.rho**3 - 0.2, [0.7, 0.35]])
+    compiled = compile_system(system)
+    _, jac = residual_and_jacobian(system, compiled, grid, x)
+    h = 1e-7
+    numeric = np.column_stack([(residual_and_jacobian(system, compiled, grid, x + h * e)[0]
+                                - residual_and_jacobian(system, compiled, grid, x - h * e)[0]) / (2 * h)
+                               for e in np.eye(x.size)])
+    # central differences of a smooth residual: error ~ h^2 f''' + eps/h ~ 1e-9
+    assert np.allclose(jac, numeric, atol=1e-7, rtol=0)
+
+
+def test_point_equations_are_counted_and_placed() -> None:
+    from rgsym.solve.fixed_functions import PointEquation
+
+    rho = sp.Symbol("rho")
+    with pytest.raises(ValueError, match="1 scalars but 2 conditions"):
+        FixedFunctionSystem(rho, (F,), (f0,), (s,), (Condition("f", 0.0, 1.0),),
+                            point_equations=(PointEquation(s, 0.0),))
+    with pytest.raises(ValueError, match="is not a scalar"):
+        FixedFunctionSystem(rho, (F,), (f0,), (s,), point_equations=(PointEquation(s, sp.Symbol("k")),))
+    system = FixedFunctionSystem(rho, (F,), (f0 - s,), (s,), point_equations=(PointEquation(s - 1, 2.0),))
+    with pytest.raises(ValueError, match="outside the grid"):
+        solve_fixed_functions(system, {"f": np.ones_like}, {"s": 1.0}, 1.0)
