@@ -9,22 +9,22 @@ two-point function on a constant background.  Differentiating the Wetterich equa
 
 with G_i(q) = 1 / (K_ii q^2 + R_k(q^2) + M_ii) the propagator of mode i (diagonal on the
 background), m_i its multiplicity, w_ij the number of ordered component pairs a pair of
-representatives stands for, and d~_t acting on R_k only.  The vertices are those of the
-action's potential and gradient terms (:func:`rgsym.hessian.momentum_vertex`), so Z'(rho),
-Z''(rho), Y(rho) enter through them and through K.  Everything is derived, not typed in:
+representatives stands for (:func:`rgsym.loop.pair_weight`), and d~_t acting on R_k only.  The
+vertices are those of the action's potential and gradient terms
+(:func:`rgsym.hessian.momentum_vertex`), so Z'(rho), Z''(rho), Y(rho) enter through them and
+through K.
 
-* G_i(q + p) = G_i(q^2 + 2 p.q + p^2) is Taylor expanded to second order in p;
-* the angular average over the direction of q sets <p.q> = 0 and <(p.q)^2> = p^2 q^2 / d;
-* d~_t replaces R_k by R_k + s d_t R_k and takes d/ds at s = 0 (everywhere, also in the
-  q^2-derivatives of the propagators);
-* the result is the integrand F(q^2) of d/dp^2 d_t Gamma^(2)_aa = int d^dq/(2 pi)^d F, in terms of
-  R_k(q^2), d_t R_k(q^2) and their q^2-derivatives, kept as undefined functions ``R`` and ``Rdot``
-  so that any regulator can be put in afterwards (for a smooth regulator the y-integral is then a
-  plain quadrature; the Litim regulator needs the distributional rules of :mod:`rgsym.integrate`).
-
-This is the external-momentum expansion of the loop engine (:mod:`rgsym.loop`) for vertices that
-depend on the momenta; with momentum-independent vertices it reduces to the ring of
-:func:`rgsym.loop.momentum_ring` (a test checks that both give eta of LPA').
+This module only supplies the vertices: their products are split into loop keys of the one loop
+engine (:func:`rgsym.loop.momentum_terms`: the powers of p^2, p.q and q^2 of the vertices, the
+propagators at q and at q + p, projected order p^2), and each key's integrand comes from
+:func:`rgsym.loop.momentum_integrand`, which does the Taylor expansion of the shifted propagator,
+the angular average and d~_t.  The result is the integrand F(q^2) of
+d/dp^2 d_t Gamma^(2)_aa = int d^dq/(2 pi)^d F in terms of R_k(q^2), d_t R_k(q^2) and their
+q^2-derivatives, kept as the undefined functions :data:`rgsym.loop.R` and :data:`rgsym.loop.RDOT`
+so that any regulator can be put in afterwards (for a smooth regulator the y-integral is then a
+plain quadrature; the Litim regulator needs the distributional rules of :mod:`rgsym.integrate`).
+With momentum-independent vertices it reduces to the ring of :func:`rgsym.loop.momentum_ring`
+(a test checks that both give eta of LPA').
 
 References
 ----------
@@ -42,17 +42,15 @@ from dataclasses import dataclass
 import sympy as sp
 
 from rgsym.errors import UnsupportedError
-from rgsym.hessian import P2, PQ, Q2, Momentum, momentum_vertex
-from rgsym.loop import pair_weight
+from rgsym.hessian import Momentum, momentum_vertex
+from rgsym.loop import RDOT, R, LoopKey, momentum_integrand, momentum_terms, pair_weight, species_counts
 
-#: The regulator R_k(q^2) and its flow d_t R_k(q^2), as undefined functions of q^2.
-R = sp.Function("R")
-RDOT = sp.Function("Rdot")
+__all__ = ["RDOT", "R", "TwoPointFlow", "p2_flow"]
 
 
 @dataclass(frozen=True)
 class TwoPointFlow:
-    """d/dp^2 d_t Gamma^(2)_aa(p) at p = 0, as an integrand over the loop momentum.
+    """d/dp^2 d_t Gamma^(2)_aa(p) at p = 0, as loop keys and as an integrand over the loop momentum.
 
     Attributes
     ----------
@@ -61,13 +59,18 @@ class TwoPointFlow:
     integrand
         F(q^2) with d/dp^2 d_t Gamma^(2)_aa = int d^dq/(2 pi)^d F, in terms of ``R(q2)``,
         ``Rdot(q2)`` and their derivatives, the background values and the dimension d.
+    terms
+        (loop key, coefficient): F = sum coefficient f_key / 2, with f_key the key's integrand
+        (:func:`rgsym.loop.momentum_integrand`, normalised like T_c).
     """
 
     external: sp.Symbol
     integrand: sp.Expr
+    terms: tuple[tuple[LoopKey, sp.Expr], ...] = ()
 
     def __repr__(self) -> str:
-        return f"TwoPointFlow(external={self.external}, {sp.count_ops(self.integrand)} operations)"
+        return (f"TwoPointFlow(external={self.external}, {len(self.terms)} keys, "
+                f"{sp.count_ops(self.integrand)} operations)")
 
 
 def p2_flow(potential: sp.Expr, kinetic: sp.Matrix, fields: Sequence[sp.Symbol],
@@ -110,38 +113,24 @@ def p2_flow(potential: sp.Expr, kinetic: sp.Matrix, fields: Sequence[sp.Symbol],
         if i != j and (sp.simplify(mass[i, j]) != 0 or sp.simplify(kin[i, j]) != 0):
             raise UnsupportedError("", "theory.fields", "the two-point projection needs modes that are "
                                    "diagonal on the background")
-    s = sp.Symbol("s_dt")
-
-    def propagator(i: int, argument: sp.Expr) -> sp.Expr:
-        return 1 / (kin[i, i] * argument + R(argument) + s * RDOT(argument) + mass[i, i])
-
     p, q = Momentum(sp.Integer(1), sp.Integer(0)), Momentum(sp.Integer(0), sp.Integer(1))
     a = external
-    total = sp.Integer(0)
+    unit = [species_counts(n, None, i) for i in range(n)]
+    grouped: dict[LoopKey, list[sp.Expr]] = {}
     for i in range(n):
         vertex = momentum_vertex(potential, kinetic, fields, [a, a, i, i], [p, -p, q, -q], at)
-        total += sp.Rational(1, 2) * multiplicities[i] * propagator(i, Q2) * vertex
+        for key, c in momentum_terms(multiplicities[i] * vertex, unit[i]):
+            grouped.setdefault(key, []).append(c)
     for i, j in itertools.product(range(n), repeat=2):
         left = momentum_vertex(potential, kinetic, fields, [a, j, i], [p, q, -(p + q)], at)
         right = momentum_vertex(potential, kinetic, fields, [a, i, j], [-p, p + q, -q], at)
         product = sp.expand(left * right)
         if product == 0:
             continue
-        shifted = _taylor_shift(propagator(i, Q2))
-        total -= sp.Rational(1, 2) * pair_weight([str(f) for f in fields], multiplicities, i, j) \
-            * propagator(j, Q2) * shifted * product
-    # second order in p (p^2 counts 2, p.q counts 1), then the angular average <(p.q)^2> = p^2 q^2 / d;
-    # read off by differentiation, so that nothing is multiplied out
-    origin = {P2: 0, PQ: 0}
-    coefficient = (sp.diff(total, P2).subs(origin)
-                   + Q2 / d * sp.diff(total, PQ, 2).subs(origin) / 2)
-    flow = sp.diff(coefficient, s).subs(s, 0)
-    return TwoPointFlow(fields[a], flow.doit())
-
-
-def _taylor_shift(prop: sp.Expr) -> sp.Expr:
-    """G(q^2 + 2 p.q + p^2) to second order in p (the order is marked afterwards)."""
-    delta = 2 * PQ + P2
-    first = sp.diff(prop, Q2)
-    second = sp.diff(prop, Q2, 2)
-    return prop + first * delta + second * delta**2 / 2
+        weight = pair_weight([str(f) for f in fields], multiplicities, i, j)
+        for key, c in momentum_terms(-weight * product, unit[j], unit[i]):
+            grouped.setdefault(key, []).append(c)
+    terms = tuple((key, sp.Add(*parts)) for key, parts in grouped.items())
+    kinetics, masses = [kin[i, i] for i in range(n)], [mass[i, i] for i in range(n)]
+    flow = sp.Add(*(c * momentum_integrand(key, kinetics, masses, d) for key, c in terms)) / 2
+    return TwoPointFlow(fields[a], flow.doit(), terms)
