@@ -35,7 +35,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 
 import symengine as se
 import sympy as sp
@@ -74,14 +73,11 @@ class LoopKey:
         How many y-derivatives act on propagators after the angular average (2 for the p^2
         projection of a ring of two propagators: int K(y) d~_t[A'(y) B'(y)]); 0 with
         ``p2_order = 1``: the projection taken on the integrand itself, d/dp^2 d~_t of the
-        ring with the shifted propagators Taylor expanded (:func:`momentum_integrand`).
+        ring with the shifted propagators Taylor expanded (:func:`p2_projection`).
     insertion
         The operator inserted in the ring: ``"dtR"``, the regulator d_t R_k.
     sign
         Statistics sign of the mode closing the supertrace (+1 boson, -1 fermion).
-    pq_power, p2_power
-        Powers of p.q and of p^2 in the numerator (vertices that depend on the external
-        momentum, e.g. gradient terms Z(rho) (d phi)^2 / 2).
     """
 
     counts: Counts
@@ -91,8 +87,6 @@ class LoopKey:
     dy_order: int = 0
     insertion: str = "dtR"
     sign: int = BOSON
-    pq_power: int = 0
-    p2_power: int = 0
 
     @property
     def is_threshold(self) -> bool:
@@ -102,8 +96,7 @@ class LoopKey:
         -------
         bool
         """
-        return (not self.shifted and self.p2_order == 0 and self.y_power == 0 and self.dy_order == 0
-                and self.pq_power == 0 and self.p2_power == 0)
+        return not self.shifted and self.p2_order == 0 and self.y_power == 0 and self.dy_order == 0
 
     def __repr__(self) -> str:
         extra = []
@@ -115,10 +108,6 @@ class LoopKey:
             extra.append(f"y^{self.y_power}")
         if self.dy_order:
             extra.append(f"dy^{self.dy_order}")
-        if self.pq_power:
-            extra.append(f"pq^{self.pq_power}")
-        if self.p2_power:
-            extra.append(f"p2-power^{self.p2_power}")
         if self.sign != BOSON:
             extra.append("fermion")
         return f"LoopKey({self.counts}{''.join(', ' + e for e in extra)})"
@@ -367,66 +356,63 @@ def pair_weight(names: Sequence[str], multiplicities: Sequence[sp.Expr], i: int,
                            f"the ring of {names[i]} and {names[k]} mixes two multi-component classes")
 
 
-def momentum_terms(vertices: sp.Expr, counts: Counts, shifted: Counts = (), p2_order: int = 1,
-                   sign: int = BOSON) -> tuple[tuple[LoopKey, sp.Expr], ...]:
-    """Split a product of momentum-dependent vertices into loop keys and their coefficients.
 
-    The vertices are polynomials in the invariants p^2, p.q and q^2 (:data:`rgsym.hessian.P2`,
-    ``PQ``, ``Q2``); each monomial p2^a pq^b q2^c becomes the key's ``p2_power``, ``pq_power`` and
-    ``y_power`` (q^2 = y in units of k^2).  Monomials beyond the projected order in p
-    (2 a + b > 2 p2_order) are dropped: they vanish at p = 0.
+def momentum_integrand(key: LoopKey, kinetics: Sequence[sp.Expr], masses: Sequence[sp.Expr]) -> sp.Expr:
+    """The integrand f(q^2) of a key at p = 0, its loop being (1/2) int d^dq/(2 pi)^d f (as T_c).
 
-    Parameters
-    ----------
-    vertices
-        The product of the vertices of the ring (or the one vertex of a tadpole).
-    counts, shifted
-        Propagator powers at q and at q + p, by species.
-    p2_order
-        The order in p^2 projected out.
-    sign
-        Statistics sign of the mode closing the supertrace.
-
-    Returns
-    -------
-    tuple of (LoopKey, sympy.Expr)
-        Sorted by key, equal keys summed, zero coefficients dropped.
-    """
-    grouped: dict[LoopKey, list[sp.Expr]] = {}
-    for term in sp.Add.make_args(sp.expand(vertices)):
-        coefficient, monomial = term.as_independent(P2, PQ, Q2, as_Add=False)
-        powers = monomial.as_powers_dict() if monomial != 1 else {}
-        if set(powers) - {P2, PQ, Q2} or not all(isinstance(e, sp.Integer) and e >= 0 for e in powers.values()):
-            raise AssertionError(f"a vertex is not a polynomial in the momenta: {monomial}")
-        a, b, c = (int(powers.get(v, 0)) for v in (P2, PQ, Q2))
-        if 2 * a + b > 2 * p2_order:
-            continue
-        key = LoopKey(counts, shifted, p2_order=p2_order, y_power=c, sign=sign, pq_power=b, p2_power=a)
-        grouped.setdefault(key, []).append(coefficient)
-    out = ((key, sp.Add(*parts)) for key, parts in sorted(grouped.items()))
-    return tuple((key, c) for key, c in out if c != 0)
-
-
-def momentum_integrand(key: LoopKey, kinetics: Sequence[sp.Expr], masses: Sequence[sp.Expr],
-                       d: sp.Expr) -> sp.Expr:
-    """The integrand f(q^2) of a key, its loop being (1/2) int d^dq/(2 pi)^d f (as T_c).
-
-    G_i(q) = 1 / (K_i q^2 + R_k(q^2) + M_i) is the propagator of species i, with R_k and d_t R_k
-    the undefined functions :data:`R` and :data:`RDOT` (the regulator is put in by the
-    integration stage).  At p = 0 (``p2_order = 0``) the regulator line is inserted once:
-    f = y^c d_t R_k prod_i G_i^(counts_i).  With ``p2_order = 1`` and ``dy_order = 0`` the
-    projection acts on the integrand itself:
-
-    * the numerator p2^a pq^b q2^c multiplies prod_i G_i(q)^(counts_i) prod_k G_k(q + p)^(shifted_k);
-    * G_k(q + p) = G_k(q^2 + 2 p.q + p^2) is Taylor expanded to second order in p;
-    * the angular average over the direction of q sets <p.q> = 0 and <(p.q)^2> = p^2 q^2 / d, and
-      d/dp^2 at p = 0 is read off (by differentiation, so that nothing is multiplied out);
-    * d~_t replaces R_k by R_k + s d_t R_k and takes d/ds at s = 0 (also in the q^2-derivatives).
+    f = y^c d_t R_k prod_i G_i(q)^(counts_i), the regulator line inserted once, with
+    G_i(q) = 1 / (K_i q^2 + R_k(q^2) + M_i) and R_k, d_t R_k the undefined functions :data:`R`
+    and :data:`RDOT` (the integration stage puts a regulator in).
 
     Parameters
     ----------
     key
-        The loop key (bosonic, insertion d_t R_k).
+        A bosonic key at p = 0 (no shifted propagators).
+    kinetics, masses
+        K_i and M_i of each species.
+
+    Returns
+    -------
+    sympy.Expr
+        In q^2 (:data:`rgsym.hessian.Q2`), ``R(q2)`` and ``Rdot(q2)``.
+
+    Raises
+    ------
+    UnsupportedError
+        For a key with external momentum, y-derivatives or a fermion loop.
+    """
+    if key.sign != BOSON or key.shifted or key.p2_order or key.dy_order or key.insertion != "dtR":
+        raise UnsupportedError("", "truncation.scheme", f"the integrand of {key!r} at p = 0 is not available")
+    out = Q2**key.y_power * RDOT(Q2) if key.y_power else RDOT(Q2)
+    for i, c in enumerate(key.counts):
+        if c:
+            out = out / (kinetics[i] * Q2 + R(Q2) + masses[i]) ** c
+    return out
+
+
+def p2_projection(terms: Sequence[tuple[LoopKey, sp.Expr, sp.Expr]], kinetics: Sequence[sp.Expr],
+                  masses: Sequence[sp.Expr], d: sp.Expr) -> sp.Expr:
+    """The integrand F(q^2) of d/dp^2 at p = 0 of a sum of one-loop terms with momentum-dependent vertices.
+
+    Each term (key, weight, numerator) stands for (1/2) (-1)^(n-1) weight int_q d~_t[numerator
+    prod_i G_i(q)^(counts_i) prod_k G_k(q + p)^(shifted_k)], n the number of propagators (the sign of
+    the resolvent expansion: + for a tadpole, - for a ring of two), with
+    G_i(q) = 1 / (K_i q^2 + R_k(q^2) + M_i) and the numerator (the vertices) a polynomial in the
+    invariants p^2, p.q, q^2 (:data:`rgsym.hessian.P2`, ``PQ``, ``Q2``).  Derived, not typed in:
+
+    * G_k(q + p) = G_k(q^2 + 2 p.q + p^2) is Taylor expanded to second order in p;
+    * the angular average over the direction of q sets <p.q> = 0 and <(p.q)^2> = p^2 q^2 / d, and
+      d/dp^2 at p = 0 is read off by differentiation, so that nothing is multiplied out;
+    * d~_t replaces R_k by R_k + s d_t R_k and takes d/ds at s = 0 (also in the q^2-derivatives).
+
+    The keys are those of the projection taken on the integrand (``p2_order = 1``,
+    ``dy_order = 0``); the ring integrated by parts (``dy_order = 2``, :func:`momentum_ring`) is the
+    same integral for momentum-independent vertices.
+
+    Parameters
+    ----------
+    terms
+        (key, weight, numerator) per term, in the order they are summed.
     kinetics, masses
         K_i and M_i of each species.
     d
@@ -435,53 +421,43 @@ def momentum_integrand(key: LoopKey, kinetics: Sequence[sp.Expr], masses: Sequen
     Returns
     -------
     sympy.Expr
-        In q^2 (:data:`rgsym.hessian.Q2`), ``R(q2)``, ``Rdot(q2)`` and their q^2-derivatives.
+        F with d/dp^2 (sum of the terms) = int d^dq/(2 pi)^d F, in q^2 (:data:`rgsym.hessian.Q2`),
+        ``R(q2)``, ``Rdot(q2)`` and their q^2-derivatives (unevaluated ``Subs`` of the numerators
+        are left to the caller's ``doit``).
 
     Raises
     ------
     UnsupportedError
-        For a key of another form (the integrated-by-parts ring, ``dy_order = 2``, is
-        evaluated in closed form by :func:`rgsym.integrate.loop_integral`).
+        For a key of another form (fermion loop, y-derivatives, another order in p^2).
     """
-    kin, mass = _placeholders(len(kinetics))
-    return _generic_integrand(key, len(kinetics), d).xreplace(
-        {**dict(zip(kin, kinetics, strict=True)), **dict(zip(mass, masses, strict=True))})
-
-
-@cache
-def _placeholders(n: int) -> tuple[tuple[sp.Symbol, ...], tuple[sp.Symbol, ...]]:
-    """Placeholder symbols for K_i and M_i of n species (one set per n, shared by the cache)."""
-    return tuple(sp.Dummy(f"K{i}") for i in range(n)), tuple(sp.Dummy(f"M{i}") for i in range(n))
-
-
-@cache
-def _generic_integrand(key: LoopKey, n: int, d: sp.Expr) -> sp.Expr:
-    """:func:`momentum_integrand` with the placeholders of :func:`_placeholders` (cached per key)."""
-    kin, mass = _placeholders(n)
-    if key.sign != BOSON or key.insertion != "dtR" or key.dy_order != 0 or key.p2_order not in (0, 1):
-        raise UnsupportedError("", "truncation.scheme", f"the integrand of {key!r} is not available")
     s = sp.Symbol("s_dt")
 
     def propagator(i: int, argument: sp.Expr) -> sp.Expr:
-        return 1 / (kin[i] * argument + R(argument) + s * RDOT(argument) + mass[i])
+        return 1 / (kinetics[i] * argument + R(argument) + s * RDOT(argument) + masses[i])
 
-    numerator = P2**key.p2_power * PQ**key.pq_power * Q2**key.y_power
-    product = sp.Mul(*(propagator(i, Q2) ** c for i, c in enumerate(key.counts) if c))
-    if key.p2_order == 0:
-        if key.shifted or key.pq_power or key.p2_power:
-            raise UnsupportedError("", "truncation.scheme", f"the integrand of {key!r} is not available")
-        return Q2**key.y_power * RDOT(Q2) * product.subs(s, 0)
-    for k, c in enumerate(key.shifted):
-        if c:
-            product *= _taylor_shift(propagator(k, Q2) ** c)
-    total = numerator * product
+    total = sp.Integer(0)
+    for key, weight, numerator in terms:
+        if key.sign != BOSON or key.p2_order != 1 or key.dy_order or key.y_power or key.insertion != "dtR":
+            raise UnsupportedError("", "truncation.scheme", f"the p^2 projection of {key!r} is not available")
+        term = sp.Rational(1, 2) * weight
+        for i, c in enumerate(key.counts):
+            if c:
+                term = term * propagator(i, Q2) ** c
+        for k, c in enumerate(key.shifted):
+            if c:
+                term = term * _taylor_shift(propagator(k, Q2) ** c)
+        term = term * numerator
+        total = total - term if (sum(key.counts) + sum(key.shifted)) % 2 == 0 else total + term
     # second order in p (p^2 counts 2, p.q counts 1), then the angular average <(p.q)^2> = p^2 q^2 / d
     origin = {P2: 0, PQ: 0}
-    coefficient = sp.diff(total, P2).subs(origin) + Q2 / d * sp.diff(total, PQ, 2).subs(origin) / 2
+    coefficient = (sp.diff(total, P2).subs(origin)
+                   + Q2 / d * sp.diff(total, PQ, 2).subs(origin) / 2)
     return sp.diff(coefficient, s).subs(s, 0)
 
 
 def _taylor_shift(prop: sp.Expr) -> sp.Expr:
     """G(q^2 + 2 p.q + p^2) to second order in p (the order is marked afterwards)."""
     delta = 2 * PQ + P2
-    return prop + sp.diff(prop, Q2) * delta + sp.diff(prop, Q2, 2) * delta**2 / 2
+    first = sp.diff(prop, Q2)
+    second = sp.diff(prop, Q2, 2)
+    return prop + first * delta + second * delta**2 / 2

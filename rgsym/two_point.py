@@ -14,11 +14,10 @@ vertices are those of the action's potential and gradient terms
 (:func:`rgsym.hessian.momentum_vertex`), so Z'(rho), Z''(rho), Y(rho) enter through them and
 through K.
 
-This module only supplies the vertices: their products are split into loop keys of the one loop
-engine (:func:`rgsym.loop.momentum_terms`: the powers of p^2, p.q and q^2 of the vertices, the
-propagators at q and at q + p, projected order p^2), and each key's integrand comes from
-:func:`rgsym.loop.momentum_integrand`, which does the Taylor expansion of the shifted propagator,
-the angular average and d~_t.  The result is the integrand F(q^2) of
+This module only supplies the vertices: each tadpole and ring is a term of the one loop engine,
+a loop key (the propagators at q and at q + p, projected order p^2) with its weight and its
+vertices as numerator, and :func:`rgsym.loop.p2_projection` does the Taylor expansion of the
+shifted propagator, the angular average and d~_t.  The result is the integrand F(q^2) of
 d/dp^2 d_t Gamma^(2)_aa = int d^dq/(2 pi)^d F in terms of R_k(q^2), d_t R_k(q^2) and their
 q^2-derivatives, kept as the undefined functions :data:`rgsym.loop.R` and :data:`rgsym.loop.RDOT`
 so that any regulator can be put in afterwards (for a smooth regulator the y-integral is then a
@@ -43,7 +42,7 @@ import sympy as sp
 
 from rgsym.errors import UnsupportedError
 from rgsym.hessian import Momentum, momentum_vertex
-from rgsym.loop import RDOT, R, LoopKey, momentum_integrand, momentum_terms, pair_weight, species_counts
+from rgsym.loop import RDOT, R, LoopKey, p2_projection, pair_weight, species_counts
 
 __all__ = ["RDOT", "R", "TwoPointFlow", "p2_flow"]
 
@@ -60,13 +59,13 @@ class TwoPointFlow:
         F(q^2) with d/dp^2 d_t Gamma^(2)_aa = int d^dq/(2 pi)^d F, in terms of ``R(q2)``,
         ``Rdot(q2)`` and their derivatives, the background values and the dimension d.
     terms
-        (loop key, coefficient): F = sum coefficient f_key / 2, with f_key the key's integrand
-        (:func:`rgsym.loop.momentum_integrand`, normalised like T_c).
+        (loop key, weight, vertices) of each tadpole and ring, as summed by
+        :func:`rgsym.loop.p2_projection`.
     """
 
     external: sp.Symbol
     integrand: sp.Expr
-    terms: tuple[tuple[LoopKey, sp.Expr], ...] = ()
+    terms: tuple[tuple[LoopKey, sp.Expr, sp.Expr], ...] = ()
 
     def __repr__(self) -> str:
         return (f"TwoPointFlow(external={self.external}, {len(self.terms)} keys, "
@@ -116,21 +115,17 @@ def p2_flow(potential: sp.Expr, kinetic: sp.Matrix, fields: Sequence[sp.Symbol],
     p, q = Momentum(sp.Integer(1), sp.Integer(0)), Momentum(sp.Integer(0), sp.Integer(1))
     a = external
     unit = [species_counts(n, None, i) for i in range(n)]
-    grouped: dict[LoopKey, list[sp.Expr]] = {}
-    for i in range(n):
+    terms: list[tuple[LoopKey, sp.Expr, sp.Expr]] = []
+    for i in range(n):  # the tadpoles G_i Gamma^(4)_{a a i i}
         vertex = momentum_vertex(potential, kinetic, fields, [a, a, i, i], [p, -p, q, -q], at)
-        for key, c in momentum_terms(multiplicities[i] * vertex, unit[i]):
-            grouped.setdefault(key, []).append(c)
-    for i, j in itertools.product(range(n), repeat=2):
+        terms.append((LoopKey(unit[i], p2_order=1), multiplicities[i], vertex))
+    for i, j in itertools.product(range(n), repeat=2):  # the rings G_j(q) G_i(q + p) Gamma^(3) Gamma^(3)
         left = momentum_vertex(potential, kinetic, fields, [a, j, i], [p, q, -(p + q)], at)
         right = momentum_vertex(potential, kinetic, fields, [a, i, j], [-p, p + q, -q], at)
         product = sp.expand(left * right)
         if product == 0:
             continue
         weight = pair_weight([str(f) for f in fields], multiplicities, i, j)
-        for key, c in momentum_terms(-weight * product, unit[j], unit[i]):
-            grouped.setdefault(key, []).append(c)
-    terms = tuple((key, sp.Add(*parts)) for key, parts in grouped.items())
-    kinetics, masses = [kin[i, i] for i in range(n)], [mass[i, i] for i in range(n)]
-    flow = sp.Add(*(c * momentum_integrand(key, kinetics, masses, d) for key, c in terms)) / 2
-    return TwoPointFlow(fields[a], flow.doit(), terms)
+        terms.append((LoopKey(unit[j], unit[i], p2_order=1), weight, product))
+    flow = p2_projection(terms, [kin[i, i] for i in range(n)], [mass[i, i] for i in range(n)], d)
+    return TwoPointFlow(fields[a], flow.doit(), tuple(terms))
