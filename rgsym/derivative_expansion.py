@@ -48,7 +48,7 @@ from rgsym import symbols
 from rgsym.errors import UnsupportedError
 from rgsym.hessian import Q2, kinetic_matrix
 from rgsym.integrate import kinked_regulator_integrand, regulator_insertion
-from rgsym.loop import RDOT, R, LoopKey, momentum_integrand, species_counts
+from rgsym.loop import RDOT, LoopKey, R, momentum_integrand, species_counts
 from rgsym.regulators import Piece, Regulator
 from rgsym.two_point import p2_flow
 

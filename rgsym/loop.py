@@ -18,10 +18,20 @@ the statistics sign of the mode that closes the supertrace.  The integration sta
 (:func:`rgsym.integrate.loop_integral`) evaluates a key, in closed form or by quadrature; this
 module never sees a regulator.
 
+Vertices that depend on the momenta (gradient terms Z(rho), Y(rho) of the derivative expansion)
+keep the vertices as the numerator of a keyed term: :func:`p2_projection` Taylor expands the
+propagators at q + p, averages over the direction of q, takes d/dp^2 and d~_t, and returns the
+integrand in R_k and d_t R_k left as undefined functions (:data:`R`, :data:`RDOT`), for the
+integration stage to put in a regulator; :func:`momentum_integrand` is the p = 0 key with
+field-dependent kinetic coefficients.
+
 Consumers: the flow of the potential (:mod:`rgsym.expand`, polynomial and full potential, and
 the invariant flow of :mod:`rgsym.invariant_flow`), the p^2 projection of the two-point function
-that gives eta in LPA' (:mod:`rgsym.anomalous`), and the diagram evaluation
-(:mod:`rgsym.diagrams.evaluate`), which evaluates the same keys.
+that gives eta in LPA' (:mod:`rgsym.anomalous`), the diagram evaluation
+(:mod:`rgsym.diagrams.evaluate`), which evaluates the same keys, and the derivative expansion
+(:mod:`rgsym.two_point` supplies the momentum-dependent vertices, :mod:`rgsym.derivative_expansion`
+the flows of u, z and Y).  Length: about 460 lines, the expansion at p = 0 and its p^2 projection
+(rings and momentum-dependent vertices), which share the key and the pair weights.
 
 References
 ----------

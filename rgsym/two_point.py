@@ -42,9 +42,7 @@ import sympy as sp
 
 from rgsym.errors import UnsupportedError
 from rgsym.hessian import Momentum, momentum_vertex
-from rgsym.loop import RDOT, R, LoopKey, p2_projection, pair_weight, species_counts
-
-__all__ = ["RDOT", "R", "TwoPointFlow", "p2_flow"]
+from rgsym.loop import LoopKey, p2_projection, pair_weight, species_counts
 
 
 @dataclass(frozen=True)
