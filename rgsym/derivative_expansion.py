@@ -48,8 +48,9 @@ from rgsym import symbols
 from rgsym.errors import UnsupportedError
 from rgsym.hessian import Q2, kinetic_matrix
 from rgsym.integrate import kinked_regulator_integrand, regulator_insertion
+from rgsym.loop import RDOT, LoopKey, R, momentum_integrand, species_counts
 from rgsym.regulators import Piece, Regulator
-from rgsym.two_point import RDOT, R, p2_flow
+from rgsym.two_point import p2_flow
 
 #: The values of the functions and their rho-derivatives at a point, as plain symbols:
 #: u1 = u'(rho), u2 = u''(rho), u3 = u'''(rho), z = z(rho), z1 = z'(rho), z2 = z''(rho), and y0, y1, y2
@@ -214,9 +215,11 @@ def derive_d2(d: sp.Expr, n: sp.Expr, regulator: Regulator, with_y: bool = True)
     at = {f: sp.Integer(0) for f in fields} | background
     masses = [sp.diff(potential, f, 2).xreplace(at) for f in fields]
     kinetics = [kin[i, i].xreplace(at) for i in range(len(fields))]
-    # the flow of u: (1/2) STr[G d_t R] over the modes, each with its own momentum part z_i q^2
-    loop_u = sum((m * RDOT(Q2) / (kz * Q2 + R(Q2) + w)
-                  for m, kz, w in zip(mult, kinetics, masses, strict=True)), sp.Integer(0)) / 2
+    # the flow of u: (1/2) STr[G d_t R] over the modes, each with its own momentum part z_i q^2: the
+    # loop engine's single propagators (key T_1 of each mode, no expansion)
+    modes = len(fields)
+    loop_u = sum((m * momentum_integrand(LoopKey(species_counts(modes, None, i)), kinetics, masses)
+                  for i, m in enumerate(mult)), sp.Integer(0)) / 2
     loops = {"u": loop_u}
     if single:
         assert radial is not None

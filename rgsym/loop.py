@@ -18,10 +18,20 @@ the statistics sign of the mode that closes the supertrace.  The integration sta
 (:func:`rgsym.integrate.loop_integral`) evaluates a key, in closed form or by quadrature; this
 module never sees a regulator.
 
+Vertices that depend on the momenta (gradient terms Z(rho), Y(rho) of the derivative expansion)
+keep the vertices as the numerator of a keyed term: :func:`p2_projection` Taylor expands the
+propagators at q + p, averages over the direction of q, takes d/dp^2 and d~_t, and returns the
+integrand in R_k and d_t R_k left as undefined functions (:data:`R`, :data:`RDOT`), for the
+integration stage to put in a regulator; :func:`momentum_integrand` is the p = 0 key with
+field-dependent kinetic coefficients.
+
 Consumers: the flow of the potential (:mod:`rgsym.expand`, polynomial and full potential, and
 the invariant flow of :mod:`rgsym.invariant_flow`), the p^2 projection of the two-point function
-that gives eta in LPA' (:mod:`rgsym.anomalous`), and the diagram evaluation
-(:mod:`rgsym.diagrams.evaluate`), which evaluates the same keys.
+that gives eta in LPA' (:mod:`rgsym.anomalous`), the diagram evaluation
+(:mod:`rgsym.diagrams.evaluate`), which evaluates the same keys, and the derivative expansion
+(:mod:`rgsym.two_point` supplies the momentum-dependent vertices, :mod:`rgsym.derivative_expansion`
+the flows of u, z and Y).  Length: about 460 lines, the expansion at p = 0 and its p^2 projection
+(rings and momentum-dependent vertices), which share the key and the pair weights.
 
 References
 ----------
@@ -40,12 +50,18 @@ import symengine as se
 import sympy as sp
 
 from rgsym.errors import UnsupportedError
+from rgsym.hessian import P2, PQ, Q2
 from rgsym.series import Series, series_sum
 
 Counts = tuple[int, ...]
 
 #: Statistics signs of the supertrace: +1 for a boson mode, -1 for a fermion mode.
 BOSON, FERMION = 1, -1
+
+#: The regulator R_k(q^2) and its flow d_t R_k(q^2), as undefined functions of q^2 in the
+#: integrands of :func:`momentum_integrand` (the integration stage puts a regulator in).
+R = sp.Function("R")
+RDOT = sp.Function("Rdot")
 
 
 @dataclass(frozen=True, order=True)
@@ -65,7 +81,9 @@ class LoopKey:
         Extra powers of y = q^2/k^2 in the numerator (momentum-dependent vertices).
     dy_order
         How many y-derivatives act on propagators after the angular average (2 for the p^2
-        projection of a ring of two propagators: int K(y) d~_t[A'(y) B'(y)]).
+        projection of a ring of two propagators: int K(y) d~_t[A'(y) B'(y)]); 0 with
+        ``p2_order = 1``: the projection taken on the integrand itself, d/dp^2 d~_t of the
+        ring with the shifted propagators Taylor expanded (:func:`p2_projection`).
     insertion
         The operator inserted in the ring: ``"dtR"``, the regulator d_t R_k.
     sign
@@ -346,3 +364,110 @@ def pair_weight(names: Sequence[str], multiplicities: Sequence[sp.Expr], i: int,
         return mi * mk
     raise UnsupportedError("", "theory.fields",
                            f"the ring of {names[i]} and {names[k]} mixes two multi-component classes")
+
+
+
+def momentum_integrand(key: LoopKey, kinetics: Sequence[sp.Expr], masses: Sequence[sp.Expr]) -> sp.Expr:
+    """The integrand f(q^2) of a key at p = 0, its loop being (1/2) int d^dq/(2 pi)^d f (as T_c).
+
+    f = y^c d_t R_k prod_i G_i(q)^(counts_i), the regulator line inserted once, with
+    G_i(q) = 1 / (K_i q^2 + R_k(q^2) + M_i) and R_k, d_t R_k the undefined functions :data:`R`
+    and :data:`RDOT` (the integration stage puts a regulator in).
+
+    Parameters
+    ----------
+    key
+        A bosonic key at p = 0 (no shifted propagators).
+    kinetics, masses
+        K_i and M_i of each species.
+
+    Returns
+    -------
+    sympy.Expr
+        In q^2 (:data:`rgsym.hessian.Q2`), ``R(q2)`` and ``Rdot(q2)``.
+
+    Raises
+    ------
+    UnsupportedError
+        For a key with external momentum, y-derivatives or a fermion loop.
+    """
+    if key.sign != BOSON or key.shifted or key.p2_order or key.dy_order or key.insertion != "dtR":
+        raise UnsupportedError("", "truncation.scheme", f"the integrand of {key!r} at p = 0 is not available")
+    out = Q2**key.y_power * RDOT(Q2) if key.y_power else RDOT(Q2)
+    for i, c in enumerate(key.counts):
+        if c:
+            out = out / (kinetics[i] * Q2 + R(Q2) + masses[i]) ** c
+    return out
+
+
+def p2_projection(terms: Sequence[tuple[LoopKey, sp.Expr, sp.Expr]], kinetics: Sequence[sp.Expr],
+                  masses: Sequence[sp.Expr], d: sp.Expr) -> sp.Expr:
+    """The integrand F(q^2) of d/dp^2 at p = 0 of a sum of one-loop terms with momentum-dependent vertices.
+
+    Each term (key, weight, numerator) stands for (1/2) (-1)^(n-1) weight int_q d~_t[numerator
+    prod_i G_i(q)^(counts_i) prod_k G_k(q + p)^(shifted_k)], n the number of propagators (the sign of
+    the resolvent expansion: + for a tadpole, - for a ring of two), with
+    G_i(q) = 1 / (K_i q^2 + R_k(q^2) + M_i) and the numerator (the vertices) a polynomial in the
+    invariants p^2, p.q, q^2 (:data:`rgsym.hessian.P2`, ``PQ``, ``Q2``).  Derived, not typed in:
+
+    * G_k(q + p) = G_k(q^2 + 2 p.q + p^2) is Taylor expanded to second order in p;
+    * the angular average over the direction of q sets <p.q> = 0 and <(p.q)^2> = p^2 q^2 / d, and
+      d/dp^2 at p = 0 is read off by differentiation, so that nothing is multiplied out;
+    * d~_t replaces R_k by R_k + s d_t R_k and takes d/ds at s = 0 (also in the q^2-derivatives).
+
+    The keys are those of the projection taken on the integrand (``p2_order = 1``,
+    ``dy_order = 0``); the ring integrated by parts (``dy_order = 2``, :func:`momentum_ring`) is the
+    same integral for momentum-independent vertices.
+
+    Parameters
+    ----------
+    terms
+        (key, weight, numerator) per term, in the order they are summed.
+    kinetics, masses
+        K_i and M_i of each species.
+    d
+        The dimension (for the angular average).
+
+    Returns
+    -------
+    sympy.Expr
+        F with d/dp^2 (sum of the terms) = int d^dq/(2 pi)^d F, in q^2 (:data:`rgsym.hessian.Q2`),
+        ``R(q2)``, ``Rdot(q2)`` and their q^2-derivatives (unevaluated ``Subs`` of the numerators
+        are left to the caller's ``doit``).
+
+    Raises
+    ------
+    UnsupportedError
+        For a key of another form (fermion loop, y-derivatives, another order in p^2).
+    """
+    s = sp.Symbol("s_dt")
+
+    def propagator(i: int, argument: sp.Expr) -> sp.Expr:
+        return 1 / (kinetics[i] * argument + R(argument) + s * RDOT(argument) + masses[i])
+
+    total = sp.Integer(0)
+    for key, weight, numerator in terms:
+        if key.sign != BOSON or key.p2_order != 1 or key.dy_order or key.y_power or key.insertion != "dtR":
+            raise UnsupportedError("", "truncation.scheme", f"the p^2 projection of {key!r} is not available")
+        term = sp.Rational(1, 2) * weight
+        for i, c in enumerate(key.counts):
+            if c:
+                term = term * propagator(i, Q2) ** c
+        for k, c in enumerate(key.shifted):
+            if c:
+                term = term * _taylor_shift(propagator(k, Q2) ** c)
+        term = term * numerator
+        total = total - term if (sum(key.counts) + sum(key.shifted)) % 2 == 0 else total + term
+    # second order in p (p^2 counts 2, p.q counts 1), then the angular average <(p.q)^2> = p^2 q^2 / d
+    origin = {P2: 0, PQ: 0}
+    coefficient = (sp.diff(total, P2).subs(origin)
+                   + Q2 / d * sp.diff(total, PQ, 2).subs(origin) / 2)
+    return sp.diff(coefficient, s).subs(s, 0)
+
+
+def _taylor_shift(prop: sp.Expr) -> sp.Expr:
+    """G(q^2 + 2 p.q + p^2) to second order in p (the order is marked afterwards)."""
+    delta = 2 * PQ + P2
+    first = sp.diff(prop, Q2)
+    second = sp.diff(prop, Q2, 2)
+    return prop + first * delta + second * delta**2 / 2

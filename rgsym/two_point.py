@@ -9,22 +9,21 @@ two-point function on a constant background.  Differentiating the Wetterich equa
 
 with G_i(q) = 1 / (K_ii q^2 + R_k(q^2) + M_ii) the propagator of mode i (diagonal on the
 background), m_i its multiplicity, w_ij the number of ordered component pairs a pair of
-representatives stands for, and d~_t acting on R_k only.  The vertices are those of the
-action's potential and gradient terms (:func:`rgsym.hessian.momentum_vertex`), so Z'(rho),
-Z''(rho), Y(rho) enter through them and through K.  Everything is derived, not typed in:
+representatives stands for (:func:`rgsym.loop.pair_weight`), and d~_t acting on R_k only.  The
+vertices are those of the action's potential and gradient terms
+(:func:`rgsym.hessian.momentum_vertex`), so Z'(rho), Z''(rho), Y(rho) enter through them and
+through K.
 
-* G_i(q + p) = G_i(q^2 + 2 p.q + p^2) is Taylor expanded to second order in p;
-* the angular average over the direction of q sets <p.q> = 0 and <(p.q)^2> = p^2 q^2 / d;
-* d~_t replaces R_k by R_k + s d_t R_k and takes d/ds at s = 0 (everywhere, also in the
-  q^2-derivatives of the propagators);
-* the result is the integrand F(q^2) of d/dp^2 d_t Gamma^(2)_aa = int d^dq/(2 pi)^d F, in terms of
-  R_k(q^2), d_t R_k(q^2) and their q^2-derivatives, kept as undefined functions ``R`` and ``Rdot``
-  so that any regulator can be put in afterwards (for a smooth regulator the y-integral is then a
-  plain quadrature; the Litim regulator needs the distributional rules of :mod:`rgsym.integrate`).
-
-This is the external-momentum expansion of the loop engine (:mod:`rgsym.loop`) for vertices that
-depend on the momenta; with momentum-independent vertices it reduces to the ring of
-:func:`rgsym.loop.momentum_ring` (a test checks that both give eta of LPA').
+This module only supplies the vertices: each tadpole and ring is a term of the one loop engine,
+a loop key (the propagators at q and at q + p, projected order p^2) with its weight and its
+vertices as numerator, and :func:`rgsym.loop.p2_projection` does the Taylor expansion of the
+shifted propagator, the angular average and d~_t.  The result is the integrand F(q^2) of
+d/dp^2 d_t Gamma^(2)_aa = int d^dq/(2 pi)^d F in terms of R_k(q^2), d_t R_k(q^2) and their
+q^2-derivatives, kept as the undefined functions :data:`rgsym.loop.R` and :data:`rgsym.loop.RDOT`
+so that any regulator can be put in afterwards (for a smooth regulator the y-integral is then a
+plain quadrature; the Litim regulator needs the distributional rules of :mod:`rgsym.integrate`).
+With momentum-independent vertices it reduces to the ring of :func:`rgsym.loop.momentum_ring`
+(a test checks that both give eta of LPA').
 
 References
 ----------
@@ -42,17 +41,13 @@ from dataclasses import dataclass
 import sympy as sp
 
 from rgsym.errors import UnsupportedError
-from rgsym.hessian import P2, PQ, Q2, Momentum, momentum_vertex
-from rgsym.loop import pair_weight
-
-#: The regulator R_k(q^2) and its flow d_t R_k(q^2), as undefined functions of q^2.
-R = sp.Function("R")
-RDOT = sp.Function("Rdot")
+from rgsym.hessian import Momentum, momentum_vertex
+from rgsym.loop import LoopKey, p2_projection, pair_weight, species_counts
 
 
 @dataclass(frozen=True)
 class TwoPointFlow:
-    """d/dp^2 d_t Gamma^(2)_aa(p) at p = 0, as an integrand over the loop momentum.
+    """d/dp^2 d_t Gamma^(2)_aa(p) at p = 0, as loop keys and as an integrand over the loop momentum.
 
     Attributes
     ----------
@@ -61,13 +56,18 @@ class TwoPointFlow:
     integrand
         F(q^2) with d/dp^2 d_t Gamma^(2)_aa = int d^dq/(2 pi)^d F, in terms of ``R(q2)``,
         ``Rdot(q2)`` and their derivatives, the background values and the dimension d.
+    terms
+        (loop key, weight, vertices) of each tadpole and ring, as summed by
+        :func:`rgsym.loop.p2_projection`.
     """
 
     external: sp.Symbol
     integrand: sp.Expr
+    terms: tuple[tuple[LoopKey, sp.Expr, sp.Expr], ...] = ()
 
     def __repr__(self) -> str:
-        return f"TwoPointFlow(external={self.external}, {sp.count_ops(self.integrand)} operations)"
+        return (f"TwoPointFlow(external={self.external}, {len(self.terms)} keys, "
+                f"{sp.count_ops(self.integrand)} operations)")
 
 
 def p2_flow(potential: sp.Expr, kinetic: sp.Matrix, fields: Sequence[sp.Symbol],
@@ -110,38 +110,20 @@ def p2_flow(potential: sp.Expr, kinetic: sp.Matrix, fields: Sequence[sp.Symbol],
         if i != j and (sp.simplify(mass[i, j]) != 0 or sp.simplify(kin[i, j]) != 0):
             raise UnsupportedError("", "theory.fields", "the two-point projection needs modes that are "
                                    "diagonal on the background")
-    s = sp.Symbol("s_dt")
-
-    def propagator(i: int, argument: sp.Expr) -> sp.Expr:
-        return 1 / (kin[i, i] * argument + R(argument) + s * RDOT(argument) + mass[i, i])
-
     p, q = Momentum(sp.Integer(1), sp.Integer(0)), Momentum(sp.Integer(0), sp.Integer(1))
     a = external
-    total = sp.Integer(0)
-    for i in range(n):
+    unit = [species_counts(n, None, i) for i in range(n)]
+    terms: list[tuple[LoopKey, sp.Expr, sp.Expr]] = []
+    for i in range(n):  # the tadpoles G_i Gamma^(4)_{a a i i}
         vertex = momentum_vertex(potential, kinetic, fields, [a, a, i, i], [p, -p, q, -q], at)
-        total += sp.Rational(1, 2) * multiplicities[i] * propagator(i, Q2) * vertex
-    for i, j in itertools.product(range(n), repeat=2):
+        terms.append((LoopKey(unit[i], p2_order=1), multiplicities[i], vertex))
+    for i, j in itertools.product(range(n), repeat=2):  # the rings G_j(q) G_i(q + p) Gamma^(3) Gamma^(3)
         left = momentum_vertex(potential, kinetic, fields, [a, j, i], [p, q, -(p + q)], at)
         right = momentum_vertex(potential, kinetic, fields, [a, i, j], [-p, p + q, -q], at)
         product = sp.expand(left * right)
         if product == 0:
             continue
-        shifted = _taylor_shift(propagator(i, Q2))
-        total -= sp.Rational(1, 2) * pair_weight([str(f) for f in fields], multiplicities, i, j) \
-            * propagator(j, Q2) * shifted * product
-    # second order in p (p^2 counts 2, p.q counts 1), then the angular average <(p.q)^2> = p^2 q^2 / d;
-    # read off by differentiation, so that nothing is multiplied out
-    origin = {P2: 0, PQ: 0}
-    coefficient = (sp.diff(total, P2).subs(origin)
-                   + Q2 / d * sp.diff(total, PQ, 2).subs(origin) / 2)
-    flow = sp.diff(coefficient, s).subs(s, 0)
-    return TwoPointFlow(fields[a], flow.doit())
-
-
-def _taylor_shift(prop: sp.Expr) -> sp.Expr:
-    """G(q^2 + 2 p.q + p^2) to second order in p (the order is marked afterwards)."""
-    delta = 2 * PQ + P2
-    first = sp.diff(prop, Q2)
-    second = sp.diff(prop, Q2, 2)
-    return prop + first * delta + second * delta**2 / 2
+        weight = pair_weight([str(f) for f in fields], multiplicities, i, j)
+        terms.append((LoopKey(unit[j], unit[i], p2_order=1), weight, product))
+    flow = p2_projection(terms, [kin[i, i] for i in range(n)], [mass[i, i] for i in range(n)], d)
+    return TwoPointFlow(fields[a], flow.doit(), tuple(terms))

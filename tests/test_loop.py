@@ -198,3 +198,78 @@ def test_o_n_two_point_function_at_order_d2() -> None:
     assert sp.simplify((radial - (u1 + sigma**2 * u2 + (zz + sigma**2 / 2 * yy) * P2)).doit()) == 0
     assert sp.simplify((goldstone - (u1 + zz * P2)).doit()) == 0
     assert sp.simplify(mixed.doit()) == 0
+
+
+def _ring_projection(w_a: sp.Expr, w_b: sp.Expr, d: sp.Expr) -> sp.Expr:
+    """The p^2 projection of the ring G_a(q) G_b(q + p) with unit vertices, taken on the integrand."""
+    from rgsym.loop import p2_projection
+
+    key = LoopKey((1, 0), (0, 1), p2_order=1)
+    return p2_projection([(key, sp.Integer(1), sp.Integer(1))], [sp.Integer(1)] * 2, [w_a, w_b], d)
+
+
+def test_p2_projection_on_the_integrand_is_the_ring_integrated_by_parts_litim() -> None:
+    """The two forms of the ring's p^2 key: d/dp^2 taken on the integrand (Taylor expansion, B'' kept,
+    rgsym.loop.p2_projection; Litim through the distributional rules of kinked_regulator_integrand)
+    and the closed form of the key integrated by parts (loop_integral, theta(0) = 1/2 at the kink).
+    Exact, d = 3, symbolic eta: 2 v_d int y^(1/2) F dy = -(1/2 int of the ring) = -loop_integral."""
+    from rgsym.hessian import Q2
+    from rgsym.integrate import kinked_regulator_integrand
+    from rgsym.loop import RDOT, R
+    from rgsym.symbols import angular_factor, eta, y
+
+    d = sp.Integer(3)
+    w_a, w_b = sp.Rational(1, 3), sp.Rational(-1, 5)
+    litim = LITIM.with_alpha(sp.Integer(1))
+    integrand, top = kinked_regulator_integrand(_ring_projection(w_a, w_b, d), Q2, R, RDOT, litim, d, eta)
+    ours = 2 * angular_factor(d) * sp.integrate(sp.expand(sp.sqrt(y) * integrand), (y, 0, top))
+    key = LoopKey((1, 0), (0, 1), p2_order=1, dy_order=2)
+    closed = loop_integral(litim, key, (w_a, w_b), d, eta)
+    assert sp.simplify(ours + closed) == 0
+
+
+def test_p2_projection_on_the_integrand_is_the_ring_integrated_by_parts_smooth() -> None:
+    """The same with the exp-mass regulator r = exp(-y): quadrature of the raw integrand against the
+    key's WeightedThreshold form (loop_integral), d = 3, eta = 0.05."""
+    import mpmath
+
+    from rgsym.hessian import Q2
+    from rgsym.integrate import regulator_insertion
+    from rgsym.loop import RDOT, R
+    from rgsym.regulators import EXP_MASS, Piece
+    from rgsym.symbols import eta, y
+
+    d, eta0 = 3, sp.Rational(1, 20)
+    w_a, w_b = sp.Rational(1, 3), sp.Rational(1, 7)
+    reg = EXP_MASS.with_alpha(sp.Integer(1))
+    shape = reg.shape()
+    insertion = regulator_insertion(Piece(sp.Integer(0), sp.oo, shape), eta).subs(eta, eta0)
+    raw = _ring_projection(w_a, w_b, sp.Integer(d))
+    concrete = raw.subs({R(Q2): shape.subs(y, Q2), RDOT(Q2): insertion.subs(y, Q2)}).doit()
+    f = sp.lambdify(Q2, concrete, "mpmath")
+    v_d = 1 / (2 ** (d + 1) * mpmath.pi ** (mpmath.mpf(d) / 2) * mpmath.gamma(mpmath.mpf(d) / 2))
+    ours = float(2 * v_d * mpmath.quad(lambda x: mpmath.sqrt(x) * f(x), [0, 1, 10, mpmath.inf]))
+    key = LoopKey((1, 0), (0, 1), p2_order=1, dy_order=2)
+    closed = float(loop_integral(reg, key, (w_a, w_b), sp.Integer(d), eta).subs(eta, eta0).evalf(30))
+    # two quadratures of smooth integrands (~1e-15 each) of forms that differ by an integration by parts
+    assert abs(ours + closed) < 1e-10 * abs(closed), (ours, closed)
+
+
+def test_momentum_integrand_at_zero_momentum_and_refusals() -> None:
+    """The p = 0 key with field-dependent kinetic coefficients: y^c d_t R prod G_i^(c_i); keys with
+    external momentum, y-derivatives or a fermion loop are refused with the key named."""
+    import pytest
+
+    from rgsym.hessian import Q2
+    from rgsym.loop import RDOT, R, momentum_integrand, p2_projection
+
+    z0, z1, m0, m1 = sp.symbols("z0 z1 m0 m1")
+    got = momentum_integrand(LoopKey((2, 1), y_power=1), [z0, z1], [m0, m1])
+    expected = Q2 * RDOT(Q2) / ((z0 * Q2 + R(Q2) + m0) ** 2 * (z1 * Q2 + R(Q2) + m1))
+    assert sp.simplify(got - expected) == 0
+    for key in (LoopKey((1,), (1,), p2_order=1), LoopKey((1,), sign=FERMION)):
+        with pytest.raises(UnsupportedError, match="LoopKey"):
+            momentum_integrand(key, [z0], [m0])
+    with pytest.raises(UnsupportedError, match="dy"):
+        p2_projection([(LoopKey((1,), (1,), p2_order=1, dy_order=2), sp.Integer(1), sp.Integer(1))],
+                      [z0], [m0], sp.Integer(3))

@@ -18,9 +18,10 @@ from rgsym.action import build_action
 from rgsym.anomalous import anomalous_dimension
 from rgsym.hessian import Q2, kinetic_matrix, potential_jet
 from rgsym.integrate import regulator_insertion, regulator_of
+from rgsym.loop import RDOT, R
 from rgsym.regulators import Piece
 from rgsym.spec import parse_spec
-from rgsym.two_point import RDOT, R, p2_flow
+from rgsym.two_point import p2_flow
 
 
 def _integrate(integrand: sp.Expr, shape: sp.Expr, eta: float, d: int) -> float:
