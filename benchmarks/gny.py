@@ -9,7 +9,9 @@ Whole processes, each started fresh, the disk cache off unless said:
 - ``rgsym exponents`` of the shipped chiral Ising, XY and Heisenberg specs (N = 8, LPA', order 4
   around zero), and of the N = 1 Majorana spec, cold (``--no-cache``) and warm (second run with a
   private cache folder);
-- the in-process derivation alone (:func:`rgsym.gny.derive_gny`) of chiral Ising at orders 2, 4, 6.
+- the in-process derivation alone (:func:`rgsym.gny.derive_gny`) of chiral Ising at orders 2, 4, 6;
+- the full potential (``--set truncation.potential=full``, :mod:`rgsym.workflows.gny_functions`) of
+  the three chiral classes, cold: the polynomial start, the loops and the collocation on two grids.
 
 It prints seconds and ratios to the baseline measured in the same run; nothing is asserted.
 Run ``python benchmarks/gny.py`` from the repository root.
@@ -76,6 +78,10 @@ def main() -> None:
     for order in (2, 4, 6):
         _, out = _run(["-c", DERIVE, str(order)])
         print(f"derive_gny, chiral Ising order {order}: {float(out):.2f} s in process")
+    for spec in SPECS[:3]:
+        full = ["-m", "rgsym.cli", "exponents", f"derivations/{spec}", "--set", "truncation.potential=full"]
+        cold, _ = _run(full)
+        print(f"full potential, {spec:<28} {cold:9.2f} s cold, ratio {cold / baseline:6.2f}")
 
 
 if __name__ == "__main__":
