@@ -99,7 +99,7 @@ def clear_quadrature_caches() -> None:
     """Forget the nodes and weights, so that a changed node count takes effect."""
     from rgsym import threshold
 
-    for cached in (threshold._legendre, threshold.quadrature, threshold.weighted_quadrature):
+    for cached in (threshold._legendre_rule, threshold._quadrature, threshold._weighted_quadrature):
         cached.cache_clear()
 
 
