@@ -162,16 +162,18 @@ def test_exponential_lpa_taylor_coefficients_through_the_threshold_series(capsys
     assert got["fixed_point"]["h2"] == pytest.approx(9.305844295937462, rel=1e-10)
 
 
-def test_code_emission_with_a_smooth_regulator_is_refused_in_one_line(tmp_path: Path) -> None:
+def test_code_emission_with_a_smooth_regulator(tmp_path: Path) -> None:
+    """``--emit c,numpy`` writes the flow with its quadrature tables (one weight table per family
+    of fermion-loop integrals; tests/emit/test_gny_code.py compiles and checks them)."""
     from tests.conftest import run_cli
 
     out = run_cli("derive", "derivations/gny_chiral_ising.toml", "--set", "truncation.scheme=lpa",
                   "--set", "regulator.kind=exponential", "--set", "truncation.order=1",
-                  "--emit", "c", "-o", str(tmp_path / "out"))
-    assert out.returncode == 2
-    lines = out.stderr.strip().splitlines()
-    assert len(lines) == 1 and "fermion loops" in lines[0] and "regulator.kind" in lines[0]
-    assert not (tmp_path / "out").exists()  # no partial output
+                  "--emit", "c,numpy", "-o", str(tmp_path / "out"))
+    assert out.returncode == 0, out.stderr
+    c = (tmp_path / "out" / "betas.c").read_text()
+    assert "rgsym_quadrature_weight_5[RGSYM_QUADRATURE_NODES]" in c  # six families
+    assert "_WEIGHT_5 = numpy.array" in (tmp_path / "out" / "betas.py").read_text()
 
 
 @pytest.mark.parametrize("kind", ["exponential", "exp-mass"])
