@@ -315,15 +315,29 @@ def critical_exponents(spec: TheorySpec, index: int | str | None = None,
     (:func:`fixed_point_names`), or by default the Wilson-Fisher point for a single O(N)
     multiplet (identified at d = 3 and followed in d,
     :func:`follow_wilson_fisher`), else the most stable non-Gaussian one
-    (with several fields, by its singlet-sector exponents).
+    (with several fields, by its singlet-sector exponents).  With quadrature thresholds the
+    point and its exponents are checked with twice the nodes
+    (:func:`rgsym.solve.quadrature_check.check_quadrature`).
 
     Raises
     ------
     SolveError
-        If no non-Gaussian fixed point was found.
+        If no non-Gaussian fixed point was found, or the point does not survive finer quadrature.
     SpecError
         If ``index`` is out of range (a user mistake: exit code 2).
     """
+    from rgsym.backgrounds import uses_backgrounds
+    from rgsym.solve.quadrature_check import check_quadrature
+
+    fp, ex = _critical_exponents(spec, index, backend)
+    system = derive(spec)
+    if isinstance(system, BetaSystem) and system.thresholds and not uses_backgrounds(spec):
+        check_quadrature(numeric_system(spec, backend), fp, ex)
+    return fp, ex
+
+
+def _critical_exponents(spec: TheorySpec, index: int | str | None,
+                        backend: str) -> tuple[FixedPoint, Exponents]:
     if index is None and _is_single_on(spec):
         branch = follow_wilson_fisher(spec, backend)
         return branch.point, branch.exponents

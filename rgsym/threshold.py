@@ -8,11 +8,17 @@ derivative in w_i is -c_i T_{c + e_i}.  :class:`Quadrature` evaluates it
 numerically on precomputed nodes, vectorised over masses, with no scipy call per
 evaluation.  The nodes: y = s^2 removes the y^(d/2-1) endpoint behaviour, the
 intervals between the shape's breakpoints are mapped to (0, 1) (the last one by
-s = t / (1 - t)) and each gets Gauss-Legendre points.
+s = t / (1 - t)) and each gets Gauss-Legendre points (:data:`NODES_PER_INTERVAL`;
+:func:`finer_nodes` doubles them for the convergence check of :mod:`rgsym.solve.quadrature_check`).
+
+Over 400 lines: the deterministic Gauss-Legendre rule and the high-precision weights belong with
+the nodes they make.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -199,29 +205,70 @@ class Quadrature:
         return np.einsum("bnk,n->bk", power, self.weight)
 
 
-@cache
 def quadrature(shape: sp.Lambda, d: float, eta: float) -> Quadrature:
-    """Precompute the nodes for a shape (cached: shapes, d and eta are hashable)."""
+    """Precompute the nodes for a shape, :data:`NODES_PER_INTERVAL` per interval (cached by the
+    shape, d, eta and the node count, so that :func:`finer_nodes` takes effect)."""
+    return _quadrature(shape, d, eta, NODES_PER_INTERVAL)
+
+
+@cache
+def _quadrature(shape: sp.Lambda, d: float, eta: float, nodes: int) -> Quadrature:
     (var,) = shape.variables
     r_expr = shape.expr.subs(var, y)
     insertion = (2 - eta) * r_expr - 2 * y * sp.diff(r_expr, y)
-    return _build_quadrature(r_expr, d, insertion, eta)
+    return _build_quadrature(r_expr, d, insertion, eta, nodes)
+
+
+def weighted_quadrature(shape: sp.Lambda, d: float, weight: sp.Lambda) -> Quadrature:
+    """Nodes for :class:`WeightedThreshold`: the weight f(y) in place of the regulator insertion
+    (cached with the node count, as :func:`quadrature`)."""
+    return _weighted_quadrature(shape, d, weight, NODES_PER_INTERVAL)
 
 
 @cache
-def weighted_quadrature(shape: sp.Lambda, d: float, weight: sp.Lambda) -> Quadrature:
-    """Nodes for :class:`WeightedThreshold`: the weight f(y) in place of the regulator insertion."""
+def _weighted_quadrature(shape: sp.Lambda, d: float, weight: sp.Lambda, nodes: int) -> Quadrature:
     (var,) = shape.variables
     r_expr = shape.expr.subs(var, y)
     (wvar,) = weight.variables
-    return _build_quadrature(r_expr, d, weight.expr.subs(wvar, y), float("nan"), precise=True)
+    return _build_quadrature(r_expr, d, weight.expr.subs(wvar, y), float("nan"), nodes, precise=True)
+
+
+@contextmanager
+def finer_nodes(factor: int = 2) -> Iterator[int]:
+    """Within the block, :data:`NODES_PER_INTERVAL` is ``factor`` times its value (the count is
+    yielded): integrals and :class:`Quadrature` objects made there use the finer rule.  For the
+    convergence check of :mod:`rgsym.solve.quadrature_check`; not thread-safe.
+
+    Parameters
+    ----------
+    factor
+        How many times the present node count.
+
+    Yields
+    ------
+    int
+        The node count per interval inside the block.
+    """
+    global NODES_PER_INTERVAL
+    saved = NODES_PER_INTERVAL
+    NODES_PER_INTERVAL = factor * saved
+    try:
+        yield NODES_PER_INTERVAL
+    finally:
+        NODES_PER_INTERVAL = saved
+
+
+def quadrature_fingerprint() -> str:
+    """What a cached number computed with quadrature thresholds depends on beyond the betas:
+    the node count per interval and the digits of the precise weights (for cache keys)."""
+    return f"gauss-legendre {NODES_PER_INTERVAL} per interval, {PRECISE_DIGITS} digits"
 
 
 #: Decimal digits for weights evaluated with mpmath (:func:`weighted_quadrature`).
 PRECISE_DIGITS = 40
 
 
-def _build_quadrature(r_expr: sp.Expr, d: float, insertion: sp.Expr, eta: float,
+def _build_quadrature(r_expr: sp.Expr, d: float, insertion: sp.Expr, eta: float, nodes: int,
                       precise: bool = False) -> Quadrature:
     """Gauss-Legendre nodes for r(y) and weights v_d dy y^(d/2-1) insertion(y).
 
@@ -230,7 +277,7 @@ def _build_quadrature(r_expr: sp.Expr, d: float, insertion: sp.Expr, eta: float,
     in doubles costs 1e-7 of the integral.
     """
     breaks = sorted(_breakpoints(r_expr))
-    s_nodes, s_weights = _nodes([float(np.sqrt(b)) for b in breaks])
+    s_nodes, s_weights = _nodes([float(np.sqrt(b)) for b in breaks], nodes)
     yy = s_nodes**2
     r_f = sp.lambdify(y, r_expr, "numpy")
     with np.errstate(all="ignore"):
@@ -259,9 +306,9 @@ def _breakpoints(r_expr: sp.Expr) -> set[float]:
     return points
 
 
-def _nodes(breaks: list[float]) -> tuple[np.ndarray, np.ndarray]:
-    """Gauss-Legendre nodes in s on [0, b1], [b1, b2], ..., [b_last, oo)."""
-    x, w = _legendre()
+def _nodes(breaks: list[float], count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes in s on [0, b1], [b1, b2], ..., [b_last, oo), ``count`` per interval."""
+    x, w = _legendre(count)
     t, wt = (x + 1) / 2, w / 2
     edges = [0.0, *breaks]
     nodes, weights = [], []
@@ -274,16 +321,21 @@ def _nodes(breaks: list[float]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(nodes), np.concatenate(weights)
 
 
+def _legendre(count: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_legendre_rule` of ``count`` points, by default :data:`NODES_PER_INTERVAL`."""
+    return _legendre_rule(NODES_PER_INTERVAL if count is None else count)
+
+
 @cache
-def _legendre() -> tuple[np.ndarray, np.ndarray]:
+def _legendre_rule(count: int) -> tuple[np.ndarray, np.ndarray]:
     """Gauss-Legendre points and weights on [-1, 1], the same bits on every platform.
 
     ``numpy.polynomial.legendre.leggauss`` solves an eigenvalue problem with the platform's
     LAPACK, whose last digit varies between machines (and the generated files with it); here
     the nodes come from :func:`gauss_legendre` in exact-precision mpmath arithmetic, correctly
-    rounded to doubles.  Computed once per process.
+    rounded to doubles.  Computed once per process and count.
     """
-    x, w = gauss_legendre(NODES_PER_INTERVAL)
+    x, w = gauss_legendre(count)
     x.flags.writeable = False
     w.flags.writeable = False
     return x, w

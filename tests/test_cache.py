@@ -347,3 +347,28 @@ def test_descriptions_are_printable(cache_dir: Path) -> None:
 def test_values_that_json_would_change_are_not_stored(cache_dir: Path) -> None:
     cache.store("test", "8" * 64, (1, 2))  # a tuple would read back as a list
     assert entries(cache_dir) == []
+
+
+def test_quadrature_flows_store_nothing_that_depends_on_the_node_count(
+        cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A GNY flow with the exponential regulator (thresholds by quadrature): the derivation entry
+    holds the integrals as symbols, the same text whatever the Gauss-Legendre node count, and the
+    numeric results (compiled betas, polished points, stability matrices, fixed points) get no key
+    (rgsym.solve.numeric._betas_key is "" with thresholds), so no number computed on the nodes is
+    read back by a run with other nodes; a flow in closed form does get a key."""
+    from rgsym import threshold
+    from rgsym.solve.numeric import _betas_key
+
+    spec = load_spec(DERIVATIONS / "gny_chiral_ising.toml",
+                     ["truncation.scheme=lpa", "truncation.order=1", "regulator.kind=exponential"])
+    derive = pipeline.derive_flow
+    coarse = cache.encode(cache.round_trip(derive(spec)))
+    monkeypatch.setattr(threshold, "NODES_PER_INTERVAL", 8)
+    fine = cache.encode(cache.round_trip(derive(spec)))
+    assert json.dumps(coarse, sort_keys=True) == json.dumps(fine, sort_keys=True)
+    system = cache.round_trip(derive(spec))
+    assert isinstance(system, BetaSystem) and system.thresholds
+    assert _betas_key(system, {}, "a digest") == ""
+    closed = pipeline.derive(load_spec(DERIVATIONS / "on_lpa.toml", ORDER2))
+    assert isinstance(closed, BetaSystem) and not closed.thresholds
+    assert _betas_key(closed, {}, "a digest") != ""

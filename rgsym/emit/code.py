@@ -48,7 +48,8 @@ def quadrature_view(thresholds: Thresholds, kernel: Kernel, printer: CodePrintin
     """The masses, the propagators at a node and each T_c as a product of them, printed.
 
     The nodes and weights are the :class:`~rgsym.threshold.Quadrature`'s, written with 17
-    significant digits: each literal reads back as exactly the same double.
+    significant digits: each literal reads back as exactly the same double.  A threshold of
+    family f > 0 (:class:`~rgsym.emit.kernels.Thresholds`) reads the weights ``more_weights[f - 1]``.
     """
     taken = [s.name for s in (*kernel.couplings, *kernel.parameters, *thresholds.symbols)]
     mass_prefix, inverse_prefix = _prefix("mass", taken), _prefix("a", taken)
@@ -64,8 +65,9 @@ def quadrature_view(thresholds: Thresholds, kernel: Kernel, printer: CodePrintin
             steps.append(Assignment(printer.expression(powers[k, c]),
                                     printer.expression(sp.Mul(powers[k, c - 1], a, evaluate=False))))
     products = [sp.Mul(*[powers[k, c] for k, c in enumerate(counts) if c]) for counts in thresholds.counts]
-    stores = tuple(Store(i, 0, 0, printer.expression(e)) for i, e in enumerate(products))
-    nodes, weights = zip(*thresholds.terms(), strict=True)
+    stores = tuple(Store(i, f, 0, printer.expression(e))
+                   for i, (f, e) in enumerate(zip(thresholds.families, products, strict=True)))
+    nodes, (weights, *more) = thresholds.table()
     return QuadratureView(
         couplings=tuple(Input(printer.expression(s), i) for i, s in enumerate(kernel.couplings) if s in used),
         parameters=tuple(Input(printer.expression(s), i) for i, s in enumerate(kernel.parameters)
@@ -79,6 +81,7 @@ def quadrature_view(thresholds: Thresholds, kernel: Kernel, printer: CodePrintin
         names=tuple(s.name for s in thresholds.symbols),
         nodes=exact_decimals(nodes),
         weights=exact_decimals(weights),
+        more_weights=tuple(exact_decimals(w) for w in more),
     )
 
 

@@ -29,7 +29,7 @@ from sympy.core.add import _addsort
 
 from rgsym.betasystem import BetaSystem, placeholder_for
 from rgsym.errors import UnsupportedError
-from rgsym.threshold import Quadrature, ThresholdIntegral, quadrature
+from rgsym.threshold import Quadrature, ThresholdIntegral
 
 
 @dataclass(frozen=True)
@@ -115,9 +115,12 @@ class Kernel:
 class Thresholds:
     """Threshold integrals without a closed form, as generated code computes them.
 
-    T_c(w) = sum_n weight_n prod_i (y_n + r(y_n) + w_i)^(-c_i) on the nodes of a
+    T_c(w) = sum_n weight_f,n prod_i (y_n + r(y_n) + w_i)^(-c_i) on the nodes of a
     :class:`~rgsym.threshold.Quadrature`; the masses w_i are expressions in the
-    couplings and parameters.
+    couplings and parameters.  Integrals of one family f share their weight (the regulator
+    insertion of a :class:`~rgsym.threshold.ThresholdIntegral`, the weight of a
+    :class:`~rgsym.threshold.WeightedThreshold`); all families share the nodes and the masses
+    (a Yukawa flow with a smooth regulator has some twenty families).
 
     Attributes
     ----------
@@ -127,21 +130,36 @@ class Thresholds:
         The placeholders T_c the kernels read, with their propagator counts c, in the
         order of the array ``T``: the betas' integrals and those of their derivatives,
         d T_c / d w_i = -c_i T_{c + e_i}.
-    quadrature
-        The nodes and weights.
+    quadratures
+        The nodes and weights of each family (the same nodes).
+    families
+        The family of each placeholder (an index into ``quadratures``).
     """
 
     masses: tuple[sp.Expr, ...]
     symbols: tuple[sp.Symbol, ...]
     counts: tuple[tuple[int, ...], ...]
-    quadrature: Quadrature = field(repr=False)
+    quadratures: tuple[Quadrature, ...] = field(repr=False)
+    families: tuple[int, ...]
+
+    @property
+    def quadrature(self) -> Quadrature:
+        """The first family's nodes and weights."""
+        return self.quadratures[0]
 
     def terms(self) -> tuple[tuple[float, float], ...]:
-        """(y_n + r(y_n), weight_n) of the nodes that contribute (weight non-zero, finite)."""
-        q = self.quadrature
-        offset = q.y + q.r
-        return tuple((float(a), float(b)) for a, b in zip(offset, q.weight, strict=True)
-                     if b != 0 and np.isfinite(a) and np.isfinite(b))
+        """(y_n + r(y_n), weight_n) of the first family's nodes that contribute (weight non-zero, finite)."""
+        nodes, (weights, *_) = self.table()
+        return tuple(zip(nodes, weights, strict=True))
+
+    def table(self) -> tuple[tuple[float, ...], tuple[tuple[float, ...], ...]]:
+        """The offsets y_n + r(y_n) of the nodes where some family's weight is non-zero (all
+        finite), and each family's weights there."""
+        offset = self.quadrature.y + self.quadrature.r
+        weights = np.array([q.weight for q in self.quadratures])
+        keep = np.isfinite(offset) & np.all(np.isfinite(weights), axis=0) & np.any(weights != 0, axis=0)
+        return (tuple(float(a) for a in offset[keep]),
+                tuple(tuple(float(b) for b in row[keep]) for row in weights))
 
 
 @dataclass(frozen=True)
@@ -188,37 +206,52 @@ def build_kernels(system: BetaSystem) -> Kernels:
 def collect_thresholds(system: BetaSystem) -> Thresholds | None:
     """The quadrature thresholds of ``system`` with their nodes (None when all are in closed form).
 
+    The integrals are grouped into families by their weight (:class:`Thresholds`), in the order
+    of their first appearance.
+
     Raises
     ------
     UnsupportedError
         If d or eta of an integral is not a number (the nodes depend on them), or the
-        integrals do not share their shape and masses.
+        integrals do not share their shape, dimension, nodes and masses.
     """
     if not system.thresholds:
         return None
     first = system.thresholds[0][1]
-    shape, d, eta = first.args[:3]
-    if any(type(t) is not type(first) or t.args[:3] != (shape, d, eta) or t.masses != first.masses
-           for _, t in system.thresholds):
+    shape, d = first.args[:2]
+    if any(t.args[:2] != (shape, d) or t.masses != first.masses for _, t in system.thresholds):
         raise UnsupportedError(system.spec_source, "regulator.kind",
-                               "generated code evaluates one family of threshold integrals (one integrand, "
-                               "one set of masses); this flow needs several (LPA' or fermion loops with a "
-                               "quadrature regulator): use the default backend, or 'litim' with alpha = 1")
-    integrals: dict[tuple[int, ...], ThresholdIntegral] = {t.counts: t for _, t in system.thresholds}
-    if not (sp.sympify(d).is_number and sp.sympify(eta).is_number):
+                               "generated code evaluates threshold integrals of one regulator shape and one "
+                               "set of masses; this flow needs several: use the default backend, or 'litim' "
+                               "with alpha = 1")
+    if not all(t.has_numbers() for _, t in system.thresholds):
         raise UnsupportedError(system.spec_source, "theory.d",
                                "generated code computes threshold integrals by quadrature, whose nodes need "
-                               f"numbers for d and eta (d = {d}, eta = {eta}); use --set theory.d=...")
+                               f"numbers for d and eta (d = {d}, eta = {first.args[2]}); "
+                               "use --set theory.d=...")
+    family_of: dict[tuple[type, sp.Basic], int] = {}
+    integrals: dict[tuple[int, tuple[int, ...]], ThresholdIntegral] = {}
+    for _, t in system.thresholds:
+        f = family_of.setdefault((type(t), t.args[2]), len(family_of))
+        integrals.setdefault((f, t.counts), t)
     in_betas = {str(s) for b in system.fast_betas for s in b.free_symbols}
     for name, t in system.thresholds:  # the derivatives' integrals, d T_c / d w_i = -c_i T_{c + e_i}
+        f = family_of[type(t), t.args[2]]
         for i, c in enumerate(t.counts if name in in_betas else ()):
             if c:
                 up = t.fdiff(5 + i) / (-c)
-                integrals.setdefault(up.counts, up)
-    counts = tuple(sorted(integrals, key=lambda c: (sum(c), c)))
+                integrals.setdefault((f, up.counts), up)
+    keys = tuple(sorted(integrals, key=lambda k: (k[0], sum(k[1]), k[1])))
+    representative = {f: integrals[next(k for k in keys if k[0] == f)] for f in family_of.values()}
+    quadratures = tuple(representative[f].nodes() for f in range(len(family_of)))
+    if any(not (np.array_equal(q.y, quadratures[0].y) and np.array_equal(q.r, quadratures[0].r))
+           for q in quadratures):
+        raise UnsupportedError(system.spec_source, "regulator.kind",
+                               "generated code needs the threshold integrals on one set of quadrature nodes; "
+                               "this flow's differ: use the default backend")
     masses = tuple(_plain(m) for m in first.masses)
-    return Thresholds(masses, tuple(sp.Symbol(str(placeholder_for(integrals[c]))) for c in counts), counts,
-                      quadrature(shape, float(d), float(eta)))
+    return Thresholds(masses, tuple(sp.Symbol(str(placeholder_for(integrals[k]))) for k in keys),
+                      tuple(c for _, c in keys), quadratures, tuple(f for f, _ in keys))
 
 
 def _plain(expr: sp.Expr) -> sp.Expr:
@@ -230,10 +263,11 @@ def _plain(expr: sp.Expr) -> sp.Expr:
 def threshold_tangents(thresholds: Thresholds, g: Sequence[se.Basic]) -> Tangents:
     """d T_c / d g_j = sum_i (-c_i) T_{c + e_i} d w_i / d g_j, for each T_c whose T_{c + e_i} are at hand."""
     masses = [se.sympify(m) for m in thresholds.masses]
-    index = {c: se.Symbol(str(s)) for c, s in zip(thresholds.counts, thresholds.symbols, strict=True)}
+    index = {(f, c): se.Symbol(str(s))
+             for f, c, s in zip(thresholds.families, thresholds.counts, thresholds.symbols, strict=True)}
     tangents: Tangents = {}
-    for c, symbol in index.items():
-        ups = [tuple(n + (k == i) for k, n in enumerate(c)) for i in range(len(c))]
+    for (f, c), symbol in index.items():
+        ups = [(f, tuple(n + (k == i) for k, n in enumerate(c))) for i in range(len(c))]
         if any(n and up not in index for n, up in zip(c, ups, strict=True)):
             continue  # the highest integrals: needed as values only
         parts: dict[int, list[se.Basic]] = {}

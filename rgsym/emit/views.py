@@ -133,11 +133,14 @@ class QuadratureView:
         ``a_k_c = a_k_(c-1) * a_k``: the powers of the propagators the thresholds need.
     thresholds
         ``T[index] += weight_n * code`` with the placeholder's name in ``code`` order: ``Store``
-        with ``row`` unused.
+        whose ``row`` is the family of the weight (0: ``weights``, f: ``more_weights[f - 1]``).
     names
         The placeholder names, in the order of ``T``.
     nodes, weights
         y_n + r(y_n) and the weights, as exact decimal text (``%.17g`` reads back to the same double).
+    more_weights
+        The weights of the further families of integrals on the same nodes (a Yukawa flow with a
+        smooth regulator: one per weight function of its loops).
     """
 
     couplings: tuple[Input, ...]
@@ -149,6 +152,7 @@ class QuadratureView:
     names: tuple[str, ...]
     nodes: tuple[str, ...]
     weights: tuple[str, ...]
+    more_weights: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
