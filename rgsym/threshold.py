@@ -17,6 +17,7 @@ the nodes they make.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -345,10 +346,13 @@ def gauss_legendre(n: int, digits: int = PRECISE_DIGITS) -> tuple[np.ndarray, np
     """The n-point Gauss-Legendre rule on [-1, 1] at ``digits`` digits, rounded to doubles.
 
     Newton's method on P_n from the asymptotic guess cos(pi (i - 1/4) / (n + 1/2)), P_n and
-    P_n' by the three-term recurrence, first in doubles and then in mpmath until the step is
-    below 10^-(digits + 5); w_i = 2 / ((1 - x_i^2) P_n'(x_i)^2).  mpmath works with Python
-    integers, so the result is the same on every machine (the double-precision start only
-    decides how many steps are needed); each value is rounded to the nearest double.
+    P_n' by the three-term recurrence, first in doubles and then in exact binary fixed point
+    (Python integers scaled by 2^bits, ``digits + 20`` decimal digits) until the step is below
+    10^-(digits + 5); w_i = 2 / ((1 - x_i^2) P_n'(x_i)^2).  Integer arithmetic is the same on
+    every machine (the double-precision start only decides how many steps are needed), and the
+    fixed-point recurrence is ~10 times faster than mpmath numbers; each value is rounded to the
+    nearest double (the rounding error of the recurrence, ~n 2^-bits, is 15 digits below the
+    tolerance).
 
     Parameters
     ----------
@@ -377,25 +381,39 @@ def gauss_legendre(n: int, digits: int = PRECISE_DIGITS) -> tuple[np.ndarray, np
 
     nodes, weights = np.empty(n), np.empty(n)
     guess = np.cos(np.pi * (np.arange(1, n + 1) - 0.25) / (n + 0.5))
-    for _ in range(8):  # in doubles first: a guess good to ~1e-16, refined below in mpmath
+    for _ in range(8):  # in doubles first: a guess good to ~1e-16, refined below in fixed point
         p, dp = _legendre_and_derivative(n, guess)
         guess = guess - p / dp
+    bits = math.ceil((digits + 20) * math.log2(10))
+    one = 1 << bits
+    tolerance = one // 10 ** (digits + 5)
     with mpmath.workdps(digits + 10):
-        tolerance = mpmath.mpf(10) ** (-digits - 5)
         for i in range(1, n // 2 + 1):  # the rule is symmetric: x_(n+1-i) = -x_i
-            x = mpmath.mpf(float(guess[i - 1]))
+            x = int(mpmath.mpf(float(guess[i - 1])) * one)  # the double, exactly
             for _ in range(100):
-                p, dp = _legendre_and_derivative(n, x)
-                step = p / dp
+                p, dp = _legendre_fixed(n, x, bits)
+                step = (p << bits) // dp
                 x -= step
                 if abs(step) < tolerance:  # dp is then P_n' at x to ~digits + 5 digits
                     break
-            nodes[n - i], nodes[i - 1] = _nearest_double(x), -_nearest_double(x)
-            weights[n - i] = weights[i - 1] = _nearest_double(2 / ((1 - x * x) * dp * dp))
+            xm, dpm = mpmath.mpf(x) / one, mpmath.mpf(dp) / one
+            nodes[n - i], nodes[i - 1] = _nearest_double(xm), -_nearest_double(xm)
+            weights[n - i] = weights[i - 1] = _nearest_double(2 / ((1 - xm * xm) * dpm * dpm))
         if n % 2:  # the middle node x = 0
             _, dp = _legendre_and_derivative(n, mpmath.mpf(0))
             nodes[n // 2], weights[n // 2] = 0.0, _nearest_double(2 / (dp * dp))
     return nodes, weights
+
+
+def _legendre_fixed(n: int, x: int, bits: int) -> tuple[int, int]:
+    """P_n and P_n' at x 2^-bits, in fixed point (integers scaled by 2^bits), by the recurrence of
+    :func:`_legendre_and_derivative`."""
+    one = 1 << bits
+    previous, current = one, x
+    for k in range(1, n):
+        previous, current = current, ((2 * k + 1) * ((x * current) >> bits) - k * previous) // (k + 1)
+    derivative = (n * (((x * current) >> bits) - previous) << bits) // (((x * x) >> bits) - one)
+    return current, derivative
 
 
 def _legendre_and_derivative(n: int, x: Any) -> tuple[Any, Any]:
