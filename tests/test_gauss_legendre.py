@@ -2,7 +2,8 @@
 
 ``numpy.polynomial.legendre.leggauss`` gave nodes differing in the last digit between
 platforms, and the generated C and NumPy files (and their golden copies) with them
-(issue 12 §5).  :func:`rgsym.threshold.gauss_legendre` works in mpmath and rounds once.
+(issue 12 §5).  :func:`rgsym.threshold.gauss_legendre` works in exact binary fixed point (Python
+integers) and rounds once.
 """
 
 from __future__ import annotations
