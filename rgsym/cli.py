@@ -240,9 +240,9 @@ def _gny_fixed_function(spec: TheorySpec, args: argparse.Namespace, with_grid: b
              f"Gross-Neveu-Yukawa ({label}) fixed point:"]
     lines += [f"  {k} = {v:.12g}" for k, v in result.scalars if not k.startswith("eta")]
     lines.append(f"  u*'(0) = {result.derivative[0]:.12g}")
-    lines += ["critical exponents:", f"  nu     = {_fmt(result.nu)}", f"  omega  = {_fmt(result.omega)}"]
-    lines += [f"  {k:<7}= {_fmt(data[k])}" for k in ("eta_phi", "eta_psi")]
-    lines.append(f"  theta  = {_thetas(list(result.theta), 6)}")
+    lines += ["critical exponents:", f"  nu      = {_fmt(result.nu)}", f"  omega   = {_fmt(result.omega)}"]
+    lines += [f"  {k} = {_fmt(data[k])}" for k in ("eta_phi", "eta_psi")]
+    lines.append(f"  theta   = {_thetas(list(result.theta), 6)}")
     lines.append(f"discretisation error (two grids) = {result.discretisation_error:.1e}")
     if result.minimum is not None:
         lines.append(f"note: u*' < 0 at zero field, the potential's minimum is at rho = "
@@ -638,7 +638,7 @@ def _exponents(spec: TheorySpec, args: argparse.Namespace) -> str:
     lines.append(f"  nu    = {_fmt(ex.nu)}")
     lines.append(f"  omega = {_fmt(ex.omega)}")
     if etas:
-        lines += [f"  {name:<7}= {_fmt(value)}" for name, value in etas.items()]
+        lines += [f"  {name} = {_fmt(value)}" for name, value in etas.items()]
     elif spec.truncation.scheme == "lpa'":
         lines.append(f"  eta   = {_fmt(ex.eta)}")
     lines.append(f"  theta = {_thetas(ex.theta, len(ex.theta))}")
