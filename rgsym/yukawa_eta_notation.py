@@ -95,7 +95,7 @@ def definition_integrand(kind: str, d: sp.Expr, masses: tuple[sp.Expr, ...] = (W
     prefactor, power, factors = DEFINITIONS[kind]
     out = prefactor * Y ** (d / 2 + power)
     for line, slot, differentiated in factors:
-        g = _factor(Y, line, masses[slot], Y)
+        g = _factor(line, masses[slot], Y)
         out *= sp.diff(g, Y) if differentiated else g
     return out
 
@@ -131,7 +131,12 @@ def _propagator(expr: sp.Expr, y: sp.Expr) -> list[tuple[sp.Expr, int, str, sp.E
     return out
 
 
-def _factor(function: sp.Expr, kind: str, mass: sp.Expr, at: sp.Expr) -> sp.Expr:
+def propagator_function(line: str, mass: sp.Expr) -> sp.Expr:
+    """G_B, G_S or G_V (``line`` 'B', 'S', 'V') of ``mass`` at Y, in R(Y) and RF(Y)."""
+    return _factor(line, mass, Y)
+
+
+def _factor(kind: str, mass: sp.Expr, at: sp.Expr) -> sp.Expr:
     if kind == "B":
         return _boson_propagator(at, mass)
     rf = RF(at)
@@ -144,15 +149,15 @@ def structure(kind: str, masses: tuple[sp.Expr, ...]) -> tuple[sp.Expr, sp.Expr,
     the atom's form in YP, the projection 'p2' or 'linear')."""
     atom = sp.Symbol("B0")
     if kind == "BB":
-        a, b = _factor(Y, "B", masses[0], Y), _factor(Y, "B", masses[1], YP)
+        a, b = _factor("B", masses[0], Y), _factor("B", masses[1], YP)
         return a * atom, b, "p2"
     if kind == "VV":
-        a, b = _factor(Y, "V", masses[0], Y), _factor(Y, "V", masses[0], YP)
+        a, b = _factor("V", masses[0], Y), _factor("V", masses[0], YP)
         return (Y + PQ) * a * atom, b, "p2"
     if kind == "SS":
-        a, b = _factor(Y, "S", masses[0], Y), _factor(Y, "S", masses[0], YP)
+        a, b = _factor("S", masses[0], Y), _factor("S", masses[0], YP)
         return a * atom, b, "p2"
-    a, b = _factor(Y, "B", masses[1], Y), _factor(Y, "V", masses[0], YP)
+    a, b = _factor("B", masses[1], Y), _factor("V", masses[0], YP)
     return (PQ + P2) * a * atom, b, "linear"
 
 
