@@ -231,13 +231,15 @@ def named_anomalous_dimensions(model: YukawaModel, d: sp.Expr, external: int = 0
             ring += -sp.Rational(1, 2) * third[a, b] * third[b, a] * _boson_propagator(Y, masses[a]) * atom
     t_e = model.matrices[external]
     g_qp = _shifted_fermion(model, kin, shifted)
-    ring += model.flavours * H**2 * (_unshifted_fermion(model, kin) * t_e * g_qp * t_e).trace(model.spinor_dim)
+    fermion_ring = (_unshifted_fermion(model, kin) * t_e * g_qp * t_e).trace(model.spinor_dim)
+    ring += model.flavours * H**2 * fermion_ring
     shifted_f = _Shifted({})
     g_qp = _shifted_fermion(model, kin, shifted_f)
     self_energy = Clifford.make({}, kin)
     for t, w in zip(model.matrices, masses, strict=True):
         self_energy = self_energy + (t * g_qp * t).scale(-H**2 * _boson_propagator(Y, w))
-    traced = (Clifford.slash("p", 1, model.flavour_dim, kin) * self_energy).trace(1) / (sp.I * model.flavour_dim)
+    p_slash = Clifford.slash("p", 1, model.flavour_dim, kin)
+    traced = (p_slash * self_energy).trace(1) / (sp.I * model.flavour_dim)
     return NamedAnomalous(-2 * _named(ring, shifted, "p2", d), -2 * _named(traced, shifted_f, "linear", d))
 
 

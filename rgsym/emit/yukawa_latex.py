@@ -211,10 +211,12 @@ def _eta_thresholds(notation: YukawaNotation, context: FlowContext, show: Callab
         masses = _ETA_MASSES[kind]
         name = show(EtaThreshold(kind, *masses))
         measure = rf"\int_0^\infty dy\, y^{{d/2{'' if power == 0 else f' + {power}'}}}"
-        product = r"\, ".join((r"\partial_y " if diff else "") + rf"G_{{\mathrm{{{line}}}}}({show(masses[slot])})"
+        product = r"\, ".join((r"\partial_y " if diff else "")
+                              + rf"G_{{\mathrm{{{line}}}}}({show(masses[slot])})"
                               for line, slot, diff in factors)
         lines.append(rf"{name} = {show(prefactor)} {measure}\, \tilde\partial_t \left[{product}\right]")
-        value = show(with_angular_factor(closed.xreplace(dict(zip((W1, W2), masses, strict=False))), context.d))
+        closed = closed.xreplace(dict(zip((W1, W2), masses, strict=False)))
+        value = show(with_angular_factor(closed, context.d))
         lines.append(rf"{name.replace('d}', f'{show(context.d)}}}', 1)} = {value}")
     return tuple(lines)
 

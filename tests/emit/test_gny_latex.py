@@ -22,6 +22,16 @@ from rgsym.integrate import regulator_of
 from rgsym.spec import load_spec
 from rgsym.symbols import angular_factor
 from rgsym.yukawa_eta import ETA_PHI, ETA_PSI
+from rgsym.yukawa_eta_notation import (
+    KINDS,
+    W1,
+    W2,
+    EtaThreshold,
+    closed_eta_threshold,
+    definition_integrand,
+    named_anomalous_equations,
+    with_closed_eta,
+)
 from rgsym.yukawa_notation import (
     N_B,
     N_F,
@@ -34,16 +44,6 @@ from rgsym.yukawa_notation import (
     potential_terms,
     with_closed_mixed,
     yukawa_loop,
-)
-from rgsym.yukawa_eta_notation import (
-    KINDS,
-    W1,
-    W2,
-    EtaThreshold,
-    closed_eta_threshold,
-    definition_integrand,
-    named_anomalous_equations,
-    with_closed_eta,
 )
 from tests.emit.test_latex import assert_clean, needs_pdflatex, pdflatex
 from tests.literature import gny_reference as ref
