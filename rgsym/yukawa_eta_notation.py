@@ -14,11 +14,18 @@ ring structures, each the projection of yukawa_eta applied to one propagator pai
     m_2^(F)(w)          ~ d/dp^2 of G_S(w)(q) G_S(w)(q + p)                   (fermion ring, mass parts),
     m_(1,2)^(FB)(w_F, w_B) ~ p^-2 of p.(q + p) G_B(w_B)(q) G_V(w_F)(q + p)    (fermion self-energy).
 
-Each is defined by its y-integral, v_d int dy of d~_t of the projected integrand, times a fixed
-normalisation (:func:`normalisation`) chosen so that its Litim closed form is the function of
-Gies, Janssen, Rechenberger, Scherer, PRD 81 (2010) 025009, app. B (tests/literature/gny_reference.py).
-The coefficients in front of them, -2 c / normalisation, are those of the derived rings: nothing
-about the equations is typed, and an integrand that fits none of the structures is refused.
+Each is v_d int dy of d~_t of the projected integrand times a fixed normalisation, sign d / (4 v_d)
+(:func:`normalisation`); v_d cancels, and after an integration by parts the definitions are the
+compact ones of :data:`DEFINITIONS`, e.g. m_(2,2)(w_1, w_2) = -1/2 int dy y^(d/2) d~_t [d_y G_B(w_1)
+d_y G_B(w_2)] (the tests check that both integrate to the same), and the Litim closed forms are
+the functions of Gies, Janssen, Rechenberger, Scherer, PRD 81 (2010) 025009, app. B
+(tests/literature/gny_reference.py).  The coefficients in front of them, -2 c / normalisation,
+are those of the derived rings: nothing about the equations is typed, and a term that fits none
+of the structures is refused (AssertionError).
+
+The rings are built here as :func:`rgsym.yukawa_eta.anomalous_dimensions` builds them (that
+module keeps them inside its function); the tests check that the named equations, with the
+closed forms put in, are :func:`rgsym.gny.anomalous_equations` exactly.
 
 References
 ----------

@@ -204,8 +204,8 @@ def _eta_thresholds(notation: YukawaNotation, context: FlowContext, show: Callab
     if not notation.named_etas:
         return ()
     on = {R(Y): _SHAPES[0], RF(Y): _SHAPES[2]}
-    lines = [r", \qquad ".join(rf"G_{{\mathrm{{{line}}}}}(w) = {show(propagator_function(line, W).subs(on))}"
-                               for line in ("B", "S", "V"))]
+    g = [rf"G_{{\mathrm{{{line}}}}}(w) = {show(propagator_function(line, W).subs(on))}" for line in "BSV"]
+    lines = [rf"\begin{{gathered}} {g[0]}, \qquad {g[1]}, \\ {g[2]} \end{{gathered}}"]
     for kind, closed in notation.eta_closed:
         prefactor, power, factors = DEFINITIONS[kind]
         masses = _ETA_MASSES[kind]
