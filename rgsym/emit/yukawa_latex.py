@@ -85,7 +85,7 @@ def yukawa_latex_view(system: BetaSystem, notation: YukawaNotation) -> YukawaLat
     """Print everything the Yukawa LaTeX templates lay out."""
     context = required_context(system, "--emit latex")
     if (notation.boson_closed is None or notation.fermion_closed is None or notation.mixed_closed is None
-            or len(notation.eta_closed) != len(notation.named_etas) * 2):
+            or (notation.named_etas and not notation.eta_closed)):
         raise UnsupportedError(system.spec_source, "regulator.kind", "LaTeX of a Yukawa flow is written for "
                                "'litim' (closed threshold functions); the quadrature weights of smooth "
                                "regulators have no notation in the document yet; use 'litim'")
