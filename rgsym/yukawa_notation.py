@@ -23,6 +23,8 @@ by partial fractions in P_B), so its integral is a sum of
 and the flow of h, the s-derivative of that loop at the expansion point, follows from the rules
 d l_(n_F, n_B) / d w_F = -n_F l_(n_F + 1, n_B) (and the same in w_B): :class:`MixedThreshold`.
 
+The eta equations are written in named m-functions by :mod:`rgsym.yukawa_eta_notation`.
+
 The multiplicities, the masses and the sign and weight c_F of the fermion loop (-2 d_gamma N_f per
 Dirac field, half of it for a Majorana one) come out of the algebra here; nothing is typed.  The
 closed forms of l_B and l_F for the Litim regulator are the same y-integrals
@@ -101,6 +103,11 @@ class YukawaNotation:
     etas
         The right-hand sides of the linear equations eta_phi = F_phi(eta_phi, eta_psi), eta_psi =
         F_psi(eta_phi, eta_psi) in the couplings (empty in the LPA); the BetaSystem has them solved.
+    named_etas
+        The same right-hand sides in :class:`rgsym.yukawa_eta_notation.EtaThreshold` functions
+        (empty in the LPA).
+    eta_closed
+        (kind, closed form at W1[, W2]) of each of those functions, or empty (LPA, quadrature).
     """
 
     terms: tuple[ThresholdTerm, ...]
@@ -113,6 +120,8 @@ class YukawaNotation:
     names: tuple[str, ...] = ()
     betas: tuple[sp.Expr, ...] = ()
     etas: tuple[sp.Expr, ...] = ()
+    named_etas: tuple[sp.Expr, ...] = ()
+    eta_closed: tuple[tuple[str, sp.Expr], ...] = ()
 
 
 def insertion_weights(eta_phi: sp.Expr, eta_psi: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
@@ -290,9 +299,11 @@ def yukawa_flow_notation(spec: TheorySpec) -> YukawaNotation:
     -------
     YukawaNotation
     """
+    from rgsym.fermion_thresholds import _is_closed
     from rgsym.gny import yukawa_flow, yukawa_model
     from rgsym.integrate import regulator_of
     from rgsym.yukawa_eta import ETA_PHI, ETA_PSI
+    from rgsym.yukawa_eta_notation import KINDS, closed_eta_threshold, named_anomalous_equations
 
     model = yukawa_model(spec.theory)
     prime = spec.truncation.scheme == "lpa'"
@@ -303,10 +314,18 @@ def yukawa_flow_notation(spec: TheorySpec) -> YukawaNotation:
     flow = yukawa_flow(spec)
     yukawa = yukawa_beta(model, spec.theory.d, spec.truncation.order, spec.truncation.expand_around,
                          eta_phi, eta_psi)
+    named: tuple[sp.Expr, ...] = ()
+    eta_closed: tuple[tuple[str, sp.Expr], ...] = ()
+    if prime:
+        tr = spec.truncation
+        external = 1 if tr.eta_projection == "goldstone" and len(model.matrices) > 1 else 0
+        named = named_anomalous_equations(model, spec.theory.d, tr.order, tr.expand_around, external)
+        if _is_closed(regulator):
+            eta_closed = tuple((kind, closed_eta_threshold(kind, regulator, spec.theory.d)) for kind in KINDS)
     return YukawaNotation(potential_terms(model), boson, fermion, None if closed is None else closed[0],
                           None if closed is None else closed[1], yukawa,
                           closed_mixed(regulator, spec.theory.d, eta_phi, eta_psi),
-                          tuple(c.name for c in flow.couplings), flow.betas, flow.implicit)
+                          tuple(c.name for c in flow.couplings), flow.betas, flow.implicit, named, eta_closed)
 
 
 def yukawa_beta(model: YukawaModel, d: sp.Expr, order: int, around: str, eta_phi: sp.Expr,

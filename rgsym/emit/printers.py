@@ -91,6 +91,16 @@ class RGLatexPrinter(LatexPrinter):
         n_f, n_b, *masses = expr.args
         return self._threshold(r"\ell", f"{n_f},{n_b}", sp.Symbol("d"), tuple(masses), exp)
 
+    def _print_EtaThreshold(self, expr: sp.Function, exp: str | None = None) -> str:
+        """m^d_{2,2}, m^(F)d_4, m^(F)d_2, m^(FB)d_{1,2} of a Yukawa theory's anomalous dimensions
+        (:mod:`rgsym.yukawa_eta_notation`; Gies, Janssen, Rechenberger, Scherer, arXiv:0910.0764)."""
+        kind, *masses = expr.args
+        upper, lower = {"BB": ("d", "2,2"), "VV": (r"(\mathrm{F})d", "4"), "SS": (r"(\mathrm{F})d", "2"),
+                        "FB": (r"(\mathrm{FB})d", "1,2")}[str(kind)]
+        args = ", ".join(self._print(w) for w in masses)
+        text = rf"m^{{{upper}}}_{{{lower}}}\left({args}\right)"
+        return text if exp is None else rf"\left[{text}\right]^{{{exp}}}"
+
     def _print_ThresholdM(self, expr: sp.Function, exp: str | None = None) -> str:
         """m^d_{2,2}(w_1, w_2) of the anomalous dimension (hep-ph/0005122, eq. (4.13))."""
         d, *masses = expr.args

@@ -207,6 +207,7 @@ class YukawaLatexView:
     mixed: tuple[str, ...]  # their definition and closed form
     equations: tuple[Equation, ...]
     etas: int  # how many of the equations define anomalous dimensions (2 in LPA', 0 in the LPA)
+    eta_thresholds: tuple[str, ...] = ()  # the m-functions of the eta equations: definitions, closed forms
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,8 @@ def yukawa_names(system: BetaSystem) -> dict[sp.Symbol, str]:
 def yukawa_latex_view(system: BetaSystem, notation: YukawaNotation) -> YukawaLatexView:
     """Print everything the Yukawa LaTeX templates lay out."""
     context = required_context(system, "--emit latex")
-    if notation.boson_closed is None or notation.fermion_closed is None or notation.mixed_closed is None:
+    if (notation.boson_closed is None or notation.fermion_closed is None or notation.mixed_closed is None
+            or (notation.named_etas and not notation.eta_closed)):
         raise UnsupportedError(system.spec_source, "regulator.kind", "LaTeX of a Yukawa flow is written for "
                                "'litim' (closed threshold functions); the quadrature weights of smooth "
                                "regulators have no notation in the document yet; use 'litim'")
@@ -93,9 +94,10 @@ def yukawa_latex_view(system: BetaSystem, notation: YukawaNotation) -> YukawaLat
     d = context.d
     couplings = {c.name: c for c in system.couplings}
     equations = []
-    for label, lhs, eta in zip(("eq:eta_phi", "eq:eta_psi"), (r"\eta_{\phi}", r"\eta_{\psi}"), notation.etas,
-                               strict=False):
-        equations.append(_display(label, lhs, with_angular_factor(tidy(eta), d), show))
+    # the width estimate does not know m and its sub- and superscripts: 10 units of margin
+    for label, lhs, eta in zip(("eq:eta_phi", "eq:eta_psi"), (r"\eta_{\phi}", r"\eta_{\psi}"),
+                               notation.named_etas, strict=False):
+        equations.append(_display(label, lhs, with_angular_factor(tidy(eta), d), show, LINE_WIDTH - 10))
     equations += [beta_equation(couplings[name], tidy(beta), show, d=d)
                   for name, beta in zip(notation.names, notation.betas, strict=True)]
     # the width estimate does not know \ell and its sub- and superscripts: 10 units of margin
@@ -104,7 +106,8 @@ def yukawa_latex_view(system: BetaSystem, notation: YukawaNotation) -> YukawaLat
     return YukawaLatexView(Header.of(system), system.name, _summary(system, context, show),
                            _coupling_definitions(system, context), _potential_flow(notation, d, show),
                            _masses(notation, show), _thresholds(notation, context, show), yukawa,
-                           _mixed(notation, context, show), tuple(equations), len(notation.etas))
+                           _mixed(notation, context, show), tuple(equations), len(notation.etas),
+                           _eta_thresholds(notation, context, show))
 
 
 def tidy(expr: sp.Expr) -> sp.Expr:
@@ -186,6 +189,36 @@ def _mixed(notation: YukawaNotation, context: FlowContext, show: Callable[[sp.Ex
              rf"&\quad + \frac{{n_B}}{{(1 + w_F)^{{n_F}} (1 + w_B)^{{n_B + 1}}}} \left({b_tex}\right)")
     closed_tex = rf"\begin{{split}} \ell^{{{show(d)}}}_{{n_F,n_B}}(w_F, w_B) &= {value} \end{{split}}"
     return definition, tilde, closed_tex
+
+
+#: The masses each m-function is written with in its definition.
+_ETA_MASSES = {"BB": sp.symbols("w_1 w_2"), "VV": (W,), "SS": (W,), "FB": (W_F, W_B)}
+
+
+def _eta_thresholds(notation: YukawaNotation, context: FlowContext, show: Callable[[sp.Expr], str]
+                    ) -> tuple[str, ...]:
+    """The propagator functions, the m-functions' definitions (:data:`rgsym.yukawa_eta_notation.
+    DEFINITIONS`) and their closed forms, for the eta equations (empty in the LPA)."""
+    from rgsym.yukawa_eta_notation import DEFINITIONS, W1, W2, EtaThreshold, propagator_function
+
+    if not notation.named_etas:
+        return ()
+    on = {R(Y): _SHAPES[0], RF(Y): _SHAPES[2]}
+    g = [rf"G_{{\mathrm{{{line}}}}}(w) = {show(propagator_function(line, W).subs(on))}" for line in "BSV"]
+    lines = [rf"\begin{{gathered}} {g[0]}, \qquad {g[1]}, \\ {g[2]} \end{{gathered}}"]
+    for kind, closed in notation.eta_closed:
+        prefactor, power, factors = DEFINITIONS[kind]
+        masses = _ETA_MASSES[kind]
+        name = show(EtaThreshold(kind, *masses))
+        measure = rf"\int_0^\infty dy\, y^{{d/2{'' if power == 0 else f' + {power}'}}}"
+        product = r"\, ".join((r"\partial_y " if diff else "")
+                              + rf"G_{{\mathrm{{{line}}}}}({show(masses[slot])})"
+                              for line, slot, diff in factors)
+        lines.append(rf"{name} = {show(prefactor)} {measure}\, \tilde\partial_t \left[{product}\right]")
+        closed = closed.xreplace(dict(zip((W1, W2), masses, strict=False)))
+        value = show(with_angular_factor(closed, context.d))
+        lines.append(rf"{name.replace('d}', f'{show(context.d)}}}', 1)} = {value}")
+    return tuple(lines)
 
 
 def _summary(system: BetaSystem, context: FlowContext, show: Callable[[sp.Expr], str]
