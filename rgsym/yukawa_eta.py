@@ -157,6 +157,68 @@ class AnomalousDimensions:
     fermion: sp.Expr
 
 
+@dataclass(frozen=True)
+class TwoPointRings:
+    """The two-point functions at external momentum p before projection, with their shifted lines.
+
+    Attributes
+    ----------
+    boson, boson_shifted
+        The boson two-point function of the external component (boson ring and fermion ring), and
+        the atoms standing for its functions of y_p.
+    fermion, fermion_shifted
+        Tr[p/ Sigma] / (i d_gamma-free flavour trace) of the fermion self-energy, and its atoms.
+    """
+
+    boson: sp.Expr
+    boson_shifted: _Shifted
+    fermion: sp.Expr
+    fermion_shifted: _Shifted
+
+
+def two_point_rings(model: YukawaModel, external: int = 0) -> TwoPointRings:
+    """Build the boson and fermion two-point rings of the module docstring (before projection).
+
+    Parameters
+    ----------
+    model
+        The Yukawa theory.
+    external
+        The boson component whose two-point function defines eta_phi (0: radial).
+
+    Returns
+    -------
+    TwoPointRings
+        Shared by :func:`anomalous_dimensions` and the paper notation
+        (:mod:`rgsym.yukawa_eta_notation`).
+    """
+    kin = Kinematics(Y, P2, PQ)
+    bosons = len(model.matrices)
+    third, masses = _vertex_matrix(bosons, external)
+    shifted = _Shifted({})
+    f = model.flavour_dim
+    # boson two-point function: boson ring and fermion ring
+    ring = sp.Integer(0)
+    for a, b in itertools.product(range(bosons), repeat=2):
+        if third[a, b] != 0:
+            atom = shifted.add(_boson_propagator(YP, masses[b]))
+            ring += -sp.Rational(1, 2) * third[a, b] * third[b, a] * _boson_propagator(Y, masses[a]) * atom
+    g_q = _unshifted_fermion(model, kin)
+    g_qp = _shifted_fermion(model, kin, shifted)
+    t_e = model.matrices[external]
+    fermion_ring = (g_q * t_e * g_qp * t_e).trace(model.spinor_dim)
+    ring += model.flavours * H**2 * fermion_ring
+    # fermion two-point function: its i p/ coefficient, Tr[p/ X] / (i d_gamma f p^2)
+    shifted_f = _Shifted({})
+    g_qp = _shifted_fermion(model, kin, shifted_f)
+    self_energy = Clifford.make({}, kin)
+    for t, w in zip(model.matrices, masses, strict=True):
+        self_energy = self_energy + (t * g_qp * t).scale(-H**2 * _boson_propagator(Y, w))
+    p_slash = Clifford.slash("p", 1, f, kin)
+    traced = (p_slash * self_energy).trace(1) / (sp.I * f)
+    return TwoPointRings(ring, shifted, traced, shifted_f)
+
+
 @functools.lru_cache(maxsize=8)
 def anomalous_dimensions(model: YukawaModel, d: sp.Expr, external: int = 0,
                          regulator: Regulator | None = None) -> AnomalousDimensions:
@@ -183,32 +245,9 @@ def anomalous_dimensions(model: YukawaModel, d: sp.Expr, external: int = 0,
         from rgsym.regulators import LITIM
 
         regulator = LITIM.with_alpha(sp.Integer(1))
-    kin = Kinematics(Y, P2, PQ)
-    bosons = len(model.matrices)
-    third, masses = _vertex_matrix(bosons, external)
-    shifted = _Shifted({})
-    f = model.flavour_dim
-    # boson two-point function: boson ring and fermion ring
-    ring = sp.Integer(0)
-    for a, b in itertools.product(range(bosons), repeat=2):
-        if third[a, b] != 0:
-            atom = shifted.add(_boson_propagator(YP, masses[b].subs(Y, Y)))
-            ring += -sp.Rational(1, 2) * third[a, b] * third[b, a] * _boson_propagator(Y, masses[a]) * atom
-    g_q = _unshifted_fermion(model, kin)
-    g_qp = _shifted_fermion(model, kin, shifted)
-    t_e = model.matrices[external]
-    fermion_ring = (g_q * t_e * g_qp * t_e).trace(model.spinor_dim)
-    ring += model.flavours * H**2 * fermion_ring
-    boson_p2 = _variation(_project(ring, shifted, d, "p2"))
+    rings = two_point_rings(model, external)
+    boson_p2 = _variation(_project(rings.boson, rings.boson_shifted, d, "p2"))
     boson_eta = 2 * angular_factor(d) * loop_integral(boson_p2, regulator, d)
-    # fermion two-point function: its i p/ coefficient, Tr[p/ X] / (i d_gamma f p^2)
-    shifted_f = _Shifted({})
-    g_qp = _shifted_fermion(model, kin, shifted_f)
-    self_energy = Clifford.make({}, kin)
-    for t, w in zip(model.matrices, masses, strict=True):
-        self_energy = self_energy + (t * g_qp * t).scale(-H**2 * _boson_propagator(Y, w))
-    p_slash = Clifford.slash("p", 1, f, kin)
-    traced = (p_slash * self_energy).trace(1) / (sp.I * f)
-    projected = _project(traced, shifted_f, d, "linear")
+    projected = _project(rings.fermion, rings.fermion_shifted, d, "linear")
     fermion_eta = 2 * angular_factor(d) * loop_integral(_variation(projected), regulator, d)
     return AnomalousDimensions(boson_eta, fermion_eta)

@@ -35,12 +35,10 @@ Berges, Tetradis, Wetterich, Phys. Rept. 363 (2002) 223, hep-ph/0005122, sec. 4.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import sympy as sp
 
-from rgsym.dirac import Clifford, Kinematics
 from rgsym.fermion_thresholds import RF, R, loop_integral
 from rgsym.fermions import U1, U2, U3, H, S, Y, YukawaModel
 from rgsym.regulators import Regulator
@@ -52,10 +50,8 @@ from rgsym.yukawa_eta import (
     _boson_propagator,
     _project,
     _Shifted,
-    _shifted_fermion,
-    _unshifted_fermion,
     _variation,
-    _vertex_matrix,
+    two_point_rings,
 )
 
 #: Placeholders of r(y) and r_F(y) while a factor is identified.
@@ -227,27 +223,9 @@ class NamedAnomalous:
 def named_anomalous_dimensions(model: YukawaModel, d: sp.Expr, external: int = 0) -> NamedAnomalous:
     """The right-hand sides of the eta equations as :func:`rgsym.yukawa_eta.anomalous_dimensions`
     builds them (same rings), in named functions: F = -2 sum_k c_k m_k / normalisation_k."""
-    kin = Kinematics(Y, P2, PQ)
-    bosons = len(model.matrices)
-    third, masses = _vertex_matrix(bosons, external)
-    shifted = _Shifted({})
-    ring = sp.Integer(0)
-    for a, b in itertools.product(range(bosons), repeat=2):
-        if third[a, b] != 0:
-            atom = shifted.add(_boson_propagator(YP, masses[b]))
-            ring += -sp.Rational(1, 2) * third[a, b] * third[b, a] * _boson_propagator(Y, masses[a]) * atom
-    t_e = model.matrices[external]
-    g_qp = _shifted_fermion(model, kin, shifted)
-    fermion_ring = (_unshifted_fermion(model, kin) * t_e * g_qp * t_e).trace(model.spinor_dim)
-    ring += model.flavours * H**2 * fermion_ring
-    shifted_f = _Shifted({})
-    g_qp = _shifted_fermion(model, kin, shifted_f)
-    self_energy = Clifford.make({}, kin)
-    for t, w in zip(model.matrices, masses, strict=True):
-        self_energy = self_energy + (t * g_qp * t).scale(-H**2 * _boson_propagator(Y, w))
-    p_slash = Clifford.slash("p", 1, model.flavour_dim, kin)
-    traced = (p_slash * self_energy).trace(1) / (sp.I * model.flavour_dim)
-    return NamedAnomalous(-2 * _named(ring, shifted, "p2", d), -2 * _named(traced, shifted_f, "linear", d))
+    rings = two_point_rings(model, external)
+    return NamedAnomalous(-2 * _named(rings.boson, rings.boson_shifted, "p2", d),
+                          -2 * _named(rings.fermion, rings.fermion_shifted, "linear", d))
 
 
 def named_anomalous_equations(model: YukawaModel, d: sp.Expr, order: int, around: str, external: int
