@@ -63,6 +63,7 @@ from scipy.optimize import root
 
 from rgsym.errors import SolveError
 from rgsym.solve.pde import ChebyshevGrid, chebyshev_grid
+from rgsym.solve.spectrum import theta_json
 
 #: Gauss-Legendre nodes per loop integral (in s = sqrt(y)).  Litim integrands are rational in s
 #: on [0, 1] and the exponential ones Gaussian-like, so 64 nodes give ~1e-14 (tested).
@@ -210,7 +211,7 @@ class FixedFunctionResult:
         """A JSON-ready dictionary (the first eight thetas; complex ones as ``{"re", "im"}``)."""
         return {
             "nu": self.nu, "omega": self.omega, **self.scalars,
-            "theta": [t.real if t.imag == 0 else {"re": t.real, "im": t.imag} for t in self.theta[:8]],
+            "theta": [theta_json(t) for t in self.theta[:8]],
             "residual": self.residual, "discretisation_error": self.discretisation_error,
             "points": self.points, "rho_max": self.rho_max, "rho": list(self.rho),
             **{name: list(v) for name, v in self.values.items()},

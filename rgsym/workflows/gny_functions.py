@@ -40,6 +40,7 @@ import numpy as np
 import sympy as sp
 
 from rgsym.errors import SolveError
+from rgsym.solve.spectrum import theta_json
 from rgsym.spec import TheorySpec
 
 #: Chebyshev degree of the main grid (the check grid has half as many points more).  Chiral Ising
@@ -98,7 +99,7 @@ class GNYFunctionResult:
             "nu": self.nu, "eta": scalars.get("eta_phi", 0.0), "eta_phi": scalars.get("eta_phi", 0.0),
             "eta_psi": scalars.get("eta_psi", 0.0), "omega": self.omega, "relevant_directions": self.relevant,
             "fixed_point": {k: v for k, v in scalars.items() if not k.startswith("eta")},
-            "theta": [t.real if t.imag == 0 else {"re": t.real, "im": t.imag} for t in self.theta[:8]],
+            "theta": [theta_json(t) for t in self.theta[:8]],
             "projection_point": self.point, "minimum_of_potential": self.minimum, "residual": self.residual,
             "discretisation_error": self.discretisation_error, "points": self.points, "rho_max": self.rho_max,
             "rho": list(self.rho), "u_prime": list(self.derivative),
