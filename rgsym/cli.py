@@ -540,13 +540,14 @@ def _emit(spec: TheorySpec, args: argparse.Namespace) -> str:
 
 
 def _fixed_points(spec: TheorySpec, args: argparse.Namespace) -> str:
-    from rgsym.pipeline import exponents, fixed_point_names
+    from rgsym.pipeline import check_quadrature_of, exponents, fixed_point_names
 
     if spec.truncation.potential == "full" and spec.theory.fermions:
         return _gny_fixed_function(spec, args, with_grid=False)
     if spec.truncation.potential == "full":
         return _fixed_functions(spec, args)
     points = exponents(spec, args.backend)
+    check_quadrature_of(spec, points, args.backend)
     names = fixed_point_names(spec, points, args.backend)
     if args.json:
         return _dump({"spec": spec.source, "order": spec.truncation.order,

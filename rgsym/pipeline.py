@@ -326,14 +326,40 @@ def critical_exponents(spec: TheorySpec, index: int | str | None = None,
     SpecError
         If ``index`` is out of range (a user mistake: exit code 2).
     """
+    fp, ex = _critical_exponents(spec, index, backend)
+    check_quadrature_of(spec, [(fp, ex)], backend)
+    return fp, ex
+
+
+def check_quadrature_of(spec: TheorySpec, points: Sequence[tuple[FixedPoint, Exponents]],
+                        backend: str = "symengine") -> None:
+    """Each point against twice the quadrature nodes, when the flow has quadrature thresholds
+    (:func:`rgsym.solve.quadrature_check.check_quadrature`; Gaussian points pass by themselves).
+
+    Parameters
+    ----------
+    spec
+        The spec the points were found for.
+    points
+        Fixed points with their exponents (:func:`exponents`, :func:`critical_exponents`).
+    backend
+        As for :func:`numeric_system`.
+
+    Raises
+    ------
+    SolveError
+        If a point is not a fixed point of the flow with converged thresholds.
+    """
     from rgsym.backgrounds import uses_backgrounds
     from rgsym.solve.quadrature_check import check_quadrature
 
-    fp, ex = _critical_exponents(spec, index, backend)
     system = derive(spec)
-    if isinstance(system, BetaSystem) and system.thresholds and not uses_backgrounds(spec):
-        check_quadrature(numeric_system(spec, backend), fp, ex)
-    return fp, ex
+    if not (isinstance(system, BetaSystem) and system.thresholds) or uses_backgrounds(spec):
+        return
+    numeric = numeric_system(spec, backend)
+    for fp, ex in points:
+        if not fp.is_gaussian:
+            check_quadrature(numeric, fp, ex)
 
 
 def _critical_exponents(spec: TheorySpec, index: int | str | None,

@@ -51,6 +51,26 @@ def test_too_few_nodes_exit_1_with_what_was_found(monkeypatch: pytest.MonkeyPatc
     assert "Traceback" not in captured.err and len(captured.err.strip().splitlines()) == 1
 
 
+def test_fixed_points_lists_only_converged_points(monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """'rgsym fixed-points' checks every non-Gaussian point it lists: with 8 nodes it exits 1 as
+    'exponents' does; with the default nodes it lists them (exit 0)."""
+    from rgsym import pipeline
+
+    args = ["fixed-points", *_args()[1:]]
+    monkeypatch.setattr(threshold, "NODES_PER_INTERVAL", 8)
+    pipeline._compiled.cache_clear()
+    try:
+        code = main(args)
+    finally:
+        pipeline._compiled.cache_clear()
+    captured = capsys.readouterr()
+    assert code == 1 and captured.out == "" and "not converged in the quadrature" in captured.err
+    monkeypatch.undo()
+    assert main(args) == 0
+    assert "fixed_points" in capsys.readouterr().out
+
+
 def test_converged_point_passes_with_its_figures() -> None:
     """240 nodes: with 480 the betas at the point are below 1e-13 (measured 1.5e-15), the point
     moves by less than 1e-13 (measured 1.8e-15) and nu, omega by less than 1e-12 relative (measured
