@@ -32,6 +32,7 @@ which the printed thetas would show; from order 12 on the bound exceeds 1e-10.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -47,6 +48,8 @@ from rgsym.betasystem import BetaSystem
 from rgsym.errors import SpecError
 from rgsym.threshold import Quadrature, ThresholdIntegral
 
+log = logging.getLogger(__name__)
+
 #: Step of :meth:`NumericSystem.accurate_scaled_jacobian`, in the scaled couplings.
 STENCIL_STEP = 1e-4
 #: The sixth-order central difference: (offset, weight / h) pairs.
@@ -57,6 +60,16 @@ POLISH_STEPS = 8
 #: last place (the steps jitter at some 15 units; omega moves by 5e-14 for 1e-14 in g).
 POLISH_ULPS = 64
 
+#: :meth:`NumericSystem.polish` refines the point in 256-bit arithmetic
+#: (:meth:`NumericSystem.precise_point`) when the condition number of the scaled Jacobian
+#: exceeds this: double-precision steps then leave the point uncertain by cond * eps = 2e-5 of
+#: its size along the weakest direction.  The Wilson-Fisher point of the 3D LPA reaches it
+#: above order 20 (4.6e9 there; 7e15 at order 32).
+PRECISE_CONDITION = 1e11
+#: :meth:`NumericSystem.precise_point` stops when no coupling moves by more than this fraction of
+#: its size: far below the rounding to doubles that follows, far above the 256-bit noise (the
+#: chord steps at order 32 fell by 2e-5 each, from 1e2 to 2e-42).
+PRECISE_STEP = 1e-40
 #: Systems with fewer couplings do not keep their exact stability matrix in the cache: it took
 #: 0.04 s at 13 couplings (order 12 around the minimum), 0.2 s at 17 and 0.9 s at 21.
 MEMO_MIN_COUPLINGS = 13
@@ -221,6 +234,14 @@ class NumericSystem:
         return {}
 
     @cached_property
+    def searches(self) -> dict[str, Any]:
+        """Results of deterministic searches on this compiled system, kept for the process by a
+        key naming the search (:func:`rgsym.solve.fixed_points.fixed_points_by_order` keeps its
+        multi-start at the base order and that order's compiled sub-system here: the same code
+        takes the same steps, so a second search would find the same points)."""
+        return {}
+
+    @cached_property
     def _polished(self) -> dict[bytes, np.ndarray]:
         """:meth:`polish` memoised in the process: start point bits -> result (and result ->
         result, so that polishing a polished point costs nothing)."""
@@ -299,8 +320,87 @@ class NumericSystem:
                 if float(np.max(np.abs(r))) < best_size:
                     best, best_size = x * self.scales, float(np.max(np.abs(r)))
                 if np.all(np.abs(dx) <= POLISH_ULPS * np.finfo(float).eps * np.abs(x)):
-                    return x * self.scales  # converged: the same point on every backend
+                    best = x * self.scales  # converged: the same point on every backend
+                    break
+        if np.linalg.cond(jac) > PRECISE_CONDITION and not self.system.thresholds:
+            precise = self.precise_point(best)
+            if precise is not None:
+                return precise
         return best
+
+    def precise_point(self, g: np.ndarray, jacobians: int = 3) -> np.ndarray | None:
+        """The fixed point near ``g`` found by Newton steps in :data:`SUBSTITUTION_BITS`-bit
+        arithmetic, rounded to doubles (None if the steps do not converge).
+
+        At high truncation orders the scaled Jacobian is so ill-conditioned (condition number
+        4.6e9 at order 20, 7e15 at order 32, in the Wilson-Fisher point of the 3D LPA: the top
+        betas, which carry the truncation, fix a direction along the low couplings only weakly)
+        that double-precision Newton steps stop anywhere in a region of relative size cond * eps
+        around the fixed point: at order 32 two points with residuals of 1e-16 and 1e-18 had
+        omega 1.7e-7 apart.  Here the betas and the exact stability matrix are evaluated by
+        substitution (:class:`Substitution`) and the linear systems solved by mpmath, all with
+        256-bit numbers: a chord iteration on the matrix at ``g`` (a new matrix, a Newton step,
+        when it stalls, at most ``jacobians`` matrices), until no coupling moves by more than
+        :data:`PRECISE_STEP` of its size.  Only the rounding to doubles is left: omega is then reproducible to
+        rounding, whatever the backend and the point the search stopped at.
+
+        Parameters
+        ----------
+        g
+            An approximate fixed point (unscaled), e.g. from :meth:`polish` in doubles.
+        jacobians
+            At most this many 256-bit stability matrices.
+
+        Returns
+        -------
+        numpy.ndarray or None
+        """
+        import mpmath
+
+        ctx = mpmath.MPContext()
+        ctx.prec = SUBSTITUTION_BITS
+        constants: dict[se.Basic, se.Basic] = {se.Symbol(k.name): _double(v) for k, v in self.values}
+        constants[se.pi] = se.pi.n(SUBSTITUTION_BITS, real=True)
+        syms = [se.Symbol(c.name) for c in self.system.couplings]
+        point = [ctx.mpf(float(v)) for v in g]
+        floor = ctx.mpf(10) ** -30
+        scales = [ctx.mpf(float(s)) for s in self.scales]
+
+        def numbers(at: list[Any]) -> dict[se.Basic, se.Basic]:
+            found = dict(constants)
+            found.update({s: se.RealMPFR(ctx.nstr(v, 80, strip_zeros=False), SUBSTITUTION_BITS)
+                          for s, v in zip(syms, at, strict=True)})
+            return found
+
+        def evaluate(exprs: Any, at: list[Any]) -> Any:
+            subs = numbers(at)
+            return [ctx.mpf(str(se.sympify(e.xreplace(subs)).n(SUBSTITUTION_BITS, real=True))) for e in exprs]
+
+        try:
+            for _ in range(jacobians):
+                # in the scaled couplings g / scale: mpmath's pivot test is relative to the norm
+                matrix = ctx.matrix([[e * s / r for e, s in zip(evaluate(row, point), scales, strict=True)]
+                                     for row, r in zip(self.system.fast_stability, scales, strict=True)])
+                last = None
+                for _ in range(12):
+                    betas = evaluate(self.system.fast_betas, point)
+                    residual = ctx.matrix([b / r for b, r in zip(betas, scales, strict=True)])
+                    step = [d * s for d, s in zip(ctx.lu_solve(matrix, residual), scales, strict=True)]
+                    point = [p - d for p, d in zip(point, step, strict=True)]
+                    # the step relative to each coupling (to 1e-30 of its scale where it vanishes)
+                    size = max((abs(d) / max(abs(p), floor * s)
+                                for p, d, s in zip(point, step, scales, strict=True)), default=ctx.zero)
+                    log.debug("precise_point: step %s", ctx.nstr(size, 3))
+                    if size < PRECISE_STEP:
+                        return np.array([float(p) for p in point])
+                    if last is not None and size > last / 10:
+                        break  # the chord stalls: a new matrix at this point
+                    last = size
+        except (ZeroDivisionError, ValueError, TypeError, RuntimeError) as error:
+            log.warning("%s: no 256-bit refinement of the fixed point (%s)", self.system.name, error)
+            return None
+        log.warning("%s: the 256-bit refinement of the fixed point did not converge", self.system.name)
+        return None
 
     def accurate_scaled_jacobian(self, x: np.ndarray) -> np.ndarray:
         """Jacobian of :meth:`scaled_rhs` by the sixth-order central stencil, step
