@@ -29,7 +29,7 @@ MAX_ORDER = 40
 #: Compiling the betas grows steeply with the order (order 28: fixed point and exponents in
 #: about 21 s on one core; order 32: 72 s of LLVM compilation under load), and above order 20
 #: the fixed point is refined in 256-bit arithmetic (rgsym.solve.numeric.PRECISE_CONDITION),
-#: which is what makes orders 32-40 right (tests/literature/test_ising_order40.py).
+#: which is what makes the high orders right (tests/literature/test_ising_high_orders.py).
 MAX_SOLVE_ORDER = 40
 #: Largest numeric dimension accepted: far beyond any physical use, and larger values only
 #: make exact Gamma(d/2) and pi^(d/2) factors of unbounded size.

@@ -284,7 +284,8 @@ class NumericSystem:
         known = self._polished.get(g.tobytes())
         if known is not None:
             return known.copy()
-        key = self._point_key("polish", g)
+        # "256": the result includes the 256-bit refinement (entries kept before it are not read)
+        key = self._point_key(f"polish 256 above {PRECISE_CONDITION:g}", g)
         stored = _stored_vector(key, g.size)
         result = stored if stored is not None else self._polish(g, steps)
         if key and stored is None:

@@ -1,5 +1,5 @@
 """3D Ising class in the LPA (Litim regulator) at order 28 around the running minimum, against the
-converged values (tests/literature/test_ising_order40.py goes to the highest order, 40).
+converged values (tests/literature/test_ising_high_orders.py goes higher).
 
 Source: C. Bervillier, A. Juttner, D. F. Litim, Nucl. Phys. B783 (2007) 213, hep-th/0701172
 (the converged LPA values, from the whole fixed-point potential; shared/REFERENCES.md).
