@@ -67,9 +67,10 @@ POLISH_ULPS = 64
 #: above order 20 (4.6e9 there; 7e15 at order 32).
 PRECISE_CONDITION = 1e11
 #: :meth:`NumericSystem.precise_point` stops when no coupling moves by more than this fraction of
-#: its size: far below the rounding to doubles that follows, far above the 256-bit noise (the
-#: chord steps at order 32 fell by 2e-5 each, from 1e2 to 2e-42).
-PRECISE_STEP = 1e-40
+#: its size: far below the rounding to doubles that follows (the next step is some 2e-5 times
+#: smaller still: the chord steps at order 32 fell by that factor each, from 1e2 to 2e-42, so the
+#: 256-bit noise is further down).
+PRECISE_STEP = 1e-25
 #: Systems with fewer couplings do not keep their exact stability matrix in the cache: it took
 #: 0.04 s at 13 couplings (order 12 around the minimum), 0.2 s at 17 and 0.9 s at 21.
 MEMO_MIN_COUPLINGS = 13
