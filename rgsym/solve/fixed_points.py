@@ -6,9 +6,11 @@ zero (beta of d^a u involves couplings up to |a| + 1 only).  So one compiled
 system serves every order.  At the lowest order a deterministic multi-start
 search finds every fixed point it can, on that order's betas compiled on their
 own (a few small expressions: a call costs a fraction of one of the whole
-system, and the search makes thousands); each point is then carried up one
-order at a time by a homotopy, and a multi-start at the target order is the
-fallback.  Newton steps are steered by central differences in the sub-system's
+system, and the search makes thousands; it runs once per compiled system and
+process, :func:`base_search`); each point is then carried up one order at a
+time, by Newton steps from the lower order's point where they stay near it,
+else by a homotopy (:func:`continue_point`), and a multi-start at the target
+order is the fallback.  Newton steps are steered by central differences in the sub-system's
 couplings only: 2k evaluations of the betas in one batched call, not 2n.  The steps are
 MINPACK's hybrj, called in scipy's compiled module without importing ``scipy.optimize``
 (:func:`hybrj`).

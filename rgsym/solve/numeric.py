@@ -28,6 +28,13 @@ sixth-order stencil of the compiled betas in the scaled couplings is good to 3e-
 largest entry, but the far eigenvalues of this non-normal matrix are so ill-conditioned that
 at order 20 they moved by 6e-5 (relative; the first-order bound |V^-1| |E| |V| said 4e-3),
 which the printed thetas would show; from order 12 on the bound exceeds 1e-10.
+
+The fixed point itself is refined on the correctly rounded betas (:meth:`NumericSystem.polish`),
+and, where the scaled Jacobian is too ill-conditioned for double-precision steps to pin it down
+(above :data:`PRECISE_CONDITION`: the 3D LPA from order 23 on), by Newton steps in 256-bit
+arithmetic (:meth:`NumericSystem.precise_point`).  This module is over 400 lines because the
+compiled system, its exact matrices and the refinement of its points share the memo and cache
+keys kept here.
 """
 
 from __future__ import annotations
