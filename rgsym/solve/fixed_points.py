@@ -49,6 +49,8 @@ SAME_POINT = 1e-5
 #: jump to another fixed point, and the homotopy decides.  Measured at the Wilson-Fisher point:
 #: 0.46 from order 1 to 2, 0.07 to 3, below 5e-3 from order 4 on.
 DIRECT_SHIFT = 0.05
+#: :func:`small_system` compiles sub-systems of at most this many couplings on their own.
+SMALL_SYSTEM = 6
 
 
 @dataclass(frozen=True)
@@ -476,7 +478,8 @@ def _add_distinct(found: list[np.ndarray], x: np.ndarray) -> None:
         found.append(x)
 
 
-def continue_point(system: Truncated, start: np.ndarray, known: int) -> np.ndarray | None:
+def continue_point(system: Truncated, start: np.ndarray, known: int,
+                   steer: Truncated | None = None) -> np.ndarray | None:
     """Carry a solution of the order below to this order: by Newton's method from it, else by
     homotopy.
 
@@ -499,6 +502,9 @@ def continue_point(system: Truncated, start: np.ndarray, known: int) -> np.ndarr
         The solution of the order below, padded with zeros.
     known
         How many couplings the order below has.
+    steer
+        The same betas, compiled on their own (:func:`small_system`), to follow the homotopy on:
+        cheaper to call; the last step is taken on ``system`` (default: ``system`` itself).
 
     Returns
     -------
@@ -510,21 +516,23 @@ def continue_point(system: Truncated, start: np.ndarray, known: int) -> np.ndarr
     Allgower, Georg, Introduction to Numerical Continuation Methods, SIAM (2003), ch. 2 and 10.
     """
 
+    path = steer or system
+
     def h(z: np.ndarray, s: float) -> np.ndarray:
         if s == 1.0:
-            return system.rhs(z)
+            return path.rhs(z)
         zs = z.copy()
         zs[known:] *= s
-        return np.concatenate([system.rhs(zs)[:known], system.rhs(z)[known:]])
+        return np.concatenate([path.rhs(zs)[:known], path.rhs(z)[known:]])
 
     def jac(z: np.ndarray, s: float) -> np.ndarray:
         if s == 1.0:
-            return system.jacobian(z)
+            return path.jacobian(z)
         zs = z.copy()
         zs[known:] *= s
-        low = system.jacobian(zs).copy()
+        low = path.jacobian(zs).copy()
         low[:, known:] *= s
-        return np.vstack([low[:known], system.jacobian(z)[known:]])
+        return np.vstack([low[:known], path.jacobian(z)[known:]])
 
     def correct(g: np.ndarray, s: float) -> np.ndarray | None:
         try:
@@ -590,7 +598,7 @@ def fixed_points_by_order(numeric: NumericSystem, base: int = 1
         lost: list[np.ndarray] = []
         for x in points + pending:
             start = np.concatenate([x, np.zeros(nxt.k - len(x))])
-            sol = continue_point(nxt, start, len(x))
+            sol = continue_point(nxt, start, len(x), small_system(numeric, nxt.k))
             if sol is not None:
                 _add_distinct(carried, sol)
             else:
@@ -625,6 +633,34 @@ def base_search(numeric: NumericSystem, k: int) -> list[np.ndarray]:
     if found is None:
         found = numeric.searches[key] = multistart(Truncated(sub_system(numeric, k), k))
     return [x.copy() for x in found]
+
+
+def small_system(numeric: NumericSystem, k: int) -> Truncated | None:
+    """The first ``k`` betas compiled on their own (:func:`sub_system`) while they are a few small
+    expressions (k at most :data:`SMALL_SYSTEM`), once per process (kept in ``numeric.searches``);
+    None beyond.
+
+    The homotopy of :func:`continue_point` runs at the lowest orders (at the Wilson-Fisher point
+    to orders 2 and 3 only), where a call of the whole compiled system costs several of these.
+
+    Parameters
+    ----------
+    numeric
+        The compiled system, couplings sorted by truncation order (:func:`order_sizes`).
+    k
+        How many couplings to keep.
+
+    Returns
+    -------
+    Truncated or None
+    """
+    if k > SMALL_SYSTEM or numeric.backend != "symengine" or k >= len(numeric.system.couplings):
+        return None
+    key = f"the first {k} betas compiled"
+    found = numeric.searches.get(key)
+    if found is None:
+        found = numeric.searches[key] = Truncated(sub_system(numeric, k), k)
+    return found
 
 
 def restricted(numeric: NumericSystem, k: int) -> NumericSystem:
