@@ -49,6 +49,10 @@ SAME_POINT = 1e-5
 #: jump to another fixed point, and the homotopy decides.  Measured at the Wilson-Fisher point:
 #: 0.46 from order 1 to 2, 0.07 to 3, below 5e-3 from order 4 on.
 DIRECT_SHIFT = 0.05
+#: ... and no eigenvalue of its (central-difference) Jacobian is below this in size: a marginal
+#: direction (theta ~ 1e-10 at the decoupled points of the two-scalar model) showed there as
+#: eigenvalues of 3e-6; the Wilson-Fisher point's smallest is omega ~ 0.66.
+DIRECT_MARGINAL = 1e-4
 #: :func:`small_system` compiles sub-systems of at most this many couplings on their own.
 SMALL_SYSTEM = 6
 
@@ -168,6 +172,7 @@ class Truncated:
         self.numeric = numeric
         self.k = k
         self.n = len(numeric.system.couplings)
+        self._last: tuple[bytes, np.ndarray] | None = None  # the last Jacobian, by its point's bits
 
     def full(self, x: np.ndarray) -> np.ndarray:
         """The full coupling vector: ``x`` in the first ``k`` entries, zeros beyond.
@@ -227,6 +232,9 @@ class Truncated:
         numpy.ndarray
             d(beta_i / scale_i) / d x_j for i, j < k.
         """
+        key = np.asarray(x, dtype=float).tobytes()
+        if self._last is not None and self._last[0] == key:
+            return self._last[1].copy()
         k, scales = self.k, self.numeric.scales
         g = self.full(x) * scales
         h = 1e-6 * scales[:k]  # the step of NumericSystem.approximate_jacobian
@@ -237,8 +245,9 @@ class Truncated:
         points[1, diagonal, diagonal] -= h
         out = np.asarray(self.numeric.rhs_function(points.reshape(2 * k, self.n)),
                          dtype=float).reshape(2 * k, -1)[:, :k]
-        j = ((out[:k] - out[k:]) / (2 * h[:, None])).T
-        return j * scales[None, :k] / scales[:k, None]
+        j = ((out[:k] - out[k:]) / (2 * h[:, None])).T * scales[None, :k] / scales[:k, None]
+        self._last = (key, j)
+        return j.copy()
 
     def is_physical(self, x: np.ndarray) -> bool:
         """A true minimum (kappa >= 0, u''(kappa) > 0) when expanding around one, and no
@@ -485,7 +494,10 @@ def continue_point(system: Truncated, start: np.ndarray, known: int,
 
     First the whole system is solved from the lower order's point, padded with zeros
     (:func:`solve_from`); the solution is kept when no inherited coupling moved by more than
-    :data:`DIRECT_SHIFT` of max(1, its size): then it is the lower order's point, corrected.
+    :data:`DIRECT_SHIFT` of max(1, its size) and the point is isolated (no eigenvalue of the
+    Jacobian below :data:`DIRECT_MARGINAL`: along a marginal direction, as at the
+    decoupled points of the two-scalar model, where a point ends depends on the path, and the
+    homotopy's is kept).
     At the Wilson-Fisher point from order 4 on the shifts are below 5e-3 and fall with the
     order, and the step costs a fifth of the homotopy's evaluations (order 20: 54 Jacobians
     instead of 398 over the walk).  Otherwise (a larger shift, or no convergence) the homotopy
@@ -547,8 +559,9 @@ def continue_point(system: Truncated, start: np.ndarray, known: int,
         return x if np.max(np.abs(res) / size) < RESIDUAL_TOLERANCE else None
 
     direct = solve_from(system, start)
-    if direct is not None and np.all(np.abs(direct[:known] - start[:known])
-                                      <= DIRECT_SHIFT * np.maximum(1.0, np.abs(start[:known]))):
+    if (direct is not None and np.all(np.abs(direct[:known] - start[:known])
+                                      <= DIRECT_SHIFT * np.maximum(1.0, np.abs(start[:known])))
+            and np.min(np.abs(np.linalg.eigvals(system.jacobian(direct))), initial=np.inf) > DIRECT_MARGINAL):
         return direct
     s, step = 0.0, 0.25
     with np.errstate(all="ignore"):

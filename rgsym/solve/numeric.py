@@ -73,6 +73,11 @@ POLISH_ULPS = 64
 #: its size along the weakest direction.  The Wilson-Fisher point of the 3D LPA reaches it
 #: above order 20 (4.6e9 there; 7e15 at order 32).
 PRECISE_CONDITION = 1e11
+#: ... but not when the Jacobian has an eigenvalue (a theta) below this in size: then it is
+#: singular, not merely ill-conditioned (a marginal or decoupled direction, e.g. a free field of
+#: the two-scalar model, theta ~ 1e-10), the fixed point is not isolated, and refining it only
+#: moves it along that direction.
+MARGINAL = 1e-6
 #: :meth:`NumericSystem.precise_point` stops when no coupling moves by more than this fraction of
 #: its size: far below the rounding to doubles that follows (the next step is some 2e-5 times
 #: smaller still: the chord steps at order 32 fell by that factor each, from 1e2 to 2e-42, so the
@@ -331,7 +336,8 @@ class NumericSystem:
                 if np.all(np.abs(dx) <= POLISH_ULPS * np.finfo(float).eps * np.abs(x)):
                     best = x * self.scales  # converged: the same point on every backend
                     break
-        if np.linalg.cond(jac) > PRECISE_CONDITION and not self.system.thresholds:
+        if (np.linalg.cond(jac) > PRECISE_CONDITION and not self.system.thresholds
+                and np.min(np.abs(np.linalg.eigvals(jac)), initial=np.inf) > MARGINAL):
             precise = self.precise_point(best)
             if precise is not None:
                 return precise
