@@ -28,10 +28,18 @@ sixth-order stencil of the compiled betas in the scaled couplings is good to 3e-
 largest entry, but the far eigenvalues of this non-normal matrix are so ill-conditioned that
 at order 20 they moved by 6e-5 (relative; the first-order bound |V^-1| |E| |V| said 4e-3),
 which the printed thetas would show; from order 12 on the bound exceeds 1e-10.
+
+The fixed point itself is refined on the correctly rounded betas (:meth:`NumericSystem.polish`),
+and, where the scaled Jacobian is too ill-conditioned for double-precision steps to pin it down
+(above :data:`PRECISE_CONDITION`: the 3D LPA from order 23 on), by Newton steps in 256-bit
+arithmetic (:meth:`NumericSystem.precise_point`).  This module is over 400 lines because the
+compiled system, its exact matrices and the refinement of its points share the memo and cache
+keys kept here.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -47,6 +55,8 @@ from rgsym.betasystem import BetaSystem
 from rgsym.errors import SpecError
 from rgsym.threshold import Quadrature, ThresholdIntegral
 
+log = logging.getLogger(__name__)
+
 #: Step of :meth:`NumericSystem.accurate_scaled_jacobian`, in the scaled couplings.
 STENCIL_STEP = 1e-4
 #: The sixth-order central difference: (offset, weight / h) pairs.
@@ -57,6 +67,22 @@ POLISH_STEPS = 8
 #: last place (the steps jitter at some 15 units; omega moves by 5e-14 for 1e-14 in g).
 POLISH_ULPS = 64
 
+#: :meth:`NumericSystem.polish` refines the point in 256-bit arithmetic
+#: (:meth:`NumericSystem.precise_point`) when the condition number of the scaled Jacobian
+#: exceeds this: double-precision steps then leave the point uncertain by cond * eps = 2e-5 of
+#: its size along the weakest direction.  The Wilson-Fisher point of the 3D LPA reaches it
+#: above order 20 (4.6e9 there; 7e15 at order 32).
+PRECISE_CONDITION = 1e11
+#: ... but not when the Jacobian has an eigenvalue (a theta) below this in size: then it is
+#: singular, not merely ill-conditioned (a marginal or decoupled direction, e.g. a free field of
+#: the two-scalar model, theta ~ 1e-10), the fixed point is not isolated, and refining it only
+#: moves it along that direction.
+MARGINAL = 1e-6
+#: :meth:`NumericSystem.precise_point` stops when no coupling moves by more than this fraction of
+#: its size: far below the rounding to doubles that follows (the next step is some 2e-5 times
+#: smaller still: the chord steps at order 32 fell by that factor each, from 1e2 to 2e-42, so the
+#: 256-bit noise is further down).
+PRECISE_STEP = 1e-25
 #: Systems with fewer couplings do not keep their exact stability matrix in the cache: it took
 #: 0.04 s at 13 couplings (order 12 around the minimum), 0.2 s at 17 and 0.9 s at 21.
 MEMO_MIN_COUPLINGS = 13
@@ -221,6 +247,14 @@ class NumericSystem:
         return {}
 
     @cached_property
+    def searches(self) -> dict[str, Any]:
+        """Results of deterministic searches on this compiled system, kept for the process by a
+        key naming the search (:func:`rgsym.solve.fixed_points.fixed_points_by_order` keeps its
+        multi-start at the base order and that order's compiled sub-system here: the same code
+        takes the same steps, so a second search would find the same points)."""
+        return {}
+
+    @cached_property
     def _polished(self) -> dict[bytes, np.ndarray]:
         """:meth:`polish` memoised in the process: start point bits -> result (and result ->
         result, so that polishing a polished point costs nothing)."""
@@ -263,7 +297,8 @@ class NumericSystem:
         known = self._polished.get(g.tobytes())
         if known is not None:
             return known.copy()
-        key = self._point_key("polish", g)
+        # "256": the result includes the 256-bit refinement (entries kept before it are not read)
+        key = self._point_key(f"polish 256 above {PRECISE_CONDITION:g}", g)
         stored = _stored_vector(key, g.size)
         result = stored if stored is not None else self._polish(g, steps)
         if key and stored is None:
@@ -299,8 +334,88 @@ class NumericSystem:
                 if float(np.max(np.abs(r))) < best_size:
                     best, best_size = x * self.scales, float(np.max(np.abs(r)))
                 if np.all(np.abs(dx) <= POLISH_ULPS * np.finfo(float).eps * np.abs(x)):
-                    return x * self.scales  # converged: the same point on every backend
+                    best = x * self.scales  # converged: the same point on every backend
+                    break
+        if (np.linalg.cond(jac) > PRECISE_CONDITION and not self.system.thresholds
+                and np.min(np.abs(np.linalg.eigvals(jac)), initial=np.inf) > MARGINAL):
+            precise = self.precise_point(best)
+            if precise is not None:
+                return precise
         return best
+
+    def precise_point(self, g: np.ndarray, jacobians: int = 3) -> np.ndarray | None:
+        """The fixed point near ``g`` found by Newton steps in :data:`SUBSTITUTION_BITS`-bit
+        arithmetic, rounded to doubles (None if the steps do not converge).
+
+        At high truncation orders the scaled Jacobian is so ill-conditioned (condition number
+        4.6e9 at order 20, 7e15 at order 32, in the Wilson-Fisher point of the 3D LPA: the top
+        betas, which carry the truncation, fix a direction along the low couplings only weakly)
+        that double-precision Newton steps stop anywhere in a region of relative size cond * eps
+        around the fixed point: at order 32 two points with residuals of 1e-16 and 1e-18 had
+        omega 1.7e-7 apart.  Here the betas and the exact stability matrix are evaluated by
+        substitution (:class:`Substitution`) and the linear systems solved by mpmath, all with
+        256-bit numbers: a chord iteration on the matrix at ``g`` (a new matrix, a Newton step,
+        when it stalls, at most ``jacobians`` matrices), until no coupling moves by more than
+        :data:`PRECISE_STEP` of its size.  Only the rounding to doubles is left: omega is then reproducible to
+        rounding, whatever the backend and the point the search stopped at.
+
+        Parameters
+        ----------
+        g
+            An approximate fixed point (unscaled), e.g. from :meth:`polish` in doubles.
+        jacobians
+            At most this many 256-bit stability matrices.
+
+        Returns
+        -------
+        numpy.ndarray or None
+        """
+        import mpmath
+
+        ctx = mpmath.MPContext()
+        ctx.prec = SUBSTITUTION_BITS
+        constants: dict[se.Basic, se.Basic] = {se.Symbol(k.name): _double(v) for k, v in self.values}
+        constants[se.pi] = se.pi.n(SUBSTITUTION_BITS, real=True)
+        syms = [se.Symbol(c.name) for c in self.system.couplings]
+        point = [ctx.mpf(float(v)) for v in g]
+        floor = ctx.mpf(10) ** -30
+        scales = [ctx.mpf(float(s)) for s in self.scales]
+
+        def numbers(at: list[Any]) -> dict[se.Basic, se.Basic]:
+            found = dict(constants)
+            found.update({s: se.RealMPFR(ctx.nstr(v, 80, strip_zeros=False), SUBSTITUTION_BITS)
+                          for s, v in zip(syms, at, strict=True)})
+            return found
+
+        def evaluate(exprs: Any, at: list[Any]) -> Any:
+            subs = numbers(at)
+            return [ctx.mpf(str(se.sympify(e.xreplace(subs)).n(SUBSTITUTION_BITS, real=True))) for e in exprs]
+
+        try:
+            for _ in range(jacobians):
+                # in the scaled couplings g / scale: mpmath's pivot test is relative to the norm
+                matrix = ctx.matrix([[e * s / r for e, s in zip(evaluate(row, point), scales, strict=True)]
+                                     for row, r in zip(self.system.fast_stability, scales, strict=True)])
+                last = None
+                for _ in range(12):
+                    betas = evaluate(self.system.fast_betas, point)
+                    residual = ctx.matrix([b / r for b, r in zip(betas, scales, strict=True)])
+                    step = [d * s for d, s in zip(ctx.lu_solve(matrix, residual), scales, strict=True)]
+                    point = [p - d for p, d in zip(point, step, strict=True)]
+                    # the step relative to each coupling (to 1e-30 of its scale where it vanishes)
+                    size = max((abs(d) / max(abs(p), floor * s)
+                                for p, d, s in zip(point, step, scales, strict=True)), default=ctx.zero)
+                    log.debug("precise_point: step %s", ctx.nstr(size, 3))
+                    if size < PRECISE_STEP:
+                        return np.array([float(p) for p in point])
+                    if last is not None and size > last / 10:
+                        break  # the chord stalls: a new matrix at this point
+                    last = size
+        except (ZeroDivisionError, ValueError, TypeError, RuntimeError) as error:
+            log.warning("%s: no 256-bit refinement of the fixed point (%s)", self.system.name, error)
+            return None
+        log.warning("%s: the 256-bit refinement of the fixed point did not converge", self.system.name)
+        return None
 
     def accurate_scaled_jacobian(self, x: np.ndarray) -> np.ndarray:
         """Jacobian of :meth:`scaled_rhs` by the sixth-order central stencil, step

@@ -89,3 +89,23 @@ def test_quadrature_thresholds_in_the_jacobian(kind: str) -> None:
     differences = np.array(rows).T
     exact = numeric.jacobian(g)
     assert np.max(np.abs(exact - differences)) <= 1e-6 * np.max(np.abs(exact))
+
+
+def test_precise_point_is_the_fixed_point_whatever_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 256-bit Newton refinement lands on the same doubles from two starts 1e-7 apart, at the
+    point the double-precision polish finds where that is well conditioned (order 8: condition
+    number ~1e5), and polish uses it above PRECISE_CONDITION."""
+    from rgsym.solve import fixed_points
+    from rgsym.solve import numeric as numeric_module
+
+    numeric = compile_system(system_at(8, "truncation.expand_around=minimum"))
+    found = fixed_points.find_fixed_points(numeric)
+    g = np.array(found[-1].values)
+    precise = numeric.precise_point(g)
+    assert precise is not None
+    moved = numeric.precise_point(g * (1 + 1e-7))
+    assert moved is not None and np.array_equal(precise, moved)
+    # well conditioned: double-precision steps already reach the fixed point, to rounding
+    assert np.allclose(precise, g, rtol=1e-13, atol=0)
+    monkeypatch.setattr(numeric_module, "PRECISE_CONDITION", 0.0)
+    assert np.array_equal(compile_system(numeric.system).polish(g * (1 + 1e-9)), precise)
