@@ -49,12 +49,29 @@ ETA_PHI, ETA_PSI = sp.Symbol("eta_phi", real=True), sp.Symbol("eta_psi", real=Tr
 
 
 @dataclass(frozen=True)
-class _Shifted:
-    """The shifted line: atoms standing for functions of y_p, and each function's form."""
+class ShiftedLine:
+    """The shifted line of a ring: atoms standing for functions of y_p, and each function's form.
+
+    Attributes
+    ----------
+    atoms
+        Atom -> the function of y_p it stands for (filled by :meth:`add`).
+    """
 
     atoms: dict[sp.Symbol, sp.Expr]
 
     def add(self, form: sp.Expr) -> sp.Symbol:
+        """The atom standing for ``form`` (a new one, ``B<k>``, if ``form`` is not there yet).
+
+        Parameters
+        ----------
+        form
+            A function of y_p.
+
+        Returns
+        -------
+        sympy.Symbol
+        """
         for atom, known in self.atoms.items():
             if known == form:
                 return atom
@@ -63,11 +80,24 @@ class _Shifted:
         return atom
 
 
-def _boson_propagator(at: sp.Expr, mass: sp.Expr) -> sp.Expr:
+def boson_propagator(at: sp.Expr, mass: sp.Expr) -> sp.Expr:
+    """The regulated boson propagator 1 / (y + r(y) + w) at ``y = at``, dimensionless.
+
+    Parameters
+    ----------
+    at
+        The momentum variable (``Y`` or the shifted ``YP``).
+    mass
+        The dimensionless mass w.
+
+    Returns
+    -------
+    sympy.Expr
+    """
     return 1 / (at + R(at) + mass)
 
 
-def _shifted_fermion(model: YukawaModel, kin: Kinematics, shifted: _Shifted) -> Clifford:
+def _shifted_fermion(model: YukawaModel, kin: Kinematics, shifted: ShiftedLine) -> Clifford:
     """K^-1(q + p) with each coefficient a shifted atom: c_1 (q/ + p/) + c_0 (flavour-mass part)."""
     own = Kinematics(YP, sp.Integer(0), sp.Integer(0))
     inverse = fermion_kernel(model, radial_background(model), own, 1 + RF(YP)).inverse()
@@ -105,9 +135,30 @@ def _vertex_matrix(bosons: int, external: int) -> tuple[sp.Matrix, tuple[sp.Expr
     return third, masses
 
 
-def _project(expr: sp.Expr, shifted: _Shifted, d: sp.Expr, kind: str) -> sp.Expr:
+def project_ring(expr: sp.Expr, shifted: ShiftedLine, d: sp.Expr, kind: str) -> sp.Expr:
     """The p^2 coefficient (kind 'p2') or, for an expression linear in p, the coefficient of p^2
-    after multiplication by p (kind 'linear'), as an integrand in y (measure included)."""
+    after multiplication by p (kind 'linear'), as an integrand in y (measure included).
+
+    Parameters
+    ----------
+    expr
+        A ring, polynomial in ``PQ``, ``P2`` and the atoms of ``shifted`` (one atom a term).
+    shifted
+        The shifted line whose atoms ``expr`` contains.
+    d
+        The dimension.
+    kind
+        ``"p2"`` or ``"linear"``.
+
+    Returns
+    -------
+    sympy.Expr
+
+    Raises
+    ------
+    AssertionError
+        If a term of ``expr`` does not hold exactly one shifted atom.
+    """
     from rgsym.integrate import p2_kernel
 
     expr = sp.expand(expr)
@@ -134,8 +185,19 @@ def _project(expr: sp.Expr, shifted: _Shifted, d: sp.Expr, kind: str) -> sp.Expr
     return total
 
 
-def _variation(expr: sp.Expr) -> sp.Expr:
-    """d~_t: r -> (2 - eta_phi) r - 2 y r', r_F -> -eta_psi r_F - 2 y r_F' (a functional derivative)."""
+def regulator_variation(expr: sp.Expr) -> sp.Expr:
+    """d~_t: r -> (2 - eta_phi) r - 2 y r', r_F -> -eta_psi r_F - 2 y r_F' (a functional derivative).
+
+    Parameters
+    ----------
+    expr
+        An integrand in ``Y`` holding the regulator shapes ``R(Y)`` and ``RF(Y)``.
+
+    Returns
+    -------
+    sympy.Expr
+        The derivative of ``expr`` along the scale derivative of the regulators.
+    """
     eps = sp.Symbol("epsilon_t")
     rate_b = (2 - ETA_PHI) * R(Y) - 2 * Y * sp.diff(R(Y), Y)
     rate_f = -ETA_PSI * RF(Y) - 2 * Y * sp.diff(RF(Y), Y)
@@ -171,9 +233,9 @@ class TwoPointRings:
     """
 
     boson: sp.Expr
-    boson_shifted: _Shifted
+    boson_shifted: ShiftedLine
     fermion: sp.Expr
-    fermion_shifted: _Shifted
+    fermion_shifted: ShiftedLine
 
 
 def two_point_rings(model: YukawaModel, external: int = 0) -> TwoPointRings:
@@ -195,25 +257,25 @@ def two_point_rings(model: YukawaModel, external: int = 0) -> TwoPointRings:
     kin = Kinematics(Y, P2, PQ)
     bosons = len(model.matrices)
     third, masses = _vertex_matrix(bosons, external)
-    shifted = _Shifted({})
+    shifted = ShiftedLine({})
     f = model.flavour_dim
     # boson two-point function: boson ring and fermion ring
     ring = sp.Integer(0)
     for a, b in itertools.product(range(bosons), repeat=2):
         if third[a, b] != 0:
-            atom = shifted.add(_boson_propagator(YP, masses[b]))
-            ring += -sp.Rational(1, 2) * third[a, b] * third[b, a] * _boson_propagator(Y, masses[a]) * atom
+            atom = shifted.add(boson_propagator(YP, masses[b]))
+            ring += -sp.Rational(1, 2) * third[a, b] * third[b, a] * boson_propagator(Y, masses[a]) * atom
     g_q = _unshifted_fermion(model, kin)
     g_qp = _shifted_fermion(model, kin, shifted)
     t_e = model.matrices[external]
     fermion_ring = (g_q * t_e * g_qp * t_e).trace(model.spinor_dim)
     ring += model.flavours * H**2 * fermion_ring
     # fermion two-point function: its i p/ coefficient, Tr[p/ X] / (i d_gamma f p^2)
-    shifted_f = _Shifted({})
+    shifted_f = ShiftedLine({})
     g_qp = _shifted_fermion(model, kin, shifted_f)
     self_energy = Clifford.make({}, kin)
     for t, w in zip(model.matrices, masses, strict=True):
-        self_energy = self_energy + (t * g_qp * t).scale(-H**2 * _boson_propagator(Y, w))
+        self_energy = self_energy + (t * g_qp * t).scale(-H**2 * boson_propagator(Y, w))
     p_slash = Clifford.slash("p", 1, f, kin)
     traced = (p_slash * self_energy).trace(1) / (sp.I * f)
     return TwoPointRings(ring, shifted, traced, shifted_f)
@@ -246,8 +308,8 @@ def anomalous_dimensions(model: YukawaModel, d: sp.Expr, external: int = 0,
 
         regulator = LITIM.with_alpha(sp.Integer(1))
     rings = two_point_rings(model, external)
-    boson_p2 = _variation(_project(rings.boson, rings.boson_shifted, d, "p2"))
+    boson_p2 = regulator_variation(project_ring(rings.boson, rings.boson_shifted, d, "p2"))
     boson_eta = 2 * angular_factor(d) * loop_integral(boson_p2, regulator, d)
-    projected = _project(rings.fermion, rings.fermion_shifted, d, "linear")
-    fermion_eta = 2 * angular_factor(d) * loop_integral(_variation(projected), regulator, d)
+    projected = project_ring(rings.fermion, rings.fermion_shifted, d, "linear")
+    fermion_eta = 2 * angular_factor(d) * loop_integral(regulator_variation(projected), regulator, d)
     return AnomalousDimensions(boson_eta, fermion_eta)

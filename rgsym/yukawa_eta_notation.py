@@ -47,10 +47,10 @@ from rgsym.yukawa_eta import (
     P2,
     PQ,
     YP,
-    _boson_propagator,
-    _project,
-    _Shifted,
-    _variation,
+    ShiftedLine,
+    boson_propagator,
+    project_ring,
+    regulator_variation,
     two_point_rings,
 )
 
@@ -141,7 +141,7 @@ def propagator_function(line: str, mass: sp.Expr) -> sp.Expr:
 
 def _factor(kind: str, mass: sp.Expr, at: sp.Expr) -> sp.Expr:
     if kind == "B":
-        return _boson_propagator(at, mass)
+        return boson_propagator(at, mass)
     rf = RF(at)
     scalar = 1 / (at * (1 + rf) ** 2 + mass)
     return scalar if kind == "S" else (1 + rf) * scalar
@@ -169,12 +169,12 @@ def closed_eta_threshold(kind: str, regulator: Regulator, d: sp.Expr) -> sp.Expr
     normalisation times v_d int dy d~_t of the projected structure."""
     masses = (W1, W2)[: KINDS[kind][1]]
     expr, form, how = structure(kind, masses)
-    shifted = _Shifted({sp.Symbol("B0"): form})
-    integrand = _variation(_project(expr, shifted, d, how))
+    shifted = ShiftedLine({sp.Symbol("B0"): form})
+    integrand = regulator_variation(project_ring(expr, shifted, d, how))
     return sp.factor(normalisation(kind, d) * angular_factor(d) * loop_integral(integrand, regulator, d))
 
 
-def _named(expr: sp.Expr, shifted: _Shifted, ring: str, d: sp.Expr) -> sp.Expr:
+def _named(expr: sp.Expr, shifted: ShiftedLine, ring: str, d: sp.Expr) -> sp.Expr:
     """The ring ``expr`` (monomials in PQ, P2 and the shifted atoms) as a sum of EtaThreshold over
     their normalisations, times v_d int d~_t: exactly the projection of yukawa_eta."""
     on = {R(Y): _RB, RF(Y): _RF, R(YP): _RB, RF(YP): _RF}
