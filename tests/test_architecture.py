@@ -25,7 +25,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "rgsym"
 KNOWN_CYCLES: dict[frozenset[str], str] = {}
 
 #: Modules above the solvers and emitters: what solve/ and emit/ must not import.
-UPPER = ("rgsym.pipeline", "rgsym.spec", "rgsym.cli", "rgsym.cli_plot", "rgsym.flow_cli", "rgsym.study_cli",
+UPPER = ("rgsym.pipeline", "rgsym.spec", "rgsym.cli", "rgsym.cli_format", "rgsym.cli_plot",
+         "rgsym.fixed_function_cli", "rgsym.flow_cli", "rgsym.study_cli",
          "rgsym.workflows")
 
 #: (module, imported module) pairs that break the layering, each with the reason.

@@ -10,6 +10,10 @@ stability matrix d beta_i / d g_j term for term, but it reuses the betas'
 subexpressions: at order 20 it is a few thousand temporaries, where CSE of the
 separately differentiated matrix takes minutes.
 
+The module is over 400 lines because the elimination, the forward-mode differentiation and the
+threshold tables of smooth regulators all work on the one temporary-by-temporary program that
+:class:`Kernel` holds, and its renaming and liveness bookkeeping is shared by them.
+
 References
 ----------
 Griewank and Walther, *Evaluating Derivatives* (SIAM, 2008), ch. 3 (forward mode).

@@ -35,9 +35,9 @@ Method
   whose closed forms cancel catastrophically at small y) are evaluated at the nodes once, with
   mpmath at :data:`NODE_DIGITS` digits, and passed in as numbers.
 
-Length: about 620 lines, because compiling integrals (with their node functions), assembling the
-block Jacobian, the generalised eigenproblem and the two-stage driver belong together; splitting them
-would put the half-built system between modules.
+Length: about 700 lines, because compiling integrals (with their node functions), the point
+equations, assembling the block Jacobian, the generalised eigenproblem and the two-stage driver
+belong together; splitting them would put the half-built system between modules.
 
 References
 ----------
