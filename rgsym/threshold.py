@@ -262,7 +262,8 @@ def finer_nodes(factor: int = 2) -> Iterator[int]:
 def quadrature_fingerprint() -> str:
     """What a cached number computed with quadrature thresholds depends on beyond the betas:
     the node count per interval and the digits of the precise weights (for cache keys)."""
-    return f"gauss-legendre {NODES_PER_INTERVAL} per interval, {PRECISE_DIGITS} digits"
+    return (f"gauss-legendre {NODES_PER_INTERVAL} per interval, {PRECISE_DIGITS} digits, "
+            f"values rounded from {ROUNDING_DIGITS} digits")
 
 
 #: Decimal digits for weights evaluated with mpmath (:func:`weighted_quadrature`).
@@ -275,22 +276,22 @@ def _build_quadrature(r_expr: sp.Expr, d: float, insertion: sp.Expr, eta: float,
 
     ``precise`` evaluates the insertion with mpmath at :data:`PRECISE_DIGITS` digits: weights
     with second derivatives of a shape such as y/(e^y - 1) cancel like 1/y^3 near y = 0, which
-    in doubles costs 1e-7 of the integral.
+    in doubles costs 1e-7 of the integral.  Otherwise r(y), the insertion and s^(d-1) are
+    evaluated with mpmath and rounded to the nearest double (:func:`_rounded_values`), not with
+    NumPy's ``exp`` and ``power``: those differ in the last bit between CPUs (SIMD variants), and
+    y/(e^y - 1) near y = 0 turns one bit into 4e-13, which showed in the emitted C tables.
     """
     breaks = sorted(_breakpoints(r_expr))
     s_nodes, s_weights = _nodes([float(np.sqrt(b)) for b in breaks], nodes)
     yy = s_nodes**2
-    r_f = sp.lambdify(y, r_expr, "numpy")
-    with np.errstate(all="ignore"):
-        r_val = np.broadcast_to(np.asarray(r_f(yy), dtype=float), yy.shape).copy()
-        if precise:
-            ins_val = _precise_values(insertion, yy)
-        else:
-            ins_f = sp.lambdify(y, insertion, "numpy")
-            ins_val = np.broadcast_to(np.asarray(ins_f(yy), dtype=float), yy.shape).copy()
+    if precise:
+        ins_val = _precise_values(insertion, yy)
+    else:
+        ins_val = _rounded_values(insertion, yy)
+    r_val = _rounded_values(r_expr, yy)
     v_d = float(angular_factor(sp.Float(d)))
     # dy y^(d/2-1) = 2 s^(d-1) ds
-    weight = v_d * s_weights * 2 * s_nodes ** (d - 1) * ins_val
+    weight = v_d * s_weights * 2 * _rounded_powers(s_nodes, d - 1) * ins_val
     weight[~np.isfinite(weight)] = 0.0
     return Quadrature(d, eta, yy, r_val, weight)
 
@@ -457,6 +458,39 @@ def _precise_values(expr: sp.Expr, points: np.ndarray) -> np.ndarray:
             out[i] = np.nan
     return out
 
+
+def _rounded_values(expr: sp.Expr, points: np.ndarray) -> np.ndarray:
+    """``expr`` at each point (a double, taken as exact), evaluated with mpmath at
+    :data:`ROUNDING_DIGITS` digits and rounded to the nearest double: the same bits on every CPU
+    and NumPy version.  Points where the value is not a finite real number become nan."""
+    import mpmath
+
+    f = sp.lambdify(y, expr, "mpmath")
+    out = np.empty(points.shape)
+    with mpmath.workdps(ROUNDING_DIGITS):
+        for i, point in enumerate(points):
+            try:
+                value = mpmath.mpmathify(f(mpmath.mpf(float(point))))
+            except (ZeroDivisionError, OverflowError, ValueError, TypeError):
+                out[i] = np.nan
+                continue
+            out[i] = float(value.real) if value.imag == 0 and mpmath.isfinite(value) else np.nan
+    return out
+
+
+def _rounded_powers(base: np.ndarray, exponent: float) -> np.ndarray:
+    """``base ** exponent`` element by element in mpmath, rounded to doubles (see
+    :func:`_rounded_values`)."""
+    import mpmath
+
+    with mpmath.workdps(ROUNDING_DIGITS):
+        power = mpmath.mpf(exponent)
+        return np.array([float(mpmath.mpf(float(b)) ** power) for b in base])
+
+
+#: Digits for :func:`_rounded_values`: 2 * 17 so that rounding the mpmath value to a double is
+#: rounding the exact value, but for cancellations worse than 1e-17 (the shapes' cancel like y).
+ROUNDING_DIGITS = 34
 
 #: Digits on which two precisions must agree in :func:`_precise_values` (a double needs 17).
 AGREED_DIGITS = 24
