@@ -9,7 +9,10 @@ instead (its own deterministic term order), at some 10 MB/s.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+from rgsym.symbols import to_sympy_shared
 
 if TYPE_CHECKING:
     from rgsym.betasystem import BetaSystem
@@ -30,21 +33,49 @@ def beta_texts(system: BetaSystem) -> list[str]:
     Returns
     -------
     list of str
-        sympy's ``str`` of each beta for a small system, or one with quadrature thresholds
-        (whose integrals only sympy prints); symengine's ``str`` for a large one.
+        sympy's ``str`` of each beta for a small system (converted by
+        :func:`rgsym.symbols.to_sympy_shared`), or one with quadrature thresholds (whose integrals
+        only sympy prints); symengine's ``str`` for a large one.
     """
-    if system.thresholds or not _more_terms_than(system, SYMPY_MAX_TERMS):
+    if system.thresholds:
         printer = memo_printer()
         return [printer.doprint(b) for b in system.betas]
-    return [str(b) for b in system.fast_betas]
+    betas = printed_betas(system)
+    if not _more_terms_than(betas, SYMPY_MAX_TERMS):
+        printer = memo_printer()
+        return [printer.doprint(b) for b in to_sympy_shared(betas)]
+    return [str(b) for b in betas]
 
 
-def _more_terms_than(system: BetaSystem, limit: int) -> bool:
+def printed_betas(system: BetaSystem) -> Sequence[Any]:
+    """The symengine betas to print: the derived ones when the system rebuilds its betas on first
+    use (:func:`rgsym.cache.rebuilt_lazily`, a fresh derivation with the cache off), whose text is
+    the same and which need no rebuilding; ``system.fast_betas`` otherwise.
+
+    Parameters
+    ----------
+    system
+        The derived betas.
+
+    Returns
+    -------
+    sequence of symengine.Basic
+    """
+    from rgsym.expression import rebuild_postfix
+    from rgsym.stability import LazyBetas
+
+    betas = system.fast_betas
+    if isinstance(betas, LazyBetas) and betas.reader is rebuild_postfix:
+        return betas.tokens
+    return betas
+
+
+def _more_terms_than(betas: Sequence[Any], limit: int) -> bool:
     """Whether the betas have more than ``limit`` top-level terms in all: counted until the
     limit is passed (the terms of the large betas are built as objects to be counted, 1.5 s at
     order 40)."""
     total = 0
-    for b in system.fast_betas:
+    for b in betas:
         total += max(len(b.args), 1)
         if total > limit:
             return True

@@ -395,7 +395,12 @@ def round_trip(value: Any) -> Any:
 
     With the cache off the betas of a system are not written as tokens and read again but
     rebuilt as they would be read (:func:`rgsym.expression.rebuild_postfix`, half the time at
-    order 40); nothing is stored then, so nothing needs the tokens or their digest.
+    order 40); nothing is stored then, so nothing needs the tokens or their digest.  Without
+    quadrature thresholds each beta is rebuilt only when it is first used (a
+    :class:`~rgsym.stability.LazyBetas` over the derived betas, :func:`rebuilt_lazily`): printing
+    them (``rgsym derive``) reads the derived ones, whose text is the same, and never rebuilds
+    (5-6 s at order 40); :func:`rgsym.expression.check_postfix` makes sure first that they have
+    the postfix form.
 
     Parameters
     ----------
@@ -407,15 +412,39 @@ def round_trip(value: Any) -> Any:
     object
     """
     from rgsym.betasystem import BetaSystem
-    from rgsym.expression import rebuild_postfix
+    from rgsym.expression import check_postfix, rebuild_postfix
 
     if is_enabled() or not isinstance(value, BetaSystem):
         return decode(encode(value))
     try:
-        betas = tuple(rebuild_postfix(b) for b in value.fast_betas)
+        check_postfix(value.fast_betas)
     except TypeError:  # stored in the srepr form
         return decode(encode(value))
+    betas: Sequence[Any] = rebuilt_lazily(value.fast_betas) if not value.thresholds \
+        else tuple(rebuild_postfix(b) for b in value.fast_betas)
     return decode(encode(dataclasses.replace(value, fast_betas=(), fast_stability=())), betas)
+
+
+def rebuilt_lazily(betas: Sequence[Any]) -> Any:
+    """The betas as :func:`rgsym.expression.rebuild_postfix` makes them, each rebuilt on first use.
+
+    Parameters
+    ----------
+    betas
+        Derived betas that :func:`rgsym.expression.check_postfix` accepts.
+
+    Returns
+    -------
+    rgsym.stability.LazyBetas
+        Its ``tokens`` are the derived betas and its ``reader`` is ``rebuild_postfix``
+        (:func:`rgsym.betatext.printed_betas` prints the derived betas); its digest is that of the
+        rebuilt betas' tokens, as for the betas read from the cache.
+    """
+    from rgsym.expression import rebuild_postfix
+    from rgsym.stability import LazyBetas
+
+    lazy = LazyBetas(betas, rebuild_postfix, lambda: _digest_of(tuple(lazy)))
+    return lazy
 
 
 def decode(entry: Any, betas: Sequence[Any] | None = None) -> Any:
@@ -578,8 +607,8 @@ def _system_from(data: dict[str, Any], read: Sequence[Any] | None = None) -> Bet
 
     couplings = tuple(Coupling(name(c["name"]), text(c["latex"]), tuple(int(i) for i in c["index"]),
                                bool(c["is_minimum"])) for c in data["couplings"])
-    tokens = data["betas"] if read is None else list(read)
-    if not isinstance(tokens, list) or len(tokens) != len(couplings):
+    tokens = data["betas"] if read is None else read  # JSON gives a list; round_trip a sequence
+    if not isinstance(tokens, list | tuple | LazyBetas) or len(tokens) != len(couplings):
         raise ValueError(f"{len(tokens)} betas for {len(couplings)} couplings")
     thresholds = {name(n): read_srepr(t) for n, t in data["thresholds"]}
     if not all(isinstance(t, ThresholdIntegral) for t in thresholds.values()):
@@ -590,6 +619,9 @@ def _system_from(data: dict[str, Any], read: Sequence[Any] | None = None) -> Bet
     if numeric:  # the chain rule through the thresholds builds the whole matrix now
         betas = tuple(tokens) if read is not None else tuple(read_postfix(b) for b in tokens)
         stability = stability_matrix_of(list(betas), symbols, numeric)
+    elif isinstance(read, LazyBetas):  # rebuilt on first use (round_trip, rebuilt_lazily)
+        betas = read
+        stability = LazyStability(betas, symbols)
     elif read is not None:  # already read (round_trip): the digest of their tokens when asked for
         values = tuple(tokens)
         betas = LazyBetas(range(len(values)), values.__getitem__, lambda: _digest_of(values))

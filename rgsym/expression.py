@@ -31,7 +31,7 @@ import keyword
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from types import MappingProxyType
 from typing import Any
@@ -780,6 +780,54 @@ def rebuild_postfix(expr: se.Basic) -> se.Basic:
         else:
             raise TypeError(f"cannot store a symengine {kind.__name__} as postfix tokens")
     return built[0]
+
+
+def check_postfix(exprs: Iterable[se.Basic]) -> None:
+    """Raise where :func:`write_postfix` would raise for one of ``exprs``, writing nothing.
+
+    :func:`rgsym.cache.round_trip` with the cache off needs to know whether the betas can take
+    the postfix form before it hands them out as they would be read (:func:`rebuild_postfix`,
+    done when a beta is first used): a walk over the distinct nodes, no tokens, no new nodes.
+
+    Parameters
+    ----------
+    exprs
+        What :func:`write_postfix` takes, any number of them.
+
+    Raises
+    ------
+    TypeError
+        For a node :func:`write_postfix` cannot write.
+
+    Examples
+    --------
+    >>> x = se.Symbol("x")
+    >>> check_postfix([se.sin(x + 1) * (x + 1)**3, se.Rational(1, 3)])
+    >>> check_postfix([se.Dummy("y") + x])
+    Traceback (most recent call last):
+    ...
+    TypeError: cannot store a symengine Dummy as postfix tokens
+    """
+    functions, constants = _postfix_tables()
+    plain = (se.Add, se.Mul, se.Pow)
+    leaves = {se.Integer, type(se.Integer(0)), type(se.Integer(1)), type(se.Integer(-1)), se.Rational,
+              se.RealDouble, se.Symbol}  # the classes every instance of which is a leaf token
+    seen: set[se.Basic] = set()
+    stack = list(exprs)
+    pop, extend, add = stack.pop, stack.extend, seen.add
+    while stack:
+        node = pop()
+        kind = type(node)
+        if kind in leaves:
+            continue
+        known = len(seen)
+        add(node)
+        if len(seen) == known:  # met before (one hash lookup instead of two)
+            continue
+        if kind in plain or _is_compound(node, functions):
+            extend(node.args)
+        elif _postfix_leaf(node, constants) is None:
+            raise TypeError(f"cannot store a symengine {kind.__name__} as postfix tokens")
 
 
 def _is_compound(node: se.Basic, functions: Mapping[str, Any]) -> bool:

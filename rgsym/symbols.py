@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
@@ -127,16 +127,67 @@ def to_sympy(e: Any) -> sp.Expr:
         by the symbols of this module (so that their assumptions hold).
     """
     out = sp.sympify(e)
-    known = {"d": d, "N": N, "M": M, "N_f": N_f, "epsilon": epsilon, "eta": eta, "h2": coupling("h2")}
     mapping: dict[sp.Basic, sp.Basic] = {}
     for s in out.free_symbols:
-        if not isinstance(s, sp.Symbol):
-            continue
-        if s.name == "kappa" or s.name.startswith("lambda_"):
-            mapping[s] = coupling(s.name)
-        elif s.name in known:
-            mapping[s] = known[s.name]
+        if isinstance(s, sp.Symbol) and (mapped := _named_symbol(s.name)) is not None:
+            mapping[s] = mapped
     return out.xreplace(mapping)
+
+
+def _named_symbol(name: str) -> sp.Symbol | None:
+    """rgsym's symbol of that name (couplings, d, N, ...), or None for any other name."""
+    if name == "kappa" or name.startswith("lambda_") or name == "h2":
+        return coupling(name)
+    known = {"d": d, "N": N, "M": M, "N_f": N_f, "epsilon": epsilon, "eta": eta}
+    return known.get(name)
+
+
+def to_sympy_shared(exprs: Iterable[Any]) -> list[sp.Expr]:
+    """:func:`to_sympy` of each expression, converting every distinct subexpression once.
+
+    The betas repeat the same sums and powers in thousands of terms; ``sympy.sympify``
+    converts every occurrence again.  Here each symengine node is converted once (a memo shared
+    by all of ``exprs``), by the same constructors ``sympify`` calls (``Add(*args)``,
+    ``Mul(*args)``, ``base**exp``) with rgsym's symbols put in as the leaves are met, so the
+    results are the same expressions (tests/test_performance_paths.py compares).
+
+    Parameters
+    ----------
+    exprs
+        symengine expressions.
+
+    Returns
+    -------
+    list of sympy.Expr
+    """
+    import symengine as se
+
+    memo: dict[Any, sp.Basic] = {}
+    add, mul, power, integer, symbol = se.Add, se.Mul, se.Pow, se.Integer, se.Symbol
+
+    def convert(node: Any) -> sp.Basic:
+        kind = type(node)
+        if kind is integer:  # not kept: symengine hashes large integers alike (see write_postfix)
+            return sp.Integer(int(node))
+        found = memo.get(node)
+        if found is not None:
+            return found
+        if kind is add:
+            value = sp.Add(*[convert(a) for a in node.args])
+        elif kind is mul:
+            value = sp.Mul(*[convert(a) for a in node.args])
+        elif kind is power:
+            base, exponent = node.args
+            value = convert(base) ** convert(exponent)
+        elif kind is symbol:
+            named = _named_symbol(node.name)
+            value = sp.Symbol(node.name) if named is None else named
+        else:  # numbers, constants, functions
+            value = to_sympy(node)
+        memo[node] = value
+        return value
+
+    return [convert(e) for e in exprs]
 
 
 
