@@ -220,8 +220,8 @@ class Evaluations(Betas):
     at, where it evaluated the betas already, and, one order up, the same point of the couplings
     (the new ones zero), whose differences in the couplings it inherits are those of the order
     below.  One memo shared along the walk of :func:`fixed_points_by_order` evaluates the betas at
-    1043 instead of 1524 points at order 20, and every value is that of the compiled function
-    at that point, bit for bit (it computes every point of a batch on its own).  The memo belongs
+    1043 instead of 1524 points at order 20, and every value is the one the search would have
+    computed without it, bit for bit (see :meth:`differences`).  The memo belongs
     to one compiled system (its betas and parameter values), lives as long as the search that
     made it, and keeps at most ``limit`` points' betas and ``limit_differences`` points'
     differences: when full, it is emptied.
@@ -231,6 +231,9 @@ class Evaluations(Betas):
                  limit_differences: int = DIFFERENCES_LIMIT) -> None:
         super().__init__(numeric)
         self.limits = (limit, limit_differences)
+        #: Whether the compiled function evaluates each point of a batch on its own, the same bits
+        #: as alone (symengine's LLVM code, which has ``eval_real``).
+        self.pointwise = self._one is not None
         self._values: dict[bytes, np.ndarray] = {}
         self._known: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -244,16 +247,21 @@ class Evaluations(Betas):
         return found
 
     def differences(self, g: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`Betas.differences`, those at the points not yet known evaluated in one call."""
+        """:meth:`Betas.differences`, those at the points not yet known evaluated in one call.
+
+        Only symengine's LLVM code (:attr:`pointwise`) has the first k of more points, or points
+        added to those of fewer: the generated NumPy module evaluates a batch with SIMD loops,
+        whose last bit may depend on where in the batch a point is.
+        """
         key = g.tobytes()
-        known = self._known.get(key)
-        if known is None:
-            plus, minus = self._differences(g, 0, k)
-        elif len(known[0]) >= k:
-            return known[0][:k], known[1][:k]
+        plus, minus = self._known.get(key) or (g[:0], g[:0])
+        if len(plus) == k or (self.pointwise and len(plus) > k):
+            return plus[:k], minus[:k]
+        if self.pointwise and len(plus):
+            more = self._differences(g, len(plus), k)
+            plus, minus = np.vstack([plus, more[0]]), np.vstack([minus, more[1]])
         else:
-            plus, minus = self._differences(g, len(known[0]), k)
-            plus, minus = np.vstack([known[0], plus]), np.vstack([known[1], minus])
+            plus, minus = self._differences(g, 0, k)
         _keep(self._known, key, (plus, minus), self.limits[1])
         return plus, minus
 
@@ -266,6 +274,7 @@ def _keep(memo: dict[bytes, Any], key: bytes, value: Any, limit: int) -> None:
         if limit <= 0:
             return
     memo[key] = value
+
 
 class Truncated:
     """The first ``k`` betas of a system, with every coupling beyond ``k`` set to zero.
