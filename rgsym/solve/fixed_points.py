@@ -11,7 +11,9 @@ process, :func:`base_search`); each point is then carried up one order at a
 time, by Newton steps from the lower order's point where they stay near it,
 else by a homotopy (:func:`continue_point`), and a multi-start at the target
 order is the fallback.  Newton steps are steered by central differences in the sub-system's
-couplings only: 2k evaluations of the betas in one batched call, not 2n.  The steps are
+couplings only: 2k evaluations of the betas in one batched call, not 2n; along the walk the
+evaluations are memoised by the bits of the point (:class:`Evaluations`), since each order starts
+where the order below ended.  The steps are
 MINPACK's hybrj, called in scipy's compiled module without importing ``scipy.optimize``
 (:func:`hybrj`).
 """
