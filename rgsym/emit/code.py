@@ -97,20 +97,42 @@ def exact_decimals(values: Sequence[float]) -> tuple[str, ...]:
 
 
 def print_kernel(kernel: Kernel, printer: CodePrinting) -> KernelView:
-    """The text of one kernel: inputs it reads, temporaries, and non-zero stores."""
+    """The text of one kernel: inputs it reads, temporaries, and non-zero stores.
+
+    A sum the printer cuts into parts (:meth:`~rgsym.emit.printers.CodePrinting.sum_parts`: the
+    NumPy printer, beyond 200 terms) is a running sum over several assignments; a store's, in a
+    temporary of its own, assigned last.
+    """
     (output,) = kernel.outputs
-    stores = print_stores(output, len(kernel.couplings), printer)
+    temporaries = [a for x, e in kernel.temporaries for a in running_sum(printer.expression(x), e, printer)]
+    taken = [s.name for s in (*kernel.couplings, *kernel.parameters, *kernel.thresholds)]
+    prefix = _prefix("s", taken + [x.name for x, _ in kernel.temporaries])
+    width = len(kernel.couplings)
+    stores = []
+    for i, e in output.entries:
+        row, column = (i, 0) if output.size == width else divmod(i, width)  # as print_stores
+        parts = running_sum(f"{prefix}{i}", e, printer)
+        if len(parts) > 1:
+            temporaries += parts
+        stores.append(Store(i, row, column, parts[0].name if len(parts) > 1 else parts[0].code))
     return KernelView(
         name=kernel.name,
         couplings=tuple(Input(printer.expression(s), i) for i, s in kernel.used_couplings()),
         parameters=tuple(Input(printer.expression(s), i) for i, s in kernel.used_parameters()),
-        temporaries=tuple(Assignment(printer.expression(x), printer.expression(e))
-                          for x, e in kernel.temporaries),
-        stores=stores,
+        temporaries=tuple(temporaries),
+        stores=tuple(stores),
         size=output.size,
         dense=len(stores) == output.size,
         thresholds=tuple(Input(printer.expression(s), i) for i, s in kernel.used_thresholds()),
     )
+
+
+def running_sum(name: str, expr: sp.Expr, printer: CodePrinting) -> list[Assignment]:
+    """``name = expr`` as one assignment, or, for a sum the printer cuts into parts, as
+    ``name = first`` and ``name = name + ...`` for each further part: the same value, bit for
+    bit, since the terms are added in the same order."""
+    first, *rest = printer.sum_parts(expr)
+    return [Assignment(name, first), *(Assignment(name, f"{name} {part}") for part in rest)]
 
 
 def print_stores(output: Output, width: int, printer: CodePrinting) -> tuple[Store, ...]:

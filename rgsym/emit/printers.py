@@ -25,7 +25,7 @@ from sympy.printing.julia import JuliaCodePrinter
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.mathematica import MCodePrinter
 from sympy.printing.numpy import NumPyPrinter
-from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
 #: Integer powers up to this are printed as products (x*x*x); higher ones call a helper.
@@ -118,10 +118,52 @@ class CodePrinting:
     #: Integers of this many bits or more are printed as double literals (None: as the
     #: language printer prints them).
     integer_bits: int | None = None
+    #: Sums of more terms than this are printed as running sums by :meth:`sum_parts` (None: never).
+    max_terms: int | None = None
 
     def expression(self, expr: sp.Expr) -> str:
         """The code for ``expr``."""
         return str(self._print(expr))  # type: ignore[attr-defined]
+
+    def sum_parts(self, expr: sp.Expr) -> list[str]:
+        """The code for ``expr`` as the parts of a running sum: ``[first, rest, ...]``, where
+        ``s = first``, then ``s = s rest`` for each ``rest`` (``+ a - b ...``) computes the value
+        of :meth:`expression`, bit for bit: the terms are added in the same order, left to right.
+
+        A sum of more than :attr:`max_terms` terms is cut into parts of that many; anything else
+        is one part, :meth:`expression` itself.  A sum of thousands of terms in one expression
+        is as deep a tree for Python's compiler, which then fails (order 24 of the LPA) or takes
+        minutes.
+
+        Examples
+        --------
+        >>> from rgsym.emit.printers import RGNumPyPrinter
+        >>> a, b, c = sp.symbols("a b c")
+        >>> printer = RGNumPyPrinter()
+        >>> printer.max_terms = 2
+        >>> printer.sum_parts(a - b + c)
+        ['a + c', '- b']
+        """
+        if self.max_terms is None or not isinstance(expr, sp.Add) or len(expr.args) <= self.max_terms:
+            return [self.expression(expr)]
+        pairs = self._signed_terms(expr)
+        size = self.max_terms
+        parts = [" ".join(f"{sign} {t}" for sign, t in pairs[i:i + size]) for i in range(0, len(pairs), size)]
+        first_sign, first = pairs[0]
+        parts[0] = parts[0][len(f"{first_sign} "):]
+        return [f"-{parts[0]}" if first_sign == "-" else parts[0], *parts[1:]]
+
+    def _signed_terms(self, expr: sp.Add) -> list[tuple[str, str]]:
+        """(sign, text) of each term of ``expr`` as sympy's ``_print_Add`` writes them."""
+        prec = precedence(expr)
+        pairs = []
+        for term in self._as_ordered_terms(expr, order=None):  # type: ignore[attr-defined]
+            t = str(self._print(term))  # type: ignore[attr-defined]
+            sign = "+"
+            if t.startswith("-") and not term.is_Add:
+                sign, t = "-", t[1:]
+            pairs.append((sign, f"({t})" if precedence(term) < prec or term.is_Add else t))
+        return pairs
 
     def _print_Float(self, expr: sp.Float) -> str:
         return float_literal(expr)
@@ -202,6 +244,7 @@ class RGNumPyPrinter(CodePrinting, NumPyPrinter):
 
     _default_settings: dict[str, Any] = {**NumPyPrinter._default_settings, "order": "none",
                                          "strict": True}
+    max_terms = 200
 
     def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
         super().__init__(dict(settings or {}))

@@ -1,4 +1,5 @@
-"""The generated NumPy module: importable without sympy, vectorised, and a solve_ivp right-hand side."""
+"""The generated NumPy module: importable without sympy, vectorised, a solve_ivp right-hand side,
+and its long sums running sums (Python's compiler fails on a sum of thousands of terms)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from scipy.integrate import solve_ivp
 
 from rgsym.betasystem import BetaSystem
 from rgsym.emit.numpy_module import load_module, render_numpy
+from rgsym.emit.printers import RGNumPyPrinter
+from tests.emit.systems import ROOT, system_at
 
 #: Imports betas.py with sympy and symengine made unimportable, and runs a flow.
 SCRIPT = """
@@ -66,3 +69,50 @@ def test_flow_integrates_with_and_without_jacobian(symbolic: BetaSystem) -> None
     plain = solve_ivp(module.fun, (0.0, -0.05), g0, args=(params,), rtol=1e-10, atol=1e-12)
     assert stiff.status == 0 and plain.status == 0
     np.testing.assert_allclose(stiff.y[:, -1], plain.y[:, -1], rtol=1e-6)
+
+
+def rendered(system: BetaSystem, max_terms: int | None, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The NumPy module of ``system`` with sums cut after ``max_terms`` terms (None: never, as
+    before running sums)."""
+    with monkeypatch.context() as patch:
+        patch.setattr(RGNumPyPrinter, "max_terms", max_terms)
+        return render_numpy(system)["betas.py"]
+
+
+def longest_sum(source: str) -> int:
+    """The most terms of one statement (a rough count: its ``+`` and ``-`` between spaces)."""
+    return max(line.count(" + ") + line.count(" - ") + 1 for line in source.splitlines())
+
+
+def test_running_sums_give_the_same_bits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Order 12, whose longest Jacobian entry sums 234 terms: the module with running sums (of 200
+    terms, and of 7) computes every beta and Jacobian entry to the same bits as the module that
+    writes each sum as one expression, at one point and on a batch."""
+    system = system_at(12)
+    whole = rendered(system, None, monkeypatch)
+    assert longest_sum(whole) > 200
+    reference = load_module(whole)
+    rng = np.random.default_rng(4)
+    g = np.array([0.03, 7.5, 100.0, 1000.0, -3000.0, 1e4, 1e5, -1e6, 1e7, 1e8, -1e9, 1e10, -1e11])
+    batch = g[:, None] * rng.uniform(0.9, 1.1, size=(g.size, 4))
+    for max_terms in (200, 7):
+        source = rendered(system, max_terms, monkeypatch)
+        assert source != whole and longest_sum(source) <= max_terms + 1
+        module = load_module(source)
+        for point in (g, batch):
+            assert np.array_equal(module.rhs(point), reference.rhs(point))
+            assert np.array_equal(module.jacobian(point), reference.jacobian(point))
+
+
+@pytest.mark.slow  # order 24 through the NumPy module: about 3 min (the search runs in Python)
+def test_numpy_backend_at_order_24_prints_what_the_default_prints() -> None:
+    """Order 24 failed in Python's compiler before sums were cut (RecursionError); now its
+    exponents print the same text as symengine's LLVM (measured: identical)."""
+    def exponents(*backend: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "rgsym.cli", "exponents", "derivations/on_lpa.toml",
+                               "--set", "truncation.order=24", *backend], cwd=ROOT, capture_output=True,
+                              text=True, timeout=1800)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert exponents("--backend", "numpy") == exponents()
