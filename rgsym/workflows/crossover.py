@@ -139,7 +139,9 @@ class _Isotropic:
         if x is None or np.max(np.abs(x[self.tau]), initial=0.0) > SAME_POINT:
             raise SolveError(f"lost the isotropic fixed point at N = {n:.6g} (continuing from "
                              f"N = {nearest:.6g}); try a smaller range")
-        self.known[n] = x * numeric.scales
+        # refined on the correctly rounded betas: the search's point is known to its residual only,
+        # which moved N_c by 1.5e-7 between CPUs (order 3)
+        self.known[n] = numeric.polish(x * numeric.scales)
         return numeric, self.known[n]
 
     def theta(self, n: float) -> float:
