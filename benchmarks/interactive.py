@@ -18,6 +18,8 @@ row                                   baseline (same run)
 ``exponents --orders 2:20``, cold     one cold order-20 ``exponents``; target: at most 3x
 ``exponents --orders 2:20``, warm     one warm order-20 ``exponents`` (the same target)
 ``derive`` order 28 and 40, no cache  absolute; target: order 40 under 20 s
+``exponents`` order 28 and 40, no     the compiled expanded betas (order 28; order 40 does
+cache (Taylor arithmetic)             not compile); order 40 right to 1e-10 (tested)
 fixed point + exponents in-process,   absolute, best of several calls once compiled;
 order 20                              target: under 20 ms
 ``fixed-points`` order 6: two-scalar, absolute; target: under 10 s each
@@ -52,6 +54,11 @@ TWO_SCALAR = "derivations/two_scalar_lpa.toml"
 #: The issue's multi-field systems, all expanded around zero field.
 MULTI_FIELD = (("two_scalar", TWO_SCALAR), ("O(2)+O(1)", "derivations/on_om_lpa.toml"),
                ("cubic N=3", "derivations/cubic_lpa.toml"))
+
+#: The compiled route at any order: ``rgsym`` with the Taylor route moved out of reach (the
+#: baseline of the high-order exponents rows).
+COMPILED_ROUTE = ("import sys, rgsym.spec; rgsym.spec.TAYLOR_FROM_ORDER = 99; "
+                  "from rgsym.cli import main; main(sys.argv[1:])")
 
 #: In-process: derive and compile order 20, then time the fixed points and exponents: the first
 #: call (nothing memoised: the search, the refinement on the exact betas and the 256-bit stability
@@ -394,6 +401,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         t, b = best(1 if m == 40 else r, after, before)
         table.row(f"rgsym derive order {m} --no-cache", t, "-", "-",
                   "< 20 s" if m == 40 else "", b if old else None)
+
+    # 4b. exponents at high orders: the Taylor route against the compiled expanded betas
+    for m in (28, 40):
+        if args.quick and m == 40:
+            continue
+        with tempfile.TemporaryDirectory() as empty:
+            env = {"RGSYM_CACHE_DIR": empty}
+            taylor = now.time(cli("exponents", SPEC, *order(m), "--no-cache"), env)
+            compiled = (now.time(["-c", COMPILED_ROUTE, "exponents", SPEC, *order(m), "--no-cache"], env)
+                        if m < 40 else None)  # order 40 does not compile (> 30 min)
+        table.row(f"rgsym exponents order {m} --no-cache", taylor,
+                  f"compiled betas {seconds(compiled)}" if m < 40 else "(does not compile)",
+                  ratio(compiled, taylor) if m < 40 else "-", "right to 1e-10" if m == 40 else "")
 
     # 5. in-process fixed point and exponents
     no_cache = {"RGSYM_NO_CACHE": "1"}

@@ -77,6 +77,9 @@ class FlowTrace:
         Placeholder symbol -> its value: the Taylor coefficients of the field-dependent
         part V of the mass matrix.  The trace is expanded in these placeholders, so its
         size is set by the combinatorics of the expansion, not by the couplings.
+    insertion_matrix
+        V over the modes with the placeholders as coefficients (the input of the resolvent
+        expansion; :mod:`rgsym.program` runs that expansion again on numbers).
     multiplicities
         How many field components each representative stands for.
     terms
@@ -92,6 +95,7 @@ class FlowTrace:
     multiplicities: tuple[sp.Expr, ...]
     terms: tuple[tuple[LoopKey, Series], ...]
     insertions: tuple[tuple[se.Symbol, se.Basic], ...] = ()
+    insertion_matrix: tuple[tuple[Series, ...], ...] = ()
 
     @property
     def d(self) -> sp.Expr:
@@ -159,7 +163,8 @@ def expand_flow_trace(vertices: Vertices) -> FlowTrace:
     mult = tuple(c.multiplicity for c in action.components)
     signs = tuple(c.statistics for c in action.components)
     terms = resolvent_expansion(fluct, mult, weights, max_weight, signs)
-    return FlowTrace(action, vertices, variables, max_weight, masses, mult, terms, insertions)
+    return FlowTrace(action, vertices, variables, max_weight, masses, mult, terms, insertions,
+                     tuple(tuple(row) for row in fluct))
 
 
 def _insertion_placeholders(matrix: list[list[Series]]

@@ -51,7 +51,7 @@ import sympy as sp
 
 from rgsym.errors import UnsupportedError
 from rgsym.hessian import P2, PQ, Q2
-from rgsym.series import Series, series_sum
+from rgsym.series import Series
 
 Counts = tuple[int, ...]
 
@@ -153,9 +153,12 @@ def resolvent_expansion(fluct: list[list[Series]], multiplicities: Sequence[sp.E
     """sum_n (-1)^n STr[(G0 V)^n G0 d_t R] grouped by loop key, each mode weighted.
 
     The powers of the insertion matrix are truncated series: the expansion stops when no
-    product of insertions fits below ``max_weight``.  An insertion may depend on the loop
-    momentum, V = V_0 + y V_1 (a field-dependent wave-function renormalisation): each V_1
-    raises the key's ``y_power`` by one.
+    product of insertions fits below ``max_weight``.  Only the series' arithmetic is used
+    (products, sums, ``scale``, ``unit``, ``sum_with``, ``min_weight``, ``is_zero``), so the
+    same expansion runs on symbolic coefficients (the derivation) and on numbers with their
+    derivatives (:mod:`rgsym.solve.taylor`, the flow evaluated at a point).  An insertion may
+    depend on the loop momentum, V = V_0 + y V_1 (a field-dependent wave-function
+    renormalisation): each V_1 raises the key's ``y_power`` by one.
 
     Parameters
     ----------
@@ -182,7 +185,8 @@ def resolvent_expansion(fluct: list[list[Series]], multiplicities: Sequence[sp.E
     n = len(fluct)
     signs = tuple(signs) if signs is not None else (BOSON,) * n
     parts = [(fluct, 0)] + ([(momentum, 1)] if momentum is not None else [])
-    unit = Series.constant(1, weights, max_weight)
+    entries = [s for row in fluct for s in row]
+    unit = entries[0].unit() if entries else Series.constant(1, weights, max_weight)
     basis = [species_counts(n, species, i) for i in range(n)]
     # A[i][j]: (counts, y power) -> series, for A = (G0 V)^m G0
     A: list[list[dict[tuple[Counts, int], Series]]] = [
@@ -201,7 +205,7 @@ def resolvent_expansion(fluct: list[list[Series]], multiplicities: Sequence[sp.E
             break
         A = [[_propagate(parts, A, i, j, basis[i]) for j in range(n)] for i in range(n)]
         sign = -sign
-    summed = {k: series_sum(parts_, weights, max_weight) for k, parts_ in totals.items()}
+    summed = {k: parts_[0].sum_with(parts_[1:]) for k, parts_ in totals.items()}
     ordered = sorted(summed.items(),
                      key=lambda kv: (sum(kv[0].counts), kv[0].counts, kv[0].y_power, -kv[0].sign))
     return tuple((k, s) for k, s in ordered if not s.is_zero())
@@ -223,7 +227,7 @@ def _propagate(parts: list[tuple[list[list[Series]], int]], A: list[list[dict[tu
                 out_parts.setdefault(new, []).append(prod)
     out = {}
     for new, prods in out_parts.items():
-        out[new] = prods[0] if len(prods) == 1 else series_sum(prods, prods[0].weights, prods[0].max_weight)
+        out[new] = prods[0] if len(prods) == 1 else prods[0].sum_with(prods[1:])
     return out
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the solvers import scipy (0.9 s): 'rgsym derive' does not n
     from fractions import Fraction
 
     from rgsym.paper_notation import PaperFlow
+    from rgsym.program import FlowProgram
     from rgsym.solve.continuation import Branch
     from rgsym.solve.exponents import Exponents
     from rgsym.solve.fixed_points import FixedPoint
@@ -191,19 +192,71 @@ def numeric_system(spec: TheorySpec, backend: str = "symengine") -> NumericSyste
 
     ``backend`` is one of :data:`rgsym.solve.numeric.BACKENDS`.
     """
-    from rgsym.spec import MAX_SOLVE_ORDER
+    from rgsym.spec import MAX_SOLVE_ORDER, TAYLOR_FROM_ORDER
 
-    if spec.truncation.order > MAX_SOLVE_ORDER and spec.truncation.potential != "full":
-        raise UnsupportedError(spec.source, "truncation.order",
-                               f"the fixed-point solvers take orders up to {MAX_SOLVE_ORDER} (compiling "
-                               f"higher orders takes minutes), got {spec.truncation.order}; 'rgsym derive' "
-                               "goes to 40, and 'rgsym fixed-function' solves the whole potential")
+    order = spec.truncation.order
+    if spec.truncation.potential != "full" and order >= TAYLOR_FROM_ORDER:
+        why = taylor_unsupported(spec)
+        if not why and backend == "symengine":
+            # the expanded betas are large: the flow is evaluated in Taylor arithmetic instead
+            from rgsym.solve.taylor import taylor_system
+
+            try:
+                program = flow_program(spec)
+            except UnsupportedError as exc:  # quadrature thresholds, symbolic d or N
+                why = exc.detail
+            else:
+                system = derive(spec)
+                assert isinstance(system, BetaSystem)
+                return taylor_system(system, program)
+        if order > MAX_SOLVE_ORDER:
+            why = why or f"the backend '{backend}' compiles the betas (use the default backend)"
+            raise UnsupportedError(spec.source, "truncation.order",
+                                   f"the fixed-point solvers compile the betas up to order {MAX_SOLVE_ORDER} "
+                                   f"(higher orders take minutes), got {order}; above that they evaluate "
+                                   f"the flow in Taylor arithmetic, but {why}; 'rgsym derive' goes to 40, "
+                                   "and 'rgsym fixed-function' solves the whole potential")
     system = derive(spec)
     if not isinstance(system, BetaSystem):
         raise UnsupportedError(spec.source, "truncation.potential",
                                "got 'full': the fixed-point function of the whole potential comes from "
                                "'rgsym fixed-function'; use 'polynomial' here")
     return _compiled(system, backend)
+
+
+@cache
+def flow_program(spec: TheorySpec) -> FlowProgram:
+    """The flow of ``spec`` as a program of series operations on numbers (:mod:`rgsym.program`):
+    the stages up to the loop integrals, then :func:`rgsym.program.build_program`.
+
+    Raises
+    ------
+    UnsupportedError
+        Outside the generic polynomial path of the LPA (one field, or several around zero
+        field; closed-form threshold integrals; numeric d and N).
+    """
+    from rgsym.program import build_program
+
+    why = taylor_unsupported(spec)
+    if why:
+        raise UnsupportedError(spec.source, "truncation", f"the Taylor-arithmetic evaluation {why[5:]}")
+    integrals = integrate_loops(expand_flow_trace(take_vertices(build_action(spec))), spec.regulator)
+    return build_program(integrals, spec)
+
+
+def taylor_unsupported(spec: TheorySpec) -> str:
+    """Why :func:`flow_program` does not take ``spec`` ("" when it does): it takes the generic
+    polynomial path of the LPA (one field, or several around zero field) of the Wetterich
+    equation, with numeric d and N and threshold integrals in closed form.
+    """
+    tr, th = spec.truncation, spec.theory
+    if (tr.is_derivative_expansion or th.fermions or spec.flow.equation != "wetterich"
+            or tr.scheme != "lpa"):
+        return "that takes the LPA of the Wetterich equation without fermions"
+    if (tr.potential != "polynomial" or th.invariants
+            or (len(th.blocks) > 1 and tr.expand_around == "minimum")):
+        return "that takes a polynomial O(N) potential of one field, or of several around zero field"
+    return ""
 
 
 @cache

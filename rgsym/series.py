@@ -156,6 +156,33 @@ class Series:
             result = result * self
         return result
 
+    def unit(self) -> Series:
+        """The constant series 1 with this series' truncation (expanded).
+
+        The resolvent expansion (:func:`rgsym.loop.resolvent_expansion`) starts from it, so that
+        it runs on any series with this interface (the numbers of
+        :class:`rgsym.solve.taylor.NumericSeries` too).
+
+        Returns
+        -------
+        Series
+        """
+        return Series.constant(1, self.weights, self.max_weight)
+
+    def sum_with(self, others: Iterable[Series]) -> Series:
+        """This series plus ``others``, each coefficient expanded once (:func:`series_sum`).
+
+        Parameters
+        ----------
+        others
+            Series with the same truncation.
+
+        Returns
+        -------
+        Series
+        """
+        return series_sum([self, *others], self.weights, self.max_weight)
+
     def constant_term(self) -> se.Basic:
         """The coefficient of x^0 (zero when absent).
 

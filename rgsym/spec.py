@@ -25,14 +25,22 @@ from rgsym.regulators import SHAPE_NAMES
 
 #: Largest polynomial order accepted; beyond it expressions grow without purpose.
 MAX_ORDER = 40
-#: Largest order the fixed-point solvers accept (derive, emit and LaTeX go to MAX_ORDER).
-#: Compiling the betas grows steeply with the order (order 28: fixed point and exponents in
-#: about 21 s on one core; order 32: 72 s of LLVM compilation under load; order 40: not done
-#: after 7 minutes of CPU), so beyond this the solvers refuse the spec before any work instead
-#: of running for an unbounded time.  Above order 22 the fixed point is refined in 256-bit
-#: arithmetic (rgsym.solve.numeric.PRECISE_CONDITION), which is what makes these orders right
+#: Largest order the fixed-point solvers accept with compiled betas (derive, emit and LaTeX go to
+#: MAX_ORDER).  Compiling the betas grows steeply with the order (order 28: fixed point and
+#: exponents in about 21 s on one core; order 32: 72 s of LLVM compilation under load; order 40:
+#: not done after 7 minutes of CPU), so beyond this a spec the Taylor route (TAYLOR_FROM_ORDER)
+#: does not take is refused before any work instead of running for an unbounded time.  Above
+#: order 22 the fixed point is refined in 256-bit arithmetic
+#: (rgsym.solve.numeric.PRECISE_CONDITION), which is what makes these orders right
 #: (tests/literature/test_ising_high_orders.py).
 MAX_SOLVE_ORDER = 32
+#: From this order on, the solvers evaluate the flow in truncated Taylor arithmetic
+#: (rgsym.program, rgsym.solve.taylor) instead of compiling the expanded betas, for the specs that
+#: route takes (the LPA of one field, or several around zero field, closed-form thresholds) with
+#: the default backend: the exponents at order 24 took 3.6 s there and 6.7 s compiled, at order 32
+#: 11.7 s and 120 s, and order 40 (28 s) does not compile at all.  Below it the compiled betas
+#: stay, since a warm run loads them from the cache without sympy (0.5 s at order 20).
+TAYLOR_FROM_ORDER = 25
 #: Largest numeric dimension accepted: far beyond any physical use, and larger values only
 #: make exact Gamma(d/2) and pi^(d/2) factors of unbounded size.
 MAX_DIMENSION = 100

@@ -617,13 +617,17 @@ def test_fixed_point_index_out_of_range_exits_2(workdir: Path, capsys: pytest.Ca
 
 
 def test_solvers_refuse_orders_they_cannot_finish(capsys: pytest.CaptureFixture[str]) -> None:
-    """Issue 12 §3: an order above what the solvers take is refused in one line, before any work
-    (the solvers take every order derive takes since issue 15: then the spec's bound answers)."""
-    from rgsym.spec import MAX_ORDER, MAX_SOLVE_ORDER
+    """Issue 12 §3: an order above what the solvers take is refused in one line, before any work.
+    Since issue 15 the LPA takes every order derive takes (the Taylor route, rgsym.solve.taylor);
+    LPA' and a generated-code backend still stop at the compiled bound, and say why."""
+    from rgsym.spec import MAX_SOLVE_ORDER
 
-    lines = _error_lines(["exponents", ON_LPA, "--set", f"truncation.order={MAX_SOLVE_ORDER + 1}"], capsys)
-    expected = "fixed-point solvers" if MAX_SOLVE_ORDER < MAX_ORDER else f"from 1 to {MAX_ORDER}"
-    assert len(lines) == 1 and "truncation.order" in lines[0] and expected in lines[0], lines
+    above = f"truncation.order={MAX_SOLVE_ORDER + 1}"
+    for args in (["exponents", ON_LPA.replace("on_lpa.toml", "ising_lpa_prime.toml"), "--set", above],
+                 ["exponents", ON_LPA, "--set", above, "--backend", "c"]):
+        lines = _error_lines(args, capsys)
+        assert len(lines) == 1 and "truncation.order" in lines[0] and "fixed-point solvers" in lines[0], lines
+        assert "Taylor arithmetic" in lines[0], lines
 
 
 @pytest.mark.parametrize("override", ["-:", "-x=1", "--"])

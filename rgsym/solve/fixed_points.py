@@ -439,7 +439,7 @@ def sub_system(numeric: NumericSystem, k: int) -> NumericSystem:
         A system in the first ``k`` couplings, with the same parameter values and scales.
     """
     system = numeric.system
-    if numeric.backend != "symengine" or k >= len(system.couplings):
+    if numeric.backend not in ("symengine", "taylor") or k >= len(system.couplings):
         return numeric
     dropped = system.couplings[k:]
     fast_zero = {se.Symbol(c.name): se.Integer(0) for c in dropped}
@@ -453,7 +453,7 @@ def sub_system(numeric: NumericSystem, k: int) -> NumericSystem:
                    masses=tuple(sp.sympify(m).xreplace(zero) for m in system.masses),
                    scales=system.scales[:k],
                    thresholds=tuple((name, t.xreplace(zero)) for name, t in system.thresholds))
-    digest = getattr(system.fast_betas, "digest", "")
+    digest = numeric.betas_digest()
     return compile_system(part, dict(numeric.values), betas_key=f"{digest}:first {k}" if digest else "")
 
 
@@ -789,7 +789,8 @@ def small_system(numeric: NumericSystem, k: int) -> Truncated | None:
     -------
     Truncated or None
     """
-    if k > SMALL_SYSTEM or numeric.backend != "symengine" or k >= len(numeric.system.couplings):
+    if (k > SMALL_SYSTEM or numeric.backend not in ("symengine", "taylor")
+            or k >= len(numeric.system.couplings)):
         return None
     key = f"the first {k} betas compiled"
     found = numeric.searches.get(key)
@@ -825,7 +826,7 @@ def restricted(numeric: NumericSystem, k: int) -> NumericSystem:
         return found
     fast_zero = {se.Symbol(c.name): se.Integer(0) for c in system.couplings[k:]}
     zero = {c.symbol: sp.Integer(0) for c in system.couplings[k:]}
-    digest = getattr(system.fast_betas, "digest", "")
+    digest = numeric.betas_digest()
     whole = system.fast_betas
     # each beta is cut when first used, and named by the whole system's digest, so that its
     # exact stability matrix at a point is kept in the cache like the whole system's

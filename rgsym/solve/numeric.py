@@ -196,10 +196,19 @@ class NumericSystem:
         -------
         str
         """
-        digest = _betas_key(self.system, dict(self.values), "")
+        digest = self._digest()
         if not digest or len(self.system.couplings) < MEMO_MIN_COUPLINGS:
             return ""
         return _artefact_key(kind, digest, self.backend, *parts)
+
+    def betas_digest(self) -> str:
+        """The digest that names the betas (of a system read from the cache; "" otherwise): the
+        compiled sub-systems of :mod:`rgsym.solve.fixed_points` are kept under it."""
+        return getattr(self.system.fast_betas, "digest", "")
+
+    def _digest(self) -> str:
+        """What names these betas and parameter values in memo keys ("" when nothing names them)."""
+        return _betas_key(self.system, dict(self.values), "")
 
     def _point_key(self, kind: str, g: np.ndarray) -> str:
         """A key naming exactly these betas, parameter values and point ("" when the betas have
@@ -208,7 +217,7 @@ class NumericSystem:
         code, same steps) and rebuilding the 256-bit matrix took 0.9 s at order 20.  Smaller
         systems (below :data:`MEMO_MIN_COUPLINGS`) are not kept: their matrix is cheaper to build
         than an entry is to write."""
-        digest = _betas_key(self.system, dict(self.values), "")
+        digest = self._digest()
         if not digest or g.size < MEMO_MIN_COUPLINGS:
             return ""
         return _artefact_key(kind, digest, g.astype(float).tobytes().hex())
@@ -391,14 +400,26 @@ class NumericSystem:
             subs = numbers(at)
             return [ctx.mpf(str(se.sympify(e.xreplace(subs)).n(SUBSTITUTION_BITS, real=True))) for e in exprs]
 
+        def stability(at: list[Any]) -> list[list[Any]]:
+            hook = self._precise_matrix(at)
+            if hook is not None:
+                return [[ctx.mpf(v) for v in row] for row in hook]
+            return [evaluate(row, at) for row in self.system.fast_stability]
+
+        def betas_at(at: list[Any]) -> list[Any]:
+            hook = self._precise_betas(at)
+            if hook is not None:
+                return [ctx.mpf(v) for v in hook]
+            return evaluate(self.system.fast_betas, at)
+
         try:
             for _ in range(jacobians):
                 # in the scaled couplings g / scale: mpmath's pivot test is relative to the norm
-                matrix = ctx.matrix([[e * s / r for e, s in zip(evaluate(row, point), scales, strict=True)]
-                                     for row, r in zip(self.system.fast_stability, scales, strict=True)])
+                matrix = ctx.matrix([[e * s / r for e, s in zip(row, scales, strict=True)]
+                                     for row, r in zip(stability(point), scales, strict=True)])
                 last = None
                 for _ in range(12):
-                    betas = evaluate(self.system.fast_betas, point)
+                    betas = betas_at(point)
                     residual = ctx.matrix([b / r for b, r in zip(betas, scales, strict=True)])
                     step = [d * s for d, s in zip(ctx.lu_solve(matrix, residual), scales, strict=True)]
                     point = [p - d for p, d in zip(point, step, strict=True)]
@@ -415,6 +436,15 @@ class NumericSystem:
             log.warning("%s: no 256-bit refinement of the fixed point (%s)", self.system.name, error)
             return None
         log.warning("%s: the 256-bit refinement of the fixed point did not converge", self.system.name)
+        return None
+
+    def _precise_betas(self, point: list[Any]) -> list[Any] | None:
+        """The betas at ``point`` (mpmath numbers) in :data:`SUBSTITUTION_BITS`-bit numbers, when
+        a subclass computes them otherwise than by substitution (None: substitute)."""
+        return None
+
+    def _precise_matrix(self, point: list[Any]) -> list[list[Any]] | None:
+        """The stability matrix at ``point`` like :meth:`_precise_betas` (None: substitute)."""
         return None
 
     def accurate_scaled_jacobian(self, x: np.ndarray) -> np.ndarray:
