@@ -29,6 +29,11 @@ largest entry, but the far eigenvalues of this non-normal matrix are so ill-cond
 at order 20 they moved by 6e-5 (relative; the first-order bound |V^-1| |E| |V| said 4e-3),
 which the printed thetas would show; from order 12 on the bound exceeds 1e-10.
 
+From order 25 on, the LPA systems are evaluated in truncated Taylor arithmetic instead
+(:class:`rgsym.solve.taylor.TaylorSystem`, a subclass: its exact betas, exact stability matrix
+and 256-bit Newton steps come from the flow program through :meth:`_precise_betas` and
+:meth:`_precise_matrix`, and its memo keys from the program's digest).
+
 The fixed point itself is refined on the correctly rounded betas (:meth:`NumericSystem.polish`),
 and, where the scaled Jacobian is too ill-conditioned for double-precision steps to pin it down
 (above :data:`PRECISE_CONDITION`: the 3D LPA from order 23 on), by Newton steps in 256-bit
