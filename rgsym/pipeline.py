@@ -240,19 +240,23 @@ def flow_program(spec: TheorySpec) -> FlowProgram:
     why = taylor_unsupported(spec)
     if why:
         raise UnsupportedError(spec.source, "truncation", f"the Taylor-arithmetic evaluation {why[5:]}")
-    integrals = integrate_loops(expand_flow_trace(take_vertices(build_action(spec))), spec.regulator)
-    return build_program(integrals, spec)
+    action = build_action(spec)
+    integrals = integrate_loops(expand_flow_trace(take_vertices(action)), spec.regulator)
+    anomalous = None
+    if spec.truncation.scheme == "lpa'":
+        anomalous = anomalous_dimension(action, integrals.regulator, spec.truncation.eta_projection)
+    return build_program(integrals, spec, anomalous)
 
 
 def taylor_unsupported(spec: TheorySpec) -> str:
     """Why :func:`flow_program` does not take ``spec`` ("" when it does): it takes the generic
-    polynomial path of the LPA (one field, or several around zero field) of the Wetterich
+    polynomial path of the LPA and LPA' (one field, or several around zero field) of the Wetterich
     equation, with numeric d and N and threshold integrals in closed form.
     """
     tr, th = spec.truncation, spec.theory
     if (tr.is_derivative_expansion or th.fermions or spec.flow.equation != "wetterich"
-            or tr.scheme != "lpa"):
-        return "that takes the LPA of the Wetterich equation without fermions"
+            or tr.scheme not in ("lpa", "lpa'")):
+        return "that takes the LPA and LPA' of the Wetterich equation without fermions"
     if (tr.potential != "polynomial" or th.invariants
             or (len(th.blocks) > 1 and tr.expand_around == "minimum")):
         return "that takes a polynomial O(N) potential of one field, or of several around zero field"

@@ -21,8 +21,9 @@ in), and :mod:`rgsym.solve.taylor` evaluates the program with first derivatives 
 in doubles or 256-bit numbers.  Tests compare both with the expanded betas.
 
 Supported: the generic polynomial path of the Wetterich equation (one block, or several blocks
-around zero field) in the LPA, with closed-form threshold integrals (Litim and the other
-regulators whose integrals have closed forms) and numeric d and N.
+around zero field) in the LPA and LPA' (eta, a closed expression of the couplings, put into the
+inputs), with closed-form threshold integrals (Litim and the other regulators whose integrals have
+closed forms) and numeric d and N.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from functools import cached_property
 import symengine as se
 import sympy as sp
 
+from rgsym import symbols
+from rgsym.anomalous import AnomalousDimension
 from rgsym.errors import UnsupportedError
 from rgsym.integrate import LoopIntegrals
 from rgsym.loop import LoopKey
@@ -103,7 +106,8 @@ class FlowProgram:
                 f"{len(self.thresholds)} loop keys, weight <= {self.max_weight})")
 
 
-def build_program(integrals: LoopIntegrals, spec: TheorySpec) -> FlowProgram:
+def build_program(integrals: LoopIntegrals, spec: TheorySpec,
+                  anomalous: AnomalousDimension | None = None) -> FlowProgram:
     """The program of the flow whose trace and integrals are ``integrals``.
 
     Parameters
@@ -112,6 +116,9 @@ def build_program(integrals: LoopIntegrals, spec: TheorySpec) -> FlowProgram:
         The loop integrals of the expanded trace (generic polynomial path).
     spec
         The spec (its source names the file in errors).
+    anomalous
+        In LPA', eta as a function of the couplings: put into every input, as
+        :func:`rgsym.project.project_couplings` puts it into the betas.
 
     Returns
     -------
@@ -120,8 +127,8 @@ def build_program(integrals: LoopIntegrals, spec: TheorySpec) -> FlowProgram:
     Raises
     ------
     UnsupportedError
-        For LPA' (eta depends on the couplings through its own projection), integrals that
-        need quadrature, a full potential, or symbolic parameters (d, N).
+        For LPA' without ``anomalous``, integrals that need quadrature, a full potential, or
+        symbolic parameters (d, N).
     """
     from rgsym.project import _betas_from_series, _scaling_series, describe, scaling_coefficients
 
@@ -130,16 +137,19 @@ def build_program(integrals: LoopIntegrals, spec: TheorySpec) -> FlowProgram:
     if action.potential != "polynomial" or not trace.variables:
         raise UnsupportedError(spec.source, "truncation.potential",
                                "the Taylor-arithmetic evaluation takes polynomial truncations")
+    eta: dict[se.Basic, se.Basic] = {}
     if sp.sympify(action.eta) != 0:
-        raise UnsupportedError(spec.source, "truncation.scheme",
-                               "the Taylor-arithmetic evaluation takes the LPA (eta = 0), got 'lpa''")
+        if anomalous is None or sp.sympify(anomalous.eta).atoms(ThresholdIntegral):
+            raise UnsupportedError(spec.source, "truncation.scheme",
+                                   "the Taylor-arithmetic evaluation needs eta in closed form")
+        eta = {se.Symbol(symbols.eta.name): se.sympify(anomalous.eta)}
     couplings = tuple(se.Symbol(c.name) for c in action.couplings)
     allowed = set(couplings)
     weights = tuple(v.weight for v in trace.variables)
     inputs: list[se.Basic] = []
 
     def add(value: object, what: str) -> int:
-        expr = se.sympify(value)
+        expr = se.sympify(value).xreplace(eta) if eta else se.sympify(value)
         left = expr.free_symbols - allowed
         if left:
             name = sorted(map(str, left))[0]

@@ -36,7 +36,7 @@ MAX_ORDER = 40
 MAX_SOLVE_ORDER = 32
 #: From this order on, the solvers evaluate the flow in truncated Taylor arithmetic
 #: (rgsym.program, rgsym.solve.taylor) instead of compiling the expanded betas, for the specs that
-#: route takes (the LPA of one field, or several around zero field, closed-form thresholds) with
+#: route takes (LPA and LPA' of one field, or several around zero field, closed-form thresholds) with
 #: the default backend: the exponents at order 24 took 3.6 s there and 6.7 s compiled, at order 32
 #: 11.7 s and 120 s, and order 40 (28 s) does not compile at all.  Below it the compiled betas
 #: stay, since a warm run loads them from the cache without sympy (0.5 s at order 20).

@@ -618,12 +618,13 @@ def test_fixed_point_index_out_of_range_exits_2(workdir: Path, capsys: pytest.Ca
 
 def test_solvers_refuse_orders_they_cannot_finish(capsys: pytest.CaptureFixture[str]) -> None:
     """Issue 12 §3: an order above what the solvers take is refused in one line, before any work.
-    Since issue 15 the LPA takes every order derive takes (the Taylor route, rgsym.solve.taylor);
-    LPA' and a generated-code backend still stop at the compiled bound, and say why."""
+    Since issue 15 the LPA of one field takes every order derive takes (the Taylor route,
+    rgsym.solve.taylor); the Polchinski equation and a generated-code backend still stop
+    at the compiled bound, and say why."""
     from rgsym.spec import MAX_SOLVE_ORDER
 
     above = f"truncation.order={MAX_SOLVE_ORDER + 1}"
-    for args in (["exponents", ON_LPA.replace("on_lpa.toml", "ising_lpa_prime.toml"), "--set", above],
+    for args in (["exponents", ON_LPA.replace("on_lpa.toml", "on_polchinski_lpa.toml"), "--set", above],
                  ["exponents", ON_LPA, "--set", above, "--backend", "c"]):
         lines = _error_lines(args, capsys)
         assert len(lines) == 1 and "truncation.order" in lines[0] and "fixed-point solvers" in lines[0], lines

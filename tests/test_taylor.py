@@ -26,6 +26,7 @@ CASES = [
     ("derivations/on_lpa.toml", ("truncation.order=12",)),  # one field around the minimum
     ("derivations/on_lpa.toml", ("truncation.order=10", "truncation.expand_around=zero", "theory.N=4")),
     ("derivations/two_scalar_lpa.toml", ("truncation.order=4",)),  # two blocks, two variables
+    ("derivations/ising_lpa_prime.toml", ("truncation.order=8",)),  # eta(couplings) in the inputs
 ]
 
 
@@ -115,7 +116,7 @@ def test_high_orders_take_the_taylor_route() -> None:
 
 
 @pytest.mark.parametrize(("raw", "key"), [
-    ({"truncation": {"scheme": "lpa'", "order": 4}}, "truncation"),
+    ({"truncation": {"scheme": "lpa", "order": 4, "potential": "full"}}, "truncation"),
     ({"truncation": {"order": 4}, "regulator": {"kind": "exponential"}}, "regulator.kind"),
     ({"theory": {"N": "N"}, "truncation": {"order": 4}}, "theory.N"),
 ])
