@@ -141,22 +141,27 @@ class NumericSeries:
 
     @property
     def weights(self) -> tuple[int, ...]:
+        """Weight of each expansion variable."""
         return self.basis.weights
 
     @property
     def max_weight(self) -> int:
+        """The truncation: largest weighted degree kept."""
         return self.basis.max_weight
 
     def min_weight(self) -> int:
+        """Smallest weight a coefficient may be nonzero at (``max_weight + 1``: none)."""
         return min(self.low, self.max_weight + 1)
 
     def is_zero(self) -> bool:
+        """Whether no coefficient can be nonzero (all truncated)."""
         return self.low > self.max_weight
 
     def _like(self, data: np.ndarray, low: int) -> NumericSeries:
         return NumericSeries(self.basis, self.arith, data, low)
 
     def unit(self) -> NumericSeries:
+        """The constant series 1 in the same arithmetic, points and derivatives."""
         data = self.arith.zeros(self.data.shape)
         data[0, :, 0] = self.arith.number(1)
         return self._like(data, 0)
@@ -171,6 +176,7 @@ class NumericSeries:
         return self.sum_with([other])
 
     def sum_with(self, others: Iterable[NumericSeries]) -> NumericSeries:
+        """This series plus ``others`` (same basis, points and derivatives)."""
         data, low = self.data, self.low
         for s in others:
             data = data + s.data
@@ -262,6 +268,7 @@ class ProgramEvaluator:
 
     @property
     def size(self) -> int:
+        """Number of couplings."""
         return len(self.program.couplings)
 
     def _cut(self, keep: int) -> tuple[Monomials, np.ndarray]:
