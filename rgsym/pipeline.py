@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 from rgsym import cache as disk_cache
 from rgsym.action import build_action
-from rgsym.anomalous import anomalous_dimension
+from rgsym.anomalous import AnomalousDimension, anomalous_dimension
 from rgsym.betasystem import BetaSystem
 from rgsym.errors import SolveError, SpecError, UnsupportedError
 from rgsym.expand import expand_flow_trace
-from rgsym.integrate import integrate_loops
+from rgsym.integrate import LoopIntegrals, integrate_loops
 from rgsym.project import PotentialFlow, project_couplings
 from rgsym.spec import TheorySpec
 from rgsym.vertices import take_vertices
@@ -106,14 +106,20 @@ def _derive_flow(spec: TheorySpec) -> BetaSystem | PotentialFlow:
         from rgsym.invariant_flow import derive_with_invariants
 
         return derive_with_invariants(spec)
+    return project_couplings(*loop_stages(spec))
+
+
+def loop_stages(spec: TheorySpec) -> tuple[LoopIntegrals, TheorySpec, AnomalousDimension | None]:
+    """The generic path up to the loop integrals: Action -> Vertices -> FlowTrace -> LoopIntegrals,
+    and in LPA' eta from its projection; the arguments of the projections
+    (:func:`rgsym.project.project_couplings`, :func:`rgsym.paper_notation.project_paper_flow`,
+    :func:`rgsym.program.build_program`)."""
     action = build_action(spec)
-    vertices = take_vertices(action)
-    trace = expand_flow_trace(vertices)
-    integrals = integrate_loops(trace, spec.regulator)
+    integrals = integrate_loops(expand_flow_trace(take_vertices(action)), spec.regulator)
     anomalous = None
     if spec.truncation.scheme == "lpa'":
         anomalous = anomalous_dimension(action, integrals.regulator, spec.truncation.eta_projection)
-    return project_couplings(integrals, spec, anomalous)
+    return integrals, spec, anomalous
 
 
 def derive_paper(spec: TheorySpec) -> PaperFlow:
@@ -135,12 +141,7 @@ def derive_paper(spec: TheorySpec) -> PaperFlow:
         raise UnsupportedError(spec.source, "--latex-style",
                                "paper notation needs a polynomial truncation of the Wetterich "
                                "equation (lpa or lpa') in d > 0; use --latex-style explicit")
-    action = build_action(spec)
-    integrals = integrate_loops(expand_flow_trace(take_vertices(action)), spec.regulator)
-    anomalous = None
-    if spec.truncation.scheme == "lpa'":
-        anomalous = anomalous_dimension(action, integrals.regulator, spec.truncation.eta_projection)
-    return project_paper_flow(integrals, spec, anomalous)
+    return project_paper_flow(*loop_stages(spec))
 
 
 def render_derivation(spec: TheorySpec, formats: Sequence[str], latex_style: str = "paper") -> dict[str, str]:
@@ -240,12 +241,7 @@ def flow_program(spec: TheorySpec) -> FlowProgram:
     why = taylor_unsupported(spec)
     if why:
         raise UnsupportedError(spec.source, "truncation", f"the Taylor-arithmetic evaluation {why[5:]}")
-    action = build_action(spec)
-    integrals = integrate_loops(expand_flow_trace(take_vertices(action)), spec.regulator)
-    anomalous = None
-    if spec.truncation.scheme == "lpa'":
-        anomalous = anomalous_dimension(action, integrals.regulator, spec.truncation.eta_projection)
-    return build_program(integrals, spec, anomalous)
+    return build_program(*loop_stages(spec))
 
 
 def taylor_unsupported(spec: TheorySpec) -> str:
