@@ -17,9 +17,10 @@ whose exact betas, exact stability matrix and 256-bit Newton steps come from the
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 import numpy as np
@@ -41,7 +42,7 @@ class Monomials:
     def __init__(self, weights: tuple[int, ...], max_weight: int) -> None:
         self.weights, self.max_weight = weights, max_weight
         ranges = [range(max_weight // w + 1) for w in weights]
-        exps = [e for e in _product(ranges) if _weight(e, weights) <= max_weight]
+        exps = [e for e in itertools.product(*ranges) if _weight(e, weights) <= max_weight]
         exps.sort(key=lambda e: (_weight(e, weights), e))
         self.exponents: tuple[Exponent, ...] = tuple(exps)
         self.index = {e: k for k, e in enumerate(exps)}
@@ -66,12 +67,6 @@ class Monomials:
             targets, starts = np.unique(k, return_index=True)
             found = self._tables[(low_a, low_b)] = (i, j, starts, targets)
         return found
-
-
-def _product(ranges: Sequence[range]) -> Iterable[Exponent]:
-    import itertools
-
-    return itertools.product(*ranges)
 
 
 def _weight(e: Exponent, weights: tuple[int, ...]) -> int:
@@ -447,14 +442,10 @@ class TaylorSystem(NumericSystem):
         return [list(row) for row in jac]
 
 
-_ARITHMETIC: dict[int, Arithmetic] = {}
-
-
+@cache
 def _precise_arithmetic() -> Any:
-    found = _ARITHMETIC.get(SUBSTITUTION_BITS)
-    if found is None:
-        found = _ARITHMETIC[SUBSTITUTION_BITS] = Arithmetic(SUBSTITUTION_BITS)
-    return found
+    """The 256-bit arithmetic (one mpmath context for the process)."""
+    return Arithmetic(SUBSTITUTION_BITS)
 
 
 def taylor_system(system: Any, program: FlowProgram, values: dict[Any, float] | None = None) -> TaylorSystem:
